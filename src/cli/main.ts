@@ -1,0 +1,53 @@
+import { isInputError } from '../domain/errors.js';
+import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `pmbt — Binance Portfolio Margin backtester
+
+Commands:
+  pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
+
+Run "pmbt <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string> }> = {
+  snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`pmbt: unknown command "${name}"\n${USAGE}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    process.stdout.write(await command.run(rest));
+    return 0;
+  } catch (e) {
+    if (isInputError(e)) {
+      process.stderr.write(`pmbt ${name}: ${oneLine(e.message)}\n`);
+      return 2;
+    }
+    // parseArgs reports unknown or malformed flags with these codes.
+    const code = (e as { code?: string }).code;
+    if (e instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      process.stderr.write(`pmbt ${name}: ${oneLine((e as Error).message)} (see pmbt ${name} --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`pmbt ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}

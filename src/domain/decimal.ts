@@ -1,0 +1,12 @@
+import { Decimal } from 'decimal.js';
+
+/**
+ * The one Decimal constructor the exact path uses. 40 significant digits keep every product of a
+ * 1e12 notional by an 8-decimal price exact, so the only rounding left is the documented
+ * 8-decimal cut when numbers are printed.
+ */
+export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+export type Dec = Decimal;
+
+export const ZERO = new Dec(0);
+export const ONE = new Dec(1);

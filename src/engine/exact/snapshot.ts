@@ -1,0 +1,186 @@
+import { Dec, ZERO } from '../../domain/decimal.js';
+import { InputError } from '../../domain/errors.js';
+import type {
+  AccountSnapshot,
+  AssetBreakdown,
+  MarketSnapshot,
+  OrderBreakdown,
+  Portfolio,
+  PositionBreakdown,
+  Rules,
+} from '../../domain/types.js';
+import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
+import { calculateOrderOpenLoss } from './open-loss.js';
+import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
+import { findAccountStatus } from './status.js';
+import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
+
+/** Per-asset running totals while positions are folded in (native units). */
+interface AssetTotals {
+  asset: string;
+  balanceNet: Dec;
+  borrowed: Dec;
+  marginLeverage?: number;
+  umUnrealizedPNL: Dec;
+  cmUnrealizedPNL: Dec;
+  futuresMaintMargin: Dec;
+  reportedUm?: Dec;
+  reportedCm?: Dec;
+  balanceIndex?: number;
+}
+
+function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
+  const p = market.indexPrices.get(asset);
+  if (p === undefined) throw new InputError('market', `indexPrices.${asset}`, `an index price for asset ${asset}`, 'none');
+  return p;
+}
+
+function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
+  const p = market.markPrices.get(symbol);
+  if (p === undefined) throw new InputError('market', `markPrices.${symbol}`, `a mark price for position symbol ${symbol}`, 'none');
+  return p;
+}
+
+// Reported PnL differs from ours whenever the market given is not the one the snapshot was taken
+// at, so the cross-check only warns, and only past Binance's 8-decimal print precision.
+const PNL_CROSS_CHECK_TOLERANCE = new Dec('1e-8');
+
+/**
+ * The one snapshot function: uniMMR and everything behind it for one account at one instant
+ * (DOMAIN.md §2–§3). Pure; a missing price or rule is an InputError naming where it belongs.
+ */
+export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
+  const warnings: string[] = [];
+  const totals = new Map<string, AssetTotals>();
+  const totalsOf = (asset: string): AssetTotals => {
+    let t = totals.get(asset);
+    if (t === undefined) {
+      t = { asset, balanceNet: ZERO, borrowed: ZERO, umUnrealizedPNL: ZERO, cmUnrealizedPNL: ZERO, futuresMaintMargin: ZERO };
+      totals.set(asset, t);
+    }
+    return t;
+  };
+
+  portfolio.balances.forEach((b, i) => {
+    const t = totalsOf(b.asset);
+    t.balanceIndex = i;
+    t.balanceNet = b.crossMarginFree.plus(b.crossMarginLocked).minus(b.crossMarginBorrowed).minus(b.crossMarginInterest)
+      .plus(b.umWalletBalance).plus(b.cmWalletBalance);
+    t.borrowed = b.crossMarginBorrowed;
+    t.marginLeverage = b.marginLeverage;
+    t.reportedUm = b.reportedUmUnrealizedPNL;
+    t.reportedCm = b.reportedCmUnrealizedPNL;
+  });
+
+  const positions: PositionBreakdown[] = [];
+  portfolio.umPositions.forEach((p, i) => {
+    const contract = findUmContract(rules, p.symbol);
+    const mark = findMarkPrice(market, p.symbol);
+    const pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
+    if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
+      warnings.push(`umPositions[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
+    }
+    const notional = p.positionAmt.times(mark).abs();
+    const { index, maintMargin } = calculateUmMaintMargin(contract.brackets, notional);
+    const t = totalsOf(contract.marginAsset);
+    t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
+    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
+    const b = contract.brackets[index]!;
+    const limit = contract.brackets[contract.brackets.length - 1]!.notionalCap;
+    positions.push({
+      market: 'UM', symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
+      marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
+      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
+    });
+  });
+  portfolio.cmPositions.forEach((p, i) => {
+    const contract = findCmContract(rules, p.symbol);
+    const mark = findMarkPrice(market, p.symbol);
+    const pnl = calculateCmPnl(p.positionAmt, contract.contractSize, p.entryPrice, mark);
+    if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
+      warnings.push(`cmPositions[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
+    }
+    const notional = calculateCmNotionalCoin(p.positionAmt, contract.contractSize, mark);
+    const { index, maintMargin } = calculateCmMaintMargin(contract.brackets, notional);
+    const t = totalsOf(contract.marginAsset);
+    t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
+    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
+    const b = contract.brackets[index]!;
+    const limit = contract.brackets[contract.brackets.length - 1]!.qtyCap;
+    positions.push({
+      market: 'CM', symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
+      marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
+      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
+    });
+  });
+
+  const assets: AssetBreakdown[] = [];
+  let accountEquity = ZERO;
+  let actualEquity = ZERO;
+  let accountMaintMargin = ZERO;
+  for (const t of totals.values()) {
+    const price = findIndexPrice(market, t.asset);
+    const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
+    const actualUSD = net.times(price);
+    const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(findCollateralTiers(rules, t.asset), actualUSD) : actualUSD;
+    let loanMaintMargin = ZERO;
+    let leverage: number | undefined;
+    if (!t.borrowed.isZero()) {
+      leverage = t.marginLeverage ?? portfolio.marginLeverage;
+      if (leverage === undefined) {
+        leverage = rules.defaultMarginLeverage;
+        warnings.push(`balances[${t.balanceIndex}] (${t.asset}): no marginLeverage given; the rules' defaultMarginLeverage ${leverage}x sets its loan MMR`);
+      }
+      loanMaintMargin = t.borrowed.times(findLoanMaintMarginRatio(rules, leverage));
+    }
+    const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
+    for (const [field, reported, computed] of [['umUnrealizedPNL', t.reportedUm, t.umUnrealizedPNL], ['cmUnrealizedPNL', t.reportedCm, t.cmUnrealizedPNL]] as const) {
+      if (reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
+        warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
+      }
+    }
+    accountEquity = accountEquity.plus(equityUSD);
+    actualEquity = actualEquity.plus(actualUSD);
+    accountMaintMargin = accountMaintMargin.plus(maintMarginUSD);
+    assets.push({
+      asset: t.asset, indexPrice: price, net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
+      actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD.div(actualUSD),
+      loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD, marginLeverage: leverage,
+    });
+  }
+  for (const p of positions) p.maintMarginUSD = p.maintMargin.times(findIndexPrice(market, p.marginAsset));
+
+  const orders: OrderBreakdown[] = [];
+  let totalMarginOpenLoss = ZERO;
+  if (portfolio.mode === 'PM') {
+    const legValue = (asset: string) => {
+      const indexPrice = findIndexPrice(market, asset);
+      const held = assets.find((a) => a.asset === asset)?.actualEquityUSD ?? ZERO;
+      return { indexPrice, collateralRate: findMarginalCollateralRate(findCollateralTiers(rules, asset), Dec.max(ZERO, held)) };
+    };
+    for (const o of portfolio.marginOpenOrders) {
+      const openLossUSD = calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset));
+      totalMarginOpenLoss = totalMarginOpenLoss.plus(openLossUSD);
+      orders.push({ symbol: o.symbol, side: o.side, price: o.price, openQty: o.openQty, openLossUSD });
+    }
+  }
+
+  const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
+  const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
+  return {
+    portfolioId: portfolio.id,
+    mode: portfolio.mode,
+    time: market.time,
+    accountEquity,
+    actualEquity,
+    totalMarginOpenLoss,
+    adjustedEquity,
+    accountMaintMargin,
+    uniMMR,
+    accountStatus: findAccountStatus(adjustedEquity, uniMMR, rules.thresholds),
+    assets,
+    positions,
+    orders,
+    warnings,
+  };
+}

@@ -1,0 +1,86 @@
+import { Dec } from '../../domain/decimal.js';
+import { InputError, type InputSource } from '../../domain/errors.js';
+
+// Readers for untrusted JSON: each names the document and field path it rejects.
+
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export type JsonObject = Record<string, unknown>;
+
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+export function joinPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+export function readObject(src: InputSource, path: string, v: unknown): JsonObject {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(src, path, 'an object', describeValue(v));
+  return v as JsonObject;
+}
+
+export function readArray(src: InputSource, path: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw new InputError(src, path, 'an array', describeValue(v));
+  return v;
+}
+
+export function readString(src: InputSource, path: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) throw new InputError(src, path, 'a non-empty string', describeValue(v));
+  return v;
+}
+
+/** A decimal given as a string or a finite JSON number. */
+export function readDecimal(src: InputSource, path: string, v: unknown): Dec {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new InputError(src, path, 'a finite number', String(v));
+    return new Dec(String(v));
+  }
+  if (typeof v === 'string' && DECIMAL_TEXT.test(v.trim())) return new Dec(v.trim());
+  throw new InputError(src, path, 'a decimal number (string or number)', describeValue(v));
+}
+
+export function readNonNegativeDecimal(src: InputSource, path: string, v: unknown): Dec {
+  const d = readDecimal(src, path, v);
+  if (d.isNegative() && !d.isZero()) throw new InputError(src, path, 'a number ≥ 0', describeValue(v));
+  return d;
+}
+
+export function readPositiveDecimal(src: InputSource, path: string, v: unknown): Dec {
+  const d = readDecimal(src, path, v);
+  if (!d.isPositive() || d.isZero()) throw new InputError(src, path, 'a number > 0', describeValue(v));
+  return d;
+}
+
+export function readPositiveInteger(src: InputSource, path: string, v: unknown): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw new InputError(src, path, 'a whole number > 0', describeValue(v));
+  return n;
+}
+
+export function readOptional<T>(obj: JsonObject, key: string, read: (v: unknown) => T): T | undefined {
+  return obj[key] === undefined || obj[key] === null ? undefined : read(obj[key]);
+}
+
+/** Rejects keys a document does not define, so a typo is an error instead of a silent zero. */
+export function rejectUnknownKeys(src: InputSource, path: string, obj: JsonObject, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) throw new InputError(src, joinPath(path, key), `one of the fields ${allowed.join(', ')}`, `unknown field "${key}"`);
+  }
+}
+
+/** Parses JSON text; the error names the line and column. */
+export function parseJsonText(src: InputSource, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new InputError(src, '', 'valid JSON', message);
+  }
+}

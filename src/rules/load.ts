@@ -1,0 +1,62 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../domain/errors.js';
+import type { Rules } from '../domain/types.js';
+import { convertBinanceRules, isBinanceRulesResponse } from '../io/binance/rules.js';
+import { parseJsonText, readObject, type JsonObject } from '../io/json/fields.js';
+import { mergeRuleDocuments } from './merge.js';
+import { parseRules } from './parse.js';
+
+/** data/rules/ of this package (the same two levels up from src/rules and dist/rules). */
+export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../data/rules/', import.meta.url));
+
+export interface RuleDocument {
+  /** File name or key, used in error messages. */
+  name: string;
+  doc: unknown;
+}
+
+/** The default rule files, in file-name order (each later file overrides earlier ones). */
+export async function readDefaultRuleDocuments(dir = DEFAULT_RULES_DIR): Promise<RuleDocument[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  return Promise.all(names.map(async (n) => ({ name: `data/rules/${n}`, doc: parseJsonText(`data/rules/${n}`, await readFile(`${dir}/${n}`, 'utf8')) })));
+}
+
+/**
+ * Merges rule documents in order (defaults first, then user files, each a project rules document or
+ * a saved Binance response) and validates the result. A table error names the file that supplied
+ * the table.
+ */
+export function buildRules(documents: readonly RuleDocument[]): Rules {
+  const docs = documents.map(({ name, doc }) => ({ name, doc: isBinanceRulesResponse(doc) ? convertBinanceRules(doc, name) : readObject(name, '', doc) }));
+  let merged: JsonObject = { version: 1 };
+  for (const { name, doc } of docs) {
+    if (doc.version !== 1) throw new InputError(name, 'version', '1', JSON.stringify(doc.version));
+    merged = mergeRuleDocuments(merged, doc);
+  }
+  try {
+    return parseRules(merged, 'rules');
+  } catch (e) {
+    if (e instanceof InputError) throw e.withSource(findContributor(docs, e.path) ?? docs.map((d) => d.name).join(' + '));
+    throw e;
+  }
+}
+
+/** The last document that sets the field at `path` (dots and [i] as in error paths). */
+function findContributor(docs: readonly { name: string; doc: JsonObject }[], path: string): string | undefined {
+  const keys = path.split('.').flatMap((k) => k.split(/\[\d+\]/)).filter((k) => k.length > 0);
+  for (let i = docs.length - 1; i >= 0; i--) {
+    let node: unknown = docs[i]!.doc;
+    let found = keys.length > 0;
+    for (const k of keys) {
+      if (typeof node !== 'object' || node === null || Array.isArray(node) || !(k in node)) {
+        found = false;
+        break;
+      }
+      node = (node as JsonObject)[k];
+      if (Array.isArray(node)) break;
+    }
+    if (found) return docs[i]!.name;
+  }
+  return undefined;
+}

@@ -1,0 +1,133 @@
+import type { Dec } from '../domain/decimal.js';
+import { InputError, type InputSource } from '../domain/errors.js';
+import type { CmContract, CollateralTier, Rules, UmBracket } from '../domain/types.js';
+import {
+  joinPath,
+  readArray,
+  readNonNegativeDecimal,
+  readObject,
+  readOptional,
+  readPositiveDecimal,
+  readPositiveInteger,
+  readString,
+  rejectUnknownKeys,
+  type JsonObject,
+} from '../io/json/fields.js';
+import { parseCmBrackets, parseCollateralTiers, parseUmBrackets } from './tables.js';
+
+const RULE_KEYS = [
+  'version', 'source', 'sources', 'collateral', 'umBrackets', 'umContracts', 'cmContracts', 'quoteAssets',
+  'loanMaintMarginRatio', 'defaultMarginLeverage', 'thresholds', 'liquidationFee', '$comment',
+] as const;
+
+/** Turns a merged rules document (DESIGN.md §1) into validated Rules. */
+export function parseRules(raw: unknown, src: InputSource = 'rules'): Rules {
+  const doc = readObject(src, '', raw);
+  rejectUnknownKeys(src, '', doc, RULE_KEYS);
+  if (doc.version !== 1) throw new InputError(src, 'version', '1', JSON.stringify(doc.version));
+
+  const collateral = new Map<string, CollateralTier[]>();
+  for (const [asset, v] of Object.entries(readObject(src, 'collateral', doc.collateral ?? {}))) {
+    collateral.set(asset, parseCollateralTiers(src, joinPath('collateral', asset), v));
+  }
+
+  const umBrackets = new Map<string, UmBracket[]>();
+  for (const [symbol, v] of Object.entries(readObject(src, 'umBrackets', doc.umBrackets ?? {}))) {
+    umBrackets.set(symbol, parseUmBrackets(src, joinPath('umBrackets', symbol), v));
+  }
+
+  const umContracts = new Map<string, { marginAsset?: string; bracketsFrom?: string }>();
+  for (const [symbol, v] of Object.entries(readObject(src, 'umContracts', doc.umContracts ?? {}))) {
+    const p = joinPath('umContracts', symbol);
+    const c = readObject(src, p, v);
+    rejectUnknownKeys(src, p, c, ['marginAsset', 'bracketsFrom']);
+    const bracketsFrom = readOptional(c, 'bracketsFrom', (x) => readString(src, joinPath(p, 'bracketsFrom'), x));
+    if (bracketsFrom !== undefined && !umBrackets.has(bracketsFrom)) {
+      throw new InputError(src, joinPath(p, 'bracketsFrom'), 'the name of a table in umBrackets', JSON.stringify(bracketsFrom));
+    }
+    umContracts.set(symbol, { marginAsset: readOptional(c, 'marginAsset', (x) => readString(src, joinPath(p, 'marginAsset'), x)), bracketsFrom });
+  }
+
+  const cmContracts = parseCmContracts(src, readObject(src, 'cmContracts', doc.cmContracts ?? {}));
+
+  const quoteAssets = readArray(src, 'quoteAssets', doc.quoteAssets ?? ['USDT', 'USDC']).map((q, i) => readString(src, joinPath('quoteAssets', i), q));
+  quoteAssets.sort((a, b) => b.length - a.length);
+
+  const loanMaintMarginRatio = new Map<number, Dec>();
+  for (const [lev, v] of Object.entries(readObject(src, 'loanMaintMarginRatio', doc.loanMaintMarginRatio ?? {}))) {
+    const p = joinPath('loanMaintMarginRatio', lev);
+    loanMaintMarginRatio.set(readPositiveInteger(src, p, lev), readNonNegativeDecimal(src, p, v));
+  }
+  const defaultMarginLeverage = readPositiveInteger(src, 'defaultMarginLeverage', doc.defaultMarginLeverage ?? 3);
+  if (!loanMaintMarginRatio.has(defaultMarginLeverage)) {
+    throw new InputError(src, 'defaultMarginLeverage', `a leverage listed in loanMaintMarginRatio (${[...loanMaintMarginRatio.keys()].join(', ')})`, String(defaultMarginLeverage));
+  }
+
+  const t = readObject(src, 'thresholds', doc.thresholds);
+  const thresholds = {
+    marginCall: readPositiveDecimal(src, 'thresholds.marginCall', t.marginCall),
+    reduceOnly: readPositiveDecimal(src, 'thresholds.reduceOnly', t.reduceOnly),
+    liquidation: readPositiveDecimal(src, 'thresholds.liquidation', t.liquidation),
+  };
+  if (!(thresholds.marginCall.gte(thresholds.reduceOnly) && thresholds.reduceOnly.gte(thresholds.liquidation))) {
+    throw new InputError(src, 'thresholds', 'marginCall ≥ reduceOnly ≥ liquidation', `${thresholds.marginCall}, ${thresholds.reduceOnly}, ${thresholds.liquidation}`);
+  }
+
+  const f = readObject(src, 'liquidationFee', doc.liquidationFee);
+  const bySymbol = new Map<string, Dec>();
+  for (const [symbol, v] of Object.entries(readObject(src, 'liquidationFee.bySymbol', f.bySymbol ?? {}))) {
+    bySymbol.set(symbol, readNonNegativeDecimal(src, joinPath('liquidationFee.bySymbol', symbol), v));
+  }
+
+  const sources = [...(Array.isArray(doc.sources) ? doc.sources : []), ...(doc.source === undefined ? [] : [doc.source])].map(String);
+  return {
+    version: 1,
+    sources,
+    collateral,
+    umBrackets,
+    umContracts,
+    cmContracts,
+    quoteAssets,
+    loanMaintMarginRatio,
+    defaultMarginLeverage,
+    thresholds,
+    liquidationFee: {
+      default: readNonNegativeDecimal(src, 'liquidationFee.default', f.default),
+      crossMargin: readNonNegativeDecimal(src, 'liquidationFee.crossMargin', f.crossMargin),
+      bySymbol,
+    },
+  };
+}
+
+function parseCmContracts(src: InputSource, raw: JsonObject): Map<string, CmContract> {
+  const out = new Map<string, CmContract>();
+  const pending = Object.entries(raw);
+  // Contracts with their own table first, so `bracketsFrom` can point at any of them.
+  for (const [symbol, v] of pending) {
+    const p = joinPath('cmContracts', symbol);
+    const c = readObject(src, p, v);
+    rejectUnknownKeys(src, p, c, ['contractSize', 'marginAsset', 'brackets', 'bracketsFrom']);
+    if (c.brackets === undefined) continue;
+    out.set(symbol, {
+      marginAsset: readString(src, joinPath(p, 'marginAsset'), c.marginAsset),
+      contractSize: readPositiveDecimal(src, joinPath(p, 'contractSize'), c.contractSize),
+      bracketTable: symbol,
+      brackets: parseCmBrackets(src, joinPath(p, 'brackets'), c.brackets),
+    });
+  }
+  for (const [symbol, v] of pending) {
+    const p = joinPath('cmContracts', symbol);
+    const c = v as JsonObject;
+    if (c.brackets !== undefined) continue;
+    const from = readString(src, joinPath(p, 'bracketsFrom'), c.bracketsFrom);
+    const base = out.get(from);
+    if (base === undefined) throw new InputError(src, joinPath(p, 'bracketsFrom'), 'a cmContracts entry that has its own brackets', JSON.stringify(from));
+    out.set(symbol, {
+      marginAsset: c.marginAsset === undefined ? base.marginAsset : readString(src, joinPath(p, 'marginAsset'), c.marginAsset),
+      contractSize: c.contractSize === undefined ? base.contractSize : readPositiveDecimal(src, joinPath(p, 'contractSize'), c.contractSize),
+      bracketTable: from,
+      brackets: base.brackets,
+    });
+  }
+  return out;
+}
