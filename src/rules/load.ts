@@ -7,8 +7,11 @@ import { parseJsonText, readObject, type JsonObject } from '../io/json/fields.js
 import { mergeRuleDocuments } from './merge.js';
 import { parseRules } from './parse.js';
 
-/** data/rules/ of this package (the same two levels up from src/rules and dist/rules). */
-export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../data/rules/', import.meta.url));
+/**
+ * data/rules/ of this package (the same two levels up from src/rules and dist/rules); a bundled
+ * Lambda, whose code no longer sits in the package tree, names the copy it ships in PMBT_RULES_DIR.
+ */
+export const DEFAULT_RULES_DIR = process.env.PMBT_RULES_DIR ?? fileURLToPath(new URL('../../data/rules/', import.meta.url));
 
 export interface RuleDocument {
   /** File name or key, used in error messages. */

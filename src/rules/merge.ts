@@ -9,8 +9,8 @@ export function mergeRuleDocuments(base: JsonObject, override: JsonObject): Json
   const merged: JsonObject = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const current = merged[key];
-    if (key === 'sources') {
-      merged.sources = [...asList(current), ...asList(value)];
+    if (key === 'source' || key === 'sources') {
+      merged.sources = [...asList(merged.sources), ...asList(value)];
     } else if (isPlainObject(current) && isPlainObject(value)) {
       merged[key] = mergeRuleDocuments(current, value);
     } else {
