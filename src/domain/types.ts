@@ -53,6 +53,19 @@ export interface MarginOpenOrder {
   quoteAsset: string;
 }
 
+/** Where a transfer moves funds: the outside world, or one of the account's wallets. */
+export const WALLETS = ['external', 'crossMargin', 'um', 'cm'] as const;
+export type Wallet = (typeof WALLETS)[number];
+
+/**
+ * A scheduled action of a replay. Trades fill at the given price, or at the mark price of the time
+ * step they fall in; quantities are positive and `side` gives the direction.
+ */
+export type Action =
+  | { time: number; type: 'trade'; market: 'UM' | 'CM'; symbol: string; side: OrderSide; qty: Dec; price?: Dec; positionSide: PositionSide }
+  | { time: number; type: 'transfer'; asset: string; amount: Dec; from: Wallet; to: Wallet }
+  | { time: number; type: 'borrow' | 'repay'; asset: string; amount: Dec };
+
 export interface Portfolio {
   id: string;
   mode: MarginMode;
@@ -62,6 +75,8 @@ export interface Portfolio {
   umPositions: UmPosition[];
   cmPositions: CmPosition[];
   marginOpenOrders: MarginOpenOrder[];
+  /** Scheduled actions, in time order (replay only; a snapshot ignores them). */
+  actions: Action[];
 }
 
 /** Prices at one instant: asset index prices in USD, contract mark prices in quote units. */

@@ -61,5 +61,6 @@ export function importBinanceAccount(files: BinanceAccountFiles, options: Binanc
     umPositions: positions(files.um),
     cmPositions: positions(files.cm),
     marginOpenOrders: [],
+    actions: [],
   };
 }

@@ -2,6 +2,7 @@ import { ZERO } from '../../domain/decimal.js';
 import { InputError, type InputSource } from '../../domain/errors.js';
 import type { Balance, CmPosition, MarginMode, MarginOpenOrder, OrderSide, Portfolio, PositionSide, Rules, UmPosition } from '../../domain/types.js';
 import { splitSymbol } from '../../rules/resolve.js';
+import { readAction } from './actions.js';
 import {
   describeValue,
   joinPath,
@@ -106,7 +107,7 @@ function readList<T>(src: InputSource, doc: JsonObject, key: string, read: (path
 export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'portfolio', pathPrefix = ''): Portfolio {
   const at = (p: string) => (pathPrefix ? `${pathPrefix}.${p}` : p);
   const doc = readObject(src, pathPrefix, raw);
-  rejectUnknownKeys(src, pathPrefix, doc, ['version', 'id', 'mode', 'marginLeverage', 'balances', 'umPositions', 'cmPositions', 'marginOpenOrders', 'description']);
+  rejectUnknownKeys(src, pathPrefix, doc, ['version', 'id', 'mode', 'marginLeverage', 'balances', 'umPositions', 'cmPositions', 'marginOpenOrders', 'actions', 'description']);
   if (doc.version !== undefined && doc.version !== 1) throw new InputError(src, at('version'), '1', describeValue(doc.version));
   const id = readString(src, at('id'), doc.id);
   if (!PORTFOLIO_ID_PATTERN.test(id)) throw new InputError(src, at('id'), 'letters, digits and . _ : @ - (at most 128, starting with a letter or digit)', describeValue(id));
@@ -129,5 +130,7 @@ export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'p
     umPositions: readList(src, doc, 'umPositions', (p, r) => readPosition(src, prefixed(p), r)),
     cmPositions: readList(src, doc, 'cmPositions', (p, r) => readPosition(src, prefixed(p), r)),
     marginOpenOrders: readList(src, doc, 'marginOpenOrders', (p, r) => readOrder(src, prefixed(p), r, rules)),
+    // Stable sort: actions at the same time keep the order they were written in.
+    actions: readList(src, doc, 'actions', (p, r) => readAction(src, prefixed(p), r)).sort((a, b) => a.time - b.time),
   };
 }
