@@ -366,7 +366,8 @@ const ERROR_CASES: ErrorCase[] = [
     name: 'bad JSON',
     setup: (t) => {
       const { args, file } = withPortfolio(t, '{\n  "id": "x",\n  "balances": [\n    {"asset": "USDT" "crossMarginFree": "1"}\n  ]\n}\n');
-      return { args, file, field: '(document)', expected: /expected valid JSON.*position \d+/ };
+      // the missing comma is on line 4, where the second string starts: 4 spaces + '{"asset": "USDT" ' (17 chars) → column 22
+      return { args, file, field: 'line 4 column 22', expected: /expected valid JSON, got Expected ',' or '}' after property value/ };
     },
   },
   {

@@ -36,14 +36,25 @@ export function readString(src: InputSource, path: string, v: unknown): string {
   return v;
 }
 
-/** A decimal given as a string or a finite JSON number. */
+// Amounts and prices live far inside these bounds; outside them a value is a typo or an attack
+// (decimal.js would turn "1e99999999999999999" into Infinity and a tiny exponent into 0).
+const MAX_MAGNITUDE = new Dec('1e30');
+const MIN_MAGNITUDE = new Dec('1e-30');
+
+/** A decimal given as a string or a finite JSON number, of magnitude within [1e-30, 1e30) or 0. */
 export function readDecimal(src: InputSource, path: string, v: unknown): Dec {
+  let d: Dec | undefined;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new InputError(src, path, 'a finite number', String(v));
-    return new Dec(String(v));
+    d = new Dec(String(v));
+  } else if (typeof v === 'string' && DECIMAL_TEXT.test(v.trim())) {
+    d = new Dec(v.trim());
   }
-  if (typeof v === 'string' && DECIMAL_TEXT.test(v.trim())) return new Dec(v.trim());
-  throw new InputError(src, path, 'a decimal number (string or number)', describeValue(v));
+  if (d === undefined) throw new InputError(src, path, 'a decimal number (string or number)', describeValue(v));
+  if (!d.isFinite() || d.abs().gte(MAX_MAGNITUDE) || (!d.isZero() && d.abs().lt(MIN_MAGNITUDE))) {
+    throw new InputError(src, path, 'a finite number of magnitude between 1e-30 and 1e30 (or 0)', describeValue(v));
+  }
+  return d;
 }
 
 export function readNonNegativeDecimal(src: InputSource, path: string, v: unknown): Dec {
@@ -81,6 +92,11 @@ export function parseJsonText(src: InputSource, text: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    throw new InputError(src, '', 'valid JSON', message);
+    const position = /position (\d+)/.exec(message)?.[1];
+    if (position === undefined) throw new InputError(src, '', 'valid JSON', message);
+    const before = text.slice(0, Number(position));
+    const line = before.split('\n').length;
+    const column = Number(position) - before.lastIndexOf('\n');
+    throw new InputError(src, `line ${line} column ${column}`, 'valid JSON', message.replace(/ in JSON at position \d+.*$/, ''));
   }
 }
