@@ -77,6 +77,40 @@ const assetOf = (s: SnapshotOut, asset: string) => s.assets.find((a) => a.asset 
 const positionOf = (s: SnapshotOut, symbol: string) => s.positions.find((p) => p.symbol === symbol);
 
 describe('pmbt snapshot: results', () => {
+  it('reproduces the tiered-collateral checks and the BTCUSDT bracket check of DOMAIN.md §2', async () => {
+    const portfolio = write('domain-2.json', {
+      id: 'domain-2', mode: 'PM_PRO',
+      balances: [
+        { asset: 'BTC', crossMarginFree: '6000' },
+        { asset: 'TOK', crossMarginFree: '1200000' },
+        { asset: 'RNK', crossMarginFree: '1000000' },
+        { asset: 'USDT', umWalletBalance: '0' },
+      ],
+      umPositions: [{ symbol: 'BTCUSDT', positionAmt: '25', entryPrice: '40000' }],
+    });
+    const market = write('domain-2-market.json', { indexPrices: { BTC: '20000', TOK: '1', RNK: '1', USDT: '1' }, markPrices: { BTCUSDT: '40000' } });
+    const rules = write('domain-2-rules.json', {
+      version: 1,
+      collateral: {
+        BTC: [{ tierFloor: 0, tierCap: 100000000, collateralRate: '1' }, { tierFloor: 100000000, tierCap: 120000000, collateralRate: '0.975' }],
+        TOK: [{ tierFloor: 0, tierCap: 300000, collateralRate: '1' }, { tierFloor: 300000, tierCap: 500000, collateralRate: '0.7' },
+          { tierFloor: 500000, tierCap: 1000000, collateralRate: '0.3' }, { tierFloor: 1000000, tierCap: 1e12, collateralRate: '0' }],
+        RNK: [{ tierFloor: 0, tierCap: 200000, collateralRate: '1' }, { tierFloor: 200000, tierCap: 400000, collateralRate: '0.8' },
+          { tierFloor: 400000, tierCap: 800000, collateralRate: '0.7' }, { tierFloor: 800000, tierCap: 1000000, collateralRate: '0.4' },
+          { tierFloor: 1000000, tierCap: 1e12, collateralRate: '0.2' }],
+      },
+    });
+    const s = await snapshot(['--portfolio', portfolio, '--market', market, '--rules', rules]);
+    // BTC 6,000 × 20,000 = 120M → 100M·1 + 20M·0.975 = 119,500,000
+    expect(assetOf(s, 'BTC')!.equity).toBe('119500000.00000000');
+    // 300k + 200k·0.7 + 500k·0.3 + 200k·0 = 590,000
+    expect(assetOf(s, 'TOK')!.equity).toBe('590000.00000000');
+    // 200k + 200k·0.8 + 400k·0.7 + 200k·0.4 = 720,000
+    expect(assetOf(s, 'RNK')!.equity).toBe('720000.00000000');
+    // BTCUSDT 25 × 40,000 = 1,000,000 notional (real 2024-10-24 table) → 1,000,000 × 0.0065 − 950 = 5,550
+    expect(positionOf(s, 'BTCUSDT')).toMatchObject({ notional: '1000000.00000000', bracket: 3, maintMargin: '5550.00000000' });
+  });
+
   it('the bundled DOMAIN.md §6 sample prints the hand-derived account fields', async () => {
     // Prices: BTC 40000, ETH 2000, USDT 1. Collateral rates: USDT 1, BTC 0.95, ETH 0.95.
     // Nets: USDT 1000 + 5000 + PnL (0.05·(52000−40000) = +600, 0.04·(42000−52350) = −414) = 6186;
