@@ -147,6 +147,20 @@ export interface Rules {
   defaultMarginLeverage: number;
   thresholds: StatusThresholds;
   liquidationFee: { default: Dec; crossMargin: Dec; bySymbol: ReadonlyMap<string, Dec> };
+  /** Hourly margin-loan interest rate per asset (0.00001 = 0.001 %/h); `default` for the rest. */
+  loanInterestHourly: { default: Dec; byAsset: ReadonlyMap<string, Dec> };
+  /** Daily interest on negative futures balances (DOMAIN.md §4), charged from `effectiveFrom` (ms). */
+  negativeBalanceInterest: { dailyRate: Dec; thresholdUSD: Dec; effectiveFrom: number };
+  /** Largest holding of an asset a transfer in may bring the account to (native units). */
+  transferInLimits: ReadonlyMap<string, Dec>;
+  /** Position limits replacing the largest bracket cap (UM: notional in quote; CM: coin quantity). */
+  positionLimits: ReadonlyMap<string, Dec>;
+}
+
+/** Rules that change over time: `base` until the first change, then each change from its time. */
+export interface RulesTimeline {
+  base: Rules;
+  changes: readonly { effectiveFrom: number; rules: Rules }[];
 }
 
 /** One asset's line of a snapshot (native units unless the name says USD). */

@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../domain/errors.js';
-import type { Rules } from '../domain/types.js';
+import type { Rules, RulesTimeline } from '../domain/types.js';
+import { readTime } from '../io/json/actions.js';
 import { convertBinanceRules, isBinanceRulesResponse } from '../io/binance/rules.js';
-import { parseJsonText, readObject, type JsonObject } from '../io/json/fields.js';
+import { parseJsonText, readArray, readObject, type JsonObject } from '../io/json/fields.js';
 import { mergeRuleDocuments } from './merge.js';
 import { parseRules } from './parse.js';
 
@@ -31,7 +32,11 @@ export async function readDefaultRuleDocuments(dir = DEFAULT_RULES_DIR): Promise
  * the table.
  */
 export function buildRules(documents: readonly RuleDocument[]): Rules {
-  const docs = documents.map(({ name, doc }) => ({ name, doc: isBinanceRulesResponse(doc) ? convertBinanceRules(doc, name) : readObject(name, '', doc) }));
+  const docs = documents.map(({ name, doc }) => {
+    const obj = isBinanceRulesResponse(doc) ? convertBinanceRules(doc, name) : readObject(name, '', doc);
+    const { dated: _dated, ...undated } = obj;
+    return { name, doc: undated };
+  });
   let merged: JsonObject = { version: 1 };
   for (const { name, doc } of docs) {
     if (doc.version !== 1) throw new InputError(name, 'version', '1', JSON.stringify(doc.version));
@@ -43,6 +48,43 @@ export function buildRules(documents: readonly RuleDocument[]): Rules {
     if (e instanceof InputError) throw e.withSource(findContributor(docs, e.path) ?? docs.map((d) => d.name).join(' + '));
     throw e;
   }
+}
+
+/**
+ * Rules with dated changes: any document may carry `"dated": [{ "effectiveFrom": time, ...partial
+ * rules }]`. Each change is merged, in time order, over everything before it, so a replay can use
+ * the tables in force at each time (findRulesAt).
+ */
+export function buildRulesTimeline(documents: readonly RuleDocument[]): RulesTimeline {
+  const dated: { effectiveFrom: number; document: RuleDocument }[] = [];
+  for (const { name, doc } of documents) {
+    if (isBinanceRulesResponse(doc)) continue;
+    const list = readObject(name, '', doc).dated;
+    if (list === undefined) continue;
+    readArray(name, 'dated', list).forEach((raw, i) => {
+      const { effectiveFrom, ...change } = readObject(name, `dated[${i}]`, raw);
+      dated.push({ effectiveFrom: readTime(name, `dated[${i}].effectiveFrom`, effectiveFrom), document: { name: `${name} dated[${i}]`, doc: { version: 1, ...change } } });
+    });
+  }
+  dated.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
+  const base = buildRules(documents);
+  const changes: { effectiveFrom: number; rules: Rules }[] = [];
+  const applied = [...documents];
+  for (const d of dated) {
+    applied.push(d.document);
+    changes.push({ effectiveFrom: d.effectiveFrom, rules: buildRules(applied) });
+  }
+  return { base, changes };
+}
+
+/** The rules in force at `time`. */
+export function findRulesAt(timeline: RulesTimeline, time: number): Rules {
+  let rules = timeline.base;
+  for (const c of timeline.changes) {
+    if (c.effectiveFrom > time) break;
+    rules = c.rules;
+  }
+  return rules;
 }
 
 /** The last document that sets the field at `path` (dots and [i] as in error paths). */

@@ -13,11 +13,13 @@ import {
   rejectUnknownKeys,
   type JsonObject,
 } from '../io/json/fields.js';
+import { readTime } from '../io/json/actions.js';
 import { parseCmBrackets, parseCollateralTiers, parseUmBrackets } from './tables.js';
 
 const RULE_KEYS = [
   'version', 'source', 'sources', 'collateral', 'umBrackets', 'umContracts', 'cmContracts', 'quoteAssets',
-  'loanMaintMarginRatio', 'defaultMarginLeverage', 'thresholds', 'liquidationFee', '$comment',
+  'loanMaintMarginRatio', 'defaultMarginLeverage', 'thresholds', 'liquidationFee', 'loanInterestHourly',
+  'negativeBalanceInterest', 'transferInLimits', 'positionLimits', 'dated', '$comment',
 ] as const;
 
 /** Turns a merged rules document (DESIGN.md §1) into validated Rules. */
@@ -79,6 +81,18 @@ export function parseRules(raw: unknown, src: InputSource = 'rules'): Rules {
     bySymbol.set(symbol, readNonNegativeDecimal(src, joinPath('liquidationFee.bySymbol', symbol), v));
   }
 
+  const readAmounts = (key: string): Map<string, Dec> => {
+    const out = new Map<string, Dec>();
+    for (const [name, v] of Object.entries(readObject(src, key, doc[key] ?? {}))) out.set(name, readNonNegativeDecimal(src, joinPath(key, name), v));
+    return out;
+  };
+  const interest = readObject(src, 'loanInterestHourly', doc.loanInterestHourly ?? {});
+  const interestByAsset = new Map<string, Dec>();
+  for (const [asset, v] of Object.entries(readObject(src, 'loanInterestHourly.byAsset', interest.byAsset ?? {}))) {
+    interestByAsset.set(asset, readNonNegativeDecimal(src, joinPath('loanInterestHourly.byAsset', asset), v));
+  }
+  const negative = readObject(src, 'negativeBalanceInterest', doc.negativeBalanceInterest ?? {});
+
   const sources = [...(Array.isArray(doc.sources) ? doc.sources : []), ...(doc.source === undefined ? [] : [doc.source])].map(String);
   return {
     version: 1,
@@ -96,6 +110,14 @@ export function parseRules(raw: unknown, src: InputSource = 'rules'): Rules {
       crossMargin: readNonNegativeDecimal(src, 'liquidationFee.crossMargin', f.crossMargin),
       bySymbol,
     },
+    loanInterestHourly: { default: readNonNegativeDecimal(src, 'loanInterestHourly.default', interest.default ?? 0), byAsset: interestByAsset },
+    negativeBalanceInterest: {
+      dailyRate: readNonNegativeDecimal(src, 'negativeBalanceInterest.dailyRate', negative.dailyRate ?? 0),
+      thresholdUSD: readNonNegativeDecimal(src, 'negativeBalanceInterest.thresholdUSD', negative.thresholdUSD ?? 0),
+      effectiveFrom: negative.effectiveFrom === undefined ? 0 : readTime(src, 'negativeBalanceInterest.effectiveFrom', negative.effectiveFrom),
+    },
+    transferInLimits: readAmounts('transferInLimits'),
+    positionLimits: readAmounts('positionLimits'),
   };
 }
 
