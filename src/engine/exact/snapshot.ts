@@ -114,11 +114,14 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
     });
   });
 
+  const positionAssets = new Set(positions.map((p) => p.marginAsset));
   const assets: AssetBreakdown[] = [];
   let accountEquity = ZERO;
   let actualEquity = ZERO;
   let accountMaintMargin = ZERO;
   for (const t of totals.values()) {
+    // An asset with nothing in it needs no price (a replay leaves such rows behind).
+    if (t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset)) continue;
     const price = findIndexPrice(market, t.asset);
     const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
     const actualUSD = net.times(price);

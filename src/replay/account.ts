@@ -1,0 +1,42 @@
+import { ZERO } from '../domain/decimal.js';
+import type { Dec } from '../domain/decimal.js';
+import type { Balance, Portfolio } from '../domain/types.js';
+
+// The replay's account state is a Portfolio it owns and changes in place: the snapshot function
+// reads the same shape the user wrote.
+
+export function clonePortfolio(p: Portfolio): Portfolio {
+  return {
+    ...p,
+    balances: p.balances.map((b) => ({ ...b })),
+    umPositions: p.umPositions.map((x) => ({ ...x })),
+    cmPositions: p.cmPositions.map((x) => ({ ...x })),
+    marginOpenOrders: p.marginOpenOrders.map((o) => ({ ...o })),
+    actions: p.actions,
+  };
+}
+
+export function findOrAddBalance(p: Portfolio, asset: string): Balance {
+  let b = p.balances.find((x) => x.asset === asset);
+  if (b === undefined) {
+    b = { asset, crossMarginFree: ZERO, crossMarginLocked: ZERO, crossMarginBorrowed: ZERO, crossMarginInterest: ZERO, umWalletBalance: ZERO, cmWalletBalance: ZERO };
+    p.balances.push(b);
+  }
+  return b;
+}
+
+type AmountField = 'crossMarginFree' | 'crossMarginLocked' | 'crossMarginBorrowed' | 'crossMarginInterest' | 'umWalletBalance' | 'cmWalletBalance';
+
+export function addToBalance(p: Portfolio, asset: string, field: AmountField, amount: Dec): void {
+  const b = findOrAddBalance(p, asset);
+  b[field] = b[field].plus(amount);
+}
+
+/** Everything the account holds of an asset, net of its loan: free + locked + wallets − loan − interest. */
+export function calculateHolding(b: Balance): Dec {
+  return b.crossMarginFree.plus(b.crossMarginLocked).plus(b.umWalletBalance).plus(b.cmWalletBalance).minus(b.crossMarginBorrowed).minus(b.crossMarginInterest);
+}
+
+export function hasExposure(p: Portfolio): boolean {
+  return p.umPositions.length > 0 || p.cmPositions.length > 0 || p.balances.some((b) => !b.crossMarginBorrowed.isZero());
+}

@@ -1,0 +1,79 @@
+import { Dec, ZERO } from '../domain/decimal.js';
+import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
+import { findCmContract, findUmContract } from '../rules/resolve.js';
+import { findOrAddBalance } from './account.js';
+import type { ReplayEvent } from './events.js';
+
+// Balances that move with time (DOMAIN.md §4): funding, loan interest, negative-balance interest.
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * Funding at one funding time for every position in `symbol`: UM pays −amt·mark·rate in the margin
+ * asset, CM −contracts·size/mark·rate in the coin, into the futures wallet. Returns undefined when
+ * the mark price at that time is missing or stale (reported by the caller, never invented).
+ */
+export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number): ReplayEvent[] | undefined {
+  const um = state.umPositions.filter((p) => p.symbol === symbol);
+  const cm = state.cmPositions.filter((p) => p.symbol === symbol);
+  if (um.length === 0 && cm.length === 0) return [];
+  const mark = market.markPrices.get(symbol);
+  if (mark === undefined) return undefined;
+  const events: ReplayEvent[] = [];
+  for (const p of um) {
+    const asset = findUmContract(rules, symbol).marginAsset;
+    const amount = p.positionAmt.times(mark).times(rate).neg();
+    const b = findOrAddBalance(state, asset);
+    b.umWalletBalance = b.umWalletBalance.plus(amount);
+    events.push({ type: 'funding', time, symbol, asset, rate, markPrice: mark, amount });
+  }
+  for (const p of cm) {
+    const c = findCmContract(rules, symbol);
+    const amount = p.positionAmt.times(c.contractSize).div(mark).times(rate).neg();
+    const b = findOrAddBalance(state, c.marginAsset);
+    b.cmWalletBalance = b.cmWalletBalance.plus(amount);
+    events.push({ type: 'funding', time, symbol, asset: c.marginAsset, rate, markPrice: mark, amount });
+  }
+  return events;
+}
+
+/** One hour's simple interest on every loan's principal, into crossMarginInterest. */
+export function applyLoanInterest(state: Portfolio, rules: Rules, time: number): ReplayEvent[] {
+  const events: ReplayEvent[] = [];
+  for (const b of state.balances) {
+    if (b.crossMarginBorrowed.isZero()) continue;
+    const amount = b.crossMarginBorrowed.times(rules.loanInterestHourly.byAsset.get(b.asset) ?? rules.loanInterestHourly.default);
+    if (amount.isZero()) continue;
+    b.crossMarginInterest = b.crossMarginInterest.plus(amount);
+    events.push({ type: 'interest', time, asset: b.asset, kind: 'loan', amount });
+  }
+  return events;
+}
+
+/**
+ * Daily interest on a negative futures balance: |min(balance·P + threshold, 0)|·dailyRate (USD),
+ * charged in the asset to its UM wallet. Returns the assets whose price was missing instead of
+ * guessing them.
+ */
+export function applyNegativeBalanceInterest(state: Portfolio, market: MarketSnapshot, rules: Rules, time: number): { events: ReplayEvent[]; unpriced: string[] } {
+  const { dailyRate, thresholdUSD, effectiveFrom } = rules.negativeBalanceInterest;
+  const events: ReplayEvent[] = [];
+  const unpriced: string[] = [];
+  if (time < effectiveFrom || dailyRate.isZero()) return { events, unpriced };
+  for (const b of state.balances) {
+    const futures = b.umWalletBalance.plus(b.cmWalletBalance);
+    if (!futures.isNegative() || futures.isZero()) continue;
+    const price = market.indexPrices.get(b.asset);
+    if (price === undefined) {
+      unpriced.push(b.asset);
+      continue;
+    }
+    const chargeUSD = Dec.min(futures.times(price).plus(thresholdUSD), ZERO).abs().times(dailyRate);
+    if (chargeUSD.isZero()) continue;
+    const amount = chargeUSD.div(price);
+    b.umWalletBalance = b.umWalletBalance.minus(amount);
+    events.push({ type: 'interest', time, asset: b.asset, kind: 'negativeBalance', amount });
+  }
+  return { events, unpriced };
+}

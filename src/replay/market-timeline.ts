@@ -1,0 +1,95 @@
+import { InputError } from '../domain/errors.js';
+import { SERIES_KIND_CODE, type SeriesKind, type SeriesTable } from '../domain/series.js';
+
+/**
+ * The price history indexed for a replay, shared read-only by every portfolio of a batch (and by
+ * the fast kernel): the replay's steps are the distinct times at which an index or mark price
+ * changes within [from, to]; for each step and each series the row in force (the latest at or
+ * before the step); and, per step, the funding rows that fall since the previous step.
+ */
+export interface MarketTimeline {
+  series: SeriesTable;
+  from: number;
+  to: number;
+  stalenessMs: number;
+  /** Step times, ms, strictly increasing. */
+  stepTimes: Float64Array;
+  /** Series id per `kind:symbol` ("index:BTC", "mark:BTCUSDT", "funding:BTCUSDT"). */
+  seriesIds: ReadonlyMap<string, number>;
+  seriesCount: number;
+  /** [step·seriesCount + seriesId] → row in force at that step, or −1 before the first row. */
+  rowInForce: Int32Array;
+  /** Funding rows applied at step k: fundingRows[fundingOffsets[k] .. fundingOffsets[k+1]). */
+  fundingOffsets: Int32Array;
+  fundingRows: Int32Array;
+}
+
+export const seriesKey = (kind: SeriesKind, name: string) => `${kind}:${name}`;
+
+const KIND_NAMES: readonly SeriesKind[] = ['index', 'mark', 'funding'];
+
+export function buildMarketTimeline(series: SeriesTable, options: { from?: number; to?: number; stalenessMs: number }, src = 'prices'): MarketTimeline {
+  const n = series.times.length;
+  const from = options.from ?? (n > 0 ? series.times[0]! : 0);
+  const to = options.to ?? (n > 0 ? series.times[n - 1]! : 0);
+  if (!(to >= from)) throw new InputError('job', 'to', `a time at or after from (${new Date(from).toISOString()})`, new Date(to).toISOString());
+
+  const seriesIds = new Map<string, number>();
+  const rowSeries = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const key = seriesKey(KIND_NAMES[series.kinds[r]!]!, series.symbols[series.symbolIds[r]!]!);
+    let id = seriesIds.get(key);
+    if (id === undefined) {
+      id = seriesIds.size;
+      seriesIds.set(key, id);
+    }
+    rowSeries[r] = id;
+  }
+
+  const steps: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const t = series.times[r]!;
+    if (series.kinds[r] === SERIES_KIND_CODE.funding || t < from || t > to) continue;
+    if (steps.length === 0 || steps[steps.length - 1]! !== t) steps.push(t);
+  }
+  if (steps.length === 0) throw new InputError(src, 'time', `index or mark prices between ${new Date(from).toISOString()} and ${new Date(to).toISOString()}`, 'none');
+
+  const stepTimes = Float64Array.from(steps);
+  const seriesCount = seriesIds.size;
+  const rowInForce = new Int32Array(stepTimes.length * seriesCount).fill(-1);
+  const current = new Int32Array(seriesCount).fill(-1);
+  const fundingOffsets = new Int32Array(stepTimes.length + 1);
+  const fundingRows: number[] = [];
+  let r = 0;
+  for (let k = 0; k < stepTimes.length; k++) {
+    const t = stepTimes[k]!;
+    fundingOffsets[k] = fundingRows.length;
+    for (; r < n && series.times[r]! <= t; r++) {
+      current[rowSeries[r]!] = r;
+      // Funding before the window is history; at step 0 only funding at or after `from` counts.
+      if (series.kinds[r] === SERIES_KIND_CODE.funding && series.times[r]! >= from) fundingRows.push(r);
+    }
+    rowInForce.set(current, k * seriesCount);
+  }
+  fundingOffsets[stepTimes.length] = fundingRows.length;
+  return { series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, fundingOffsets, fundingRows: Int32Array.from(fundingRows) };
+}
+
+export type PriceState = { row: number } | { missing: 'no-series' | 'not-yet' | 'stale'; lastTime?: number };
+
+/** The row of a series in force at step k, if fresh (no older than the staleness limit). */
+export function findPriceRow(tl: MarketTimeline, seriesId: number, step: number): number {
+  const row = tl.rowInForce[step * tl.seriesCount + seriesId]!;
+  if (row < 0 || tl.stepTimes[step]! - tl.series.times[row]! > tl.stalenessMs) return -1;
+  return row;
+}
+
+/** Why a price is not usable at step k (for gap reports). */
+export function describePriceState(tl: MarketTimeline, key: string, step: number): PriceState {
+  const id = tl.seriesIds.get(key);
+  if (id === undefined) return { missing: 'no-series' };
+  const row = tl.rowInForce[step * tl.seriesCount + id]!;
+  if (row < 0) return { missing: 'not-yet' };
+  if (tl.stepTimes[step]! - tl.series.times[row]! > tl.stalenessMs) return { missing: 'stale', lastTime: tl.series.times[row]! };
+  return { row };
+}

@@ -1,0 +1,182 @@
+import { Dec, ZERO } from '../domain/decimal.js';
+import { InputError } from '../domain/errors.js';
+import type { AccountSnapshot, AccountStatus, MarketSnapshot, Portfolio, Rules, RulesTimeline } from '../domain/types.js';
+import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import { findRulesAt } from '../rules/load.js';
+import { clonePortfolio } from './account.js';
+import { applyAction, describeAction } from './actions.js';
+import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, DAY_MS, HOUR_MS } from './charges.js';
+import type { ReplayEvent } from './events.js';
+import { runLiquidation, type LiquidationOptions } from './liquidation.js';
+import { describePriceState, seriesKey, type MarketTimeline } from './market-timeline.js';
+import type { ExactPriceBook } from './step-market.js';
+import { TimelineAccumulator, type TimelineRow } from './timeline.js';
+
+export interface ReplayOptions {
+  liquidation: LiquidationOptions;
+  /** Timeline bucket size. */
+  resolutionMs: number;
+}
+
+/** What one portfolio's replay yields, in exact numbers (the summary formats them). */
+export interface PortfolioReplay {
+  portfolioId: string;
+  steps: number;
+  gapSteps: number;
+  initial: AccountSnapshot | undefined;
+  final: AccountSnapshot | undefined;
+  finalTime: number | undefined;
+  minUniMMR: Dec | null;
+  minUniMMRTime: number | undefined;
+  firstTimeIn: Partial<Record<AccountStatus, number>>;
+  liquidations: number;
+  liquidationFeesUSD: Dec;
+  bankruptcyLossUSD: Dec;
+  bankrupt: boolean;
+  warnings: string[];
+  events: ReplayEvent[];
+  timeline: TimelineRow[];
+}
+
+const PERPETUAL = (symbol: string) => !/_\d{6}$/.test(symbol);
+
+/** Funding series the portfolio's perpetuals have none of: funding is then 0, and we say so. */
+function findUnfundedPerpetuals(p: Portfolio, tl: MarketTimeline): string[] {
+  const symbols = new Set([...p.umPositions, ...p.cmPositions].map((x) => x.symbol).filter(PERPETUAL));
+  for (const a of p.actions) if (a.type === 'trade' && PERPETUAL(a.symbol)) symbols.add(a.symbol);
+  return [...symbols].filter((s) => !tl.seriesIds.has(seriesKey('funding', s))).sort();
+}
+
+interface TimedItem {
+  time: number;
+  /** Same-time order: interest, then funding, then actions (a borrow at 14:00 is not charged twice). */
+  order: number;
+  seq: number;
+  run: (market: MarketSnapshot, rules: Rules) => void;
+}
+
+/**
+ * Replays one portfolio through the market timeline with the exact engine (DOMAIN.md §3–§4): at each
+ * step, everything since the previous step happens in time order (loan interest on the hour,
+ * negative-balance interest at 00:00 UTC, funding at its own time, scheduled actions), then the
+ * account is evaluated at the step's prices, status changes are reported, and a liquidation runs
+ * per policy. The replay goes on with what is left, until the end or a bankruptcy.
+ */
+export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions): PortfolioReplay {
+  const tl = book.timeline;
+  let state = clonePortfolio(portfolio);
+  const events: ReplayEvent[] = [];
+  const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs);
+  const out: PortfolioReplay = {
+    portfolioId: portfolio.id, steps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
+    firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false, warnings: [], events, timeline: timeline.rows,
+  };
+  for (const s of findUnfundedPerpetuals(portfolio, tl)) out.warnings.push(`no funding series for ${s}: its funding is taken as 0`);
+
+  let status: AccountStatus | null = null;
+  let inGap = false;
+  let nextAction = 0;
+  let seq = 0;
+  const noteStatus = (to: AccountStatus, s: AccountSnapshot, time: number) => {
+    if (to !== status) {
+      events.push({ type: 'riskLevelChange', time, from: status, to, uniMMR: s.uniMMR });
+      status = to;
+    }
+    out.firstTimeIn[to] ??= time;
+  };
+
+  for (let k = 0; k < tl.stepTimes.length && !out.bankrupt; k++) {
+    const t = tl.stepTimes[k]!;
+    const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
+    const marketNow = book.marketAt(k);
+    const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
+    const items: TimedItem[] = [];
+    for (let h = Math.floor(tPrev / HOUR_MS) * HOUR_MS + HOUR_MS; h <= t; h += HOUR_MS) {
+      items.push({ time: h, order: 0, seq: seq++, run: (_m, rules) => events.push(...applyLoanInterest(state, rules, h)) });
+    }
+    for (let d = Math.floor(tPrev / DAY_MS) * DAY_MS + DAY_MS; d <= t; d += DAY_MS) {
+      items.push({ time: d, order: 1, seq: seq++, run: (m, rules) => {
+        const { events: charged, unpriced } = applyNegativeBalanceInterest(state, m, rules, d);
+        events.push(...charged);
+        for (const asset of unpriced) events.push({ type: 'priceGap', time: d, series: seriesKey('index', asset), reason: 'negative-balance interest not charged: no fresh index price' });
+      } });
+    }
+    for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) {
+      const row = tl.fundingRows[f]!;
+      const time = tl.series.times[row]!;
+      const symbol = tl.series.symbols[tl.series.symbolIds[row]!]!;
+      items.push({ time, order: 2, seq: seq++, run: (m, rules) => {
+        const paid = applyFunding(state, symbol, book.valueOfRow(row), m, rules, time);
+        if (paid === undefined) events.push({ type: 'priceGap', time, series: seriesKey('mark', symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
+        else events.push(...paid);
+      } });
+    }
+    while (nextAction < state.actions.length && state.actions[nextAction]!.time <= t) {
+      const action = state.actions[nextAction++]!;
+      if (action.time < tl.from) {
+        events.push({ type: 'actionRefused', time: action.time, action: describeAction(action), reason: 'before the replay window (from)' });
+        continue;
+      }
+      items.push({ time: action.time, order: 3, seq: seq++, run: (m, rules) => {
+        const applied = applyAction(state, action, m, rules, status ?? 'NORMAL');
+        state = applied.state;
+        events.push(applied.event);
+      } });
+    }
+    items.sort((a, b) => a.time - b.time || a.order - b.order || a.seq - b.seq);
+    for (const item of items) item.run(item.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, item.time));
+
+    const rules = findRulesAt(rulesTimeline, t);
+    let snap: AccountSnapshot;
+    try {
+      snap = calculateAccountSnapshot(state, marketNow, rules);
+    } catch (e) {
+      if (!(e instanceof InputError && e.source === 'market')) throw e;
+      const key = e.path.startsWith('indexPrices.') ? seriesKey('index', e.path.slice('indexPrices.'.length)) : seriesKey('mark', e.path.slice('markPrices.'.length));
+      const why = describePriceState(tl, key, k);
+      if ('missing' in why && why.missing === 'no-series') throw new InputError('prices', key, `a ${key.split(':')[0]} price series for ${key.split(':')[1]} (portfolio ${portfolio.id} needs it)`, 'none in the file');
+      out.gapSteps++;
+      if (!inGap) {
+        inGap = true;
+        const reason = 'missing' in why && why.missing === 'stale' ? `stale: last price older than the staleness limit of ${tl.stalenessMs} ms` : 'no price yet';
+        events.push({ type: 'priceGap', time: t, series: key, reason, lastTime: 'lastTime' in why ? why.lastTime : undefined });
+      }
+      continue;
+    }
+    if (inGap) {
+      inGap = false;
+      events.push({ type: 'priceGapEnd', time: t });
+    }
+    out.steps++;
+    out.initial ??= snap;
+    noteStatus(snap.accountStatus, snap, t);
+    timeline.add(t, snap);
+    if (snap.uniMMR !== null && (out.minUniMMR === null || snap.uniMMR.lt(out.minUniMMR))) {
+      out.minUniMMR = snap.uniMMR;
+      out.minUniMMRTime = t;
+    }
+    if (snap.accountStatus === 'FORCE_LIQUIDATION') {
+      const outcome = runLiquidation(state, snap, marketNow, rules, options.liquidation, t);
+      events.push(...outcome.events);
+      for (const e of outcome.events) {
+        if (e.type === 'liquidation') {
+          out.liquidations++;
+          out.liquidationFeesUSD = out.liquidationFeesUSD.plus(e.feesUSD);
+        }
+        if (e.type === 'bankruptcy') out.bankruptcyLossUSD = out.bankruptcyLossUSD.plus(e.deficitUSD);
+      }
+      snap = outcome.snapshot;
+      if (outcome.bankrupt) {
+        out.bankrupt = true;
+        noteStatus('BANKRUPTED', snap, t);
+        timeline.add(t, snap, 'BANKRUPTED');
+      } else {
+        noteStatus(snap.accountStatus, snap, t);
+      }
+    }
+    out.final = snap;
+    out.finalTime = t;
+  }
+  return out;
+}
+

@@ -1,0 +1,47 @@
+import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
+import { statusSeverity } from './actions.js';
+
+/** One portfolio's worst moment in one time bucket (DESIGN.md §2 timeline.arrow). */
+export interface TimelineRow {
+  portfolioId: string;
+  /** Bucket start, ms; buckets are aligned to multiples of the resolution since 1970. */
+  time: number;
+  /** The bucket's minimum uniMMR; null when no step in it had maintenance margin. */
+  uniMMR: number | null;
+  /** The rest are taken at the step of that minimum (or the bucket's last step when uniMMR is null). */
+  accountEquity: number;
+  actualEquity: number;
+  maintMargin: number;
+  /** The worst status seen in the bucket. */
+  status: AccountStatus;
+  worstTime: number;
+  steps: number;
+}
+
+/** Folds snapshots into buckets, keeping the minimum so a coarse resolution never hides the worst point. */
+export class TimelineAccumulator {
+  readonly rows: TimelineRow[] = [];
+  private current: TimelineRow | undefined;
+
+  constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
+
+  add(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
+    const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
+    if (this.current === undefined || this.current.time !== bucket) {
+      this.current = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0 };
+      this.rows.push(this.current);
+    }
+    const row = this.current;
+    row.steps++;
+    if (statusSeverity(status) > statusSeverity(row.status)) row.status = status;
+    const u = s.uniMMR === null ? null : s.uniMMR.toNumber();
+    const isWorse = row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
+    if (isWorse) {
+      row.uniMMR = u;
+      row.accountEquity = s.accountEquity.toNumber();
+      row.actualEquity = s.actualEquity.toNumber();
+      row.maintMargin = s.accountMaintMargin.toNumber();
+      row.worstTime = time;
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/decimal.js';
+import type { RulesTimeline } from '../../src/domain/types.js';
+import type { ReplayEvent } from '../../src/replay/events.js';
+import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
+import { replayPortfolioExact, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
+import { ExactPriceBook } from '../../src/replay/step-market.js';
+import { buildRulesTimeline } from '../../src/rules/load.js';
+import { portfolioOf } from '../helpers/portfolio.js';
+import { flatCm, flatUm, PROGRAM } from '../helpers/rules.js';
+import { everyMinute, HOUR, MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
+
+const T0 = Date.UTC(2024, 2, 12, 0, 0);
+const rulesOf = (doc: Record<string, unknown>): RulesTimeline => buildRulesTimeline([PROGRAM, { name: 'test-rules', doc: { version: 1, ...doc } }]);
+const BASE_RULES = {
+  collateral: { USDT: '1', USDC: '1', BTC: '0.95' },
+  umBrackets: { BTCUSDT: flatUm('0.005'), ETHUSDT: flatUm('0.01') },
+  cmContracts: { BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: flatCm('0.005') } },
+  liquidationFee: { default: '0.0125', crossMargin: '0.02' },
+};
+const OPTIONS: ReplayOptions = { liquidation: { policy: 'full', slippage: new Dec('0.001'), target: new Dec('1.25') }, resolutionMs: HOUR };
+
+function replay(rows: SeriesRow[], doc: Record<string, unknown>, rules: RulesTimeline = rulesOf(BASE_RULES), options = OPTIONS, stalenessMs = HOUR) {
+  const rt = rules;
+  const timeline = buildMarketTimeline(seriesOf(rows), { stalenessMs });
+  return replayPortfolioExact(portfolioOf(doc, rt.base), new ExactPriceBook(timeline), rt, options);
+}
+const ofType = <T extends ReplayEvent['type']>(events: ReplayEvent[], type: T) => events.filter((e): e is Extract<ReplayEvent, { type: T }> => e.type === type);
+const sum = (xs: Dec[]) => xs.reduce((a, b) => a.plus(b), new Dec(0));
+
+describe('a single perpetual through a linear price fall', () => {
+  // 1,000 USDT and a 1 BTCUSDT long from 40,000; mark falls 10 USDT a minute; MMR 0.5 %.
+  // uniMMR = (1,000 + P − 40,000) / (0.005·P) ≤ x  ⇔  P ≤ 39,000 / (1 − 0.005·x):
+  //   x = 1.5  → P ≤ 39,294.71 → minute 71 (P = 39,290)  MARGIN_CALL
+  //   x = 1.2  → P ≤ 39,235.41 → minute 77 (P = 39,230)  REDUCE_ONLY
+  //   x = 1.05 → P ≤ 39,205.83 → minute 80 (P = 39,200)  FORCE_LIQUIDATION
+  const rows = [...everyMinute(T0, 120, 'USDT', 'index', () => 1), ...everyMinute(T0, 120, 'BTCUSDT', 'mark', (m) => 40_000 - 10 * m)];
+  const r = replay(rows, { balances: [{ asset: 'USDT', umWalletBalance: '1000' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '40000' }] });
+
+  it('changes status at the derived minutes', () => {
+    expect(ofType(r.events, 'riskLevelChange').map((e) => [e.to, (e.time - T0) / MINUTE])).toEqual([
+      ['NORMAL', 0], ['MARGIN_CALL', 71], ['REDUCE_ONLY', 77], ['FORCE_LIQUIDATION', 80], ['NORMAL', 80],
+    ]);
+  });
+  it('liquidates at minute 80 with slippage and a fee capped by what is left', () => {
+    const [liq] = ofType(r.events, 'liquidation');
+    expect((liq!.time - T0) / MINUTE).toBe(80);
+    // closes at 39,200·(1 − 0.001) = 39,160.8: realized 1·(39,160.8 − 40,000) = −839.2, leaving 160.8;
+    // the 1.25 % fee on 39,160.8 (489.51) is capped at the 160.8 left.
+    expect(liq!.legs.map((l) => [l.name, l.price.toString(), l.realizedPnl.toString(), l.feeUSD.toString()])).toEqual([['BTCUSDT', '39160.8', '-839.2', '160.8']]);
+    expect(ofType(r.events, 'bankruptcy')).toEqual([]);
+    expect(r.final!.accountEquity.toString()).toBe('0');
+    expect(r.liquidations).toBe(1);
+    // the worst point: 1,000 − 800 = 200 over 0.005·39,200 = 196 → 1.0204...
+    expect(r.minUniMMR!.toFixed(6)).toBe('1.020408');
+    expect((r.minUniMMRTime! - T0) / MINUTE).toBe(80);
+  });
+  it('keeps each hour bucket at its minimum uniMMR', () => {
+    // hour 1 never leaves NORMAL (minute 59: 2.08); hour 2 holds the liquidation
+    expect(r.timeline.map((row) => row.status)).toEqual(['NORMAL', 'FORCE_LIQUIDATION']);
+    // first hour's minimum is at minute 59: (1,000 − 590) / (0.005·39,410) = 2.0807...
+    expect(r.timeline[0]!.uniMMR!.toFixed(4)).toBe('2.0807');
+    expect(r.timeline[1]!.uniMMR!.toFixed(4)).toBe('1.0204');
+  });
+});
+
+describe('funding over a known schedule', () => {
+  const rows: SeriesRow[] = [
+    ...everyMinute(T0, 24 * 60, 'USDT', 'index', () => 1),
+    ...everyMinute(T0, 24 * 60, 'BTC', 'index', () => 40_000),
+    ...everyMinute(T0, 24 * 60, 'BTCUSDT', 'mark', (m) => (m < 16 * 60 ? 40_000 : 41_000)),
+    ...everyMinute(T0, 24 * 60, 'BTCUSD_PERP', 'mark', () => 40_000),
+    // realized funding rows carry millisecond jitter, as Binance's do
+    [T0 + 8 * HOUR + 3, 'BTCUSDT', 'funding', 0.0001],
+    [T0 + 16 * HOUR + 7, 'BTCUSDT', 'funding', -0.0002],
+    [T0 + 8 * HOUR + 2, 'BTCUSD_PERP', 'funding', 0.0001],
+  ];
+  const r = replay(rows, {
+    balances: [{ asset: 'USDT', umWalletBalance: '100000' }, { asset: 'BTC', cmWalletBalance: '1' }],
+    umPositions: [{ symbol: 'BTCUSDT', positionAmt: '2', entryPrice: '40000' }],
+    cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '100', entryPrice: '40000' }],
+  });
+  it('pays −amt·mark·rate at each funding time, with the mark in force then', () => {
+    const f = ofType(r.events, 'funding');
+    // UM 08:00: −2·40,000·0.0001 = −8 USDT; 16:00: −2·41,000·(−0.0002) = +16.4 USDT
+    // CM 08:00: −100·100/40,000·0.0001 = −0.000025 BTC
+    expect(f.map((e) => [e.time - T0, e.symbol, e.asset, e.amount.toString()])).toEqual([
+      [8 * HOUR + 2, 'BTCUSD_PERP', 'BTC', '-0.000025'],
+      [8 * HOUR + 3, 'BTCUSDT', 'USDT', '-8'],
+      [16 * HOUR + 7, 'BTCUSDT', 'USDT', '16.4'],
+    ]);
+    const usdt = r.final!.assets.find((a) => a.asset === 'USDT')!;
+    // wallet 100,000 − 8 + 16.4, plus PnL 2·(41,000 − 40,000)
+    expect(usdt.net.toString()).toBe('102008.4');
+  });
+  it('says when a perpetual has no funding series', () => {
+    const r2 = replay(rows.filter((x) => x[2] !== 'funding'), { balances: [{ asset: 'USDT', umWalletBalance: '1000' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0.01', entryPrice: '40000' }] });
+    expect(r2.warnings).toEqual(['no funding series for BTCUSDT: its funding is taken as 0']);
+  });
+});
+
+describe('interest', () => {
+  it('1,000 USDC at 0.001 %/h borrowed 13:20 and repaid 14:15 costs 2 hours: 0.02 USDC', () => {
+    const start = Date.UTC(2024, 2, 12, 13, 0);
+    const rows = [...everyMinute(start, 120, 'USDC', 'index', () => 1)];
+    const rules = rulesOf({ ...BASE_RULES, loanInterestHourly: { default: '0.00001' } });
+    const r = replay(rows, {
+      marginLeverage: 5,
+      balances: [{ asset: 'USDC', crossMarginFree: '500' }],
+      actions: [
+        { time: start + 20 * MINUTE, type: 'borrow', asset: 'USDC', amount: '1000' },
+        { time: start + 75 * MINUTE, type: 'repay', asset: 'USDC', amount: '2000' },
+      ],
+    }, rules);
+    // charged at borrow (13:20, first hour) and at 14:00; repaid before 15:00
+    expect(ofType(r.events, 'interest').map((e) => [(e.time - start) / MINUTE, e.amount.toString()])).toEqual([[60, '0.01']]);
+    expect(ofType(r.events, 'action').map((e) => e.detail)).toEqual(["borrowed; first hour's interest 0.01 USDC", 'repaid 1000.02 (0.02 interest)']);
+    expect(r.final!.assets.find((a) => a.asset === 'USDC')!.net.toString()).toBe('499.98');
+  });
+  it('negative futures balance: −10,050 USDT with threshold 10,000 at 0.1 %/day → 0.05 USDT at 00:00', () => {
+    const start = Date.UTC(2025, 5, 1, 23, 0);
+    const rows = [...everyMinute(start, 120, 'USDT', 'index', () => 1), ...everyMinute(start, 120, 'BTC', 'index', () => 100_000)];
+    const rules = rulesOf({ ...BASE_RULES, negativeBalanceInterest: { dailyRate: '0.001', thresholdUSD: '10000', effectiveFrom: '2025-05-17T00:00:00Z' } });
+    const r = replay(rows, { balances: [{ asset: 'USDT', umWalletBalance: '-10050' }, { asset: 'BTC', crossMarginFree: '1' }] }, rules);
+    // |min(−10,050 + 10,000, 0)|·0.001 = 0.05
+    expect(ofType(r.events, 'interest').map((e) => [e.time, e.kind, e.amount.toString()])).toEqual([[Date.UTC(2025, 5, 2), 'negativeBalance', '0.05']]);
+  });
+});
