@@ -1,15 +1,18 @@
 import { isInputError } from '../domain/errors.js';
+import { runRun, RUN_USAGE } from './run.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `pmbt — Binance Portfolio Margin backtester
 
 Commands:
+  pmbt run        replay portfolios through a price history (a job) and write the reports
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
 
 Run "pmbt <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string> }> = {
+  run: { usage: RUN_USAGE, run: runRun },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
 };
 

@@ -1,0 +1,111 @@
+import { Dec } from '../domain/decimal.js';
+import { InputError } from '../domain/errors.js';
+import { readTime } from '../io/json/actions.js';
+import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../io/json/fields.js';
+
+/** The job spec (DESIGN.md §1), validated, with every default filled in (README "Job spec"). */
+export interface JobSpec {
+  jobId: string;
+  prices: string;
+  portfolios: string;
+  rules: string[];
+  from?: number;
+  to?: number;
+  resolutionMs: number;
+  stalenessMs: number;
+  liquidation: { policy: 'full' | 'stepwise'; slippage: Dec; target: Dec };
+  output: string;
+  batchSize: number;
+  engine: 'exact';
+}
+
+/** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const JOB_DEFAULTS = {
+  resolution: '1h',
+  staleness: '1h',
+  policy: 'full',
+  slippage: '0.001',
+  target: '1.25',
+  output: 'out/',
+  batchSize: 100,
+  engine: 'exact',
+} as const;
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "1m", "8h", "1d" or a whole number of milliseconds. */
+export function readDuration(src: string, path: string, v: unknown): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
+  const m = typeof v === 'string' ? DURATION.exec(v) : null;
+  if (m !== null && Number(m[1]) > 0) return Number(m[1]) * UNIT_MS[m[2]!]!;
+  throw new InputError(src, path, 'a duration such as "1m", "1h", "8h", "1d" or milliseconds > 0', describeValue(v));
+}
+
+export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
+  const o = readObject(src, '', raw);
+  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'description']);
+  if (o.version !== undefined && o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
+  const jobId = readString(src, 'jobId', o.jobId);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, 'jobId', 'letters, digits, . _ - (at most 128, starting with a letter or digit)', describeValue(jobId));
+  const rules = o.rules === undefined ? [] : Array.isArray(o.rules) ? o.rules.map((r, i) => readString(src, `rules[${i}]`, r)) : [readString(src, 'rules', o.rules)];
+  const timeline = readObject(src, 'timeline', o.timeline ?? {});
+  rejectUnknownKeys(src, 'timeline', timeline, ['resolution']);
+  const liq = readObject(src, 'liquidation', o.liquidation ?? {});
+  rejectUnknownKeys(src, 'liquidation', liq, ['policy', 'slippage', 'target']);
+  const policy = liq.policy ?? JOB_DEFAULTS.policy;
+  if (policy !== 'full' && policy !== 'stepwise') throw new InputError(src, 'liquidation.policy', 'full or stepwise', describeValue(policy));
+  const slippage = readFraction(src, 'liquidation.slippage', liq.slippage ?? JOB_DEFAULTS.slippage);
+  const target = readDecimalText(src, 'liquidation.target', liq.target ?? JOB_DEFAULTS.target);
+  const from = o.from === undefined ? undefined : readTime(src, 'from', o.from);
+  const to = o.to === undefined ? undefined : readTime(src, 'to', o.to);
+  if (from !== undefined && to !== undefined && to < from) throw new InputError(src, 'to', `a time at or after from (${new Date(from).toISOString()})`, new Date(to).toISOString());
+  if (o.engine !== undefined && o.engine !== 'exact') throw new InputError(src, 'engine', 'exact', describeValue(o.engine));
+  const batchSize = o.batchSize === undefined ? JOB_DEFAULTS.batchSize : readPositiveInteger(src, 'batchSize', o.batchSize);
+  if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
+  return {
+    jobId,
+    prices: readString(src, 'prices', o.prices),
+    portfolios: readString(src, 'portfolios', o.portfolios),
+    rules,
+    from,
+    to,
+    resolutionMs: readDuration(src, 'timeline.resolution', timeline.resolution ?? JOB_DEFAULTS.resolution),
+    stalenessMs: readDuration(src, 'staleness', o.staleness ?? JOB_DEFAULTS.staleness),
+    liquidation: { policy, slippage, target },
+    output: o.output === undefined ? JOB_DEFAULTS.output : readString(src, 'output', o.output),
+    batchSize,
+    engine: 'exact',
+  };
+}
+
+function readDecimalText(src: string, path: string, v: unknown): Dec {
+  if ((typeof v === 'string' || typeof v === 'number') && /^\d+(\.\d+)?$/.test(String(v))) return new Dec(String(v));
+  throw new InputError(src, path, 'a decimal number ≥ 0', describeValue(v));
+}
+
+function readFraction(src: string, path: string, v: unknown): Dec {
+  const d = readDecimalText(src, path, v);
+  if (d.gte(1)) throw new InputError(src, path, 'a fraction below 1 (0.001 = 0.1 %)', d.toString());
+  return d;
+}
+
+/** The spec as JSON again (defaults included), for summary.json and for handing to workers. */
+export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
+  return {
+    jobId: spec.jobId,
+    prices: spec.prices,
+    portfolios: spec.portfolios,
+    rules: spec.rules,
+    ...(spec.from === undefined ? {} : { from: new Date(spec.from).toISOString() }),
+    ...(spec.to === undefined ? {} : { to: new Date(spec.to).toISOString() }),
+    timeline: { resolution: spec.resolutionMs },
+    staleness: spec.stalenessMs,
+    liquidation: { policy: spec.liquidation.policy, slippage: spec.liquidation.slippage.toString(), target: spec.liquidation.target.toString() },
+    output: spec.output,
+    batchSize: spec.batchSize,
+    engine: spec.engine,
+  };
+}

@@ -1,0 +1,140 @@
+import { Worker } from 'node:worker_threads';
+import { joinKey } from '../io/store/keys.js';
+import { buildBatchContext } from './context.js';
+import { locate, readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
+import { renderJobSpec, type JobSpec } from './job.js';
+import { mergeJob, SUCCESS_MARKER, type JobTotals } from './merge.js';
+import { planBatches } from './plan.js';
+import { replayBatch, writeBatchParts } from './run-batch.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+export interface Progress {
+  portfoliosDone: number;
+  /** Known once the whole portfolio file has been read. */
+  portfoliosTotal: number | undefined;
+  portfolioSteps: number;
+  stepsPerPortfolio: number;
+  elapsedMs: number;
+}
+
+export interface LocalRunResult {
+  jobUri: string;
+  totals: JobTotals;
+  timings: { loadMs: number; replayMs: number; mergeMs: number; totalMs: number; workers: number };
+}
+
+/** One worker thread and a way to hand it a batch and wait for its parts to be written. */
+class WorkerSlot {
+  private pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  readonly ready: Promise<void>;
+  constructor(private readonly worker: Worker, init: ToWorker, onProgress: (portfolios: number, steps: number) => void) {
+    this.ready = new Promise((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'progress') onProgress(m.portfolios, m.steps);
+        else if (m.type === 'batchDone') this.settle();
+        else this.settle(new Error(`worker failed: ${m.message}`), reject);
+      });
+      worker.on('error', (e) => this.settle(e, reject));
+      worker.on('exit', (code) => { if (code !== 0) this.settle(new Error(`worker exited with code ${code}`), reject); });
+    });
+    worker.postMessage(init);
+  }
+  run(message: ToWorker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message);
+    });
+  }
+  private settle(error?: Error, rejectInit?: (e: Error) => void): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (error !== undefined) {
+      rejectInit?.(error);
+      p?.reject(error);
+    } else p?.resolve();
+  }
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Runs a job on this machine: plan → replayBatch on `workers` threads (or in this thread for
+ * one) → merge, the same steps a deployed job takes on Lambda. Memory holds at most one batch
+ * per worker plus the one being planned.
+ */
+export async function runJobLocally(spec: JobSpec, options: { workers: number; onProgress?: (p: Progress) => void }): Promise<LocalRunResult> {
+  const started = Date.now();
+  const { store, key: outKey } = locate(spec.output);
+  const jobKey = joinKey(outKey, spec.jobId);
+  // The old marker goes first: from here until the new one, the job's outputs are incomplete.
+  await store.delete(joinKey(jobKey, SUCCESS_MARKER));
+  for await (const k of store.list(joinKey(jobKey, '_parts'))) await store.delete(k);
+
+  const prices = await readPricesBytes(spec.prices);
+  const rules = await readRuleDocuments(spec.rules);
+  const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
+  const loaded = Date.now();
+
+  const progress: Progress = { portfoliosDone: 0, portfoliosTotal: undefined, portfolioSteps: 0, stepsPerPortfolio: ctx.timeline.stepTimes.length, elapsedMs: 0 };
+  const report = (portfolios: number, steps: number) => {
+    progress.portfoliosDone += portfolios;
+    progress.portfolioSteps += steps;
+    progress.elapsedMs = Date.now() - started;
+    options.onProgress?.(progress);
+  };
+
+  const portfolios = streamPortfolioDocuments(spec.portfolios);
+  let batches = 0;
+  let count = 0;
+  const workers = Math.max(1, options.workers);
+  if (workers === 1) {
+    for await (const planned of planBatches(portfolios.items, spec.batchSize, spec.portfolios)) {
+      batches++;
+      count += planned.items.length;
+      await writeBatchParts(store, jobKey, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)));
+    }
+  } else {
+    const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output };
+    const slots = Array.from({ length: workers }, () => new WorkerSlot(new Worker(new URL('./worker.js', import.meta.url)), init, report));
+    try {
+      await Promise.all(slots.map((s) => s.ready));
+      const idle = [...slots];
+      const running = new Set<Promise<void>>();
+      let failure: Error | undefined;
+      for await (const planned of planBatches(portfolios.items, spec.batchSize, spec.portfolios)) {
+        batches++;
+        count += planned.items.length;
+        while (idle.length === 0) await Promise.race(running);
+        if (failure !== undefined) throw failure;
+        const slot = idle.pop()!;
+        const job: Promise<void> = slot.run({ type: 'batch', batch: planned.batch, items: planned.items })
+          .catch((e: Error) => { failure ??= e; })
+          .finally(() => { running.delete(job); idle.push(slot); });
+        running.add(job);
+      }
+      await Promise.all(running);
+      if (failure !== undefined) throw failure;
+    } finally {
+      await Promise.all(slots.map((s) => s.stop()));
+    }
+  }
+  progress.portfoliosTotal = count;
+  const replayed = Date.now();
+
+  const tl = ctx.timeline;
+  const totals = await mergeJob(store, jobKey, {
+    spec,
+    batches,
+    portfolioCount: count,
+    inputs: { prices: prices.checksum, portfolios: portfolios.checksum(), rules: rules.checksums },
+    rulesSources: ctx.rules.base.sources,
+    window: { from: tl.from, to: tl.to, steps: tl.stepTimes.length },
+  });
+  const done = Date.now();
+  const timings = { loadMs: loaded - started, replayMs: replayed - loaded, mergeMs: done - replayed, totalMs: done - started, workers };
+  // Wall-clock facts live apart from summary.json, which must be the same bytes on every run.
+  await store.write(joinKey(jobKey, 'run.json'), `${JSON.stringify({ jobId: spec.jobId, timings, portfolioSteps: totals.portfolioSteps }, null, 2)}\n`);
+  return { jobUri: store.uriOf(jobKey), totals, timings };
+}

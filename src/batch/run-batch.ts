@@ -1,0 +1,71 @@
+import { InputError } from '../domain/errors.js';
+import { buildTimelineBatch, encodeArrowFile, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
+import { parsePortfolio } from '../io/json/portfolio.js';
+import { joinKey } from '../io/store/keys.js';
+import type { ObjectStore } from '../io/store/types.js';
+import { replayPortfolioExact } from '../replay/replay-portfolio.js';
+import type { TimelineRow } from '../replay/timeline.js';
+import { renderEventLine, renderEventRecord, type EventRecord } from '../report/events.js';
+import { renderPortfolioSummary, type PortfolioSummary } from '../report/portfolio-summary.js';
+import type { BatchContext } from './context.js';
+
+/** One portfolio of a batch as planned: its raw document, or why it could not be read. */
+export interface BatchItem {
+  index: number;
+  doc?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface BatchResult {
+  batch: number;
+  timeline: TimelineRow[];
+  events: EventRecord[];
+  portfolios: PortfolioSummary[];
+  /** Portfolio-steps evaluated. */
+  steps: number;
+}
+
+/** Reads the id of a document that failed to parse, if it has a usable one. */
+const idOf = (doc: Record<string, unknown> | undefined) => (typeof doc?.id === 'string' ? doc.id : null);
+
+/**
+ * Replays one batch. A portfolio that cannot be read or replayed fails alone: its summary line
+ * says why, and the rest of the batch goes on. Anything that is not bad input is a bug and throws.
+ */
+export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
+  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0 };
+  for (const item of items) {
+    if (item.error !== undefined || item.doc === undefined) {
+      result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error: item.error ?? 'no document' });
+      onPortfolioDone?.(0);
+      continue;
+    }
+    try {
+      const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios, `[${item.index}]`);
+      const r = replayPortfolioExact(portfolio, ctx.book, ctx.rules, ctx.options);
+      result.timeline.push(...r.timeline);
+      for (const e of r.events) result.events.push(renderEventRecord(r.portfolioId, e));
+      result.portfolios.push(renderPortfolioSummary(r, item.index));
+      result.steps += r.steps;
+      onPortfolioDone?.(r.steps);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error: e.message });
+      onPortfolioDone?.(0);
+    }
+  }
+  return result;
+}
+
+export const partKey = (jobKey: string, batch: number, file: string) => joinKey(jobKey, '_parts', `batch-${String(batch).padStart(6, '0')}`, file);
+
+/**
+ * Writes a batch's part files. Each file is written atomically and summary.json last, so a part
+ * counts as done only when its summary exists; rewriting a batch gives the same bytes.
+ */
+export async function writeBatchParts(store: ObjectStore, jobKey: string, result: BatchResult): Promise<void> {
+  await store.write(partKey(jobKey, result.batch, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
+  await store.write(partKey(jobKey, result.batch, 'events.jsonl'), result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
+  await store.write(partKey(jobKey, result.batch, 'summary.json'), `${JSON.stringify({ batch: result.batch, steps: result.steps, portfolios: result.portfolios })}\n`);
+}
+

@@ -1,0 +1,15 @@
+import type { RuleDocument } from '../rules/load.js';
+import type { BatchItem } from './run-batch.js';
+
+/** What the local runner tells a worker thread. */
+export type ToWorker =
+  | { type: 'init'; job: unknown; pricesBytes: Uint8Array; ruleDocuments: RuleDocument[]; jobKey: string; outputUri: string }
+  | { type: 'batch'; batch: number; items: BatchItem[] }
+  | { type: 'stop' };
+
+/** What a worker reports back. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; portfolios: number; steps: number }
+  | { type: 'batchDone'; batch: number }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,108 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runJobLocally, type LocalRunResult } from '../batch/local-runner.js';
+import { streamPortfolioDocuments } from '../batch/inputs.js';
+import { parseJobSpec } from '../batch/job.js';
+import { readObject } from '../io/json/fields.js';
+import { readJsonFile } from './files.js';
+import { createProgressPrinter } from './progress.js';
+import { UsageError } from './usage.js';
+
+export const RUN_USAGE = `pmbt run JOB.json [options]
+
+Runs a backtest job (DESIGN.md §1 job spec) on this machine: replays every portfolio through the
+price history across CPU cores and writes timeline.arrow, events.arrow, events.jsonl, summary.json
+and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
+
+Options (each overrides the job file's field):
+  --job-id ID          jobId
+  --prices URI         price history (Arrow), local path or s3://
+  --portfolios URI     portfolios (Arrow, JSON or JSON Lines)
+  --rules URI          rules on top of data/rules/ (repeatable)
+  --from TIME          ISO-8601 or ms        --to TIME
+  --resolution D       timeline bucket, e.g. 1m, 1h, 1d (default 1h)
+  --staleness D        oldest usable price (default 1h)
+  --policy P           liquidation policy: full (default) or stepwise
+  --slippage F         liquidation slippage fraction (default 0.001)
+  --target U           stepwise target uniMMR (default 1.25)
+  --batch-size N       portfolios per batch (default 100)
+  --output URI         output folder (default out/)
+  --workers N          worker threads (default: the number of CPU cores)
+  --quiet              no progress on stderr`;
+
+const OVERRIDES: Record<string, (job: Record<string, unknown>, v: string) => void> = {
+  'job-id': (j, v) => { j.jobId = v; },
+  prices: (j, v) => { j.prices = v; },
+  portfolios: (j, v) => { j.portfolios = v; },
+  from: (j, v) => { j.from = /^\d+$/.test(v) ? Number(v) : v; },
+  to: (j, v) => { j.to = /^\d+$/.test(v) ? Number(v) : v; },
+  resolution: (j, v) => { j.timeline = { ...(j.timeline as object), resolution: v }; },
+  staleness: (j, v) => { j.staleness = v; },
+  policy: (j, v) => { j.liquidation = { ...(j.liquidation as object), policy: v }; },
+  slippage: (j, v) => { j.liquidation = { ...(j.liquidation as object), slippage: v }; },
+  target: (j, v) => { j.liquidation = { ...(j.liquidation as object), target: v }; },
+  'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
+  output: (j, v) => { j.output = v; },
+};
+
+export async function runRun(argv: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(Object.keys(OVERRIDES).map((k) => [k, { type: 'string' as const }])),
+      rules: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run JOB.json');
+  const jobFile = positionals[0]!;
+  const job = { ...readObject(jobFile, '', await readJsonFile(jobFile)) };
+  for (const [flag, apply] of Object.entries(OVERRIDES)) {
+    const v = (values as Record<string, unknown>)[flag];
+    if (typeof v === 'string') apply(job, v);
+  }
+  if (values.rules !== undefined) job.rules = values.rules;
+  const spec = parseJobSpec(job, jobFile);
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, got ${values.workers}`);
+
+  // Count first (one quick pass) so the progress bar can show an ETA.
+  let total: number | undefined;
+  if (!values.quiet && !spec.portfolios.startsWith('s3://')) {
+    total = 0;
+    for await (const _ of streamPortfolioDocuments(spec.portfolios).items) total++;
+  }
+  const progress = createProgressPrinter(process.stderr, () => total);
+  let result: LocalRunResult;
+  try {
+    result = await runJobLocally(spec, { workers, onProgress: values.quiet ? undefined : progress.update });
+  } finally {
+    progress.end();
+  }
+  return renderRunTable(spec.jobId, result);
+}
+
+const usd = (s: string) => Number(s).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** The compact table `pmbt run` ends with. */
+export function renderRunTable(jobId: string, r: LocalRunResult): string {
+  const t = r.totals;
+  const order = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED'];
+  const statuses = order.filter((s) => t.worstStatus[s] !== undefined).map((s) => `${s} ${t.worstStatus[s]}`).join(' · ');
+  const perSec = r.timings.replayMs > 0 ? Math.round((t.portfolioSteps * 1000) / r.timings.replayMs) : 0;
+  const rows: [string, string][] = [
+    ['job', `${jobId} → ${r.jobUri}`],
+    ['portfolios', `${t.portfolios} (ok ${t.ok}, failed ${t.failed})`],
+    ['liquidated', `${t.liquidated} (bankrupt ${t.bankrupt})`],
+    ['worst uniMMR', t.worst === null ? 'none (no maintenance margin)' : `${t.worst.minUniMMR} ${t.worst.portfolioId} at ${t.worst.time}`],
+    ['worst status', statuses || 'none'],
+    ['fees / loss', `${usd(t.liquidationFeesUSD)} USD liquidation fees · ${usd(t.bankruptcyLossUSD)} USD insurance-fund loss`],
+    ['wall time', `${(r.timings.totalMs / 1000).toFixed(1)} s (load ${(r.timings.loadMs / 1000).toFixed(1)} s, replay ${(r.timings.replayMs / 1000).toFixed(1)} s, merge ${(r.timings.mergeMs / 1000).toFixed(1)} s) · ${r.timings.workers} workers`],
+    ['throughput', `${perSec.toLocaleString('en-US')} portfolio-steps/s (${t.portfolioSteps.toLocaleString('en-US')} steps)`],
+    ['reports', `${r.jobUri}/{summary.json, timeline.arrow, events.arrow, events.jsonl, _SUCCESS}`],
+  ];
+  return `${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n`;
+}
