@@ -79,11 +79,16 @@ export interface Portfolio {
   actions: Action[];
 }
 
+/** A price by name; undefined when there is none (or none fresh enough). A Map is one. */
+export interface PriceLookup {
+  get(name: string): Dec | undefined;
+}
+
 /** Prices at one instant: asset index prices in USD, contract mark prices in quote units. */
 export interface MarketSnapshot {
   time?: number;
-  indexPrices: ReadonlyMap<string, Dec>;
-  markPrices: ReadonlyMap<string, Dec>;
+  indexPrices: PriceLookup;
+  markPrices: PriceLookup;
 }
 
 /** One leverage bracket of a UM symbol; notional in quote units, floor inclusive. */

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { InputError } from '../../domain/errors.js';
+import { collectBytes, tooLargeError } from './bytes.js';
+import { isValidKey, validateKey, validatePrefix } from './keys.js';
+import type { ObjectStore, ReadOptions, WriteBody } from './types.js';
+
+// Writes go to `.pmbt-<random>.tmp` beside the target and are renamed over it: rename within one
+// directory is atomic on POSIX file systems, so readers see the old file or the whole new one.
+const TEMP_NAME = /^\.pmbt-[0-9a-f]{16}\.tmp$/;
+
+function createTempName(): string {
+  return `.pmbt-${randomBytes(8).toString('hex')}.tmp`;
+}
+
+/** A store over the files below `root` (made absolute); key `a/b` is the file `root/a/b`. */
+export function createLocalStore(root: string): ObjectStore {
+  const rootDir = resolve(root);
+
+  const pathOf = (key: string): string => {
+    const path = join(rootDir, ...validateKey(key).split('/'));
+    // validateKey already excludes traversal; this also catches platform quirks (drive letters,
+    // reserved names) that could make join() leave the root.
+    const rel = relative(rootDir, path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new InputError(rootDir, '', 'a key inside the store', JSON.stringify(key));
+    if (TEMP_NAME.test(key.slice(key.lastIndexOf('/') + 1))) throw new InputError(path, '', 'a name other than a temporary-file name');
+    return path;
+  };
+
+  return {
+    uriOf: (key) => join(rootDir, ...key.split('/')),
+
+    async read(key: string, { maxBytes }: ReadOptions): Promise<Uint8Array> {
+      const path = pathOf(key);
+      const handle = await openForReading(path);
+      try {
+        const { size } = await handle.stat();
+        if (size > maxBytes) throw tooLargeError(path, maxBytes, size);
+        return await collectBytes(handle.createReadStream({ autoClose: false }), path, maxBytes);
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async *readStream(key: string): AsyncIterable<Uint8Array> {
+      const path = pathOf(key);
+      const handle = await openForReading(path);
+      // The stream closes the handle when it ends or when the consumer stops early.
+      yield* handle.createReadStream() as AsyncIterable<Uint8Array>;
+    },
+
+    async write(key: string, body: WriteBody): Promise<void> {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = join(dirname(path), createTempName());
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(temp, 'wx');
+        await writeBody(handle, body);
+        // Without sync a crash after rename can leave a renamed but empty file on some file systems.
+        await handle.sync();
+        await handle.close();
+        handle = undefined;
+        await rename(temp, path);
+      } catch (e) {
+        await handle?.close().catch(() => undefined);
+        await rm(temp, { force: true });
+        throw e;
+      }
+    },
+
+    async *list(prefix: string): AsyncIterable<string> {
+      const folder = validatePrefix(prefix);
+      const dir = folder === '' ? rootDir : join(rootDir, ...folder.split('/'));
+      const keys = await listFiles(dir, folder);
+      keys.sort(compareUtf8);
+      yield* keys;
+    },
+
+    async exists(key: string): Promise<boolean> {
+      try {
+        return (await stat(pathOf(key))).isFile();
+      } catch (e) {
+        if (isMissing(e)) return false;
+        throw e;
+      }
+    },
+
+    async delete(key: string): Promise<void> {
+      try {
+        await unlink(pathOf(key));
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+    },
+  };
+}
+
+async function writeBody(handle: FileHandle, body: WriteBody): Promise<void> {
+  if (typeof body === 'string' || body instanceof Uint8Array) return handle.writeFile(body);
+  for await (const chunk of body) {
+    // write() may take fewer bytes than offered; writeFile() would loop for us but is typed for
+    // whole bodies only in @types/node 20.
+    for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
+  }
+}
+
+async function openForReading(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    if (isMissing(e)) throw new InputError(path, '', 'a readable file', 'no such file');
+    throw e;
+  }
+  // Opening a directory succeeds on Linux; reading it would fail with a less helpful EISDIR.
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new InputError(path, '', 'a readable file', 'not a regular file');
+  }
+  return handle;
+}
+
+/** Keys of regular files below `dir`; symlinked directories are not followed (no cycles). */
+async function listFiles(dir: string, keyPrefix: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+  const keys: string[] = [];
+  for (const entry of entries) {
+    const key = keyPrefix === '' ? entry.name : `${keyPrefix}/${entry.name}`;
+    if (TEMP_NAME.test(entry.name) || !isValidKey(key)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) keys.push(...(await listFiles(path, key)));
+    else if (entry.isFile() || (entry.isSymbolicLink() && (await isFileTarget(path)))) keys.push(key);
+  }
+  return keys;
+}
+
+async function isFileTarget(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

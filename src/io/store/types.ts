@@ -1,0 +1,43 @@
+/**
+ * One storage interface for local directories and S3 buckets, so the CLI and the Lambdas share a
+ * code path. Keys are `/`-separated relative paths checked by validateKey (keys.ts).
+ */
+
+/** Bytes, UTF-8 text, or a stream of chunks the producer does not reuse after yielding them. */
+export type WriteBody = Uint8Array | string | AsyncIterable<Uint8Array>;
+
+export interface ReadOptions {
+  /** Objects larger than this are refused with an InputError before their bytes are read. */
+  maxBytes: number;
+}
+
+export interface ObjectStore {
+  /** Where a key lives, for messages: `s3://bucket/key` or an absolute file path. */
+  uriOf(key: string): string;
+
+  /** The whole object. A missing object or one over maxBytes is an InputError naming uriOf(key). */
+  read(key: string, options: ReadOptions): Promise<Uint8Array>;
+
+  /** The object's bytes as they arrive; a missing object is an InputError on first iteration. */
+  readStream(key: string): AsyncIterable<Uint8Array>;
+
+  /**
+   * Stores the object so that readers see either the previous object or the complete new one,
+   * never a part; a failed write leaves the previous object (and, locally, no temporary file).
+   */
+  write(key: string, body: WriteBody): Promise<void>;
+
+  /**
+   * Every key below the folder `prefix` (`''` for all keys), i.e. keys starting with `prefix + '/'`,
+   * so that listing job `a` never yields keys of job `ab`. Keys the store could not address (see
+   * validateKey) are left out. The order is not part of the contract: S3 and the local store list
+   * in ascending UTF-8 byte order, but S3-compatible servers may not (s3rver does not); sort if it
+   * matters.
+   */
+  list(prefix: string): AsyncIterable<string>;
+
+  exists(key: string): Promise<boolean>;
+
+  /** Removes the object; removing a missing object is not an error. */
+  delete(key: string): Promise<void>;
+}

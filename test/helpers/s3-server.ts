@@ -1,0 +1,149 @@
+/**
+ * A real S3-compatible server (s3rver) for tests, on loopback only.
+ *
+ * Usage, from any test file:
+ *   let s3: S3TestServer;
+ *   beforeAll(async () => { s3 = await startS3Server({ buckets: ['test-bucket'] }); });
+ *   afterAll(() => s3?.stop());
+ *
+ * s3rver runs in a child process rather than in the test worker because its listing token uses
+ * DES, which OpenSSL 3 only offers under `node --openssl-legacy-provider` (HTTP 500 otherwise),
+ * and that flag must not leak into the code under test.
+ *
+ * The clients keep the SDK's default checksum settings, exactly like production. That works because
+ * the stores never send a stream as a request body; see src/io/store/s3.ts for why that matters
+ * with s3rver (it does not decode `Content-Encoding: aws-chunked` and would store the framing).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3TestServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** A client for the server with production defaults; destroyed by stop(). */
+  client(): S3Client;
+  stop(): Promise<void>;
+}
+
+export interface S3TestServerOptions {
+  buckets: readonly string[];
+  /** How long to wait for the child to listen; it normally takes well under a second. */
+  startTimeoutMs?: number;
+}
+
+/** The only address the server binds to and the clients talk to. */
+const LOOPBACK = '127.0.0.1';
+
+// s3rver's hard-coded dummy account; any other key fails signature checks.
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+// Plain CommonJS run by `node` directly, so it needs no TypeScript loader. It exits, removing its
+// temp directory, when its stdin closes (which also happens when the test worker is killed without
+// running exit handlers) or on SIGTERM/SIGINT.
+const CHILD_SCRIPT = `'use strict';
+const { rmSync } = require('node:fs');
+const [s3rverPath, tempDir, directory, address, bucketsJson] = process.argv.slice(2);
+const S3rver = require(s3rverPath);
+const quit = (code) => {
+  rmSync(tempDir, { recursive: true, force: true });
+  process.exit(code);
+};
+const server = new S3rver({
+  address,
+  port: 0,
+  directory,
+  silent: true,
+  configureBuckets: JSON.parse(bucketsJson).map((name) => ({ name })),
+});
+server.run().then(
+  (bound) => process.stdout.write(JSON.stringify({ address: bound.address, port: bound.port }) + '\\n'),
+  (err) => { process.stderr.write(String((err && err.stack) || err) + '\\n'); quit(1); },
+);
+process.stdin.on('end', () => quit(0));
+process.on('SIGTERM', () => quit(0));
+process.on('SIGINT', () => quit(0));
+process.stdin.resume();
+`;
+
+export async function startS3Server(options: S3TestServerOptions): Promise<S3TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'pmbt-s3rver-'));
+  const script = join(dir, 'server.cjs');
+  const dataDir = join(dir, 'data');
+  await writeFile(script, CHILD_SCRIPT);
+  const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
+
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', script, s3rverPath, dir, dataDir, LOOPBACK, JSON.stringify(options.buckets)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  // Only synchronous work is possible in 'exit'; the child cleans up after itself on SIGTERM.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+
+  const clients: S3Client[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const c of clients) c.destroy();
+      await stopChild(child);
+      process.removeListener('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
+    })());
+
+  let port: number;
+  try {
+    port = await readPort(child, options.startTimeoutMs ?? 10_000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  return {
+    endpoint,
+    client() {
+      const c = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: CREDENTIALS });
+      clients.push(c);
+      return c;
+    },
+    stop,
+  };
+}
+
+function readPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new Error(`s3rver did not start: ${why}${err ? `\n${err}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`no port after ${timeoutMs} ms`), timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', (e) => fail(String(e)));
+    child.once('exit', (code, signal) => fail(`exited with ${code ?? signal}`));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (!out.includes('\n') || line === undefined) return;
+      clearTimeout(timer);
+      const bound = JSON.parse(line) as { address: string; port: number };
+      if (bound.address !== LOOPBACK) reject(new Error(`s3rver bound to ${bound.address}, expected ${LOOPBACK}`));
+      else resolve(bound.port);
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin!.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+  await exited;
+  clearTimeout(timer);
+}
