@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner.js';
+import { parseJobSpec } from '../../src/batch/job.js';
+import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
+import { locate } from '../../src/batch/inputs.js';
+import { writeSmallJob } from '../helpers/job-files.js';
+
+let files: ReturnType<typeof writeSmallJob>;
+let result: LocalRunResult;
+let out: string;
+const read = (name: string) => readFileSync(join(out, name));
+
+beforeAll(async () => {
+  files = writeSmallJob();
+  result = await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  out = join(files.dir, 'out', 'small');
+});
+afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
+
+describe('a job run on one machine', () => {
+  it('writes every report and a completion marker that lists them with their digests', () => {
+    const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: Record<string, { bytes: number; sha256: string }>; portfolios: number };
+    expect(Object.keys(marker.files).sort()).toEqual(['events.arrow', 'events.jsonl', 'summary.json', 'timeline.arrow']);
+    for (const [name, f] of Object.entries(marker.files)) {
+      expect(createHash('sha256').update(read(name)).digest('hex'), name).toBe(f.sha256);
+    }
+    expect(marker.portfolios).toBe(26);
+  });
+  it('fails a bad portfolio alone, naming the file, the row and the field', () => {
+    const summary = JSON.parse(read('summary.json').toString()) as { portfolios: { portfolioId: string | null; ok: boolean; error?: string; index: number }[]; totals: { ok: number; failed: number } };
+    const failed = summary.portfolios.filter((p) => !p.ok);
+    expect(failed.map((p) => [p.portfolioId, p.index])).toEqual([['bad-field', 3], [null, 7]]);
+    expect(failed[0]!.error).toBe(`${files.job.portfolios as string}: [3].balances[0].crossMarginFree: expected a number ≥ 0, got "-5"`);
+    expect(failed[1]!.error).toMatch(/line 8: expected one JSON document per line/);
+    expect([summary.totals.ok, summary.totals.failed]).toEqual([24, 2]);
+    // every good portfolio was replayed over all 360 minutes (or until it was bankrupt)
+    expect(summary.portfolios.filter((p) => p.ok).length).toBe(24);
+  });
+  it('writes a timeline with one row per portfolio and hour, keeping the hour minimum', () => {
+    const t = tableFromIPC(read('timeline.arrow'));
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['portfolioId', 'time', 'uniMMR', 'accountEquity', 'actualEquity', 'maintMargin', 'status', 'worstTime', 'steps']);
+    const ids = new Set(t.getChild('portfolioId')!.toArray() as string[]);
+    expect(ids.size).toBe(24);
+    // p0 holds 0.25 BTC at 1x: never liquidated, 6 hourly rows of 60 steps
+    const rows = t.toArray().filter((r) => r.portfolioId === 'p0');
+    expect(rows.map((r) => r.steps)).toEqual([60, 60, 60, 60, 60, 60]);
+    const minOfHour4 = rows[3]!.uniMMR as number;
+    // hour 3 (minutes 180–239) ends at the bottom: the minimum is at its last minute
+    expect(rows[3]!.worstTime).toBe(rows[3]!.time + 59 * 60_000);
+    expect(minOfHour4).toBeLessThan(rows[2]!.uniMMR as number);
+  });
+  it('writes the same events to events.arrow and events.jsonl', () => {
+    const lines = read('events.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const t = tableFromIPC(read('events.arrow'));
+    expect(t.numRows).toBe(lines.length);
+    const types = t.getChild('type')!.toArray() as string[];
+    expect(types).toEqual(lines.map((l) => l.type));
+    expect(new Set(types)).toEqual(new Set(['riskLevelChange', 'funding', 'liquidation']));
+    expect(result.totals.liquidated).toBeGreaterThan(5);
+  });
+  it('merges again to the same bytes, and never marks a job complete with a batch missing', async () => {
+    const spec = parseJobSpec(files.job);
+    const { store, key } = locate(join(files.dir, 'out', 'small'));
+    const summaryBefore = read('summary.json');
+    const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown };
+    const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; window: { from: string; to: string; steps: number } };
+    const jobFacts = { spec, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
+    unlinkSync(join(out, SUCCESS_MARKER));
+    await mergeJob(store, key, jobFacts);
+    expect(read('summary.json').equals(summaryBefore)).toBe(true);
+    expect((JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown }).files).toEqual(marker.files);
+
+    unlinkSync(join(out, SUCCESS_MARKER));
+    unlinkSync(join(out, '_parts', 'batch-000002', 'summary.json'));
+    await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 of job small has not finished/);
+    expect(existsSync(join(out, SUCCESS_MARKER))).toBe(false);
+  });
+});
