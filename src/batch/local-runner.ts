@@ -20,7 +20,7 @@ export interface Progress {
 export interface LocalRunResult {
   jobUri: string;
   totals: JobTotals;
-  timings: { loadMs: number; replayMs: number; mergeMs: number; totalMs: number; workers: number };
+  timings: { loadMs: number; replayMs: number; mergeMs: number; totalMs: number; workers: number; peakRssMB: number };
 }
 
 /** One worker thread and a way to hand it a batch and wait for its parts to be written. */
@@ -133,7 +133,8 @@ export async function runJobLocally(spec: JobSpec, options: { workers: number; o
     window: { from: tl.from, to: tl.to, steps: tl.stepTimes.length },
   });
   const done = Date.now();
-  const timings = { loadMs: loaded - started, replayMs: replayed - loaded, mergeMs: done - replayed, totalMs: done - started, workers };
+  // maxRSS covers the worker threads too: they live in this process.
+  const timings = { loadMs: loaded - started, replayMs: replayed - loaded, mergeMs: done - replayed, totalMs: done - started, workers, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
   // Wall-clock facts live apart from summary.json, which must be the same bytes on every run.
   await store.write(joinKey(jobKey, 'run.json'), `${JSON.stringify({ jobId: spec.jobId, timings, portfolioSteps: totals.portfolioSteps }, null, 2)}\n`);
   return { jobUri: store.uriOf(jobKey), totals, timings };
