@@ -1,0 +1,90 @@
+import { compressionRegistry, CompressionType } from 'apache-arrow';
+import { decompress as decompressZstd } from 'fzstd';
+import lz4 from 'lz4js';
+
+/**
+ * pyarrow, pandas and polars compress record batches body-buffer by body-buffer (LZ4 frame or
+ * ZSTD). apache-arrow reads those only once a decoder is registered; without one it throws
+ * "Record batch is compressed but codec not found".
+ */
+
+/**
+ * Largest decoded size of one compressed buffer. A hostile frame header can claim any size; this
+ * keeps one bad file from allocating the machine's memory. One buffer is one column of one batch.
+ */
+export const MAX_DECODED_BUFFER_BYTES = 1024 * 1024 * 1024;
+
+const LZ4_MAGIC = 0x184d2204;
+const ZSTD_MAGIC = 0xfd2fb528;
+
+function readUint32LE(b: Uint8Array, at: number): number {
+  return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
+}
+
+/** Reads a little-endian unsigned integer of 1 to 8 bytes as a Number (exact below 2^53). */
+function readUintLE(b: Uint8Array, at: number, size: number): number {
+  let v = 0;
+  for (let k = size - 1; k >= 0; k--) v = v * 256 + (b[at + k] ?? 0);
+  return v;
+}
+
+function checkDecodedSize(codec: string, size: number): void {
+  if (size > MAX_DECODED_BUFFER_BYTES) throw new Error(`${codec} buffer would decode to ${size} bytes, over the limit of ${MAX_DECODED_BUFFER_BYTES}`);
+}
+
+/**
+ * lz4js reads the frame's content-size field with 32-bit shifts (wrong above 2 GiB) and ignores
+ * dictionary ids, so the header is read here and the exact output size handed to it.
+ */
+export function decodeLz4Frame(src: Uint8Array): Uint8Array {
+  if (src.length < 7 || readUint32LE(src, 0) !== LZ4_MAGIC) throw new Error('LZ4 buffer is not an LZ4 frame (bad magic number)');
+  const flags = src[4] ?? 0;
+  if ((flags & 0xc0) !== 0x40) throw new Error('LZ4 frame has an unsupported version');
+  if ((flags & 0x01) !== 0) throw new Error('LZ4 frames with a dictionary id are not supported');
+  let size: number;
+  if ((flags & 0x08) !== 0) {
+    size = readUintLE(src, 6, 8);
+  } else {
+    // Without a content size lz4js sums block sizes: exact for stored blocks, the maximum block
+    // size (64 KiB to 4 MiB) for compressed ones. The result is trimmed to the decoded length.
+    size = lz4.decompressBound(src);
+  }
+  checkDecodedSize('LZ4', size);
+  return lz4.decompress(src, size);
+}
+
+/** The frame content size of a ZSTD frame header, or undefined when the writer left it out. */
+function readZstdContentSize(src: Uint8Array): number | undefined {
+  const descriptor = src[4] ?? 0;
+  const sizeFlag = descriptor >> 6;
+  const singleSegment = (descriptor >> 5) & 1;
+  const dictIdBytes = [0, 1, 2, 4][descriptor & 3] ?? 0;
+  const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][sizeFlag] ?? 0;
+  if (sizeBytes === 0) return undefined;
+  const at = 5 + (singleSegment ? 0 : 1) + dictIdBytes;
+  const raw = readUintLE(src, at, sizeBytes);
+  return sizeBytes === 2 ? raw + 256 : raw;
+}
+
+export function decodeZstd(src: Uint8Array): Uint8Array {
+  if (src.length < 6 || readUint32LE(src, 0) !== ZSTD_MAGIC) throw new Error('ZSTD buffer is not a ZSTD frame (bad magic number)');
+  const size = readZstdContentSize(src);
+  if (size !== undefined) {
+    checkDecodedSize('ZSTD', size);
+    return decompressZstd(src, new Uint8Array(size));
+  }
+  return decompressZstd(src);
+}
+
+/**
+ * Registers the LZ4-frame and ZSTD decoders with apache-arrow's process-wide registry. Safe to
+ * call any number of times; an encoder someone else registered (tests writing compressed
+ * fixtures) is kept.
+ */
+export function registerArrowCodecs(): void {
+  for (const [type, decode] of [[CompressionType.LZ4_FRAME, decodeLz4Frame], [CompressionType.ZSTD, decodeZstd]] as const) {
+    const existing = compressionRegistry.get(type);
+    if (existing?.decode === decode) continue;
+    compressionRegistry.set(type, existing?.encode ? { encode: existing.encode, decode } : { decode });
+  }
+}

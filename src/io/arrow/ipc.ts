@@ -1,0 +1,114 @@
+import { Message, MessageHeader, RecordBatchFileWriter, type Schema, type Table } from 'apache-arrow';
+import { InputError } from '../../domain/errors.js';
+
+/**
+ * The Arrow file format is a magic prefix, a complete IPC stream (schema message first, ending in
+ * an end-of-stream marker) and a footer. pyarrow writes it so; apache-arrow JS leaves the inline
+ * schema message out, which random-access readers do not mind but a sequential reader (a file
+ * read as a stream from S3) cannot start without. This writer puts it back.
+ */
+export class SequentialReadableFileWriter extends RecordBatchFileWriter {
+  protected override _writeSchema(schema: Schema): this {
+    super._writeSchema(schema);
+    return this._writeMessage(Message.from(schema));
+  }
+}
+
+/** A table as Arrow IPC file bytes that sequential readers can also read. */
+export function encodeArrowFile(table: Table): Uint8Array {
+  return new SequentialReadableFileWriter().writeAll(table).toUint8Array(true);
+}
+
+const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31, 0, 0]; // "ARROW1" + 2 bytes padding
+
+/** Pulls exact byte counts from an async chunk stream; the rest stays readable. */
+class ChunkReader {
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** `n` bytes, or fewer at the end of the stream. */
+  async read(n: number): Promise<Uint8Array> {
+    while (this.pendingBytes < n) {
+      const next = await this.iterator.next();
+      if (next.done) break;
+      this.pending.push(next.value);
+      this.pendingBytes += next.value.length;
+    }
+    const all = concatBytes(this.pending);
+    const out = all.subarray(0, Math.min(n, all.length));
+    this.pending = all.length > n ? [all.subarray(n)] : [];
+    this.pendingBytes = Math.max(0, all.length - n);
+    return out;
+  }
+
+  async *rest(): AsyncIterable<Uint8Array> {
+    yield* this.pending.splice(0);
+    this.pendingBytes = 0;
+    for (;;) {
+      const next = await this.iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+async function* prepend(head: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  if (head.length > 0) yield head;
+  yield* rest;
+}
+
+/**
+ * Prepares an IPC byte stream for sequential reading. A stream, or a file whose stream part opens
+ * with its schema, is returned as chunks to read one message at a time (the file's magic prefix
+ * dropped; the reader stops at the end-of-stream marker before the footer). A file without the
+ * inline schema (written by apache-arrow JS) can only be read from its footer: it is collected
+ * whole, up to `maxWholeBytes`.
+ */
+export async function openSequentialIpc(source: AsyncIterable<Uint8Array>, src: string, maxWholeBytes: number): Promise<AsyncIterable<Uint8Array> | Uint8Array> {
+  const reader = new ChunkReader(source);
+  const head = await reader.read(FILE_MAGIC.length);
+  if (head.length < FILE_MAGIC.length || !FILE_MAGIC.every((b, i) => head[i] === b)) return prepend(head, reader.rest());
+  const prefix = await reader.read(8);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  if (prefix.length === 8 && view.getInt32(0, true) === -1) {
+    const metadataLength = view.getInt32(4, true);
+    const metadata = await reader.read(metadataLength);
+    let isSchema = false;
+    try {
+      isSchema = metadata.length === metadataLength && Message.decode(metadata).headerType === MessageHeader.Schema;
+    } catch {
+      isSchema = false;
+    }
+    if (isSchema) return prepend(concatBytes([prefix, metadata]), reader.rest());
+    return collectWhole([head, prefix, metadata], reader.rest(), src, maxWholeBytes);
+  }
+  return collectWhole([head, prefix], reader.rest(), src, maxWholeBytes);
+}
+
+async function collectWhole(first: Uint8Array[], rest: AsyncIterable<Uint8Array>, src: string, maxBytes: number): Promise<Uint8Array> {
+  const chunks = [...first];
+  let size = chunks.reduce((n, c) => n + c.length, 0);
+  for await (const chunk of rest) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      throw new InputError(src, '', `an Arrow IPC stream, or a file of at most ${maxBytes} bytes whose stream part opens with its schema (this one must be read whole)`, 'a larger file without an inline schema');
+    }
+    chunks.push(chunk);
+  }
+  return concatBytes(chunks);
+}

@@ -1,0 +1,133 @@
+import {
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  Int8,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  TimestampMillisecond,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { InputError } from '../../domain/errors.js';
+import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
+import { registerArrowCodecs } from './codecs.js';
+import { encodeArrowFile } from './ipc.js';
+import { cellPath, describeTime, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
+
+/**
+ * The historical series file (DESIGN.md §1): one long Arrow table
+ *   time   timestamp (any unit; a missing zone is UTC)   — also int64/float64 epoch milliseconds
+ *   symbol utf8 or dictionary<utf8>                      — asset (index) or contract (mark, funding)
+ *   kind   utf8 or dictionary<utf8>: index | mark | funding
+ *   value  float64 (any float or integer type is read) — index/mark prices > 0, funding any finite
+ * IPC file or stream format, any number of record batches, LZ4 or ZSTD compressed or not. Column
+ * names are matched exactly first, then case-insensitively. Times are floored to milliseconds.
+ * The writer emits time Timestamp(ms, UTC), symbol Dictionary<Utf8, Int32>, kind
+ * Dictionary<Utf8, Int8>, value Float64, schema metadata pmbt.series.version = 1.
+ */
+
+export const SERIES_FORMAT_VERSION = '1';
+
+/** Parses IPC bytes (file or stream); codec and framing failures become an InputError on the file. */
+export function readArrowTable(bytes: Uint8Array, src: string): Table {
+  registerArrowCodecs();
+  try {
+    return tableFromIPC(bytes);
+  } catch (e) {
+    throw new InputError(src, '', 'an Arrow IPC file or stream (Feather v2)', e instanceof Error ? e.message : String(e));
+  }
+}
+
+export interface DecodeSeriesOptions {
+  /** Reject a row earlier than the row before it (the series file contract); the converter sorts instead. */
+  requireSorted: boolean;
+  /** Unit of integer/float time columns. */
+  numericTimeUnit: EpochUnit | 'auto';
+}
+
+function encodeKind(src: string, column: string) {
+  return (text: string, row: number): number => {
+    if (!(SERIES_KINDS as readonly string[]).includes(text)) throw new InputError(src, cellPath(column, row), `one of ${SERIES_KINDS.join(', ')}`, JSON.stringify(text));
+    return SERIES_KIND_CODE[text as SeriesKind];
+  };
+}
+
+/** Checks the values of a long table: finite, and prices above zero. */
+export function validateSeriesValues(kinds: Uint8Array, values: Float64Array, describeRow: (row: number) => [src: string, path: string]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) {
+      const [src, path] = describeRow(i);
+      throw new InputError(src, path, 'a finite number', String(v));
+    }
+    if (v <= 0 && kinds[i] !== SERIES_KIND_CODE.funding) {
+      const [src, path] = describeRow(i);
+      throw new InputError(src, path, `a price > 0 for kind ${SERIES_KINDS[kinds[i]!]}`, String(v));
+    }
+  }
+}
+
+/** Reads and validates the four columns of a long table, in file order. */
+export function decodeSeriesTable(table: Table, src: string, options: DecodeSeriesOptions): SeriesTable {
+  const time = requireColumn(table, 'time', src, 'timestamp');
+  const symbol = requireColumn(table, 'symbol', src, 'dictionary or utf8 string');
+  const kind = requireColumn(table, 'kind', src, `${SERIES_KINDS.join(' | ')}`);
+  const value = requireColumn(table, 'value', src, 'float64');
+
+  const times = readTimeColumnMs(time.vector, src, time.name, options.numericTimeUnit);
+  if (options.requireSorted) {
+    for (let i = 1; i < times.length; i++) {
+      if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i - 1}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
+    }
+  }
+  const symbols: string[] = [];
+  const symbolIds = readStringColumnCodes(symbol.vector, src, symbol.name, 'a symbol', (text, row) => {
+    if (text.length === 0) throw new InputError(src, cellPath(symbol.name, row), 'a non-empty symbol', '""');
+    symbols.push(text);
+    return symbols.length - 1;
+  });
+  const kinds = Uint8Array.from(readStringColumnCodes(kind.vector, src, kind.name, `one of ${SERIES_KINDS.join(', ')}`, encodeKind(src, kind.name)));
+  const values = readNumberColumn(value.vector, src, value.name);
+  validateSeriesValues(kinds, values, (row) => [src, cellPath(value.name, row)]);
+  return { times, symbolIds, symbols, kinds, values };
+}
+
+/**
+ * Reads a series file (see the top of this file). Fails with an InputError naming the file, the
+ * column and the row: missing column, wrong type, null, unknown kind, non-finite value, price ≤ 0
+ * on an index or mark row, or a time earlier than the previous row's.
+ */
+export function readSeriesArrow(bytes: Uint8Array, src: string): SeriesTable {
+  return decodeSeriesTable(readArrowTable(bytes, src), src, { requireSorted: true, numericTimeUnit: 'ms' });
+}
+
+/** Writes the series table as an Arrow IPC file, one record batch. */
+export function writeSeriesArrow(table: SeriesTable): Uint8Array {
+  const n = table.times.length;
+  const timeMs = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) timeMs[i] = BigInt(table.times[i]!);
+  const timeType = new TimestampMillisecond('UTC');
+  const symbolType = new Dictionary(new Utf8(), new Int32());
+  const kindType = new Dictionary(new Utf8(), new Int8());
+  const fields = [
+    new Field('time', timeType, false),
+    new Field('symbol', symbolType, false),
+    new Field('kind', kindType, false),
+    new Field('value', new Float64(), false),
+  ];
+  const schema = new Schema(fields, new Map([['pmbt.series.version', SERIES_FORMAT_VERSION]]));
+  const children = [
+    makeData({ type: timeType, length: n, nullCount: 0, data: timeMs }),
+    makeData({ type: symbolType, length: n, nullCount: 0, data: table.symbolIds, dictionary: vectorFromArray([...table.symbols], new Utf8()) }),
+    makeData({ type: kindType, length: n, nullCount: 0, data: Int8Array.from(table.kinds), dictionary: vectorFromArray([...SERIES_KINDS], new Utf8()) }),
+    makeData({ type: new Float64(), length: n, nullCount: 0, data: table.values }),
+  ];
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+  return encodeArrowFile(new Table(schema, [batch]));
+}

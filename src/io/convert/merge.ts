@@ -1,0 +1,86 @@
+import { InputError } from '../../domain/errors.js';
+import { SERIES_KINDS, type SeriesTable } from '../../domain/series.js';
+import { describeTime } from '../arrow/columns.js';
+import type { SeriesPart } from './series-parts.js';
+
+export interface MergedSeries {
+  table: SeriesTable;
+  /** Rows dropped because another row had the same time, symbol, kind and value. */
+  duplicatesDropped: number;
+}
+
+/**
+ * Merges parts into one table sorted by time. Rows at the same time keep their input order (parts
+ * in the order given, rows in file order). The same (time, symbol, kind) twice is kept once when
+ * the values agree and is an error when they do not: two files disagreeing about a price is
+ * something the user must resolve, not something to pick silently.
+ */
+export function mergeSeriesParts(parts: readonly SeriesPart[]): MergedSeries {
+  const total = parts.reduce((n, p) => n + p.times.length, 0);
+  const times = new Float64Array(total);
+  const values = new Float64Array(total);
+  const kinds = new Uint8Array(total);
+  const symbolIds = new Int32Array(total);
+  const partOf = new Uint16Array(total);
+  const rowOf = new Int32Array(total);
+  const symbols: string[] = [];
+  const symbolIndex = new Map<string, number>();
+
+  let at = 0;
+  parts.forEach((part, p) => {
+    const ids = part.symbols.map((s) => {
+      let id = symbolIndex.get(s);
+      if (id === undefined) {
+        id = symbols.push(s) - 1;
+        symbolIndex.set(s, id);
+      }
+      return id;
+    });
+    for (let i = 0; i < part.times.length; i++, at++) {
+      times[at] = part.times[i]!;
+      values[at] = part.values[i]!;
+      kinds[at] = part.kinds[i]!;
+      symbolIds[at] = ids[part.symbolIds[i]!]!;
+      partOf[at] = p;
+      rowOf[at] = i;
+    }
+  });
+
+  // Index order breaks ties, which makes the sort stable whatever the engine does.
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  order.sort((a, b) => times[a]! - times[b]! || a - b);
+
+  const out: SeriesTable = { times: new Float64Array(total), symbolIds: new Int32Array(total), symbols, kinds: new Uint8Array(total), values: new Float64Array(total) };
+  let n = 0;
+  const firstOfKey = new Map<number, number>();
+  for (let k = 0; k < total; k++) {
+    const i = order[k]!;
+    if (k > 0 && times[i] !== times[order[k - 1]!]) {
+      firstOfKey.clear();
+    }
+    const key = symbolIds[i]! * SERIES_KINDS.length + kinds[i]!;
+    const first = firstOfKey.get(key);
+    if (first !== undefined) {
+      if (values[first] === values[i]) continue;
+      const a = parts[partOf[first]!]!;
+      const b = parts[partOf[i]!]!;
+      throw new InputError(
+        b.src,
+        b.rowPath(rowOf[i]!),
+        `one value per time, symbol and kind (${a.src} ${a.rowPath(rowOf[first]!)} has ${values[first]} for ${symbols[symbolIds[i]!]} ${SERIES_KINDS[kinds[i]!]} at ${describeTime(times[i]!)})`,
+        String(values[i]),
+      );
+    }
+    firstOfKey.set(key, i);
+    out.times[n] = times[i]!;
+    out.symbolIds[n] = symbolIds[i]!;
+    out.kinds[n] = kinds[i]!;
+    out.values[n] = values[i]!;
+    n++;
+  }
+  return {
+    table: { times: out.times.slice(0, n), symbolIds: out.symbolIds.slice(0, n), symbols, kinds: out.kinds.slice(0, n), values: out.values.slice(0, n) },
+    duplicatesDropped: total - n,
+  };
+}

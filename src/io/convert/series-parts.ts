@@ -1,0 +1,160 @@
+import { InputError } from '../../domain/errors.js';
+import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind } from '../../domain/series.js';
+import type { EpochUnit } from '../arrow/columns.js';
+import { validateSeriesValues } from '../arrow/series.js';
+import type { SourceTable } from './source-table.js';
+import { formatDuration } from './time-text.js';
+
+/** Rows taken from one input file, before merging; `rowPath` names a row's value cell in that file. */
+export interface SeriesPart {
+  src: string;
+  times: Float64Array;
+  values: Float64Array;
+  symbols: readonly string[];
+  symbolIds: Int32Array;
+  kinds: Uint8Array;
+  rowPath: (i: number) => string;
+  /** Rows left out because their value was missing (--skip-missing). */
+  skipped: number;
+  /** How the rows were read, for the command's report. */
+  note: string;
+}
+
+/**
+ * When a candle's value is known. A candle's timestamp is its open time; its `open` is observed
+ * then, but `close`, `high` and `low` only once the candle has ended. 'close' stamps the value at
+ * open time + interval so a replay never sees a price before it existed.
+ */
+export type CandleAt = 'open' | 'close';
+
+export interface CandleSpec {
+  symbol: string;
+  kind: SeriesKind;
+  /** Value column; default: close for index/mark, the funding-rate column (or open) for funding. */
+  column?: string;
+  /** Default: 'close' for close/high/low columns of index/mark series, else 'open'. */
+  at?: CandleAt;
+  /** Candle length in ms; inferred from the most common spacing of the rows when omitted. */
+  intervalMs?: number;
+  /** Default: the first of TIME_COLUMNS present. */
+  timeColumn?: string;
+  timeUnit: EpochUnit | 'auto';
+  /** Drop rows whose value is missing (null, empty, NaN) instead of failing. */
+  skipMissing: boolean;
+}
+
+export const TIME_COLUMNS = ['time', 'date', 'timestamp', 'datetime', 'open_time', 'opentime', 'open time'];
+const VALUE_COLUMNS: Record<SeriesKind, readonly string[]> = {
+  index: ['close', 'value', 'price'],
+  mark: ['close', 'value', 'price'],
+  // freqtrade's -funding_rate files keep the rate in `open`.
+  funding: ['fundingRate', 'funding_rate', 'rate', 'value', 'open'],
+};
+const OBSERVED_AT_CLOSE = new Set(['close', 'high', 'low']);
+
+function listColumns(table: SourceTable): string {
+  return `columns ${table.columnNames.join(', ') || '(none)'}`;
+}
+
+export function findTimeColumn(table: SourceTable, override: string | undefined): string {
+  const name = override === undefined ? TIME_COLUMNS.map((c) => table.findColumn(c)).find((c) => c !== undefined) : table.findColumn(override);
+  if (name === undefined) throw new InputError(table.src, override ?? 'time', override === undefined ? `a time column (one of ${TIME_COLUMNS.join(', ')}; or --time-column)` : `a column "${override}"`, listColumns(table));
+  return name;
+}
+
+/** The most common spacing of the sorted distinct times: robust to gaps in the data. */
+export function inferIntervalMs(times: Float64Array): number | undefined {
+  const sorted = Float64Array.from(times).sort();
+  const counts = new Map<number, number>();
+  for (let i = 1; i < sorted.length; i++) {
+    const d = sorted[i]! - sorted[i - 1]!;
+    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best: number | undefined;
+  let bestCount = 0;
+  for (const [d, n] of counts) {
+    if (n > bestCount || (n === bestCount && d < best!)) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Row indexes whose value is present; all rows unless missing values are skipped. */
+function keptRows(values: Float64Array, skipMissing: boolean): Int32Array {
+  const kept = new Int32Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!skipMissing || !Number.isNaN(values[i])) kept[n++] = i;
+  return kept.subarray(0, n);
+}
+
+function pick(source: Float64Array, rows: Int32Array): Float64Array {
+  if (rows.length === source.length) return source;
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = source[rows[i]!]!;
+  return out;
+}
+
+/** One series (symbol, kind) from a candle table: a time column and a chosen value column. */
+export function extractCandleSeries(table: SourceTable, spec: CandleSpec): SeriesPart {
+  const src = table.src;
+  const timeColumn = findTimeColumn(table, spec.timeColumn);
+  const valueColumn = spec.column === undefined ? VALUE_COLUMNS[spec.kind].map((c) => table.findColumn(c)).find((c) => c !== undefined) : table.findColumn(spec.column);
+  if (valueColumn === undefined) {
+    throw new InputError(src, spec.column ?? VALUE_COLUMNS[spec.kind][0]!, spec.column === undefined ? `a value column (one of ${VALUE_COLUMNS[spec.kind].join(', ')}; or name it)` : `a column "${spec.column}"`, listColumns(table));
+  }
+  const at = spec.at ?? (spec.kind !== 'funding' && OBSERVED_AT_CLOSE.has(valueColumn.toLowerCase()) ? 'close' : 'open');
+
+  const rawTimes = table.readTimes(timeColumn, spec.timeUnit);
+  const rawValues = table.readNumbers(valueColumn, spec.skipMissing);
+  const rows = keptRows(rawValues, spec.skipMissing);
+  const times = pick(rawTimes, rows);
+  const values = pick(rawValues, rows);
+  const rowPath = (i: number) => table.cellPath(valueColumn, rows[i]!);
+  const kinds = new Uint8Array(times.length).fill(SERIES_KIND_CODE[spec.kind]);
+  validateSeriesValues(kinds, values, (i) => [src, rowPath(i)]);
+
+  let note = `${valueColumn} at candle open`;
+  if (at === 'close') {
+    const interval = spec.intervalMs ?? inferIntervalMs(rawTimes);
+    if (interval === undefined) throw new InputError(src, timeColumn, 'two or more candles to infer the interval from (or give --interval)', `${rawTimes.length} row(s)`);
+    for (let i = 0; i < times.length; i++) times[i] = times[i]! + interval;
+    note = `${valueColumn} at candle close (open time + ${formatDuration(interval)}${spec.intervalMs === undefined ? ', inferred' : ''})`;
+  }
+  return {
+    src, times, values, symbols: [spec.symbol], symbolIds: new Int32Array(times.length), kinds, rowPath,
+    skipped: rawValues.length - rows.length, note,
+  };
+}
+
+/** Whether a table is already in the long (time, symbol, kind, value) form. */
+export function isLongTable(table: SourceTable): boolean {
+  return ['symbol', 'kind', 'value'].every((c) => table.findColumn(c) !== undefined) && TIME_COLUMNS.some((c) => table.findColumn(c) !== undefined);
+}
+
+/** All rows of a long table (time, symbol, kind, value), in file order. */
+export function extractLongSeries(table: SourceTable, options: { timeColumn?: string; timeUnit: EpochUnit | 'auto'; skipMissing: boolean }): SeriesPart {
+  const src = table.src;
+  const timeColumn = findTimeColumn(table, options.timeColumn);
+  const [symbolColumn, kindColumn, valueColumn] = ['symbol', 'kind', 'value'].map((c) => {
+    const name = table.findColumn(c);
+    if (name === undefined) throw new InputError(src, c, `a column "${c}"`, listColumns(table));
+    return name;
+  }) as [string, string, string];
+  const rawTimes = table.readTimes(timeColumn, options.timeUnit);
+  const symbols: string[] = [];
+  const rawSymbolIds = table.readStringCodes(symbolColumn, 'a symbol', (text) => symbols.push(text) - 1);
+  const rawKinds = table.readStringCodes(kindColumn, `one of ${SERIES_KINDS.join(', ')}`, (text, row) => {
+    if (!(SERIES_KINDS as readonly string[]).includes(text)) throw new InputError(src, table.cellPath(kindColumn, row), `one of ${SERIES_KINDS.join(', ')}`, JSON.stringify(text));
+    return SERIES_KIND_CODE[text as SeriesKind];
+  });
+  const rawValues = table.readNumbers(valueColumn, options.skipMissing);
+  const rows = keptRows(rawValues, options.skipMissing);
+  const symbolIds = rows.length === rawValues.length ? rawSymbolIds : Int32Array.from(rows, (r) => rawSymbolIds[r]!);
+  const kinds = Uint8Array.from(rows, (r) => rawKinds[r]!);
+  const values = pick(rawValues, rows);
+  const rowPath = (i: number) => table.cellPath(valueColumn, rows[i]!);
+  validateSeriesValues(kinds, values, (i) => [src, rowPath(i)]);
+  return { src, times: pick(rawTimes, rows), values, symbols, symbolIds, kinds, rowPath, skipped: rawValues.length - rows.length, note: 'long table (time, symbol, kind, value)' };
+}

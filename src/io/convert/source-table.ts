@@ -1,0 +1,135 @@
+import type { Table } from 'apache-arrow';
+import { InputError } from '../../domain/errors.js';
+import {
+  cellPath,
+  epochBigIntToMs,
+  epochNumberToMs,
+  findColumnIndex,
+  guessEpochUnit,
+  isTimeInRange,
+  readNumberColumn,
+  readStringColumnCodes,
+  readTimeColumnMs,
+  TIME_RANGE_TEXT,
+  type EpochUnit,
+} from '../arrow/columns.js';
+import { describeValue } from '../json/fields.js';
+import { parseDateTimeText } from './time-text.js';
+
+/**
+ * A user's table (Arrow, CSV or JSON records) seen column by column, so candle and long-format
+ * extraction is written once. Every reader names the file, the column and the row it rejects.
+ */
+export interface SourceTable {
+  src: string;
+  rowCount: number;
+  columnNames: readonly string[];
+  /** The column's name as the file spells it (exact match first, then case-insensitive). */
+  findColumn(name: string): string | undefined;
+  cellPath(column: string, row: number): string;
+  /** Times as ms since 1970; epoch numbers are in `unit` ('auto': guessed from the first one). */
+  readTimes(column: string, unit: EpochUnit | 'auto'): Float64Array;
+  /** Numbers; a missing cell (null, empty, NaN) is an error unless `allowMissing` (then NaN). */
+  readNumbers(column: string, allowMissing: boolean): Float64Array;
+  /** Codes of a string column; `encode` is called once per distinct string, at its first row. */
+  readStringCodes(column: string, expected: string, encode: (text: string, row: number) => number): Int32Array;
+}
+
+export const TIME_TEXT_EXPECTED = 'a time: YYYY-MM-DD HH:MM:SS (UTC), ISO 8601, or epoch seconds/ms/us/ns';
+
+export function arrowSourceTable(table: Table, src: string): SourceTable {
+  const vectorOf = (column: string) => table.getChildAt(findColumnIndex(table.schema, column))!;
+  return {
+    src,
+    rowCount: table.numRows,
+    columnNames: table.schema.fields.map((f) => f.name),
+    findColumn: (name) => table.schema.fields[findColumnIndex(table.schema, name)]?.name,
+    cellPath,
+    readTimes: (column, unit) => readTimeColumnMs(vectorOf(column), src, column, unit),
+    readNumbers: (column, allowMissing) => readNumberColumn(vectorOf(column), src, column, allowMissing),
+    readStringCodes: (column, expected, encode) => readStringColumnCodes(vectorOf(column), src, column, expected, encode),
+  };
+}
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER_TEXT = /^-?\d+$/;
+
+const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && (v.trim() === '' || v.trim().toLowerCase() === 'nan'));
+
+/**
+ * A table of text or JSON cells, column-major. `cells[c][r]` is row r of column c; `pathOf` names
+ * a cell the way the file's format counts (CSV lines, JSON Lines lines, JSON array indexes).
+ */
+export function textSourceTable(src: string, columnNames: readonly string[], cells: readonly (readonly unknown[])[], rowCount: number, pathOf: (column: string, row: number) => string): SourceTable {
+  const lowerIndex = new Map<string, number>();
+  columnNames.forEach((n, i) => lowerIndex.has(n.toLowerCase()) || lowerIndex.set(n.toLowerCase(), i));
+  const indexOf = (name: string) => (columnNames.includes(name) ? columnNames.indexOf(name) : lowerIndex.get(name.toLowerCase()) ?? -1);
+  const columnCells = (name: string) => cells[indexOf(name)] ?? [];
+
+  return {
+    src,
+    rowCount,
+    columnNames,
+    findColumn: (name) => columnNames[indexOf(name)],
+    cellPath: pathOf,
+    readTimes(column, unit) {
+      const col = columnCells(column);
+      const out = new Float64Array(rowCount);
+      let epochUnit = unit === 'auto' ? undefined : unit;
+      for (let r = 0; r < rowCount; r++) {
+        const v = col[r];
+        const text = typeof v === 'string' ? v.trim() : undefined;
+        let ms: number | undefined;
+        let raw = describeValue(v);
+        if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
+          const n = Number(v);
+          epochUnit ??= guessEpochUnit(n);
+          // Nanosecond integers pass 2^53: divide them exactly.
+          ms = text !== undefined && INTEGER_TEXT.test(text) && text.length > 15 ? epochBigIntToMs(BigInt(text), epochUnit) : epochNumberToMs(n, epochUnit);
+          raw = `${String(v)} ${epochUnit}`;
+        } else if (text !== undefined) {
+          ms = parseDateTimeText(text);
+        }
+        if (ms === undefined) throw new InputError(src, pathOf(column, r), TIME_TEXT_EXPECTED, isMissing(v) ? 'nothing' : raw);
+        if (!isTimeInRange(ms)) throw new InputError(src, pathOf(column, r), TIME_RANGE_TEXT, raw);
+        out[r] = ms;
+      }
+      return out;
+    },
+    readNumbers(column, allowMissing) {
+      const col = columnCells(column);
+      const out = new Float64Array(rowCount);
+      for (let r = 0; r < rowCount; r++) {
+        const v = col[r];
+        if (isMissing(v)) {
+          if (!allowMissing) throw new InputError(src, pathOf(column, r), 'a number', v === null ? 'null' : 'nothing');
+          out[r] = NaN;
+        } else if (typeof v === 'number') {
+          out[r] = v;
+        } else if (typeof v === 'string' && NUMBER_TEXT.test(v.trim())) {
+          out[r] = Number(v);
+        } else {
+          throw new InputError(src, pathOf(column, r), 'a number', describeValue(v));
+        }
+      }
+      return out;
+    },
+    readStringCodes(column, expected, encode) {
+      const col = columnCells(column);
+      const out = new Int32Array(rowCount);
+      const seen = new Map<string, number>();
+      for (let r = 0; r < rowCount; r++) {
+        const v = col[r];
+        const text = typeof v === 'string' ? v.trim() : undefined;
+        if (text === undefined || text === '') throw new InputError(src, pathOf(column, r), expected, describeValue(v));
+        let code = seen.get(text);
+        if (code === undefined) {
+          code = encode(text, r);
+          seen.set(text, code);
+        }
+        out[r] = code;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow';
+import lz4 from 'lz4js';
+import { describe, expect, test } from 'vitest';
+import { decodeLz4Frame, decodeZstd, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
+
+const REAL = '../shared/reference/real/';
+
+/** Runs `body` with no decoder registered for `type`, then puts the project's codecs back. */
+function withoutCodec(type: CompressionType, body: () => void): void {
+  compressionRegistry.set(type, {});
+  try {
+    body();
+  } finally {
+    registerArrowCodecs();
+  }
+}
+
+describe('registerArrowCodecs', () => {
+  test('makes pyarrow LZ4-frame Feather files readable (they are not without it)', () => {
+    const bytes = readFileSync(`${REAL}XRP_USDT_USDT-8h-mark.feather`);
+    withoutCodec(CompressionType.LZ4_FRAME, () => expect(() => tableFromIPC(bytes)).toThrow('Record batch is compressed but codec not found'));
+    registerArrowCodecs();
+    expect(tableFromIPC(bytes).numRows).toBe(91);
+  });
+
+  test('makes the ZSTD fixture readable (it is not without it)', () => {
+    const bytes = readFileSync('test/fixtures/arrow/series-zstd-us.arrow');
+    withoutCodec(CompressionType.ZSTD, () => expect(() => tableFromIPC(bytes)).toThrow(/compressed but codec not found/));
+    registerArrowCodecs();
+    expect(tableFromIPC(bytes).numRows).toBe(600);
+  });
+
+  test('is idempotent and keeps an encoder registered by someone else', () => {
+    const encode = (b: Uint8Array) => lz4.compress(b);
+    compressionRegistry.set(CompressionType.LZ4_FRAME, { encode });
+    registerArrowCodecs();
+    registerArrowCodecs();
+    const codec = compressionRegistry.get(CompressionType.LZ4_FRAME)!;
+    expect(codec.encode).toBe(encode);
+    expect(codec.decode).toBe(decodeLz4Frame);
+    expect(compressionRegistry.get(CompressionType.ZSTD)?.decode).toBe(decodeZstd);
+    compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: decodeLz4Frame });
+  });
+});
+
+describe('decodeLz4Frame', () => {
+  const data = new TextEncoder().encode('BTCUSDT,'.repeat(5000));
+
+  test('decodes a frame without a content size', () => {
+    expect(decodeLz4Frame(lz4.compress(data))).toEqual(data);
+  });
+
+  test('decodes a frame with a content size (lz4js would misread sizes above 2 GiB)', () => {
+    const plain = lz4.compress(data);
+    // Same frame with the content-size flag and an 8-byte size after the descriptor.
+    const withSize = new Uint8Array(plain.length + 8);
+    withSize.set(plain.subarray(0, 4));
+    withSize[4] = plain[4]! | 0x08;
+    withSize[5] = plain[5]!;
+    new DataView(withSize.buffer).setBigUint64(6, BigInt(data.length), true);
+    withSize.set(plain.subarray(6), 14);
+    expect(decodeLz4Frame(withSize)).toEqual(data);
+  });
+
+  test('refuses a frame claiming more than the decoded-size limit, and non-LZ4 bytes', () => {
+    const header = Uint8Array.of(0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0); // content size 2^40
+    expect(() => decodeLz4Frame(header)).toThrow(`LZ4 buffer would decode to 1099511627776 bytes, over the limit of ${MAX_DECODED_BUFFER_BYTES}`);
+    expect(() => decodeLz4Frame(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))).toThrow('LZ4 buffer is not an LZ4 frame (bad magic number)');
+  });
+});
+
+describe('decodeZstd', () => {
+  test('refuses non-ZSTD bytes and a frame claiming more than the limit', () => {
+    expect(() => decodeZstd(Uint8Array.of(1, 2, 3, 4, 5, 6))).toThrow('ZSTD buffer is not a ZSTD frame (bad magic number)');
+    // Frame header: single segment, 8-byte content size of 2^40.
+    const header = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0);
+    expect(() => decodeZstd(header)).toThrow(`ZSTD buffer would decode to 1099511627776 bytes, over the limit of ${MAX_DECODED_BUFFER_BYTES}`);
+  });
+});

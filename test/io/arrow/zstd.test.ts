@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  compressionRegistry,
+  CompressionType,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  makeData,
+  RecordBatch,
+  RecordBatchFileWriter,
+  Schema,
+  Struct,
+  Table,
+  TimestampMicrosecond,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { describe, expect, test } from 'vitest';
+import { readSeriesArrow } from '../../../src/io/arrow/series.js';
+
+// A ZSTD-compressed series file. apache-arrow JS writes compressed batches once an encoder is
+// registered, and neither pyarrow nor a JS ZSTD encoder is installed here, so the committed
+// fixture was written with the zstd command-line tool as the encoder. To rewrite it:
+//   PMBT_WRITE_FIXTURES=1 npx vitest run test/io/arrow/zstd.test.ts
+const FIXTURE = 'test/fixtures/arrow/series-zstd-us.arrow';
+const BATCHES = 3;
+const ROWS_PER_BATCH = 200;
+const T0_US = 1_637_193_600_000_000n; // 2021-11-18T00:00:00Z
+const SYMBOLS = ['XRP', 'XRPUSDT'];
+
+/** Row r of the fixture: alternating index (XRP) and mark (XRPUSDT) rows a minute apart. */
+function fixtureRow(r: number) {
+  return { timeUs: T0_US + BigInt(Math.floor(r / 2)) * 60_000_000n + 1_500n, symbolId: r % 2, kind: r % 2 === 0 ? 'index' : 'mark', value: 1 + (r % 50) / 100 };
+}
+
+function buildFixtureTable(): Table {
+  const timeType = new TimestampMicrosecond('UTC');
+  const symbolType = new Dictionary(new Utf8(), new Int32());
+  const fields = [new Field('time', timeType, false), new Field('symbol', symbolType, false), new Field('kind', new Utf8(), false), new Field('value', new Float64(), false)];
+  const schema = new Schema(fields);
+  const dictionary = vectorFromArray(SYMBOLS, new Utf8());
+  const batches = Array.from({ length: BATCHES }, (_, b) => {
+    const rows = Array.from({ length: ROWS_PER_BATCH }, (_, i) => fixtureRow(b * ROWS_PER_BATCH + i));
+    const children = [
+      makeData({ type: timeType, length: rows.length, nullCount: 0, data: BigInt64Array.from(rows, (r) => r.timeUs) }),
+      makeData({ type: symbolType, length: rows.length, nullCount: 0, data: Int32Array.from(rows, (r) => r.symbolId), dictionary }),
+      vectorFromArray(rows.map((r) => r.kind), new Utf8()).data[0]!,
+      makeData({ type: new Float64(), length: rows.length, nullCount: 0, data: Float64Array.from(rows, (r) => r.value) }),
+    ];
+    return new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows.length, nullCount: 0, children }));
+  });
+  return new Table(schema, batches);
+}
+
+describe('ZSTD-compressed Arrow', () => {
+  test.skipIf(process.env.PMBT_WRITE_FIXTURES !== '1')('writes the fixture with the zstd CLI as encoder', () => {
+    const previous = compressionRegistry.get(CompressionType.ZSTD);
+    // Half the buffers carry a frame content size (--stream-size), half do not: both header forms.
+    const encode = (data: Uint8Array) => new Uint8Array(execFileSync('zstd', ['-q', '-c', '-19', ...(data.length % 2 === 0 ? [`--stream-size=${data.length}`] : [])], { input: data }));
+    compressionRegistry.set(CompressionType.ZSTD, { encode, decode: previous?.decode });
+    try {
+      const writer = new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD });
+      writeFileSync(FIXTURE, writer.writeAll(buildFixtureTable()).toUint8Array(true));
+    } finally {
+      compressionRegistry.set(CompressionType.ZSTD, previous ?? {});
+    }
+  });
+
+  test('reads a ZSTD file with compressed dictionary and record batches (microsecond times)', () => {
+    const bytes = new Uint8Array(readFileSync(FIXTURE));
+    const table = readSeriesArrow(bytes, FIXTURE);
+    expect(table.times.length).toBe(BATCHES * ROWS_PER_BATCH);
+    expect(table.symbols).toEqual(SYMBOLS);
+    for (const r of [0, 1, 199, 200, 201, 599]) {
+      const row = fixtureRow(r);
+      // 1.5 ms past the minute: floored to 1 ms.
+      expect(table.times[r]).toBe(Number(row.timeUs / 1000n));
+      expect(table.symbols[table.symbolIds[r]!]).toBe(SYMBOLS[row.symbolId]);
+      expect(table.kinds[r]).toBe(row.kind === 'index' ? 0 : 1);
+      expect(table.values[r]).toBe(row.value);
+    }
+    expect(table.times[0]).toBe(1_637_193_600_001);
+  });
+});
