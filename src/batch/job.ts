@@ -16,7 +16,8 @@ export interface JobSpec {
   liquidation: { policy: 'full' | 'stepwise'; slippage: Dec; target: Dec };
   output: string;
   batchSize: number;
-  engine: 'exact';
+  /** auto: the fast kernel where it can, else exact; fast: the kernel or fail; exact: the reference only. */
+  engine: 'auto' | 'fast' | 'exact';
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -30,7 +31,7 @@ export const JOB_DEFAULTS = {
   target: '1.25',
   output: 'out/',
   batchSize: 100,
-  engine: 'exact',
+  engine: 'auto',
 } as const;
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -62,7 +63,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const from = o.from === undefined ? undefined : readTime(src, 'from', o.from);
   const to = o.to === undefined ? undefined : readTime(src, 'to', o.to);
   if (from !== undefined && to !== undefined && to < from) throw new InputError(src, 'to', `a time at or after from (${new Date(from).toISOString()})`, new Date(to).toISOString());
-  if (o.engine !== undefined && o.engine !== 'exact') throw new InputError(src, 'engine', 'exact', describeValue(o.engine));
+  const engine = o.engine ?? JOB_DEFAULTS.engine;
+  if (engine !== 'auto' && engine !== 'fast' && engine !== 'exact') throw new InputError(src, 'engine', 'auto, fast or exact', describeValue(o.engine));
   const batchSize = o.batchSize === undefined ? JOB_DEFAULTS.batchSize : readPositiveInteger(src, 'batchSize', o.batchSize);
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   return {
@@ -77,7 +79,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     liquidation: { policy, slippage, target },
     output: o.output === undefined ? JOB_DEFAULTS.output : readString(src, 'output', o.output),
     batchSize,
-    engine: 'exact',
+    engine,
   };
 }
 

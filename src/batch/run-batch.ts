@@ -3,7 +3,10 @@ import { buildTimelineBatch, encodeArrowFile, TIMELINE_SCHEMA } from '../io/arro
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { replayPortfolioExact } from '../replay/replay-portfolio.js';
+import type { Portfolio } from '../domain/types.js';
+import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
+import { findFastKernelRefusal } from '../engine/fast/refusal.js';
+import { replayPortfolio } from '../replay/replay-portfolio.js';
 import type { TimelineRow } from '../replay/timeline.js';
 import { renderEventLine, renderEventRecord, type EventRecord } from '../report/events.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../report/portfolio-summary.js';
@@ -34,26 +37,50 @@ const idOf = (doc: Record<string, unknown> | undefined) => (typeof doc?.id === '
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
   const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0 };
+  const fail = (item: BatchItem, error: string) => {
+    result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
+    onPortfolioDone?.(0);
+  };
+  // Parse the whole batch first: the kernel's arrays are sized for it at once.
+  const parsed: { item: BatchItem; portfolio: Portfolio; refusal: string | undefined }[] = [];
   for (const item of items) {
     if (item.error !== undefined || item.doc === undefined) {
-      result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error: item.error ?? 'no document' });
-      onPortfolioDone?.(0);
+      fail(item, item.error ?? 'no document');
       continue;
     }
     try {
       const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios, `[${item.index}]`);
-      const r = replayPortfolioExact(portfolio, ctx.book, ctx.rules, ctx.options);
+      const refusal = ctx.spec.engine === 'exact' ? 'engine exact' : findFastKernelRefusal(portfolio, ctx.rules);
+      if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: [${item.index}]: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
+      else parsed.push({ item, portfolio, refusal });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      fail(item, e.message);
+    }
+  }
+  const fastOnes = parsed.filter((x) => x.refusal === undefined);
+  const capacities = fastOnes.map((x) => findPortfolioCapacity(x.portfolio));
+  const fastBatch = fastOnes.length > 0 ? createFastBatch(ctx.flatTables, capacities) : undefined;
+  const slotOf = new Map(fastOnes.map((x, i) => [x, i]));
+
+  for (const x of parsed) {
+    try {
+      const slot = slotOf.get(x);
+      const fast = slot === undefined ? undefined : { batch: fastBatch!, index: slot, capacity: capacities[slot]!, seriesId: ctx.seriesId };
+      const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast);
+      if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) result.events.push(renderEventRecord(r.portfolioId, e));
-      result.portfolios.push(renderPortfolioSummary(r, item.index));
+      result.portfolios.push(renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast'));
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error: e.message });
-      onPortfolioDone?.(0);
+      fail(x.item, e.message);
     }
   }
+  // Failures were recorded as they came; the summary lists portfolios in input order.
+  result.portfolios.sort((a, b) => a.index - b.index);
   return result;
 }
 

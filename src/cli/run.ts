@@ -27,6 +27,7 @@ Options (each overrides the job file's field):
   --target U           stepwise target uniMMR (default 1.25)
   --batch-size N       portfolios per batch (default 100)
   --output URI         output folder (default out/)
+  --engine E           auto (default: the fast kernel, exact decisions), fast, or exact
   --workers N          worker threads (default: the number of CPU cores)
   --quiet              no progress on stderr`;
 
@@ -43,6 +44,7 @@ const OVERRIDES: Record<string, (job: Record<string, unknown>, v: string) => voi
   target: (j, v) => { j.liquidation = { ...(j.liquidation as object), target: v }; },
   'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
   output: (j, v) => { j.output = v; },
+  engine: (j, v) => { j.engine = v; },
 };
 
 export async function runRun(argv: string[]): Promise<string> {

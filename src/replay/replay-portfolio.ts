@@ -1,4 +1,7 @@
 import { Dec, ZERO } from '../domain/decimal.js';
+import { loadPortfolio, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
+import { calculateAccountSnapshot as calculateFastSnapshot, isNearThreshold, SNAPSHOT_OK } from '../engine/fast/snapshot.js';
+import { FORCE_LIQUIDATION, STATUS_CODES } from '../engine/fast/status.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountSnapshot, AccountStatus, MarketSnapshot, Portfolio, Rules, RulesTimeline } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
@@ -47,6 +50,15 @@ function findUnfundedPerpetuals(p: Portfolio, tl: MarketTimeline): string[] {
   return [...symbols].filter((s) => !tl.seriesIds.has(seriesKey('funding', s))).sort();
 }
 
+/** What time-driven charges can touch: loans (hourly interest), negative futures balances, positions. */
+function describeExposure(p: Portfolio): { hasLoans: boolean; hasNegativeFutures: boolean; symbols: Set<string> } {
+  return {
+    hasLoans: p.balances.some((b) => !b.crossMarginBorrowed.isZero()),
+    hasNegativeFutures: p.balances.some((b) => b.umWalletBalance.plus(b.cmWalletBalance).isNegative()),
+    symbols: new Set([...p.umPositions, ...p.cmPositions].map((x) => x.symbol)),
+  };
+}
+
 interface TimedItem {
   time: number;
   /** Same-time order: interest, then funding, then actions (a borrow at 14:00 is not charged twice). */
@@ -55,14 +67,27 @@ interface TimedItem {
   run: (market: MarketSnapshot, rules: Rules) => void;
 }
 
+/** The fast kernel's slot for one portfolio of a batch (issue: fast replay kernel). */
+export interface FastSlot {
+  batch: FastBatch;
+  index: number;
+  capacity: PortfolioCapacity;
+  seriesId: (kind: 'index' | 'mark', name: string) => number;
+}
+
 /**
- * Replays one portfolio through the market timeline with the exact engine (DOMAIN.md §3–§4): at each
- * step, everything since the previous step happens in time order (loan interest on the hour,
- * negative-balance interest at 00:00 UTC, funding at its own time, scheduled actions), then the
- * account is evaluated at the step's prices, status changes are reported, and a liquidation runs
- * per policy. The replay goes on with what is left, until the end or a bankruptcy.
+ * Replays one portfolio through the market timeline (DOMAIN.md §3–§4): at each step, everything
+ * since the previous step happens in time order (loan interest on the hour, negative-balance
+ * interest at 00:00 UTC, funding at its own time, scheduled actions), then the account is evaluated
+ * at the step's prices, status changes are reported, and a liquidation runs per policy. The replay
+ * goes on with what is left, until the end or a bankruptcy.
+ *
+ * With a fast slot, the float64 kernel evaluates the steps where nothing happens; any step whose
+ * result is near a threshold, changes the status or liquidates is evaluated again by the exact
+ * engine, whose result is the one used and reported. All state changes are exact, and the kernel's
+ * copy of the account is reloaded after each.
  */
-export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions): PortfolioReplay {
+export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions, fast?: FastSlot): PortfolioReplay {
   const tl = book.timeline;
   let state = clonePortfolio(portfolio);
   const events: ReplayEvent[] = [];
@@ -77,6 +102,14 @@ export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook,
   let inGap = false;
   let nextAction = 0;
   let seq = 0;
+  // Fast-path bookkeeping: the kernel's copy is stale after any exact change of state or rules.
+  let dirty = true;
+  let loadedRules: Rules | undefined;
+  let lastFastStep = -1;
+  let fastMin = Number.POSITIVE_INFINITY;
+  let fastMinTime = 0;
+  let exposure = describeExposure(state);
+  let exposureStale = false;
   const noteStatus = (to: AccountStatus, s: AccountSnapshot, time: number) => {
     if (to !== status) {
       events.push({ type: 'riskLevelChange', time, from: status, to, uniMMR: s.uniMMR });
@@ -88,45 +121,86 @@ export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook,
   for (let k = 0; k < tl.stepTimes.length && !out.bankrupt; k++) {
     const t = tl.stepTimes[k]!;
     const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
-    const marketNow = book.marketAt(k);
-    const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
-    const items: TimedItem[] = [];
-    for (let h = Math.floor(tPrev / HOUR_MS) * HOUR_MS + HOUR_MS; h <= t; h += HOUR_MS) {
-      items.push({ time: h, order: 0, seq: seq++, run: (_m, rules) => events.push(...applyLoanInterest(state, rules, h)) });
+    // Only what can change this account makes a step eventful: interest ticks matter with loans or
+    // negative futures balances, funding rows with a position in their symbol.
+    if (exposureStale) {
+      exposure = describeExposure(state);
+      exposureStale = false;
     }
-    for (let d = Math.floor(tPrev / DAY_MS) * DAY_MS + DAY_MS; d <= t; d += DAY_MS) {
-      items.push({ time: d, order: 1, seq: seq++, run: (m, rules) => {
-        const { events: charged, unpriced } = applyNegativeBalanceInterest(state, m, rules, d);
-        events.push(...charged);
-        for (const asset of unpriced) events.push({ type: 'priceGap', time: d, series: seriesKey('index', asset), reason: 'negative-balance interest not charged: no fresh index price' });
-      } });
-    }
-    for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) {
-      const row = tl.fundingRows[f]!;
-      const time = tl.series.times[row]!;
-      const symbol = tl.series.symbols[tl.series.symbolIds[row]!]!;
-      items.push({ time, order: 2, seq: seq++, run: (m, rules) => {
-        const paid = applyFunding(state, symbol, book.valueOfRow(row), m, rules, time);
-        if (paid === undefined) events.push({ type: 'priceGap', time, series: seriesKey('mark', symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
-        else events.push(...paid);
-      } });
-    }
-    while (nextAction < state.actions.length && state.actions[nextAction]!.time <= t) {
-      const action = state.actions[nextAction++]!;
-      if (action.time < tl.from) {
-        events.push({ type: 'actionRefused', time: action.time, action: describeAction(action), reason: 'before the replay window (from)' });
-        continue;
+    const hourTick = exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS);
+    const dayTick = exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS);
+    let funding = false;
+    for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]! && !funding; f++) funding = exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!);
+    const actionDue = nextAction < state.actions.length && state.actions[nextAction]!.time <= t;
+    let marketNow: MarketSnapshot | undefined;
+    if (hourTick || dayTick || funding || actionDue) {
+      marketNow = book.marketAt(k);
+      const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
+      const items: TimedItem[] = [];
+      for (let h = Math.floor(tPrev / HOUR_MS) * HOUR_MS + HOUR_MS; hourTick && h <= t; h += HOUR_MS) {
+        items.push({ time: h, order: 0, seq: seq++, run: (_m, rules) => events.push(...applyLoanInterest(state, rules, h)) });
       }
-      items.push({ time: action.time, order: 3, seq: seq++, run: (m, rules) => {
-        const applied = applyAction(state, action, m, rules, status ?? 'NORMAL');
-        state = applied.state;
-        events.push(applied.event);
-      } });
+      for (let d = Math.floor(tPrev / DAY_MS) * DAY_MS + DAY_MS; dayTick && d <= t; d += DAY_MS) {
+        items.push({ time: d, order: 1, seq: seq++, run: (m, rules) => {
+          const { events: charged, unpriced } = applyNegativeBalanceInterest(state, m, rules, d);
+          events.push(...charged);
+          for (const asset of unpriced) events.push({ type: 'priceGap', time: d, series: seriesKey('index', asset), reason: 'negative-balance interest not charged: no fresh index price' });
+        } });
+      }
+      for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) {
+        const row = tl.fundingRows[f]!;
+        const time = tl.series.times[row]!;
+        const symbol = tl.series.symbols[tl.series.symbolIds[row]!]!;
+        items.push({ time, order: 2, seq: seq++, run: (m, rules) => {
+          const paid = applyFunding(state, symbol, book.valueOfRow(row), m, rules, time);
+          if (paid === undefined) events.push({ type: 'priceGap', time, series: seriesKey('mark', symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
+          else events.push(...paid);
+        } });
+      }
+      while (nextAction < state.actions.length && state.actions[nextAction]!.time <= t) {
+        const action = state.actions[nextAction++]!;
+        if (action.time < tl.from) {
+          events.push({ type: 'actionRefused', time: action.time, action: describeAction(action), reason: 'before the replay window (from)' });
+          continue;
+        }
+        items.push({ time: action.time, order: 3, seq: seq++, run: (m, rules) => {
+          const applied = applyAction(state, action, m, rules, status ?? 'NORMAL');
+          state = applied.state;
+          events.push(applied.event);
+        } });
+      }
+      items.sort((a, b) => a.time - b.time || a.order - b.order || a.seq - b.seq);
+      for (const item of items) item.run(item.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, item.time));
+      dirty = true;
+      exposureStale = true;
     }
-    items.sort((a, b) => a.time - b.time || a.order - b.order || a.seq - b.seq);
-    for (const item of items) item.run(item.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, item.time));
 
     const rules = findRulesAt(rulesTimeline, t);
+    if (fast !== undefined) {
+      const { batch: b, index: p } = fast;
+      if (dirty || rules !== loadedRules) {
+        loadPortfolio(b, p, state, rules, fast.seriesId, fast.capacity);
+        dirty = false;
+        loadedRules = rules;
+      }
+      if (calculateFastSnapshot(b, p, tl, k) === SNAPSHOT_OK && status !== null && STATUS_CODES[b.outStatus[p]!] === status && b.outStatus[p] !== FORCE_LIQUIDATION && !isNearThreshold(b, p)) {
+        if (inGap) {
+          inGap = false;
+          events.push({ type: 'priceGapEnd', time: t });
+        }
+        const u = b.outUniMMR[p]!;
+        out.steps++;
+        timeline.addValues(t, Number.isNaN(u) ? null : u, b.outEquity[p]!, b.outActual[p]!, b.outMaintMargin[p]!, status);
+        if (u < fastMin) {
+          fastMin = u;
+          fastMinTime = t;
+        }
+        lastFastStep = k;
+        continue;
+      }
+    }
+
+    marketNow ??= book.marketAt(k);
     let snap: AccountSnapshot;
     try {
       snap = calculateAccountSnapshot(state, marketNow, rules);
@@ -166,6 +240,8 @@ export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook,
         if (e.type === 'bankruptcy') out.bankruptcyLossUSD = out.bankruptcyLossUSD.plus(e.deficitUSD);
       }
       snap = outcome.snapshot;
+      dirty = true;
+      exposureStale = true;
       if (outcome.bankrupt) {
         out.bankrupt = true;
         noteStatus('BANKRUPTED', snap, t);
@@ -176,7 +252,21 @@ export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook,
     }
     out.final = snap;
     out.finalTime = t;
+    lastFastStep = -1;
+  }
+  // Fast steps are reported in float64 (README "Parity"); the final account is evaluated exactly.
+  if (fastMin < Number.POSITIVE_INFINITY && (out.minUniMMR === null || fastMin < out.minUniMMR.toNumber())) {
+    out.minUniMMR = new Dec(fastMin);
+    out.minUniMMRTime = fastMinTime;
+  }
+  if (lastFastStep >= 0) {
+    out.final = calculateAccountSnapshot(state, book.marketAt(lastFastStep), findRulesAt(rulesTimeline, tl.stepTimes[lastFastStep]!));
+    out.finalTime = tl.stepTimes[lastFastStep];
   }
   return out;
 }
 
+/** The reference replay: every step through the exact engine. */
+export function replayPortfolioExact(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions): PortfolioReplay {
+  return replayPortfolio(portfolio, book, rulesTimeline, options);
+}

@@ -26,6 +26,11 @@ export class TimelineAccumulator {
   constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
 
   add(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
+    this.addValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
+  }
+
+  /** The same from plain numbers (the fast kernel's results). */
+  addValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
     const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
     if (this.current === undefined || this.current.time !== bucket) {
       this.current = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0 };
@@ -34,13 +39,12 @@ export class TimelineAccumulator {
     const row = this.current;
     row.steps++;
     if (statusSeverity(status) > statusSeverity(row.status)) row.status = status;
-    const u = s.uniMMR === null ? null : s.uniMMR.toNumber();
     const isWorse = row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
     if (isWorse) {
       row.uniMMR = u;
-      row.accountEquity = s.accountEquity.toNumber();
-      row.actualEquity = s.actualEquity.toNumber();
-      row.maintMargin = s.accountMaintMargin.toNumber();
+      row.accountEquity = accountEquity;
+      row.actualEquity = actualEquity;
+      row.maintMargin = maintMargin;
       row.worstTime = time;
     }
   }

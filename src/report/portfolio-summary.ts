@@ -8,6 +8,8 @@ export type PortfolioSummary =
       portfolioId: string;
       index: number;
       ok: true;
+      /** Which engine evaluated the ordinary steps (decisions are always exact). */
+      engine: 'fast' | 'exact';
       steps: number;
       gapSteps: number;
       initialUniMMR: string | null;
@@ -33,7 +35,7 @@ export type PortfolioSummary =
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
-export function renderPortfolioSummary(r: PortfolioReplay, index: number): PortfolioSummary {
+export function renderPortfolioSummary(r: PortfolioReplay, index: number, engine: 'fast' | 'exact'): PortfolioSummary {
   const eventCounts: Record<string, number> = {};
   for (const e of r.events) eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
   const firstTimeIn: Partial<Record<AccountStatus, string>> = {};
@@ -42,6 +44,7 @@ export function renderPortfolioSummary(r: PortfolioReplay, index: number): Portf
     portfolioId: r.portfolioId,
     index,
     ok: true,
+    engine,
     steps: r.steps,
     gapSteps: r.gapSteps,
     initialUniMMR: r.initial?.uniMMR == null ? null : f(r.initial.uniMMR),

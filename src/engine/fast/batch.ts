@@ -1,0 +1,181 @@
+import type { Portfolio, Rules } from '../../domain/types.js';
+import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
+import type { FlatTables } from './tables.js';
+
+/**
+ * A batch of portfolios as struct-of-arrays for the fast kernel. Each portfolio owns a fixed slice
+ * of the position, asset and order arrays, sized at creation for everything its scheduled actions
+ * could add, so reloading it after an exact state change never reallocates.
+ */
+export interface FastBatch {
+  tables: FlatTables;
+  size: number;
+  modePM: Uint8Array;
+  /** Status thresholds per portfolio (the rules in force when it was last loaded). */
+  marginCall: Float64Array;
+  reduceOnly: Float64Array;
+  liquidation: Float64Array;
+  posStart: Int32Array;
+  posCount: Int32Array;
+  assetStart: Int32Array;
+  assetCount: Int32Array;
+  orderStart: Int32Array;
+  orderCount: Int32Array;
+  // positions
+  posSeries: Int32Array; // mark series id, −1 when the history has none
+  posAmt: Float64Array;
+  posEntry: Float64Array;
+  posSize: Float64Array; // contract size (1 for UM)
+  posIsCM: Uint8Array;
+  posTableStart: Int32Array;
+  posTableEnd: Int32Array;
+  posAsset: Int32Array; // asset slot of the margin asset
+  // assets
+  assetSeries: Int32Array; // index series id, −1 when none
+  assetBalanceNet: Float64Array; // free + locked − borrowed − interest + UM + CM wallets
+  assetBorrowed: Float64Array;
+  assetLoanMMR: Float64Array;
+  assetTierStart: Int32Array; // −1: no collateral rule (fine while its net ≤ 0)
+  assetTierEnd: Int32Array;
+  assetHasPosition: Uint8Array;
+  // per-step scratch (preallocated, reused)
+  assetPnl: Float64Array;
+  assetFuturesMM: Float64Array;
+  assetActualUSD: Float64Array;
+  assetPrice: Float64Array;
+  // orders
+  orderBase: Int32Array;
+  orderQuote: Int32Array;
+  orderIsBuy: Uint8Array;
+  orderPrice: Float64Array;
+  orderQty: Float64Array;
+  // outputs per portfolio
+  outEquity: Float64Array;
+  outActual: Float64Array;
+  outOpenLoss: Float64Array;
+  outMaintMargin: Float64Array;
+  outUniMMR: Float64Array; // NaN when there is no maintenance margin
+  outGross: Float64Array; // Σ|asset equity| + open loss: the scale of the rounding error
+  outStatus: Int8Array;
+}
+
+export interface PortfolioCapacity {
+  positions: number;
+  assets: number;
+  orders: number;
+}
+
+/** Room for the portfolio as it is and for every leg or asset its actions could add. */
+export function findPortfolioCapacity(p: Portfolio): PortfolioCapacity {
+  const trades = p.actions.filter((a) => a.type === 'trade').length;
+  return {
+    positions: p.umPositions.length + p.cmPositions.length + trades,
+    assets: p.balances.length + p.umPositions.length + p.cmPositions.length + 2 * p.marginOpenOrders.length + p.actions.length,
+    orders: p.marginOpenOrders.length,
+  };
+}
+
+export function createFastBatch(tables: FlatTables, capacities: readonly PortfolioCapacity[]): FastBatch {
+  const n = capacities.length;
+  const starts = (k: keyof PortfolioCapacity) => {
+    const s = new Int32Array(n);
+    let total = 0;
+    capacities.forEach((c, i) => {
+      s[i] = total;
+      total += c[k];
+    });
+    return { s, total };
+  };
+  const pos = starts('positions');
+  const assets = starts('assets');
+  const orders = starts('orders');
+  const f = (len: number) => new Float64Array(len);
+  const i32 = (len: number) => new Int32Array(len);
+  return {
+    tables, size: n, modePM: new Uint8Array(n), marginCall: f(n), reduceOnly: f(n), liquidation: f(n),
+    posStart: pos.s, posCount: i32(n), assetStart: assets.s, assetCount: i32(n), orderStart: orders.s, orderCount: i32(n),
+    posSeries: i32(pos.total), posAmt: f(pos.total), posEntry: f(pos.total), posSize: f(pos.total), posIsCM: new Uint8Array(pos.total),
+    posTableStart: i32(pos.total), posTableEnd: i32(pos.total), posAsset: i32(pos.total),
+    assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
+    assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetHasPosition: new Uint8Array(assets.total),
+    assetPnl: f(assets.total), assetFuturesMM: f(assets.total), assetActualUSD: f(assets.total), assetPrice: f(assets.total),
+    orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
+    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outStatus: new Int8Array(n),
+  };
+}
+
+/**
+ * Writes portfolio `p`'s current exact state into its slice (float64). Symbols and assets resolve
+ * through the same rule lookups as the exact engine; a missing rule throws the same InputError.
+ */
+export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: Rules, seriesId: (kind: 'index' | 'mark', name: string) => number, capacity: PortfolioCapacity): void {
+  b.modePM[p] = state.mode === 'PM' ? 1 : 0;
+  b.marginCall[p] = rules.thresholds.marginCall.toNumber();
+  b.reduceOnly[p] = rules.thresholds.reduceOnly.toNumber();
+  b.liquidation[p] = rules.thresholds.liquidation.toNumber();
+
+  const a0 = b.assetStart[p]!;
+  let assets = 0;
+  const slotOf = (asset: string): number => {
+    for (let i = 0; i < assets; i++) if (assetNames[i] === asset) return a0 + i;
+    if (assets === capacity.assets) throw new Error(`fast kernel: portfolio ${state.id} outgrew its asset capacity`);
+    const slot = a0 + assets;
+    assetNames[assets++] = asset;
+    b.assetSeries[slot] = seriesId('index', asset);
+    b.assetBalanceNet[slot] = 0;
+    b.assetBorrowed[slot] = 0;
+    b.assetLoanMMR[slot] = 0;
+    b.assetHasPosition[slot] = 0;
+    const tier = b.tables.collateral.get(asset);
+    b.assetTierStart[slot] = tier === undefined ? -1 : tier[0];
+    b.assetTierEnd[slot] = tier === undefined ? -1 : tier[1];
+    return slot;
+  };
+  const assetNames: string[] = new Array<string>(capacity.assets);
+  for (const bal of state.balances) {
+    const slot = slotOf(bal.asset);
+    b.assetBalanceNet[slot] = bal.crossMarginFree.plus(bal.crossMarginLocked).minus(bal.crossMarginBorrowed).minus(bal.crossMarginInterest)
+      .plus(bal.umWalletBalance).plus(bal.cmWalletBalance).toNumber();
+    b.assetBorrowed[slot] = bal.crossMarginBorrowed.toNumber();
+    if (!bal.crossMarginBorrowed.isZero()) {
+      b.assetLoanMMR[slot] = findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage).toNumber();
+    }
+  }
+
+  const s0 = b.posStart[p]!;
+  let positions = 0;
+  const addPosition = (isCM: boolean, symbol: string, amt: number, entry: number) => {
+    if (positions === capacity.positions) throw new Error(`fast kernel: portfolio ${state.id} outgrew its position capacity`);
+    const i = s0 + positions++;
+    const contract = isCM ? findCmContract(rules, symbol) : findUmContract(rules, symbol);
+    const range = (isCM ? b.tables.cm : b.tables.um).get(contract.bracketTable)!;
+    b.posSeries[i] = seriesId('mark', symbol);
+    b.posAmt[i] = amt;
+    b.posEntry[i] = entry;
+    b.posSize[i] = isCM ? (contract as ReturnType<typeof findCmContract>).contractSize.toNumber() : 1;
+    b.posIsCM[i] = isCM ? 1 : 0;
+    b.posTableStart[i] = range[0];
+    b.posTableEnd[i] = range[1];
+    const slot = slotOf(contract.marginAsset);
+    b.posAsset[i] = slot;
+    b.assetHasPosition[slot] = 1;
+  };
+  for (const x of state.umPositions) addPosition(false, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
+  for (const x of state.cmPositions) addPosition(true, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
+  b.posCount[p] = positions;
+
+  const o0 = b.orderStart[p]!;
+  let orders = 0;
+  if (state.mode === 'PM') {
+    for (const o of state.marginOpenOrders) {
+      const i = o0 + orders++;
+      b.orderBase[i] = slotOf(o.baseAsset);
+      b.orderQuote[i] = slotOf(o.quoteAsset);
+      b.orderIsBuy[i] = o.side === 'BUY' ? 1 : 0;
+      b.orderPrice[i] = o.price.toNumber();
+      b.orderQty[i] = o.openQty.toNumber();
+    }
+  }
+  b.orderCount[p] = orders;
+  b.assetCount[p] = assets;
+}

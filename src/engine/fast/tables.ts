@@ -1,0 +1,72 @@
+import type { Rules } from '../../domain/types.js';
+
+// Float64 mirrors of src/engine/exact/tables.ts: every bracket and tier table of the rules
+// flattened into value arrays, a table being the rows [start, end).
+
+export interface FlatTables {
+  floors: Float64Array;
+  rates: Float64Array;
+  cums: Float64Array;
+  /** Last cap of each table by its first row (the position limit), +Infinity for open tiers. */
+  lastCaps: Float64Array;
+  /** Row range per UM bracket table, CM contract and collateral asset, by name. */
+  um: ReadonlyMap<string, readonly [number, number]>;
+  cm: ReadonlyMap<string, readonly [number, number]>;
+  collateral: ReadonlyMap<string, readonly [number, number]>;
+}
+
+export function flattenRuleTables(rules: Rules): FlatTables {
+  const floors: number[] = [];
+  const rates: number[] = [];
+  const cums: number[] = [];
+  const lastCaps: number[] = [];
+  const add = <T>(rows: readonly T[], floor: (r: T) => { toNumber(): number }, cap: (r: T) => { toNumber(): number }, rate: (r: T) => { toNumber(): number }, cum: (r: T) => { toNumber(): number }): readonly [number, number] => {
+    const start = floors.length;
+    const last = cap(rows[rows.length - 1]!).toNumber();
+    for (const r of rows) {
+      floors.push(floor(r).toNumber());
+      rates.push(rate(r).toNumber());
+      cums.push(cum(r).toNumber());
+      lastCaps.push(last);
+    }
+    return [start, floors.length];
+  };
+  const um = new Map<string, readonly [number, number]>();
+  for (const [name, rows] of rules.umBrackets) um.set(name, add(rows, (r) => r.notionalFloor, (r) => r.notionalCap, (r) => r.maintMarginRatio, (r) => r.cum));
+  const cm = new Map<string, readonly [number, number]>();
+  for (const [name, c] of rules.cmContracts) cm.set(name, add(c.brackets, (r) => r.qtyFloor, (r) => r.qtyCap, (r) => r.maintMarginRatio, (r) => r.cum));
+  const collateral = new Map<string, readonly [number, number]>();
+  for (const [asset, rows] of rules.collateral) collateral.set(asset, add(rows, (r) => r.tierFloor, (r) => r.tierCap, (r) => r.collateralRate, (r) => r.cum));
+  return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
+}
+
+/** Mirrors exact findRowIndex: the row whose [floor, cap) holds value; past the last cap, the last. */
+export function findRowIndex(t: FlatTables, start: number, end: number, value: number): number {
+  let i = end - 1;
+  while (i > start && t.floors[i]! > value) i--;
+  return i;
+}
+
+/** Mirrors exact calculateUmMaintMargin (and CM: the same formula by coin quantity). */
+export function calculateUmMaintMargin(t: FlatTables, start: number, end: number, notional: number): number {
+  const i = findRowIndex(t, start, end, notional);
+  return notional * t.rates[i]! - t.cums[i]!;
+}
+
+export const calculateCmMaintMargin = calculateUmMaintMargin;
+
+/** Mirrors exact calculateCollateralValue: V·rate_k + cum_k. */
+export function calculateCollateralValue(t: FlatTables, start: number, end: number, valueUSD: number): number {
+  const i = findRowIndex(t, start, end, valueUSD);
+  return valueUSD * t.rates[i]! + t.cums[i]!;
+}
+
+/** Mirrors exact findMarginalCollateralRate. */
+export function findMarginalCollateralRate(t: FlatTables, start: number, end: number, valueUSD: number): number {
+  return t.rates[findRowIndex(t, start, end, valueUSD)]!;
+}
+
+/** Mirrors exact calculateAssetEquity: haircut only on a positive net. */
+export function calculateAssetEquity(t: FlatTables, start: number, end: number, netUSD: number): number {
+  return netUSD > 0 ? calculateCollateralValue(t, start, end, netUSD) : netUSD;
+}
