@@ -25,6 +25,8 @@ export interface ReplayOptions {
 export interface PortfolioReplay {
   portfolioId: string;
   steps: number;
+  /** Of `steps`, those the fast kernel evaluated (the rest, and every decision, were exact). */
+  kernelSteps: number;
   gapSteps: number;
   initial: AccountSnapshot | undefined;
   final: AccountSnapshot | undefined;
@@ -93,7 +95,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   const events: ReplayEvent[] = [];
   const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs);
   const out: PortfolioReplay = {
-    portfolioId: portfolio.id, steps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
+    portfolioId: portfolio.id, steps: 0, kernelSteps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
     firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false, warnings: [], events, timeline: timeline.rows,
   };
   for (const s of findUnfundedPerpetuals(portfolio, tl)) out.warnings.push(`no funding series for ${s}: its funding is taken as 0`);
@@ -190,6 +192,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
         }
         const u = b.outUniMMR[p]!;
         out.steps++;
+        out.kernelSteps++;
         timeline.addValues(t, Number.isNaN(u) ? null : u, b.outEquity[p]!, b.outActual[p]!, b.outMaintMargin[p]!, status);
         if (u < fastMin) {
           fastMin = u;

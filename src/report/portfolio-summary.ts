@@ -11,6 +11,7 @@ export type PortfolioSummary =
       /** Which engine evaluated the ordinary steps (decisions are always exact). */
       engine: 'fast' | 'exact';
       steps: number;
+      kernelSteps: number;
       gapSteps: number;
       initialUniMMR: string | null;
       initialStatus: AccountStatus | null;
@@ -46,6 +47,7 @@ export function renderPortfolioSummary(r: PortfolioReplay, index: number, engine
     ok: true,
     engine,
     steps: r.steps,
+    kernelSteps: r.kernelSteps,
     gapSteps: r.gapSteps,
     initialUniMMR: r.initial?.uniMMR == null ? null : f(r.initial.uniMMR),
     initialStatus: r.initial?.accountStatus ?? null,

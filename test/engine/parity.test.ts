@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/decimal.js';
+import type { Portfolio, RulesTimeline } from '../../src/domain/types.js';
+import { createFastBatch, findPortfolioCapacity } from '../../src/engine/fast/batch.js';
+import { findFastKernelRefusal } from '../../src/engine/fast/refusal.js';
+import { flattenRuleTables } from '../../src/engine/fast/tables.js';
+import { buildMarketTimeline, seriesKey } from '../../src/replay/market-timeline.js';
+import { replayPortfolio, type PortfolioReplay, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
+import { ExactPriceBook } from '../../src/replay/step-market.js';
+import { renderEventRecord } from '../../src/report/events.js';
+import { buildRulesTimeline } from '../../src/rules/load.js';
+import { portfolioOf } from '../helpers/portfolio.js';
+import { PROGRAM } from '../helpers/rules.js';
+import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
+import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
+
+// The parity suite (README "Parity"): seeded random portfolios of every kind through random price
+// paths with jumps, replayed by the exact engine alone and by the fast kernel with exact decisions.
+// Size and seed are set by PMBT_PARITY_PORTFOLIOS and PMBT_SEED.
+const PORTFOLIOS = Number(process.env.PMBT_PARITY_PORTFOLIOS ?? 10_000);
+const SEED = Number(process.env.PMBT_SEED ?? 20261121);
+const PER_MARKET = 500;
+const STEPS = 30;
+const T0 = Date.UTC(2024, 5, 1);
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Small bracket tables so positions cross brackets; tiered collateral for ETH and BNB.
+const RULES_DOC = {
+  version: 1,
+  collateral: {
+    USDT: '1', USDC: '0.99', BTC: '0.95',
+    ETH: [{ tierFloor: 0, tierCap: 20000, collateralRate: '0.95' }, { tierFloor: 20000, tierCap: 50000, collateralRate: '0.9' }, { tierFloor: 50000, tierCap: 1e12, collateralRate: '0.7' }],
+    BNB: [{ tierFloor: 0, tierCap: 5000, collateralRate: '0.9' }, { tierFloor: 5000, tierCap: 1e12, collateralRate: '0.6' }],
+  },
+  umBrackets: {
+    BTCUSDT: [{ notionalFloor: 0, notionalCap: 20000, maintMarginRatio: '0.004' }, { notionalFloor: 20000, notionalCap: 100000, maintMarginRatio: '0.01' }, { notionalFloor: 100000, notionalCap: 1e9, maintMarginRatio: '0.025' }],
+    ETHUSDT: [{ notionalFloor: 0, notionalCap: 10000, maintMarginRatio: '0.005' }, { notionalFloor: 10000, notionalCap: 1e9, maintMarginRatio: '0.02' }],
+    BNBUSDT: [{ notionalFloor: 0, notionalCap: 1e9, maintMarginRatio: '0.01' }],
+  },
+  cmContracts: {
+    BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: [{ qtyFloor: 0, qtyCap: 1, maintMarginRatio: '0.005' }, { qtyFloor: 1, qtyCap: 1e6, maintMarginRatio: '0.02' }] },
+    ETHUSD_PERP: { contractSize: 10, marginAsset: 'ETH', brackets: [{ qtyFloor: 0, qtyCap: 1e6, maintMarginRatio: '0.01' }] },
+  },
+  quoteAssets: ['USDT', 'USDC'],
+  loanInterestHourly: { default: '0.00001' },
+};
+const RULES: RulesTimeline = buildRulesTimeline([PROGRAM, { name: 'parity-rules', doc: RULES_DOC }]);
+const OPTIONS = (policy: 'full' | 'stepwise'): ReplayOptions => ({ liquidation: { policy, slippage: new Dec('0.002'), target: new Dec('1.25') }, resolutionMs: 10 * MINUTE });
+
+const START = { BTC: 60000, ETH: 3000, BNB: 500 };
+
+/** Random walks with volatility and jumps; marks at a small basis; funding twice in the window. */
+function randomMarket(rand: () => number): SeriesRow[] {
+  const rows: SeriesRow[] = [];
+  const price = { ...START };
+  const jumpy = rand() < 0.5;
+  for (let k = 0; k < STEPS; k++) {
+    const t = T0 + k * MINUTE;
+    const common = (rand() - 0.5) * 0.01 + (jumpy && rand() < 0.08 ? -(0.03 + rand() * 0.1) : 0);
+    for (const a of ['BTC', 'ETH', 'BNB'] as const) price[a] *= 1 + common * (a === 'BTC' ? 1 : 1.4) + (rand() - 0.5) * 0.004;
+    rows.push([t, 'USDT', 'index', 1 + (rand() - 0.5) * 0.0004], [t, 'USDC', 'index', 1], [t, 'BTC', 'index', price.BTC], [t, 'ETH', 'index', price.ETH], [t, 'BNB', 'index', price.BNB]);
+    const basis = () => 1 + (rand() - 0.5) * 0.002;
+    rows.push([t, 'BTCUSDT', 'mark', price.BTC * basis()], [t, 'ETHUSDT', 'mark', price.ETH * basis()], [t, 'BNBUSDT', 'mark', price.BNB * basis()]);
+    rows.push([t, 'BTCUSDT_250328', 'mark', price.BTC * 1.01 * basis()], [t, 'BTCUSD_PERP', 'mark', price.BTC * basis()], [t, 'ETHUSD_PERP', 'mark', price.ETH * basis()]);
+    if (k === 10 || k === 20) for (const s of ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'BTCUSD_PERP', 'ETHUSD_PERP']) rows.push([t + 1 + Math.floor(rand() * 9), s, 'funding', (rand() - 0.4) * 0.002]);
+  }
+  return rows;
+}
+
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const amount = (rand: () => number, max: number, places = 4) => (rand() * max).toFixed(places);
+
+/** A random portfolio: collateral, loans, UM/CM legs (hedge mode too), open orders, sometimes actions. */
+function randomPortfolio(rand: () => number, i: number): Record<string, unknown> {
+  const mode = rand() < 0.7 ? 'PM' : 'PM_PRO';
+  const balances: Record<string, unknown>[] = [{ asset: 'USDT', umWalletBalance: amount(rand, 20000, 2), crossMarginFree: amount(rand, 5000, 2) }];
+  if (rand() < 0.5) balances.push({ asset: 'BTC', crossMarginFree: amount(rand, 0.5), cmWalletBalance: amount(rand, 0.2) });
+  if (rand() < 0.5) balances.push({ asset: 'ETH', crossMarginFree: amount(rand, 20), ...(rand() < 0.4 ? { crossMarginBorrowed: amount(rand, 5), marginLeverage: pick(rand, [3, 5, 10]) } : {}) });
+  if (rand() < 0.3) balances.push({ asset: 'BNB', crossMarginFree: amount(rand, 30) });
+  if (rand() < 0.25) balances[0] = { ...balances[0], crossMarginBorrowed: amount(rand, 8000, 2), marginLeverage: pick(rand, [3, 5, 10]) };
+  const umPositions: Record<string, unknown>[] = [];
+  const cmPositions: Record<string, unknown>[] = [];
+  const legs = 1 + Math.floor(rand() * 4);
+  const leverage = 0.5 + rand() * 12;
+  for (let l = 0; l < legs; l++) {
+    const kind = rand();
+    const side = rand() < 0.55 ? 1 : -1;
+    if (kind < 0.55) {
+      const symbol = pick(rand, ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'BTCUSDT_250328']);
+      const p = symbol.startsWith('BTC') ? START.BTC : symbol.startsWith('ETH') ? START.ETH : START.BNB;
+      const hedge = rand() < 0.2;
+      umPositions.push({ symbol, positionAmt: ((side * leverage * 15000 * rand()) / p / legs).toFixed(3), entryPrice: (p * (0.97 + rand() * 0.06)).toFixed(2), ...(hedge ? { positionSide: side > 0 ? 'LONG' : 'SHORT' } : {}) });
+    } else {
+      const symbol = pick(rand, ['BTCUSD_PERP', 'ETHUSD_PERP']);
+      const p = symbol.startsWith('BTC') ? START.BTC : START.ETH;
+      cmPositions.push({ symbol, positionAmt: String(side * (1 + Math.floor(rand() * leverage * 20))), entryPrice: (p * (0.97 + rand() * 0.06)).toFixed(2) });
+    }
+  }
+  const marginOpenOrders = rand() < 0.3 ? [{ symbol: pick(rand, ['ETHUSDT', 'BNBUSDT', 'BTCUSDC']), side: pick(rand, ['BUY', 'SELL']), price: (START.ETH * (0.8 + rand() * 0.6)).toFixed(2), origQty: amount(rand, 3) }] : [];
+  const actions = rand() < 0.2 ? [{ time: T0 + Math.floor(rand() * STEPS) * MINUTE + 7, type: 'trade', market: 'UM', symbol: 'ETHUSDT', side: pick(rand, ['BUY', 'SELL']), qty: amount(rand, 3, 3) }] : [];
+  return { id: `r${i}`, mode, balances, umPositions, cmPositions, marginOpenOrders, actions };
+}
+
+/** What must agree exactly: every event (kinds, times, amounts, liquidation legs) and the statuses. */
+const decisions = (r: PortfolioReplay) => ({
+  events: r.events.map((e) => renderEventRecord(r.portfolioId, e)),
+  statuses: r.timeline.map((row) => [row.time, row.status, row.steps]),
+  steps: r.steps,
+  gapSteps: r.gapSteps,
+  liquidations: r.liquidations,
+  bankrupt: r.bankrupt,
+  final: r.final === undefined ? null : [r.final.accountStatus, r.final.accountEquity.toString(), r.final.uniMMR?.toString() ?? null],
+});
+
+const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= PARITY_TOLERANCE * Math.max(1, Math.abs(a)));
+
+describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${SEED})`, () => {
+  it('agrees on every decision and event, and on numbers within the documented tolerance', () => {
+    const rand = mulberry32(SEED);
+    let checked = 0;
+    let fastSteps = 0;
+    let allSteps = 0;
+    let liquidated = 0;
+    let statusChanges = 0;
+    for (let m = 0; checked < PORTFOLIOS; m++) {
+      const timeline = buildMarketTimeline(seriesOf(randomMarket(rand)), { stalenessMs: 5 * MINUTE });
+      const book = new ExactPriceBook(timeline);
+      const count = Math.min(PER_MARKET, PORTFOLIOS - checked);
+      const portfolios: Portfolio[] = [];
+      for (let i = 0; i < count; i++) portfolios.push(portfolioOf(randomPortfolio(rand, checked + i), RULES.base));
+      expect(portfolios.every((p) => findFastKernelRefusal(p, RULES) === undefined)).toBe(true);
+      const capacities = portfolios.map(findPortfolioCapacity);
+      const batch = createFastBatch(flattenRuleTables(RULES.base), capacities);
+      const seriesId = (kind: 'index' | 'mark', name: string) => timeline.seriesIds.get(seriesKey(kind, name)) ?? -1;
+      const policy = m % 2 === 0 ? 'full' : 'stepwise';
+      portfolios.forEach((p, i) => {
+        const exact = replayPortfolio(p, book, RULES, OPTIONS(policy));
+        const fast = replayPortfolio(p, book, RULES, OPTIONS(policy), { batch, index: i, capacity: capacities[i]!, seriesId });
+        expect(decisions(fast), p.id).toEqual(decisions(exact));
+        exact.timeline.forEach((row, j) => {
+          const f = fast.timeline[j]!;
+          const ok = close(row.uniMMR, f.uniMMR) && close(row.accountEquity, f.accountEquity) && close(row.maintMargin, f.maintMargin);
+          if (!ok) expect({ id: p.id, fast: f }).toEqual({ id: p.id, fast: row });
+        });
+        expect(close(exact.minUniMMR?.toNumber() ?? null, fast.minUniMMR?.toNumber() ?? null), p.id).toBe(true);
+        fastSteps += fast.kernelSteps;
+        allSteps += fast.steps;
+        if (exact.liquidations > 0) liquidated++;
+        statusChanges += exact.events.filter((e) => e.type === 'riskLevelChange').length;
+      });
+      checked += count;
+    }
+    // The suite must exercise what it claims to: liquidations and status changes, not only calm steps.
+    expect(liquidated).toBeGreaterThan(PORTFOLIOS / 50);
+    expect(statusChanges).toBeGreaterThan(PORTFOLIOS);
+    // ... and most steps went through the kernel
+    expect(fastSteps / allSteps).toBeGreaterThan(0.5);
+    console.log(JSON.stringify({ parity: { portfolios: PORTFOLIOS, liquidated, statusChanges, kernelShare: +(fastSteps / allSteps).toFixed(3) } }));
+  });
+});
