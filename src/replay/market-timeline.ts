@@ -19,6 +19,11 @@ export interface MarketTimeline {
   seriesCount: number;
   /** [step·seriesCount + seriesId] → row in force at that step, or −1 before the first row. */
   rowInForce: Int32Array;
+  /**
+   * [step·seriesCount + seriesId] → the price in force at that step, NaN when missing or stale: the
+   * fast kernel's one load per price (the staleness test is folded in once, here).
+   */
+  freshValues: Float64Array;
   /** Funding rows applied at step k: fundingRows[fundingOffsets[k] .. fundingOffsets[k+1]). */
   fundingOffsets: Int32Array;
   fundingRows: Int32Array;
@@ -72,7 +77,14 @@ export function buildMarketTimeline(series: SeriesTable, options: { from?: numbe
     rowInForce.set(current, k * seriesCount);
   }
   fundingOffsets[stepTimes.length] = fundingRows.length;
-  return { series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, fundingOffsets, fundingRows: Int32Array.from(fundingRows) };
+  const freshValues = new Float64Array(rowInForce.length);
+  for (let k = 0; k < stepTimes.length; k++) {
+    for (let id = 0; id < seriesCount; id++) {
+      const row = rowInForce[k * seriesCount + id]!;
+      freshValues[k * seriesCount + id] = row < 0 || stepTimes[k]! - series.times[row]! > options.stalenessMs ? Number.NaN : series.values[row]!;
+    }
+  }
+  return { series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, freshValues, fundingOffsets, fundingRows: Int32Array.from(fundingRows) };
 }
 
 export type PriceState = { row: number } | { missing: 'no-series' | 'not-yet' | 'stale'; lastTime?: number };

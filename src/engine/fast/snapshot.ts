@@ -10,85 +10,102 @@ export const SNAPSHOT_NEEDS_EXACT = 1;
 
 /**
  * Mirrors exact calculateAccountSnapshot for portfolio `p` at step `step`, on float64 and without
- * allocating: prices come straight from the history's value column through the step's
- * row-in-force table; results go to the batch's out* arrays.
+ * allocating: prices come from the timeline's step × series matrix of fresh values (the
+ * history's value column, carried forward); results go to the batch's out* arrays.
  */
 export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTimeline, step: number): number {
-  const values = tl.series.values;
-  const times = tl.series.times;
-  const rowInForce = tl.rowInForce;
+  // Every array in a local: V8 then keeps them in registers instead of reloading them per row.
+  const prices = tl.freshValues;
   const base = step * tl.seriesCount;
-  const now = tl.stepTimes[step]!;
-  const staleness = tl.stalenessMs;
   const t = b.tables;
+  const assetPnl = b.assetPnl;
+  const assetFuturesMM = b.assetFuturesMM;
+  const posSeries = b.posSeries;
+  const posAmt = b.posAmt;
+  const posEntry = b.posEntry;
+  const posSize = b.posSize;
+  const posIsCM = b.posIsCM;
+  const posAsset = b.posAsset;
+  const posTableStart = b.posTableStart;
+  const posTableEnd = b.posTableEnd;
 
   const a0 = b.assetStart[p]!;
   const a1 = a0 + b.assetCount[p]!;
   for (let a = a0; a < a1; a++) {
-    b.assetPnl[a] = 0;
-    b.assetFuturesMM[a] = 0;
+    assetPnl[a] = 0;
+    assetFuturesMM[a] = 0;
   }
 
   const s1 = b.posStart[p]! + b.posCount[p]!;
   for (let i = b.posStart[p]!; i < s1; i++) {
-    const series = b.posSeries[i]!;
-    const row = series < 0 ? -1 : rowInForce[base + series]!;
-    if (row < 0 || now - times[row]! > staleness) return SNAPSHOT_NEEDS_EXACT;
-    const mark = values[row]!;
-    const amt = b.posAmt[i]!;
+    const series = posSeries[i]!;
+    const mark = series < 0 ? Number.NaN : prices[base + series]!;
+    // NaN: missing or stale.
+    if (mark !== mark) return SNAPSHOT_NEEDS_EXACT;
+    const amt = posAmt[i]!;
     let pnl: number;
     let notional: number;
-    if (b.posIsCM[i] === 0) {
-      pnl = calculateUmPnl(amt, b.posEntry[i]!, mark);
+    if (posIsCM[i] === 0) {
+      pnl = calculateUmPnl(amt, posEntry[i]!, mark);
       notional = Math.abs(amt * mark);
     } else {
-      pnl = calculateCmPnl(amt, b.posSize[i]!, b.posEntry[i]!, mark);
-      notional = calculateCmNotionalCoin(amt, b.posSize[i]!, mark);
+      pnl = calculateCmPnl(amt, posSize[i]!, posEntry[i]!, mark);
+      notional = calculateCmNotionalCoin(amt, posSize[i]!, mark);
     }
-    const a = b.posAsset[i]!;
-    b.assetPnl[a] = b.assetPnl[a]! + pnl;
-    b.assetFuturesMM[a] = b.assetFuturesMM[a]! + calculateUmMaintMargin(t, b.posTableStart[i]!, b.posTableEnd[i]!, notional);
+    const a = posAsset[i]!;
+    assetPnl[a] = assetPnl[a]! + pnl;
+    assetFuturesMM[a] = assetFuturesMM[a]! + calculateUmMaintMargin(t, posTableStart[i]!, posTableEnd[i]!, notional);
   }
 
+  const assetBalanceNet = b.assetBalanceNet;
+  const assetBorrowed = b.assetBorrowed;
+  const assetLoanMMR = b.assetLoanMMR;
+  const assetHasPosition = b.assetHasPosition;
+  const assetSeries = b.assetSeries;
+  const assetPrice = b.assetPrice;
+  const assetActualUSD = b.assetActualUSD;
+  const assetTierStart = b.assetTierStart;
+  const assetTierEnd = b.assetTierEnd;
   let equity = 0;
   let actual = 0;
   let maintMargin = 0;
   let gross = 0;
   for (let a = a0; a < a1; a++) {
-    const net = b.assetBalanceNet[a]! + b.assetPnl[a]!;
-    const borrowed = b.assetBorrowed[a]!;
-    const futuresMM = b.assetFuturesMM[a]!;
-    b.assetActualUSD[a] = 0;
+    const pnl = assetPnl[a]!;
+    const net = assetBalanceNet[a]! + pnl;
+    const borrowed = assetBorrowed[a]!;
+    const futuresMM = assetFuturesMM[a]!;
+    assetActualUSD[a] = 0;
     // As the exact engine: an asset with nothing in it needs no price.
-    if (net === 0 && borrowed === 0 && futuresMM === 0 && b.assetPnl[a] === 0 && b.assetHasPosition[a] === 0) continue;
-    const series = b.assetSeries[a]!;
-    const row = series < 0 ? -1 : rowInForce[base + series]!;
-    if (row < 0 || now - times[row]! > staleness) return SNAPSHOT_NEEDS_EXACT;
-    const price = values[row]!;
-    b.assetPrice[a] = price;
+    if (net === 0 && borrowed === 0 && futuresMM === 0 && pnl === 0 && assetHasPosition[a] === 0) continue;
+    const series = assetSeries[a]!;
+    const price = series < 0 ? Number.NaN : prices[base + series]!;
+    if (price !== price) return SNAPSHOT_NEEDS_EXACT;
+    assetPrice[a] = price;
     const actualUSD = net * price;
     let equityUSD = actualUSD;
     if (actualUSD > 0) {
-      if (b.assetTierStart[a]! < 0) return SNAPSHOT_NEEDS_EXACT;
-      equityUSD = calculateAssetEquity(t, b.assetTierStart[a]!, b.assetTierEnd[a]!, actualUSD);
+      const tier = assetTierStart[a]!;
+      if (tier < 0) return SNAPSHOT_NEEDS_EXACT;
+      equityUSD = calculateAssetEquity(t, tier, assetTierEnd[a]!, actualUSD);
     }
-    b.assetActualUSD[a] = actualUSD;
+    assetActualUSD[a] = actualUSD;
     equity += equityUSD;
     actual += actualUSD;
     gross += Math.abs(equityUSD);
-    maintMargin += (futuresMM + borrowed * b.assetLoanMMR[a]!) * price;
+    maintMargin += (futuresMM + borrowed * assetLoanMMR[a]!) * price;
   }
 
   let openLoss = 0;
   const o1 = b.orderStart[p]! + b.orderCount[p]!;
   for (let o = b.orderStart[p]!; o < o1; o++) {
-    const base_ = b.orderBase[o]!;
+    const baseAsset = b.orderBase[o]!;
     const quote = b.orderQuote[o]!;
     // Order legs need prices and collateral rules even when the account holds none of the asset.
-    if (!loadLegPrice(b, base_, tl, base, now) || !loadLegPrice(b, quote, tl, base, now)) return SNAPSHOT_NEEDS_EXACT;
+    if (!loadLegPrice(b, baseAsset, prices, base) || !loadLegPrice(b, quote, prices, base)) return SNAPSHOT_NEEDS_EXACT;
     const qty = b.orderQty[o]!;
-    const baseValue = qty * b.assetPrice[base_]! * findMarginalCollateralRate(t, b.assetTierStart[base_]!, b.assetTierEnd[base_]!, Math.max(0, b.assetActualUSD[base_]!));
-    const quoteValue = qty * b.orderPrice[o]! * b.assetPrice[quote]! * findMarginalCollateralRate(t, b.assetTierStart[quote]!, b.assetTierEnd[quote]!, Math.max(0, b.assetActualUSD[quote]!));
+    const baseValue = qty * assetPrice[baseAsset]! * findMarginalCollateralRate(t, assetTierStart[baseAsset]!, assetTierEnd[baseAsset]!, Math.max(0, assetActualUSD[baseAsset]!));
+    const quoteValue = qty * b.orderPrice[o]! * assetPrice[quote]! * findMarginalCollateralRate(t, assetTierStart[quote]!, assetTierEnd[quote]!, Math.max(0, assetActualUSD[quote]!));
     openLoss += Math.max(0, b.orderIsBuy[o] === 1 ? quoteValue - baseValue : baseValue - quoteValue);
   }
 
@@ -104,12 +121,12 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
   return SNAPSHOT_OK;
 }
 
-function loadLegPrice(b: FastBatch, a: number, tl: MarketTimeline, base: number, now: number): boolean {
+function loadLegPrice(b: FastBatch, a: number, prices: Float64Array, base: number): boolean {
   if (b.assetTierStart[a]! < 0) return false;
   const series = b.assetSeries[a]!;
-  const row = series < 0 ? -1 : tl.rowInForce[base + series]!;
-  if (row < 0 || now - tl.series.times[row]! > tl.stalenessMs) return false;
-  b.assetPrice[a] = tl.series.values[row]!;
+  const price = series < 0 ? Number.NaN : prices[base + series]!;
+  if (price !== price) return false;
+  b.assetPrice[a] = price;
   return true;
 }
 

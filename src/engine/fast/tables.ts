@@ -40,10 +40,14 @@ export function flattenRuleTables(rules: Rules): FlatTables {
   return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
 }
 
-/** Mirrors exact findRowIndex: the row whose [floor, cap) holds value; past the last cap, the last. */
+/**
+ * Mirrors exact findRowIndex: the row whose [floor, cap) holds value; past the last cap, the last.
+ * Scans up from the first row: most notionals sit in the first brackets of long tables.
+ */
 export function findRowIndex(t: FlatTables, start: number, end: number, value: number): number {
-  let i = end - 1;
-  while (i > start && t.floors[i]! > value) i--;
+  const floors = t.floors;
+  let i = start;
+  while (i + 1 < end && floors[i + 1]! <= value) i++;
   return i;
 }
 

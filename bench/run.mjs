@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Benchmark (README "Performance"): prints one JSON line of figures. Run: npm run bench --silent
+// Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 1440 one-minute steps),
+// PMBT_BENCH_LEGS (positions per portfolio, default 4). Everything on one core.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dec } from '../dist/domain/decimal.js';
+import { createFastBatch, findPortfolioCapacity, loadPortfolio } from '../dist/engine/fast/batch.js';
+import { calculateAccountSnapshot as fastSnapshot } from '../dist/engine/fast/snapshot.js';
+import { flattenRuleTables } from '../dist/engine/fast/tables.js';
+import { calculateAccountSnapshot as exactSnapshot } from '../dist/engine/exact/snapshot.js';
+import { writeSeriesArrow } from '../dist/io/arrow/series.js';
+import { parsePortfolio } from '../dist/io/json/portfolio.js';
+import { parseJobSpec } from '../dist/batch/job.js';
+import { runJobLocally } from '../dist/batch/local-runner.js';
+import { buildMarketTimeline, seriesKey } from '../dist/replay/market-timeline.js';
+import { ExactPriceBook } from '../dist/replay/step-market.js';
+import { buildRulesTimeline, readDefaultRuleDocuments } from '../dist/rules/load.js';
+
+const PORTFOLIOS = Number(process.env.PMBT_BENCH_PORTFOLIOS ?? 1000);
+const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 1440);
+const LEGS = Number(process.env.PMBT_BENCH_LEGS ?? 4);
+const T0 = Date.UTC(2024, 2, 1);
+
+let seed = 12345;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+
+// Market: four coins, their USDT perpetuals and COIN-M perpetuals, funding every 8 h.
+const COINS = { BTC: 60000, ETH: 3000, BNB: 500, SOL: 150 };
+const times = [], symbols = [], kinds = [], values = [];
+const symbolIds = new Map();
+const push = (t, s, kind, v) => {
+  if (!symbolIds.has(s)) symbolIds.set(s, symbolIds.size);
+  times.push(t); symbols.push(symbolIds.get(s)); kinds.push(kind); values.push(v);
+};
+const price = { ...COINS };
+for (let k = 0; k < STEPS; k++) {
+  const t = T0 + k * 60_000;
+  const common = (rand() - 0.5) * 0.004;
+  push(t, 'USDT', 0, 1);
+  for (const c of Object.keys(COINS)) {
+    price[c] *= 1 + common + (rand() - 0.5) * 0.002;
+    push(t, c, 0, price[c]);
+    push(t, `${c}USDT`, 1, price[c] * (1 + (rand() - 0.5) * 0.001));
+    push(t, `${c}USD_PERP`, 1, price[c] * (1 + (rand() - 0.5) * 0.001));
+  }
+  if (k % 480 === 0) for (const c of Object.keys(COINS)) { push(t + 5, `${c}USDT`, 2, 0.0001); push(t + 5, `${c}USD_PERP`, 2, 0.0001); }
+}
+const series = { times: Float64Array.from(times), symbolIds: Int32Array.from(symbols), symbols: [...symbolIds.keys()], kinds: Uint8Array.from(kinds), values: Float64Array.from(values) };
+
+const coins = Object.keys(COINS);
+const docs = Array.from({ length: PORTFOLIOS }, (_, i) => {
+  const um = [], cm = [];
+  for (let l = 0; l < LEGS; l++) {
+    const c = coins[(i + l) % coins.length];
+    const side = rand() < 0.5 ? 1 : -1;
+    if (l % 2 === 0) um.push({ symbol: `${c}USDT`, positionAmt: (side * (2000 + rand() * 20000) / COINS[c]).toFixed(3), entryPrice: String(COINS[c]) });
+    else cm.push({ symbol: `${c}USD_PERP`, positionAmt: String(side * (1 + Math.floor(rand() * 50))), entryPrice: String(COINS[c]) });
+  }
+  return { id: `b${i}`, mode: 'PM', balances: [{ asset: 'USDT', umWalletBalance: String(20000 + Math.floor(rand() * 20000)) }, { asset: 'BTC', crossMarginFree: '0.5', cmWalletBalance: '0.2' }, { asset: 'ETH', crossMarginFree: '5' }, { asset: 'BNB', cmWalletBalance: '10' }, { asset: 'SOL', cmWalletBalance: '50' }], umPositions: um, cmPositions: cm };
+});
+
+const rules = buildRulesTimeline(await readDefaultRuleDocuments());
+const timeline = buildMarketTimeline(series, { stalenessMs: 3_600_000 });
+const portfolios = docs.map((d) => parsePortfolio(d, rules.base));
+const positionsPerPortfolio = LEGS;
+
+// 1. The kernel alone: every portfolio at every step, one core.
+const capacities = portfolios.map(findPortfolioCapacity);
+const batch = createFastBatch(flattenRuleTables(rules.base), capacities);
+const seriesId = (kind, name) => timeline.seriesIds.get(seriesKey(kind, name)) ?? -1;
+portfolios.forEach((p, i) => loadPortfolio(batch, i, p, rules.base, seriesId, capacities[i]));
+const steps = timeline.stepTimes.length;
+let checksum = 0;
+const k0 = process.hrtime.bigint();
+for (let p = 0; p < PORTFOLIOS; p++) {
+  for (let k = 0; k < steps; k++) {
+    fastSnapshot(batch, p, timeline, k);
+    checksum += batch.outStatus[p];
+  }
+}
+const kernelSec = Number(process.hrtime.bigint() - k0) / 1e9;
+const fastPositionStepsPerSec = (PORTFOLIOS * steps * positionsPerPortfolio) / kernelSec;
+
+// 2. The exact engine on a sample of the same work.
+const book = new ExactPriceBook(timeline);
+const exactPortfolios = Math.min(50, PORTFOLIOS);
+const exactSteps = Math.min(40, steps);
+const e0 = process.hrtime.bigint();
+for (let p = 0; p < exactPortfolios; p++) for (let k = 0; k < exactSteps; k++) exactSnapshot(portfolios[p], book.marketAt(k), rules.base);
+const exactSec = Number(process.hrtime.bigint() - e0) / 1e9;
+const exactPositionStepsPerSec = (exactPortfolios * exactSteps * positionsPerPortfolio) / exactSec;
+
+// 3. End to end: `pmbt run`'s code path (read, replay, write, merge) on one worker.
+const dir = mkdtempSync(join(tmpdir(), 'pmbt-bench-'));
+writeFileSync(join(dir, 'prices.arrow'), writeSeriesArrow(series));
+writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
+const spec = parseJobSpec({ jobId: 'bench', prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, 'out'), batchSize: 250 });
+const run = await runJobLocally(spec, { workers: 1 });
+rmSync(dir, { recursive: true, force: true });
+const e2eSec = run.timings.totalMs / 1000;
+const endToEndPortfolioStepsPerSec = run.totals.portfolioSteps / e2eSec;
+
+console.log(JSON.stringify({
+  fastPositionStepsPerSec: Math.round(fastPositionStepsPerSec),
+  exactPositionStepsPerSec: Math.round(exactPositionStepsPerSec),
+  fastOverExact: Math.round(fastPositionStepsPerSec / exactPositionStepsPerSec),
+  endToEndPortfolioStepsPerSec: Math.round(endToEndPortfolioStepsPerSec),
+  endToEndPositionStepsPerSec: Math.round(endToEndPortfolioStepsPerSec * positionsPerPortfolio),
+  kernelOverEndToEnd: +(fastPositionStepsPerSec / (endToEndPortfolioStepsPerSec * positionsPerPortfolio)).toFixed(2),
+  peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  portfolios: PORTFOLIOS,
+  steps,
+  positionsPerPortfolio,
+  exactSample: { portfolios: exactPortfolios, steps: exactSteps },
+  endToEnd: { seconds: +e2eSec.toFixed(2), replaySeconds: run.timings.replayMs / 1000, liquidated: run.totals.liquidated },
+  node: process.version,
+  checksum,
+}));
