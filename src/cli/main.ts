@@ -1,6 +1,7 @@
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
 import { runRun, RUN_USAGE } from './run.js';
+import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
 import { UsageError } from './usage.js';
 
@@ -9,6 +10,7 @@ const USAGE = `pmbt — Binance Portfolio Margin backtester
 Commands:
   pmbt run        replay portfolios through a price history (a job) and write the reports
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
+  pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
 
 Run "pmbt <command> --help" for a command's options.`;
@@ -16,6 +18,7 @@ Run "pmbt <command> --help" for a command's options.`;
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string> }> = {
   run: { usage: RUN_USAGE, run: runRun },
   convert: { usage: CONVERT_USAGE, run: runConvert },
+  sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
 };
 

@@ -113,8 +113,10 @@ export function writeSeriesArrow(table: SeriesTable): Uint8Array {
   const timeMs = new BigInt64Array(n);
   for (let i = 0; i < n; i++) timeMs[i] = BigInt(table.times[i]!);
   const timeType = new TimestampMillisecond('UTC');
-  const symbolType = new Dictionary(new Utf8(), new Int32());
-  const kindType = new Dictionary(new Utf8(), new Int8());
+  // Fixed dictionary ids: apache-arrow otherwise numbers them from a process-wide counter, and a
+  // second file written in the same process would differ in bytes.
+  const symbolType = new Dictionary(new Utf8(), new Int32(), 0);
+  const kindType = new Dictionary(new Utf8(), new Int8(), 1);
   const fields = [
     new Field('time', timeType, false),
     new Field('symbol', symbolType, false),

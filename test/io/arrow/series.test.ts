@@ -175,3 +175,13 @@ describe('readSeriesArrow rejects malformed files, naming file, column and row',
     expect(() => readSeriesArrow(good.subarray(0, good.length - 40), 'cut.arrow')).toThrow(/^cut\.arrow: \(document\): expected an Arrow IPC file or stream \(Feather v2\), got /);
   });
 });
+
+describe('writeSeriesArrow determinism', () => {
+  test('the same table gives the same bytes, however many files the process has written', async () => {
+    const { writeSeriesArrow: write } = await import('../../../src/io/arrow/series.js');
+    const table = { times: Float64Array.from([1, 2]), symbolIds: Int32Array.from([0, 1]), symbols: ['BTC', 'BTCUSDT'], kinds: Uint8Array.from([0, 1]), values: Float64Array.from([1, 2]) };
+    const first = write(table);
+    const second = write(table);
+    expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
+  });
+});
