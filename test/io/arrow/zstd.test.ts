@@ -22,7 +22,8 @@ import { readSeriesArrow } from '../../../src/io/arrow/series.js';
 
 // A ZSTD-compressed series file. apache-arrow JS writes compressed batches once an encoder is
 // registered, and neither pyarrow nor a JS ZSTD encoder is installed here, so the committed
-// fixture was written with the zstd command-line tool as the encoder. To rewrite it:
+// fixture was written with the zstd command-line tool (Debian package zstd) as the encoder. The
+// first test writes it again each run; to rewrite the committed copy:
 //   PMBT_WRITE_FIXTURES=1 npx vitest run test/io/arrow/zstd.test.ts
 const FIXTURE = 'test/fixtures/arrow/series-zstd-us.arrow';
 const BATCHES = 3;
@@ -55,17 +56,25 @@ function buildFixtureTable(): Table {
 }
 
 describe('ZSTD-compressed Arrow', () => {
-  test.skipIf(process.env.PMBT_WRITE_FIXTURES !== '1')('writes the fixture with the zstd CLI as encoder', () => {
+  test('writes compressed batches with the zstd CLI as encoder, which read back as the committed fixture', () => {
     const previous = compressionRegistry.get(CompressionType.ZSTD);
     // Half the buffers carry a frame content size (--stream-size), half do not: both header forms.
     const encode = (data: Uint8Array) => new Uint8Array(execFileSync('zstd', ['-q', '-c', '-19', ...(data.length % 2 === 0 ? [`--stream-size=${data.length}`] : [])], { input: data }));
     compressionRegistry.set(CompressionType.ZSTD, { encode, decode: previous?.decode });
+    let bytes: Uint8Array;
     try {
       const writer = new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD });
-      writeFileSync(FIXTURE, writer.writeAll(buildFixtureTable()).toUint8Array(true));
+      bytes = writer.writeAll(buildFixtureTable()).toUint8Array(true);
     } finally {
       compressionRegistry.set(CompressionType.ZSTD, previous ?? {});
     }
+    // PMBT_WRITE_FIXTURES=1 rewrites the committed fixture from this run.
+    if (process.env.PMBT_WRITE_FIXTURES === '1') writeFileSync(FIXTURE, bytes);
+    const fresh = readSeriesArrow(bytes, 'fresh');
+    const committed = readSeriesArrow(new Uint8Array(readFileSync(FIXTURE)), FIXTURE);
+    expect(Array.from(fresh.times)).toEqual(Array.from(committed.times));
+    expect(Array.from(fresh.values)).toEqual(Array.from(committed.values));
+    expect(fresh.symbols).toEqual(committed.symbols);
   });
 
   test('reads a ZSTD file with compressed dictionary and record batches (microsecond times)', () => {
