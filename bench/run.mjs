@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark (README "Performance"): prints one JSON line of figures. Run: npm run bench --silent
-// Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 1440 one-minute steps),
+// Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 10,080: a week of minutes),
 // PMBT_BENCH_LEGS (positions per portfolio, default 4). Everything on one core.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { ExactPriceBook } from '../dist/replay/step-market.js';
 import { buildRulesTimeline, readDefaultRuleDocuments } from '../dist/rules/load.js';
 
 const PORTFOLIOS = Number(process.env.PMBT_BENCH_PORTFOLIOS ?? 1000);
-const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 1440);
+const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 10_080);
 const LEGS = Number(process.env.PMBT_BENCH_LEGS ?? 4);
 const T0 = Date.UTC(2024, 2, 1);
 

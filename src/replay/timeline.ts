@@ -22,6 +22,7 @@ export interface TimelineRow {
 export class TimelineAccumulator {
   readonly rows: TimelineRow[] = [];
   private current: TimelineRow | undefined;
+  private bucketEnd = 0;
 
   constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
 
@@ -29,16 +30,18 @@ export class TimelineAccumulator {
     this.addValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
   }
 
-  /** The same from plain numbers (the fast kernel's results). */
+  /** The same from plain numbers (the fast kernel's results); called at every step, so kept lean. */
   addValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
-    const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
-    if (this.current === undefined || this.current.time !== bucket) {
-      this.current = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0 };
-      this.rows.push(this.current);
+    let row = this.current;
+    if (row === undefined || time >= this.bucketEnd) {
+      const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
+      this.bucketEnd = bucket + this.resolutionMs;
+      row = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0 };
+      this.current = row;
+      this.rows.push(row);
     }
-    const row = this.current;
     row.steps++;
-    if (statusSeverity(status) > statusSeverity(row.status)) row.status = status;
+    if (status !== row.status && statusSeverity(status) > statusSeverity(row.status)) row.status = status;
     const isWorse = row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
     if (isWorse) {
       row.uniMMR = u;

@@ -79,11 +79,10 @@ export function buildRulesTimeline(documents: readonly RuleDocument[]): RulesTim
 
 /** The rules in force at `time`. */
 export function findRulesAt(timeline: RulesTimeline, time: number): Rules {
+  // Called at every replay step: an index loop, no iterator to allocate.
+  const changes = timeline.changes;
   let rules = timeline.base;
-  for (const c of timeline.changes) {
-    if (c.effectiveFrom > time) break;
-    rules = c.rules;
-  }
+  for (let i = 0; i < changes.length && changes[i]!.effectiveFrom <= time; i++) rules = changes[i]!.rules;
   return rules;
 }
 
