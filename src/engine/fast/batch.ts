@@ -26,6 +26,9 @@ export interface FastBatch {
   posAmt: Float64Array;
   posEntry: Float64Array;
   posSize: Float64Array; // contract size (1 for UM)
+  posQty: Float64Array; // UM: positionAmt; CM: contracts·contractSize (USD)
+  posInvEntry: Float64Array; // 1/entry (CM PnL)
+  posBracket: Int32Array; // the bracket row found last time: usually still the right one
   posIsCM: Uint8Array;
   posTableStart: Int32Array;
   posTableEnd: Int32Array;
@@ -37,6 +40,8 @@ export interface FastBatch {
   assetLoanMMR: Float64Array;
   assetTierStart: Int32Array; // −1: no collateral rule (fine while its net ≤ 0)
   assetTierEnd: Int32Array;
+  /** The rate of a one-tier (flat) collateral table, NaN for a tiered one. */
+  assetFlatRate: Float64Array;
   assetHasPosition: Uint8Array;
   // per-step scratch (preallocated, reused)
   assetPnl: Float64Array;
@@ -94,10 +99,10 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   return {
     tables, size: n, modePM: new Uint8Array(n), marginCall: f(n), reduceOnly: f(n), liquidation: f(n),
     posStart: pos.s, posCount: i32(n), assetStart: assets.s, assetCount: i32(n), orderStart: orders.s, orderCount: i32(n),
-    posSeries: i32(pos.total), posAmt: f(pos.total), posEntry: f(pos.total), posSize: f(pos.total), posIsCM: new Uint8Array(pos.total),
+    posSeries: i32(pos.total), posAmt: f(pos.total), posEntry: f(pos.total), posSize: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
     posTableStart: i32(pos.total), posTableEnd: i32(pos.total), posAsset: i32(pos.total),
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
-    assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetHasPosition: new Uint8Array(assets.total),
+    assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetHasPosition: new Uint8Array(assets.total),
     assetPnl: f(assets.total), assetFuturesMM: f(assets.total), assetActualUSD: f(assets.total), assetPrice: f(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
     outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outStatus: new Int8Array(n),
@@ -129,6 +134,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     const tier = b.tables.collateral.get(asset);
     b.assetTierStart[slot] = tier === undefined ? -1 : tier[0];
     b.assetTierEnd[slot] = tier === undefined ? -1 : tier[1];
+    b.assetFlatRate[slot] = tier !== undefined && tier[1] - tier[0] === 1 ? b.tables.rates[tier[0]]! : Number.NaN;
     return slot;
   };
   const assetNames: string[] = new Array<string>(capacity.assets);
@@ -153,6 +159,9 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     b.posAmt[i] = amt;
     b.posEntry[i] = entry;
     b.posSize[i] = isCM ? (contract as ReturnType<typeof findCmContract>).contractSize.toNumber() : 1;
+    b.posQty[i] = amt * b.posSize[i]!;
+    b.posInvEntry[i] = 1 / entry;
+    b.posBracket[i] = range[0];
     b.posIsCM[i] = isCM ? 1 : 0;
     b.posTableStart[i] = range[0];
     b.posTableEnd[i] = range[1];

@@ -1,8 +1,8 @@
 import type { MarketTimeline } from '../../replay/market-timeline.js';
 import type { FastBatch } from './batch.js';
-import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
+import { calculateUmPnl } from './pnl.js';
 import { findAccountStatus } from './status.js';
-import { calculateAssetEquity, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
+import { calculateAssetEquity, findMarginalCollateralRate, findRowIndex } from './tables.js';
 
 export const SNAPSHOT_OK = 0;
 /** A price is missing or stale, or a positive asset has no collateral rule: the exact engine decides. */
@@ -23,8 +23,13 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
   const posSeries = b.posSeries;
   const posAmt = b.posAmt;
   const posEntry = b.posEntry;
-  const posSize = b.posSize;
+  const posQty = b.posQty;
+  const posInvEntry = b.posInvEntry;
+  const posBracket = b.posBracket;
   const posIsCM = b.posIsCM;
+  const floors = t.floors;
+  const rates = t.rates;
+  const cums = t.cums;
   const posAsset = b.posAsset;
   const posTableStart = b.posTableStart;
   const posTableEnd = b.posTableEnd;
@@ -42,19 +47,30 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
     const mark = series < 0 ? Number.NaN : prices[base + series]!;
     // NaN: missing or stale.
     if (mark !== mark) return SNAPSHOT_NEEDS_EXACT;
-    const amt = posAmt[i]!;
     let pnl: number;
     let notional: number;
     if (posIsCM[i] === 0) {
+      const amt = posAmt[i]!;
       pnl = calculateUmPnl(amt, posEntry[i]!, mark);
       notional = Math.abs(amt * mark);
     } else {
-      pnl = calculateCmPnl(amt, posSize[i]!, posEntry[i]!, mark);
-      notional = calculateCmNotionalCoin(amt, posSize[i]!, mark);
+      // calculateCmPnl and calculateCmNotionalCoin with 1/entry kept from the load and one
+      // division for 1/mark: the same values up to rounding.
+      const invMark = 1 / mark;
+      const qty = posQty[i]!;
+      pnl = qty * (posInvEntry[i]! - invMark);
+      notional = Math.abs(qty * invMark);
     }
     const a = posAsset[i]!;
     assetPnl[a] = assetPnl[a]! + pnl;
-    assetFuturesMM[a] = assetFuturesMM[a]! + calculateUmMaintMargin(t, posTableStart[i]!, posTableEnd[i]!, notional);
+    // calculateUmMaintMargin, starting from last step's bracket: a notional seldom changes bracket.
+    let r = posBracket[i]!;
+    const end = posTableEnd[i]!;
+    if (notional < floors[r]! || (r + 1 < end && notional >= floors[r + 1]!)) {
+      r = findRowIndex(t, posTableStart[i]!, end, notional);
+      posBracket[i] = r;
+    }
+    assetFuturesMM[a] = assetFuturesMM[a]! + (notional * rates[r]! - cums[r]!);
   }
 
   const assetBalanceNet = b.assetBalanceNet;
@@ -66,6 +82,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
   const assetActualUSD = b.assetActualUSD;
   const assetTierStart = b.assetTierStart;
   const assetTierEnd = b.assetTierEnd;
+  const assetFlatRate = b.assetFlatRate;
   let equity = 0;
   let actual = 0;
   let maintMargin = 0;
@@ -85,9 +102,14 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
     const actualUSD = net * price;
     let equityUSD = actualUSD;
     if (actualUSD > 0) {
-      const tier = assetTierStart[a]!;
-      if (tier < 0) return SNAPSHOT_NEEDS_EXACT;
-      equityUSD = calculateAssetEquity(t, tier, assetTierEnd[a]!, actualUSD);
+      const flat = assetFlatRate[a]!;
+      if (flat === flat) {
+        equityUSD = actualUSD * flat;
+      } else {
+        const tier = assetTierStart[a]!;
+        if (tier < 0) return SNAPSHOT_NEEDS_EXACT;
+        equityUSD = calculateAssetEquity(t, tier, assetTierEnd[a]!, actualUSD);
+      }
     }
     assetActualUSD[a] = actualUSD;
     equity += equityUSD;

@@ -43,11 +43,24 @@ function batchOf(schema: Schema, columns: Record<string, unknown[]>, length: num
 }
 
 export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
-  const col = <K extends keyof TimelineRow>(k: K) => rows.map((r) => r[k]);
-  return batchOf(TIMELINE_SCHEMA, {
-    portfolioId: col('portfolioId'), time: col('time'), uniMMR: col('uniMMR'), accountEquity: col('accountEquity'), actualEquity: col('actualEquity'),
-    maintMargin: col('maintMargin'), status: col('status'), worstTime: col('worstTime'), steps: col('steps'),
-  }, rows.length);
+  const n = rows.length;
+  // Numbers straight into typed arrays (the bulk of a job's output); strings through the builder.
+  const numbers = (pick: (r: TimelineRow) => number) => Float64Array.from(rows, pick);
+  const times = (pick: (r: TimelineRow) => number) => BigInt64Array.from(rows, (r) => BigInt(pick(r)));
+  const uniMMR = vectorFromArray(rows.map((r) => r.uniMMR), new Float64()).data[0]!;
+  const f = TIMELINE_SCHEMA.fields;
+  const children = [
+    vectorFromArray(rows.map((r) => r.portfolioId), new Utf8()).data[0]!,
+    makeData({ type: f[1]!.type, length: n, nullCount: 0, data: times((r) => r.time) }),
+    uniMMR,
+    makeData({ type: new Float64(), length: n, nullCount: 0, data: numbers((r) => r.accountEquity) }),
+    makeData({ type: new Float64(), length: n, nullCount: 0, data: numbers((r) => r.actualEquity) }),
+    makeData({ type: new Float64(), length: n, nullCount: 0, data: numbers((r) => r.maintMargin) }),
+    vectorFromArray(rows.map((r) => r.status), new Utf8()).data[0]!,
+    makeData({ type: f[7]!.type, length: n, nullCount: 0, data: times((r) => r.worstTime) }),
+    makeData({ type: new Int32(), length: n, nullCount: 0, data: Int32Array.from(rows, (r) => r.steps) }),
+  ];
+  return new RecordBatch(TIMELINE_SCHEMA, makeData({ type: new Struct(TIMELINE_SCHEMA.fields), length: n, nullCount: 0, children }));
 }
 
 export function buildEventsBatch(records: readonly EventRecord[]): RecordBatch {
