@@ -2,6 +2,8 @@ import { Dec, ZERO } from '../../domain/decimal.js';
 import { InputError } from '../../domain/errors.js';
 import type {
   AccountSnapshot,
+  CmPosition,
+  UmPosition,
   AssetBreakdown,
   MarketSnapshot,
   OrderBreakdown,
@@ -73,46 +75,44 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
   });
 
   const positions: PositionBreakdown[] = [];
-  portfolio.umPositions.forEach((p, i) => {
-    const contract = findUmContract(rules, p.symbol);
+  // UM and CM differ only in PnL, notional and the bracket table's bounds; the rest is one path.
+  const addPosition = (kind: 'UM' | 'CM', p: UmPosition | CmPosition, i: number) => {
     const mark = findMarkPrice(market, p.symbol);
-    const pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
-    if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-      warnings.push(`umPositions[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
+    let pnl: Dec;
+    let notional: Dec;
+    let bracket: { index: number; maintMargin: Dec };
+    let rows: readonly { bracket: number; maintMarginRatio: Dec; cum: Dec }[];
+    let limit: Dec;
+    let contract: { marginAsset: string; bracketTable: string };
+    if (kind === 'UM') {
+      const c = findUmContract(rules, p.symbol);
+      pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
+      notional = p.positionAmt.times(mark).abs();
+      bracket = calculateUmMaintMargin(c.brackets, notional);
+      [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.notionalCap];
+    } else {
+      const c = findCmContract(rules, p.symbol);
+      pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
+      notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
+      bracket = calculateCmMaintMargin(c.brackets, notional);
+      [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.qtyCap];
     }
-    const notional = p.positionAmt.times(mark).abs();
-    const { index, maintMargin } = calculateUmMaintMargin(contract.brackets, notional);
-    const t = totalsOf(contract.marginAsset);
-    t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
-    const b = contract.brackets[index]!;
-    const limit = contract.brackets[contract.brackets.length - 1]!.notionalCap;
-    positions.push({
-      market: 'UM', symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
-      marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
-      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
-    });
-  });
-  portfolio.cmPositions.forEach((p, i) => {
-    const contract = findCmContract(rules, p.symbol);
-    const mark = findMarkPrice(market, p.symbol);
-    const pnl = calculateCmPnl(p.positionAmt, contract.contractSize, p.entryPrice, mark);
     if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-      warnings.push(`cmPositions[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
+      warnings.push(`${kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
     }
-    const notional = calculateCmNotionalCoin(p.positionAmt, contract.contractSize, mark);
-    const { index, maintMargin } = calculateCmMaintMargin(contract.brackets, notional);
     const t = totalsOf(contract.marginAsset);
-    t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
-    const b = contract.brackets[index]!;
-    const limit = contract.brackets[contract.brackets.length - 1]!.qtyCap;
+    if (kind === 'UM') t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
+    else t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
+    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
+    const b = rows[bracket.index]!;
     positions.push({
-      market: 'CM', symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
+      market: kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
       marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
-      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
+      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin: bracket.maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
     });
-  });
+  };
+  portfolio.umPositions.forEach((p, i) => addPosition('UM', p, i));
+  portfolio.cmPositions.forEach((p, i) => addPosition('CM', p, i));
 
   const positionAssets = new Set(positions.map((p) => p.marginAsset));
   const assets: AssetBreakdown[] = [];
