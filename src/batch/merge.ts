@@ -4,6 +4,7 @@ import { buildEventsBatch, encodeArrowFile, EVENTS_SCHEMA, readArrowBatches, TIM
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
 import type { EventRecord } from '../report/events.js';
+import { buildReportHtml } from '../report/html/index.js';
 import type { PortfolioSummary } from '../report/portfolio-summary.js';
 import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
@@ -59,7 +60,8 @@ const decimalSum = (a: string, b: string) => new Dec(a).plus(b).toFixed(8);
 
 /**
  * Merges every batch's parts into the job's outputs (README "Outputs"), in batch order so the
- * result does not depend on which batch finished first, then writes the completion marker last.
+ * result does not depend on which batch finished first, then report.html (read back from the
+ * merged files), then the completion marker last.
  * A missing part throws before anything that looks complete is written.
  */
 export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
@@ -106,6 +108,12 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     }
     yield `\n],\n"totals": ${JSON.stringify(totals)}\n}\n`;
   })()));
+
+  // The page is made from the files just written, as `pmbt report` makes it for an existing job.
+  const html = await buildReportHtml(store, jobKey);
+  manifest['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), (async function* () {
+    yield new TextEncoder().encode(html);
+  })());
 
   const marker = { version: 1, jobId: facts.spec.jobId, portfolios: totals.portfolios, files: manifest };
   await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 2)}\n`);

@@ -1,7 +1,9 @@
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
+import { REPORT_USAGE, runReport } from './report.js';
 import { runRun, RUN_USAGE } from './run.js';
 import { runSample, SAMPLE_USAGE } from './sample.js';
+import { runScenario, SCENARIO_USAGE } from './scenario.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
 import { UsageError } from './usage.js';
 
@@ -9,6 +11,8 @@ const USAGE = `pmbt — Binance Portfolio Margin backtester
 
 Commands:
   pmbt run        replay portfolios through a price history (a job) and write the reports
+  pmbt report     (re)make report.html, the page of charts, for a finished job
+  pmbt scenario   apply a named stress scenario (shock, bleed, depeg, crash replay) to a price history
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
@@ -17,6 +21,8 @@ Run "pmbt <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string> }> = {
   run: { usage: RUN_USAGE, run: runRun },
+  report: { usage: REPORT_USAGE, run: runReport },
+  scenario: { usage: SCENARIO_USAGE, run: runScenario },
   convert: { usage: CONVERT_USAGE, run: runConvert },
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },

@@ -11,8 +11,8 @@ import { UsageError } from './usage.js';
 export const RUN_USAGE = `pmbt run JOB.json [options]
 
 Runs a backtest job (DESIGN.md §1 job spec) on this machine: replays every portfolio through the
-price history across CPU cores and writes timeline.arrow, events.arrow, events.jsonl, summary.json
-and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
+price history across CPU cores and writes report.html, timeline.arrow, events.arrow, events.jsonl,
+summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
 
 Options (each overrides the job file's field):
   --job-id ID          jobId
@@ -104,7 +104,7 @@ export function renderRunTable(jobId: string, r: LocalRunResult): string {
     ['fees / loss', `${usd(t.liquidationFeesUSD)} USD liquidation fees · ${usd(t.bankruptcyLossUSD)} USD insurance-fund loss`],
     ['wall time', `${(r.timings.totalMs / 1000).toFixed(1)} s (load ${(r.timings.loadMs / 1000).toFixed(1)} s, replay ${(r.timings.replayMs / 1000).toFixed(1)} s, merge ${(r.timings.mergeMs / 1000).toFixed(1)} s) · ${r.timings.workers} workers · peak RSS ${r.timings.peakRssMB} MB`],
     ['throughput', `${perSec.toLocaleString('en-US')} portfolio-steps/s (${t.portfolioSteps.toLocaleString('en-US')} steps)`],
-    ['reports', `${r.jobUri}/{summary.json, timeline.arrow, events.arrow, events.jsonl, _SUCCESS}`],
+    ['reports', `${r.jobUri}/report.html (open it in a browser); data: summary.json, timeline.arrow, events.arrow, events.jsonl, _SUCCESS`],
   ];
   return `${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n`;
 }

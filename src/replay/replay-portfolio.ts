@@ -33,6 +33,12 @@ export interface PortfolioReplay {
   finalTime: number | undefined;
   minUniMMR: Dec | null;
   minUniMMRTime: number | undefined;
+  /**
+   * The account evaluated by the exact engine at the step of the minimum uniMMR (before any
+   * liquidation at that step): the breakdown the report shows. Its uniMMR may differ from
+   * `minUniMMR` within the parity tolerance when the minimum came from the fast kernel.
+   */
+  worstSnapshot: AccountSnapshot | undefined;
   firstTimeIn: Partial<Record<AccountStatus, number>>;
   liquidations: number;
   liquidationFeesUSD: Dec;
@@ -96,7 +102,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs);
   const out: PortfolioReplay = {
     portfolioId: portfolio.id, steps: 0, kernelSteps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
-    firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false, warnings: [], events, timeline: timeline.rows,
+    worstSnapshot: undefined, firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false, warnings: [], events, timeline: timeline.rows,
   };
   for (const s of findUnfundedPerpetuals(portfolio, tl)) out.warnings.push(`no funding series for ${s}: its funding is taken as 0`);
 
@@ -110,6 +116,13 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   let lastFastStep = -1;
   let fastMin = Number.POSITIVE_INFINITY;
   let fastMinTime = 0;
+  // The step of fastMin, and a copy of the account as it was then once the state has changed since
+  // (undefined while `state` still is that account): enough to evaluate it exactly at the end.
+  let fastMinStep = -1;
+  let fastMinState: Portfolio | undefined;
+  const keepFastMinState = () => {
+    if (fastMinStep >= 0 && fastMinState === undefined) fastMinState = clonePortfolio(state);
+  };
   let exposure = describeExposure(state);
   let exposureStale = false;
   const noteStatus = (to: AccountStatus, s: AccountSnapshot, time: number) => {
@@ -136,6 +149,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     const actionDue = nextAction < state.actions.length && state.actions[nextAction]!.time <= t;
     let marketNow: MarketSnapshot | undefined;
     if (hourTick || dayTick || funding || actionDue) {
+      keepFastMinState();
       marketNow = book.marketAt(k);
       const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
       const items: TimedItem[] = [];
@@ -197,6 +211,8 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
         if (u < fastMin) {
           fastMin = u;
           fastMinTime = t;
+          fastMinStep = k;
+          fastMinState = undefined;
         }
         lastFastStep = k;
         continue;
@@ -231,8 +247,10 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     if (snap.uniMMR !== null && (out.minUniMMR === null || snap.uniMMR.lt(out.minUniMMR))) {
       out.minUniMMR = snap.uniMMR;
       out.minUniMMRTime = t;
+      out.worstSnapshot = snap;
     }
     if (snap.accountStatus === 'FORCE_LIQUIDATION') {
+      keepFastMinState();
       const outcome = runLiquidation(state, snap, marketNow, rules, options.liquidation, t);
       events.push(...outcome.events);
       for (const e of outcome.events) {
@@ -261,6 +279,14 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   if (fastMin < Number.POSITIVE_INFINITY && (out.minUniMMR === null || fastMin < out.minUniMMR.toNumber())) {
     out.minUniMMR = new Dec(fastMin);
     out.minUniMMRTime = fastMinTime;
+    try {
+      out.worstSnapshot = calculateAccountSnapshot(fastMinState ?? state, book.marketAt(fastMinStep), findRulesAt(rulesTimeline, fastMinTime));
+    } catch (e) {
+      // The kernel had every price of that step; should the exact engine still want one more, the
+      // report goes without the breakdown rather than failing the portfolio.
+      if (!(e instanceof InputError)) throw e;
+      out.worstSnapshot = undefined;
+    }
   }
   if (lastFastStep >= 0) {
     out.final = calculateAccountSnapshot(state, book.marketAt(lastFastStep), findRulesAt(rulesTimeline, tl.stepTimes[lastFastStep]!));

@@ -1,4 +1,4 @@
-import type { AccountStatus } from '../domain/types.js';
+import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import type { PortfolioReplay } from '../replay/replay-portfolio.js';
 import { formatBinanceDecimal as f } from './binance-format.js';
 
@@ -17,6 +17,8 @@ export type PortfolioSummary =
       initialStatus: AccountStatus | null;
       minUniMMR: string | null;
       minUniMMRTime: string | null;
+      /** The account at the minimum (null when there was none): what the report's drill-down shows. */
+      worst: WorstMoment | null;
       firstTimeIn: Partial<Record<AccountStatus, string>>;
       worstStatus: AccountStatus | null;
       liquidations: number;
@@ -32,6 +34,38 @@ export type PortfolioSummary =
       warnings: string[];
     }
   | { portfolioId: string | null; index: number; ok: false; error: string };
+
+/**
+ * The account at its minimum uniMMR, compact: totals, then per asset (index price, equity after
+ * haircut and maintenance margin in USD) and per position (amount, mark price, maintenance margin
+ * in USD; `positionSide` only for hedge-mode legs). Amounts are 8-decimal strings like the rest of
+ * the summary.
+ */
+export interface WorstMoment {
+  uniMMR: string | null;
+  accountStatus: AccountStatus;
+  accountEquity: string;
+  actualEquity: string;
+  accountMaintMargin: string;
+  totalMarginOpenLoss: string;
+  assets: { asset: string; indexPrice: string; equityUSD: string; maintMarginUSD: string }[];
+  positions: { market: 'UM' | 'CM'; symbol: string; positionSide?: 'LONG' | 'SHORT'; positionAmt: string; markPrice: string; maintMarginUSD: string }[];
+}
+
+export function renderWorstMoment(s: AccountSnapshot): WorstMoment {
+  return {
+    uniMMR: s.uniMMR === null ? null : f(s.uniMMR),
+    accountStatus: s.accountStatus,
+    accountEquity: f(s.accountEquity),
+    actualEquity: f(s.actualEquity),
+    accountMaintMargin: f(s.accountMaintMargin),
+    totalMarginOpenLoss: f(s.totalMarginOpenLoss),
+    assets: s.assets.map((a) => ({ asset: a.asset, indexPrice: f(a.indexPrice), equityUSD: f(a.equityUSD), maintMarginUSD: f(a.maintMarginUSD) })),
+    positions: s.positions.map((p) => ({
+      market: p.market, symbol: p.symbol, ...(p.positionSide === 'BOTH' ? {} : { positionSide: p.positionSide }), positionAmt: f(p.positionAmt), markPrice: f(p.markPrice), maintMarginUSD: f(p.maintMarginUSD),
+    })),
+  };
+}
 
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
@@ -53,6 +87,7 @@ export function renderPortfolioSummary(r: PortfolioReplay, index: number, engine
     initialStatus: r.initial?.accountStatus ?? null,
     minUniMMR: r.minUniMMR === null ? null : f(r.minUniMMR),
     minUniMMRTime: iso(r.minUniMMRTime),
+    worst: r.worstSnapshot === undefined ? null : renderWorstMoment(r.worstSnapshot),
     firstTimeIn,
     worstStatus: WORST_FIRST.find((s) => r.firstTimeIn[s] !== undefined) ?? null,
     liquidations: r.liquidations,

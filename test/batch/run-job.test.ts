@@ -24,7 +24,7 @@ afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 describe('a job run on one machine', () => {
   it('writes every report and a completion marker that lists them with their digests', () => {
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: Record<string, { bytes: number; sha256: string }>; portfolios: number };
-    expect(Object.keys(marker.files).sort()).toEqual(['events.arrow', 'events.jsonl', 'summary.json', 'timeline.arrow']);
+    expect(Object.keys(marker.files).sort()).toEqual(['events.arrow', 'events.jsonl', 'report.html', 'summary.json', 'timeline.arrow']);
     for (const [name, f] of Object.entries(marker.files)) {
       expect(createHash('sha256').update(read(name)).digest('hex'), name).toBe(f.sha256);
     }

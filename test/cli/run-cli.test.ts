@@ -25,7 +25,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
-const OUTPUTS = ['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json', '_SUCCESS'];
+const OUTPUTS = ['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json', 'report.html', '_SUCCESS'];
 
 describe('pmbt run', () => {
   it('gives byte-identical outputs whatever the number of worker threads', async () => {

@@ -1,0 +1,142 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { locate } from '../../src/batch/inputs.js';
+import { parseJobSpec } from '../../src/batch/job.js';
+import { runJobLocally } from '../../src/batch/local-runner.js';
+import { TIMELINE_SCHEMA } from '../../src/io/arrow/report-tables.js';
+import { createLocalStore } from '../../src/io/store/local.js';
+import type { ObjectStore } from '../../src/io/store/types.js';
+import { buildDistributionBins, DEFAULT_THRESHOLDS, loadReportData, readLines, streamArrowBatches } from '../../src/report/html/load.js';
+import type { ReportData } from '../../src/report/html/types.js';
+import { writeSmallJob } from '../helpers/job-files.js';
+
+// The report's data loader on a real (small) job: what it keeps must agree with the job's files.
+
+let files: ReturnType<typeof writeSmallJob>;
+let out: string;
+let data: ReportData;
+let store: ObjectStore;
+let key: string;
+
+interface TimelineRowRead { portfolioId: string; time: number; uniMMR: number | null; status: string }
+let rows: TimelineRowRead[];
+let events: { portfolioId: string; time: number; type: string }[];
+let summary: { portfolios: { portfolioId: string; ok: boolean; minUniMMR?: string | null; worst?: unknown }[] };
+
+beforeAll(async () => {
+  files = writeSmallJob();
+  await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  out = join(files.dir, 'out', 'small');
+  ({ store, key } = locate(out));
+  data = await loadReportData(store, key, { worstCount: 5 });
+  rows = tableFromIPC(readFileSync(join(out, 'timeline.arrow'))).toArray().map((r) => ({ portfolioId: r.portfolioId as string, time: Number(r.time), uniMMR: r.uniMMR as number | null, status: r.status as string }));
+  events = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { portfolioId: string; time: number; type: string });
+  summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as typeof summary;
+});
+afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
+
+describe('loadReportData', () => {
+  it('counts every replayed portfolio once in the histogram of minimum uniMMR', () => {
+    const withMM = summary.portfolios.filter((p) => p.ok && p.minUniMMR !== null);
+    expect(data.distribution.reduce((n, b) => n + b.count, 0)).toBe(withMM.length);
+    expect(data.totals).toMatchObject({ portfolios: 26, ok: 24, failed: 2 });
+    expect(data.failuresTotal).toBe(2);
+    for (const p of withMM) {
+      const u = Number(p.minUniMMR);
+      const bin = data.distribution.find((b) => (b.lower === null || u > b.lower) && (b.upper === null || u <= b.upper))!;
+      expect(bin.count).toBeGreaterThan(0);
+    }
+  });
+  it('keeps the worst portfolios, lowest minimum first, with their breakdown at that moment', () => {
+    const mins = summary.portfolios.filter((p) => p.ok && p.minUniMMR != null).map((p) => Number(p.minUniMMR)).sort((a, b) => a - b);
+    expect(data.worst.map((w) => Number(w.minUniMMR))).toEqual(mins.slice(0, 5));
+    for (const w of data.worst) {
+      expect(w.worstMoment).not.toBeNull();
+      expect(w.worstMoment!.positions.length + w.worstMoment!.assets.length).toBeGreaterThan(0);
+      expect(Math.abs(Number(w.worstMoment!.uniMMR) - Number(w.minUniMMR))).toBeLessThan(1e-6 * Math.max(1, Math.abs(Number(w.minUniMMR))));
+    }
+  });
+  it('puts each worst portfolio’s timeline on the grid, the interval minimum kept', () => {
+    // the window runs to the last row of the history: the funding row at 08:00:00.003
+    expect(data.grid.intervalMs).toBe(3_600_000);
+    expect(data.grid.times.length).toBe(Math.floor((data.window.to - data.window.from) / 3_600_000) + 1);
+    expect(data.grid.times.length).toBe(9);
+    for (const w of data.worst) {
+      expect(w.uniMMR).toHaveLength(data.grid.times.length);
+      const own = rows.filter((r) => r.portfolioId === w.portfolioId);
+      for (const r of own) {
+        const g = data.grid.times.indexOf(r.time);
+        expect(w.uniMMR[g]).toBeCloseTo(r.uniMMR!, 4);
+      }
+    }
+  });
+  it('counts, per interval, the portfolios in each at-risk status and the liquidations', () => {
+    for (const [status, counts] of [['MARGIN_CALL', data.statusOverTime.marginCall], ['REDUCE_ONLY', data.statusOverTime.reduceOnly], ['FORCE_LIQUIDATION', data.statusOverTime.forceLiquidation]] as const) {
+      expect(counts, status).toEqual(data.grid.times.map((t) => new Set(rows.filter((r) => r.time === t && r.status === status).map((r) => r.portfolioId)).size));
+    }
+    const liquidations = events.filter((e) => e.type === 'liquidation');
+    expect(data.statusOverTime.liquidations.reduce((a, b) => a + b, 0)).toBe(liquidations.length);
+    expect(liquidations.length).toBeGreaterThan(0);
+  });
+  it('keeps the worst portfolios’ risk-level changes and liquidations, nothing else', () => {
+    for (const w of data.worst) {
+      const expected = events.filter((e) => e.portfolioId === w.portfolioId && ['riskLevelChange', 'liquidation', 'bankruptcy', 'ordersCancelled', 'liquidationCancelled'].includes(e.type));
+      expect(w.events.map((e) => [e.time, e.type])).toEqual(expected.map((e) => [e.time, e.type]));
+      expect(w.events.every((e) => e.text.length > 10)).toBe(true);
+    }
+  });
+  it('folds a fine grid into at most maxPoints intervals, keeping minima', async () => {
+    const folded = await loadReportData(store, key, { worstCount: 3, maxPoints: 2 });
+    expect(folded.grid.times.length).toBe(2);
+    expect(folded.grid.intervalMs).toBe(5 * 3_600_000);
+    for (const w of folded.worst) {
+      const own = rows.filter((r) => r.portfolioId === w.portfolioId && r.uniMMR !== null);
+      const firstHalf = own.filter((r) => r.time < folded.grid.times[1]!).map((r) => r.uniMMR!);
+      if (firstHalf.length > 0) expect(w.uniMMR[0]).toBeCloseTo(Math.min(...firstHalf), 4);
+    }
+  });
+  it('uses the thresholds it is given, or finds them from the job’s rules', async () => {
+    const custom = await loadReportData(store, key, { thresholds: { marginCall: 2, reduceOnly: 1.5, liquidation: 1.1, source: 'test' } });
+    expect(custom.distribution.map((b) => b.label).slice(0, 5)).toEqual(['≤ 0', '0–1.1', '1.1–1.5', '1.5–2', '2–3']);
+    const found = await loadReportData(store, key, { thresholds: async (rules) => ({ ...DEFAULT_THRESHOLDS, source: `rules ${rules.length}` }) });
+    expect(found.thresholds.source).toBe('rules 0');
+  });
+});
+
+describe('the streaming readers', () => {
+  it('read an Arrow file chunk by chunk, the schema put in front', async () => {
+    const bytes = readFileSync(join(out, 'timeline.arrow'));
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 997) yield bytes.subarray(i, i + 997);
+    }
+    let n = 0;
+    for await (const b of streamArrowBatches(chunks(), TIMELINE_SCHEMA)) n += b.numRows;
+    expect(n).toBe(rows.length);
+  });
+  it('split lines across chunk boundaries and multi-byte characters', async () => {
+    const text = 'α,β\nγ\n\nlast';
+    const bytes = new TextEncoder().encode(text);
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i++) yield bytes.subarray(i, i + 1);
+    }
+    const lines: string[] = [];
+    for await (const l of readLines(chunks())) lines.push(l);
+    expect(lines).toEqual(['α,β', 'γ', '', 'last']);
+  });
+  it('read a summary.json written in another layout whole', async () => {
+    const dir = join(files.dir, 'pretty');
+    const local = createLocalStore(dir);
+    for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
+    await local.write('summary.json', JSON.stringify(summary, null, 2));
+    const pretty = await loadReportData(local, '', { worstCount: 5 });
+    expect(pretty.worst.map((w) => w.portfolioId)).toEqual(data.worst.map((w) => w.portfolioId));
+    expect(pretty.distribution).toEqual(data.distribution);
+  });
+  it('bins minimum uniMMR by the status bands', () => {
+    expect(buildDistributionBins(DEFAULT_THRESHOLDS).map((b) => `${b.label}:${b.zone}`)).toEqual([
+      '≤ 0:bankrupt', '0–1.05:liquidation', '1.05–1.2:reduceOnly', '1.2–1.5:marginCall', '1.5–2:normal', '2–3:normal', '3–5:normal', '5–10:normal', '10–20:normal', '20–50:normal', '50–100:normal', '> 100:normal',
+    ]);
+  });
+});
