@@ -2,6 +2,7 @@ import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
 import { REPORT_USAGE, runReport } from './report.js';
 import { runRun, RUN_USAGE } from './run.js';
+import { runRunViaHandlers, RUN_VIA_HANDLERS_USAGE } from './run-via-handlers.js';
 import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runScenario, SCENARIO_USAGE } from './scenario.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
@@ -13,6 +14,7 @@ Commands:
   pmbt run        replay portfolios through a price history (a job) and write the reports
   pmbt report     (re)make report.html, the page of charts, for a finished job
   pmbt scenario   apply a named stress scenario (shock, bleed, depeg, crash replay) to a price history
+  pmbt run-via-handlers  the same job through the serverless steps (plan → batches → merge), locally
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   run: { usage: RUN_USAGE, run: runRun },
   report: { usage: REPORT_USAGE, run: runReport },
   scenario: { usage: SCENARIO_USAGE, run: runScenario },
+  'run-via-handlers': { usage: RUN_VIA_HANDLERS_USAGE, run: runRunViaHandlers },
   convert: { usage: CONVERT_USAGE, run: runConvert },
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },

@@ -1,0 +1,13 @@
+import { handlePlanEvent, type PlanEvent } from '../src/batch/lambda-steps.js';
+import type { PlanResult } from '../src/batch/distributed.js';
+
+/**
+ * State machine step 1 (README "Serverless"): validates the job, splits its portfolios into batch
+ * files and writes the manifest the Distributed Map reads. Event: `{ "job": <job spec> }`.
+ * A bad job throws an InputError (error type "InputError": the state machine does not retry it).
+ */
+export async function handler(event: PlanEvent): Promise<PlanResult> {
+  const result = await handlePlanEvent(event);
+  console.log(JSON.stringify({ step: 'plan', jobId: result.jobId, batches: result.batches, portfolios: result.portfolios }));
+  return result;
+}

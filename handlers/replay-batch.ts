@@ -1,0 +1,12 @@
+import { handleReplayBatchEvent, type ReplayBatchEvent, type ReplayBatchResult } from '../src/batch/lambda-steps.js';
+
+/**
+ * State machine step 2, one Distributed Map child: replays the batches of `{ "Items": [...] }`
+ * (or one item `{ jobId, output, batch }`) in this process and writes their part files. Safe to
+ * run again: a batch rewrites the same bytes.
+ */
+export async function handler(event: ReplayBatchEvent): Promise<ReplayBatchResult> {
+  const result = await handleReplayBatchEvent(event);
+  for (const b of result.batches) console.log(JSON.stringify({ step: 'replayBatch', ...b }));
+  return result;
+}

@@ -1,0 +1,65 @@
+import { InputError } from '../domain/errors.js';
+import { parseLocation } from '../io/store/location.js';
+import type { JobSpec } from './job.js';
+
+// The deployed stack's one data bucket and its folders (README "Serverless"). The functions' IAM
+// policies in serverless.yml grant exactly these prefixes, so a job that points elsewhere would fail
+// with AccessDenied half-way; it is refused up front instead, with a message that says where to put
+// the file.
+
+/** Folders of the data bucket. */
+export const BUCKET_PREFIXES = {
+  /** Job outputs: `reports/<jobId>/…` (and each job's `_plan/` and `_parts/`). */
+  reports: 'reports',
+  /** One record per started job: `jobs/<jobId>.json` (execution ARN, output). */
+  jobs: 'jobs',
+  /** Prices written by the scheduled stress tests: `scenarios/<jobId>/prices.arrow`. */
+  scenarios: 'scenarios',
+} as const;
+
+/** Where a job's prices, portfolios and rules may be read from. */
+export const INPUT_PREFIXES = ['inputs', 'data', BUCKET_PREFIXES.scenarios] as const;
+
+export interface Deployment {
+  bucket: string;
+}
+
+/**
+ * The deployment a Lambda runs in (PMBT_DATA_BUCKET, set by serverless.yml), or undefined on a
+ * developer's machine, where jobs may use any local path or bucket.
+ */
+export function readDeployment(env: NodeJS.ProcessEnv = process.env): Deployment | undefined {
+  const bucket = env.PMBT_DATA_BUCKET;
+  return bucket ? { bucket } : undefined;
+}
+
+export const reportsUri = (bucket: string) => `s3://${bucket}/${BUCKET_PREFIXES.reports}/`;
+
+function isBelow(key: string, prefix: string): boolean {
+  return key.startsWith(`${prefix}/`);
+}
+
+function checkLocation(src: string, path: string, uri: string, bucket: string, prefixes: readonly string[], allowPrefixItself: boolean): void {
+  const expected = `an s3://${bucket}/ URI under ${prefixes.map((p) => `${p}/`).join(', ')}`;
+  let parsed;
+  try {
+    parsed = parseLocation(uri);
+  } catch {
+    throw new InputError(src, path, expected, JSON.stringify(uri));
+  }
+  const ok = parsed.kind === 's3' && parsed.bucket === bucket && prefixes.some((p) => isBelow(parsed.key, p) || (allowPrefixItself && parsed.key === p));
+  if (!ok) throw new InputError(src, path, expected, JSON.stringify(uri));
+}
+
+/** The job's output must be the deployment's reports folder (or a folder inside it). */
+export function validateDeploymentOutput(src: string, path: string, output: string, d: Deployment): void {
+  checkLocation(src, path, output, d.bucket, [BUCKET_PREFIXES.reports], true);
+}
+
+/** Every URI of the job must be inside the deployment's bucket, in the folders its roles may use. */
+export function validateDeploymentJob(src: string, spec: JobSpec, d: Deployment): void {
+  checkLocation(src, 'prices', spec.prices, d.bucket, INPUT_PREFIXES, false);
+  checkLocation(src, 'portfolios', spec.portfolios, d.bucket, INPUT_PREFIXES, false);
+  spec.rules.forEach((r, i) => checkLocation(src, `rules[${i}]`, r, d.bucket, INPUT_PREFIXES, false));
+  validateDeploymentOutput(src, 'output', spec.output, d);
+}

@@ -1,0 +1,83 @@
+import { InputError } from '../domain/errors.js';
+import { describeValue, readArray, readObject, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { readDeployment, validateDeploymentJob, validateDeploymentOutput } from './deployment.js';
+import { mergePlannedJob, parseBatchManifestItem, planJob, replayPlannedBatch, type BatchManifestItem, type BatchRunResult, type MergeResult, type PlanResult } from './distributed.js';
+import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
+
+// The events of the state machine's three steps (README "Serverless"), each validated before it
+// touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts are
+// these functions; `pmbt run-via-handlers` and the tests call the same ones with the same events.
+
+/** Plan: `{ "job": <job spec> }` (the state machine's input, as POST /backtests starts it). */
+export interface PlanEvent {
+  job: unknown;
+}
+
+/**
+ * ReplayBatch: what a Distributed Map child receives with an ItemBatcher, `{ "Items": [item, ...] }`
+ * (plus `BatchInput` when configured), or a single item `{ jobId, output, batch }` (serverless
+ * invoke, a retried batch).
+ */
+export type ReplayBatchEvent = { Items: unknown[]; BatchInput?: unknown } | BatchManifestItem;
+
+/** Merge: `{ jobId, output }` (the plan's result carries both). */
+export interface MergeEvent {
+  jobId: string;
+  output: string;
+}
+
+export interface ReplayBatchResult {
+  batches: BatchRunResult[];
+}
+
+/** A single Lambda invocation never takes more batches than this (the ItemBatcher's limit is lower). */
+export const MAX_ITEMS_PER_EVENT = 100;
+
+export function parsePlanEvent(raw: unknown, deployment = readDeployment()): JobSpec {
+  const o = readObject('event', '', raw);
+  rejectUnknownKeys('event', '', o, ['job']);
+  const spec = parseJobSpec(o.job, 'event.job');
+  if (deployment) validateDeploymentJob('event.job', spec, deployment);
+  return spec;
+}
+
+export function parseReplayBatchEvent(raw: unknown, deployment = readDeployment()): BatchManifestItem[] {
+  const o = readObject('event', '', raw);
+  let items: BatchManifestItem[];
+  if ('Items' in o) {
+    rejectUnknownKeys('event', '', o, ['Items', 'BatchInput']);
+    const list = readArray('event', 'Items', o.Items);
+    if (list.length === 0 || list.length > MAX_ITEMS_PER_EVENT) throw new InputError('event', 'Items', `1 to ${MAX_ITEMS_PER_EVENT} items`, `${list.length} items`);
+    items = list.map((v, i) => parseBatchManifestItem(v, 'event', `Items[${i}]`));
+  } else {
+    items = [parseBatchManifestItem(o, 'event', '')];
+  }
+  if (deployment) items.forEach((item, i) => validateDeploymentOutput('event', `Items[${i}].output`, item.output, deployment));
+  return items;
+}
+
+export function parseMergeEvent(raw: unknown, deployment = readDeployment()): MergeEvent {
+  const o = readObject('event', '', raw);
+  // The plan's whole result may be passed on; only jobId and output matter.
+  const jobId = readString('event', 'jobId', o.jobId);
+  if (!JOB_ID_PATTERN.test(jobId)) throw new InputError('event', 'jobId', 'a job id (letters, digits, . _ -, at most 128)', describeValue(jobId));
+  const output = readString('event', 'output', o.output);
+  if (deployment) validateDeploymentOutput('event', 'output', output, deployment);
+  return { jobId, output };
+}
+
+export async function handlePlanEvent(raw: unknown): Promise<PlanResult> {
+  return planJob(parsePlanEvent(raw));
+}
+
+/** Replays the event's batches one after another (one Lambda is one core). */
+export async function handleReplayBatchEvent(raw: unknown): Promise<ReplayBatchResult> {
+  const batches: BatchRunResult[] = [];
+  for (const item of parseReplayBatchEvent(raw)) batches.push(await replayPlannedBatch(item));
+  return { batches };
+}
+
+export async function handleMergeEvent(raw: unknown): Promise<MergeResult> {
+  const e = parseMergeEvent(raw);
+  return mergePlannedJob(e.jobId, e.output);
+}

@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../domain/errors.js';
+import type { SeriesTable } from '../domain/series.js';
+import { readSeriesArrow, writeSeriesArrow } from '../io/arrow/series.js';
+import { describeValue, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { joinKey, validateKey } from '../io/store/keys.js';
+import { BUCKET_PREFIXES, reportsUri } from './deployment.js';
+import { locate, MAX_PRICES_BYTES } from './inputs.js';
+import { startJob, type JobRecord, type JobService } from './job-service.js';
+import { JOB_ID_PATTERN, parseJobSpec } from './job.js';
+
+// Scheduled stress tests (data/stress-tests.json): each names a base price history and portfolios
+// (keys in the data bucket), a scenario applied to the prices, and job settings. A schedule rule per
+// test (generated from the same file by serverless.yml) invokes the schedule handler with
+// `{ "test": name, "time": <rule's time> }`; the handler writes the scenario's prices and starts
+// the job like POST /backtests does.
+
+export interface StressScenarioSpec {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+export interface StressTest {
+  name: string;
+  description?: string;
+  /** EventBridge `cron(...)` or `rate(...)`. */
+  schedule: string;
+  /** Keys in the data bucket (repository paths locally). */
+  prices: string;
+  portfolios: string;
+  scenario: StressScenarioSpec;
+  /** Job spec fields other than jobId, prices, portfolios and output. */
+  job: Record<string, unknown>;
+}
+
+export type ApplyScenario = (base: SeriesTable, spec: StressScenarioSpec) => SeriesTable;
+
+/** The bundled config's path: PMBT_STRESS_TESTS, else data/stress-tests.json of the working directory (the Lambda's /var/task). */
+export const stressTestsPath = (env: NodeJS.ProcessEnv = process.env) => env.PMBT_STRESS_TESTS ?? 'data/stress-tests.json';
+
+const SCHEDULE = /^(cron\([^()]+\)|rate\([^()]+\))$/;
+/** Test names become job ids with a `-YYYYMMDDTHHMMZ` suffix (15 characters). */
+const MAX_TEST_NAME = 100;
+
+export function parseStressTests(raw: unknown, src: string): StressTest[] {
+  const o = readObject(src, '', raw);
+  rejectUnknownKeys(src, '', o, ['version', 'description', 'tests']);
+  if (o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
+  const seen = new Set<string>();
+  return readArray(src, 'tests', o.tests).map((rawTest, i) => {
+    const at = `tests[${i}]`;
+    const t = readObject(src, at, rawTest);
+    rejectUnknownKeys(src, at, t, ['name', 'description', 'schedule', 'prices', 'portfolios', 'scenario', 'job']);
+    const name = readString(src, `${at}.name`, t.name);
+    if (!JOB_ID_PATTERN.test(name) || name.length > MAX_TEST_NAME) throw new InputError(src, `${at}.name`, `a job id prefix (letters, digits, . _ -, at most ${MAX_TEST_NAME})`, describeValue(name));
+    if (seen.has(name)) throw new InputError(src, `${at}.name`, 'a name no other test has', describeValue(name));
+    seen.add(name);
+    const schedule = readString(src, `${at}.schedule`, t.schedule);
+    if (!SCHEDULE.test(schedule)) throw new InputError(src, `${at}.schedule`, 'an EventBridge schedule expression, cron(...) or rate(...)', describeValue(schedule));
+    const key = (field: 'prices' | 'portfolios') => {
+      const k = readString(src, `${at}.${field}`, t[field]);
+      try {
+        return validateKey(k);
+      } catch {
+        throw new InputError(src, `${at}.${field}`, 'a relative path (a key in the data bucket)', describeValue(k));
+      }
+    };
+    const scenario = readObject(src, `${at}.scenario`, t.scenario);
+    rejectUnknownKeys(src, `${at}.scenario`, scenario, ['name', 'params']);
+    const job = readObject(src, `${at}.job`, t.job ?? {});
+    for (const k of ['jobId', 'prices', 'portfolios', 'output']) {
+      if (k in job) throw new InputError(src, `${at}.job.${k}`, 'no such field (the schedule sets it)', describeValue(job[k]));
+    }
+    return {
+      name,
+      ...(typeof t.description === 'string' ? { description: t.description } : {}),
+      schedule,
+      prices: key('prices'),
+      portfolios: key('portfolios'),
+      scenario: { name: readString(src, `${at}.scenario.name`, scenario.name), params: readObject(src, `${at}.scenario.params`, scenario.params ?? {}) },
+      job,
+    };
+  });
+}
+
+export async function readStressTests(path = stressTestsPath()): Promise<StressTest[]> {
+  return parseStressTests(parseJsonText(path, await readFile(path, 'utf8')), path);
+}
+
+/** `{ test?, time }` from the rule's input transformer, or EventBridge's own scheduled event (every test). */
+export function parseScheduleEvent(raw: unknown): { test: string | undefined; time: Date } {
+  const o = readObject('event', '', raw);
+  const time = (v: unknown) => {
+    const t = typeof v === 'string' ? Date.parse(v) : NaN;
+    if (!Number.isFinite(t)) throw new InputError('event', 'time', 'an ISO-8601 time', describeValue(v));
+    return new Date(t);
+  };
+  if (o.source === 'aws.events') return { test: undefined, time: time(o.time) };
+  rejectUnknownKeys('event', '', o, ['test', 'time']);
+  return { test: o.test === undefined ? undefined : readString('event', 'test', o.test), time: time(o.time) };
+}
+
+/** `<name>-YYYYMMDDTHHMMZ` of the rule's firing time: one job per test and firing, same id on a retry. */
+export function createStressJobId(name: string, time: Date): string {
+  return `${name}-${time.toISOString().slice(0, 16).replace(/[-:]/g, '')}Z`;
+}
+
+export interface StartedStressTest {
+  test: string;
+  jobId: string;
+  prices: string;
+  executionArn: string;
+}
+
+/**
+ * Applies the test's scenario to its base prices, writes them to `scenarios/<jobId>/prices.arrow`
+ * and starts the job (output: the reports folder).
+ */
+export async function startStressTest(test: StressTest, time: Date, svc: JobService, applyScenario: ApplyScenario): Promise<StartedStressTest & { record: JobRecord }> {
+  const bucket = svc.deployment.bucket;
+  const jobId = createStressJobId(test.name, time);
+  const baseUri = `s3://${bucket}/${test.prices}`;
+  const base = locate(baseUri);
+  const series = readSeriesArrow(await base.store.read(base.key, { maxBytes: MAX_PRICES_BYTES }), baseUri);
+  const stressed = applyScenario(series, test.scenario);
+  const pricesKey = joinKey(BUCKET_PREFIXES.scenarios, jobId, 'prices.arrow');
+  const prices = `s3://${bucket}/${pricesKey}`;
+  const target = locate(prices);
+  await target.store.write(target.key, writeSeriesArrow(stressed));
+  const spec = parseJobSpec({ ...test.job, jobId, prices, portfolios: `s3://${bucket}/${test.portfolios}`, output: reportsUri(bucket) }, `stress test ${test.name}`);
+  const record = await startJob(spec, svc, `stress test ${test.name}`);
+  return { test: test.name, jobId, prices, executionArn: record.executionArn, record };
+}
+
+/** The schedule handler's work: the event's test (or every test) started, each on its own. */
+export async function runScheduledStressTests(raw: unknown, svc: JobService, applyScenario: ApplyScenario, tests?: StressTest[]): Promise<StartedStressTest[]> {
+  const event = parseScheduleEvent(raw);
+  const all = tests ?? (await readStressTests());
+  const selected = event.test === undefined ? all : all.filter((t) => t.name === event.test);
+  if (selected.length === 0) throw new InputError('event', 'test', `one of the tests ${all.map((t) => t.name).join(', ')}`, describeValue(event.test));
+  // One test failing to start does not keep the others from starting; the invocation still fails.
+  const started: StartedStressTest[] = [];
+  const failures: { test: string; error: unknown }[] = [];
+  for (const test of selected) {
+    try {
+      const { record: _record, ...s } = await startStressTest(test, event.time, svc, applyScenario);
+      started.push(s);
+    } catch (error) {
+      failures.push({ test: test.name, error });
+    }
+  }
+  if (failures.length === 1 && selected.length === 1) throw failures[0]!.error;
+  if (failures.length > 0) {
+    const why = failures.map((f) => `${f.test}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ');
+    throw new Error(`${failures.length} of ${selected.length} stress tests did not start (started: ${started.map((s) => s.jobId).join(', ') || 'none'}): ${why}`);
+  }
+  return started;
+}

@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { parseJobSpec, renderJobSpec } from '../batch/job.js';
+import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent } from '../batch/lambda-steps.js';
+import { MAP_DEFAULTS, runStateMachineLocally } from '../batch/local-state-machine.js';
+import { readObject } from '../io/json/fields.js';
+import { readJsonFile } from './files.js';
+import { UsageError } from './usage.js';
+
+export const RUN_VIA_HANDLERS_USAGE = `pmbt run-via-handlers JOB.json [options]
+
+Runs a job the way the deployed stack does (README "Serverless"), on this machine: the plan,
+replayBatch and merge Lambda steps with the state machine's events, the Distributed Map emulated
+(the plan's manifest, items grouped like the ItemBatcher, at most --max-concurrency groups at once,
+retries with backoff, no tolerated failure, merge last). Works on local paths and s3:// (with
+PMBT_S3_ENDPOINT for an S3-compatible store). The reports are the same bytes as pmbt run's; the
+job's folder also keeps _plan/ (batch files, manifest, job.json) and _parts/.
+
+Options (each overrides the job file's field):
+  --job-id ID  --prices URI  --portfolios URI  --rules URI (repeatable)  --from T  --to T
+  --output URI  --batch-size N  --engine E
+  --max-concurrency N  groups of batches in flight (default 4; one process, so this overlaps I/O only)
+  --items-per-batch N  manifest items per replayBatch invocation (default ${MAP_DEFAULTS.itemsPerBatch})
+  --quiet              no per-batch lines on stderr`;
+
+const OVERRIDES: Record<string, (job: Record<string, unknown>, v: string) => void> = {
+  'job-id': (j, v) => { j.jobId = v; },
+  prices: (j, v) => { j.prices = v; },
+  portfolios: (j, v) => { j.portfolios = v; },
+  from: (j, v) => { j.from = /^\d+$/.test(v) ? Number(v) : v; },
+  to: (j, v) => { j.to = /^\d+$/.test(v) ? Number(v) : v; },
+  output: (j, v) => { j.output = v; },
+  'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
+  engine: (j, v) => { j.engine = v; },
+};
+
+function readCount(flag: string, v: string | undefined, fallback: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag} must be a whole number from 1 to ${max}, got ${v}`);
+  return n;
+}
+
+export async function runRunViaHandlers(argv: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(Object.keys(OVERRIDES).map((k) => [k, { type: 'string' as const }])),
+      rules: { type: 'string', multiple: true },
+      'max-concurrency': { type: 'string' },
+      'items-per-batch': { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run-via-handlers JOB.json');
+  const jobFile = positionals[0]!;
+  const job = { ...readObject(jobFile, '', await readJsonFile(jobFile)) };
+  for (const [flag, apply] of Object.entries(OVERRIDES)) {
+    const v = (values as Record<string, unknown>)[flag];
+    if (typeof v === 'string') apply(job, v);
+  }
+  if (values.rules !== undefined) job.rules = values.rules;
+  const spec = parseJobSpec(job, jobFile);
+  const maxConcurrency = readCount('max-concurrency', values['max-concurrency'], 4, 1000);
+  const itemsPerBatch = readCount('items-per-batch', values['items-per-batch'], MAP_DEFAULTS.itemsPerBatch, 100);
+  const log = (line: string) => { if (!values.quiet) process.stderr.write(`${line}\n`); };
+
+  const run = await runStateMachineLocally(
+    { job: renderJobSpec(spec) },
+    { plan: handlePlanEvent, replayBatch: handleReplayBatchEvent, merge: handleMergeEvent },
+    {
+      maxConcurrency,
+      itemsPerBatch,
+      onGroupDone: (items) => log(`replayBatch ${items.map((i) => i.batch).join(',')} done`),
+      onGroupFailed: (items, attempt, e) => log(`replayBatch ${items.map((i) => i.batch).join(',')} failed (attempt ${attempt + 1}): ${e instanceof Error ? e.message : String(e)}`),
+    },
+  );
+  const t = run.merge.totals;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const rows: [string, string][] = [
+    ['job', `${spec.jobId} → ${run.merge.jobUri}`],
+    ['portfolios', `${t.portfolios} (ok ${t.ok}, failed ${t.failed})`],
+    ['liquidated', `${t.liquidated} (bankrupt ${t.bankrupt})`],
+    ['worst uniMMR', t.worst === null ? 'none (no maintenance margin)' : `${t.worst.minUniMMR} ${t.worst.portfolioId} at ${t.worst.time}`],
+    ['batches', `${run.plan.batches} in ${Math.ceil(run.plan.batches / itemsPerBatch)} replayBatch events (${run.invocations} invocations), manifest ${run.plan.manifest.uri}`],
+    ['wall time', `${s(run.timings.totalMs)} (plan ${s(run.timings.planMs)}, map ${s(run.timings.mapMs)}, merge ${s(run.timings.mergeMs)})`],
+    ['reports', `${run.merge.jobUri}/{summary.json, timeline.arrow, events.arrow, events.jsonl, _SUCCESS}`],
+  ];
+  return `${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n`;
+}

@@ -1,0 +1,252 @@
+// `serverless package` (osls, offline: dummy credentials, no network) and the CloudFormation it
+// generates: the bucket's protections, least-privilege IAM, the state machine's shape, the schedule
+// rules from data/stress-tests.json, log retention, the runtime — and that the bundled artifacts run.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAP_DEFAULTS, REPLAY_RETRY } from '../../src/batch/local-state-machine.js';
+import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SERVERLESS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+const STAGE = 'test';
+const STATE_MACHINE = `pm-backtester-${STAGE}-backtest`;
+
+// Dummy credentials and no telemetry: packaging must never need the network.
+const OFFLINE_ENV = { AWS_ACCESS_KEY_ID: 'AKIAOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
+
+function serverless(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SERVERLESS, ...args], { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+let dir: string;
+let template: Json;
+let resources: Json;
+let definition: Json;
+let packageMs: number;
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type) as [string, Json][];
+const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** The state machine's definition as JSON, each `${param}` of its Fn::Sub replaced by `Ref:X` / `GetAtt:X`. */
+function readDefinition(sm: Json): Json {
+  const sub = sm.Properties.DefinitionString['Fn::Sub'];
+  const [text, params] = Array.isArray(sub) ? sub : [sub, {}];
+  const name = (v: Json) => (v.Ref ? `Ref:${v.Ref}` : v['Fn::GetAtt'] ? `GetAtt:${v['Fn::GetAtt'].join('.')}` : JSON.stringify(v));
+  return JSON.parse((text as string).replace(/\$\{([0-9a-f]{32})\}/g, (_, k: string) => name(params[k]))) as Json;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pmbt-sls-'));
+  const r = await serverless(['package', '--stage', STAGE, '--package', dir]);
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  packageMs = r.ms;
+  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Json;
+  resources = template.Resources as Json;
+  definition = readDefinition(resources.BacktestStateMachine);
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('serverless package', () => {
+  it('packages offline with osls, one zip per function', () => {
+    expect(readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['api.zip', 'merge.zip', 'plan.zip', 'replayBatch.zip', 'schedule.zip', 'snapshot.zip']);
+    // Printed so a slow packaging shows up in the test log.
+    console.info(`serverless package: ${packageMs} ms`);
+  });
+
+  it('creates one data bucket, encrypted, with every public access block on and a TLS-only policy', () => {
+    const bucket = resources.DataBucket;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm;
+    expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(sse);
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket?.Ref === 'DataBucket');
+    expect(policies).toHaveLength(1);
+    const deny = asList(policies[0]![1].Properties.PolicyDocument.Statement as Json[]).find((s) => s.Effect === 'Deny');
+    expect(deny).toBeDefined();
+    expect(deny!.Principal).toBe('*');
+    expect(asList(deny!.Action)).toContain('s3:*');
+    expect(deny!.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    expect(asList(deny!.Resource)).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${DataBucket}' }, { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${DataBucket}/*' }]);
+    // The framework's own deployment bucket is locked down too.
+    expect(resources.ServerlessDeploymentBucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+  });
+
+  it('grants least privilege: S3 scoped to the bucket and its prefixes, Step Functions to this state machine, never a * resource', () => {
+    const roles = ofType('AWS::IAM::Role');
+    expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
+    expect(ofType('AWS::IAM::Policy')).toEqual([]);
+    expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
+    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/(reports|jobs|inputs|data|scenarios)\/\*$/;
+    const s3Bucket = 'arn:${AWS::Partition}:s3:::${DataBucket}';
+    let s3Statements = 0;
+    let statesStatements = 0;
+    for (const [id, role] of roles) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+      for (const policy of role.Properties.Policies as Json[]) {
+        for (const s of asList(policy.PolicyDocument.Statement as Json[])) {
+          expect(s.Effect, id).toBe('Allow');
+          const actions = asList(s.Action as string[]);
+          const resourcesOf = asList(s.Resource as unknown[]);
+          for (const a of actions) expect(a, id).not.toMatch(/\*/);
+          for (const r of resourcesOf) expect(r, `${id} ${actions}`).not.toBe('*');
+          if (actions.some((a) => a.startsWith('s3:'))) {
+            s3Statements++;
+            expect(actions.every((a) => a.startsWith('s3:')), id).toBe(true);
+            for (const r of resourcesOf as Json[]) {
+              const arn = r['Fn::Sub'] as string;
+              if (actions.includes('s3:ListBucket')) {
+                expect(actions, id).toEqual(['s3:ListBucket']);
+                expect(arn, id).toBe(s3Bucket);
+              } else {
+                expect(arn, `${id} ${actions}`).toMatch(s3Object);
+              }
+            }
+          }
+          if (actions.some((a) => a.startsWith('states:'))) {
+            statesStatements++;
+            for (const r of resourcesOf as Json[]) {
+              if (r.Ref !== undefined) expect(r.Ref).toBe('BacktestStateMachine');
+              else expect(r['Fn::Sub'] as string, id).toMatch(new RegExp(`:states:\\$\\{AWS::Region\\}:\\$\\{AWS::AccountId\\}:(stateMachine|execution):${STATE_MACHINE}([:/]\\*)?$`));
+            }
+          }
+          if (actions.includes('lambda:InvokeFunction')) {
+            expect(id).toBe('StateMachineRole');
+            for (const r of resourcesOf as Json[]) expect(JSON.stringify(r)).toMatch(/(Plan|ReplayBatch|Merge)LambdaFunction/);
+          }
+        }
+      }
+    }
+    expect(s3Statements).toBeGreaterThan(5);
+    expect(statesStatements).toBeGreaterThan(3);
+    // The steps that write reports may only write under reports/; nothing but the API and the schedule starts jobs.
+    const actionsOf = (roleId: string) => (resources[roleId].Properties.Policies as Json[]).flatMap((p) => asList(p.PolicyDocument.Statement as Json[])).flatMap((s) => asList(s.Action as string[]));
+    for (const roleId of ['PlanRole', 'ReplayBatchRole', 'MergeRole', 'SnapshotRole']) expect(actionsOf(roleId).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
+    expect(actionsOf('SnapshotRole').filter((a) => a.startsWith('s3:'))).toEqual([]);
+    // Each function runs as its own role.
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Role, id).toEqual({ 'Fn::GetAtt': [id.replace(/LambdaFunction$/, 'Role'), 'Arn'] });
+    expect(resources.BacktestStateMachine.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['StateMachineRole', 'Arn'] });
+  });
+
+  it('runs plan → Distributed Map over the manifest (S3 item reader, batching, retries with backoff, no tolerated failures) → merge', () => {
+    expect(definition.StartAt).toBe('Plan');
+    const { Plan, ReplayBatches: map, Merge } = definition.States as Json;
+    expect(Plan).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:PlanLambdaFunction.Arn' }, Next: 'ReplayBatches' });
+    expect(map.Type).toBe('Map');
+    expect(map.ItemReader).toEqual({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'Ref:DataBucket', 'Key.$': '$.manifest.key' } });
+    expect(map.ItemBatcher.MaxItemsPerBatch).toBe(MAP_DEFAULTS.itemsPerBatch);
+    expect(map.MaxConcurrency).toBe(MAP_DEFAULTS.maxConcurrency);
+    expect(map.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
+    expect(map.ToleratedFailureCount ?? 0).toBe(0);
+    expect(map.ToleratedFailurePercentagePath).toBeUndefined();
+    expect(map.ToleratedFailureCountPath).toBeUndefined();
+    expect(map.ResultPath).toBeNull();
+    expect(map.Next).toBe('Merge');
+    const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
+    expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:ReplayBatchLambdaFunction.Arn', 'Payload.$': '$' }, End: true });
+    const retryAll = (task.Retry as Json[]).find((r) => r.ErrorEquals.includes('States.ALL'));
+    expect(retryAll).toMatchObject({ IntervalSeconds: REPLAY_RETRY.intervalSeconds, MaxAttempts: REPLAY_RETRY.maxAttempts, BackoffRate: REPLAY_RETRY.backoffRate });
+    expect(retryAll!.BackoffRate).toBeGreaterThan(1);
+    expect((task.Retry as Json[])[0]).toEqual({ ErrorEquals: ['InputError'], MaxAttempts: 0 });
+    for (const step of [Plan, Merge]) expect((step.Retry as Json[]).some((r) => r.BackoffRate > 1)).toBe(true);
+    expect(Merge).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'GetAtt:MergeLambdaFunction.Arn', Payload: { 'jobId.$': '$.jobId', 'output.$': '$.output' } }, End: true });
+  });
+
+  it('takes MaxConcurrency and items per child as deploy parameters', async () => {
+    const r = await serverless(['print', '--stage', STAGE, '--param=maxConcurrency=37', '--param=itemsPerBatch=3', '--path', 'stepFunctions.stateMachines.backtest.definition.States.ReplayBatches', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const map = JSON.parse(r.stdout) as Json;
+    expect(map.MaxConcurrency).toBe(37);
+    expect(map.ItemBatcher.MaxItemsPerBatch).toBe(3);
+  });
+
+  it('schedules one rule per stress test of data/stress-tests.json, sending the handler its test and time', async () => {
+    const tests = await readStressTests(join(ROOT, 'data', 'stress-tests.json'));
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(tests.length);
+    for (const test of tests) {
+      const rule = rules.find(([, r]) => (r.Properties.Targets[0].InputTransformer.InputTemplate as string).includes(JSON.stringify(test.name)));
+      expect(rule, test.name).toBeDefined();
+      const p = rule![1].Properties;
+      expect(p.ScheduleExpression).toBe(test.schedule);
+      expect(p.State).toBe('ENABLED');
+      expect(p.Targets).toHaveLength(1);
+      expect(p.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] });
+      expect(p.Targets[0].InputTransformer.InputPathsMap).toEqual({ time: '$.time' });
+      // What EventBridge will send: the template with <time> replaced by the event's time (a JSON string).
+      const sent = JSON.parse((p.Targets[0].InputTransformer.InputTemplate as string).replace('<time>', '"2026-11-23T06:00:00Z"')) as unknown;
+      expect(parseScheduleEvent(sent)).toEqual({ test: test.name, time: new Date('2026-11-23T06:00:00Z') });
+    }
+  });
+
+  it('serves POST /backtests and GET /backtests/{jobId} over an HTTP API with IAM authorization', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /backtests/{jobId}', 'POST /backtests']);
+    for (const r of routes) expect(r.AuthorizationType).toBe('AWS_IAM');
+    const env = (id: string) => resources[id].Properties.Environment.Variables as Json;
+    for (const id of ['ApiLambdaFunction', 'ScheduleLambdaFunction']) expect(env(id).PMBT_STATE_MACHINE_ARN).toEqual({ Ref: 'BacktestStateMachine' });
+    for (const id of ['Plan', 'ReplayBatch', 'Merge', 'Api', 'Schedule'].map((f) => `${f}LambdaFunction`)) expect(env(id).PMBT_DATA_BUCKET, id).toEqual({ Ref: 'DataBucket' });
+  });
+
+  it('keeps logs for a bounded time and runs on nodejs22.x or later', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    for (const [id, g] of groups) expect(g.Properties.RetentionInDays, id).toBeGreaterThan(0);
+    const names = groups.map(([, g]) => g.Properties.LogGroupName as string);
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      expect(names, id).toContain(`/aws/lambda/${fn.Properties.FunctionName}`);
+      const version = /^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime as string);
+      expect(version, id).not.toBeNull();
+      expect(Number(version![1])).toBeGreaterThanOrEqual(22);
+    }
+  });
+
+  it('bundles runnable ESM handlers with the files they read (rules, stress tests)', async () => {
+    const fns = Object.fromEntries(ofType('AWS::Lambda::Function').map(([, f]) => [f.Properties.FunctionName.replace(`pm-backtester-${STAGE}-`, ''), f.Properties]));
+    // Each function's zip unpacked as its own /var/task, run with the template's environment.
+    const invoke = (name: string, event: unknown) => new Promise<string>((resolve, reject) => {
+      const task = join(dir, `task-${name}`);
+      execFile('unzip', ['-q', '-o', join(dir, `${name}.zip`), '-d', task], (unzipErr) => {
+        if (unzipErr) return reject(unzipErr);
+        const props = fns[name]!;
+        const [file, fnName] = (props.Handler as string).split('.');
+        const vars = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, typeof v === 'string' ? v : k === 'PMBT_DATA_BUCKET' ? 'pm-data' : 'arn:aws:states:us-east-1:000000000000:stateMachine:x']));
+        vars.PMBT_RULES_DIR = join(task, 'data', 'rules');
+        const script = `const m = await import(${JSON.stringify(join(task, `${file}.mjs`))});
+          try { console.log(JSON.stringify(await m.${fnName}(${JSON.stringify(event)}))); } catch (e) { console.log('error ' + e.name + ': ' + e.message); }`;
+        execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: task, env: { PATH: process.env.PATH, ...vars, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }, encoding: 'utf8' }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`${name}: ${stderr}`));
+          else resolve(stdout.trim().split('\n').at(-1)!);
+        });
+      });
+    });
+    const json = (p: string) => JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as unknown;
+    const [snapshot, plan, replay, merge, api, schedule] = await Promise.all([
+      invoke('snapshot', { portfolio: json('data/samples/portfolio-pm-pro-example.json'), market: json('data/samples/market-example.json'), rules: [json('data/samples/rules-pm-pro-example.json')] }),
+      invoke('plan', { job: { jobId: 'x', prices: 's3://elsewhere/p.arrow', portfolios: 's3://pm-data/inputs/p.jsonl' } }),
+      invoke('replayBatch', { Items: [] }),
+      invoke('merge', { jobId: '../x', output: 's3://pm-data/reports/' }),
+      invoke('api', { version: '2.0', routeKey: 'GET /backtests/{jobId}', rawPath: '/backtests/..', pathParameters: { jobId: '..' }, requestContext: { http: { method: 'GET', path: '/backtests/..' } } }),
+      invoke('schedule', { test: 'no-such-test', time: '2026-11-23T06:00:00Z' }),
+    ]);
+    expect(JSON.parse(snapshot)).toMatchObject({ ok: true, snapshot: { uniMMR: '6.15351257' } });
+    expect(plan).toMatch(/^error InputError: event\.job: prices: expected an s3:\/\/pm-data\/ URI/);
+    expect(replay).toMatch(/^error InputError: event: Items: expected 1 to 100 items/);
+    expect(merge).toMatch(/^error InputError: event: jobId: expected a job id/);
+    expect(JSON.parse(api)).toMatchObject({ statusCode: 400 });
+    const names = (await readStressTests(join(ROOT, 'data', 'stress-tests.json'))).map((t) => t.name).join(', ');
+    expect(schedule).toBe(`error InputError: event: test: expected one of the tests ${names}, got "no-such-test"`);
+  });
+});
