@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { parseJobSpec, renderJobSpec } from '../batch/job.js';
+import { renderJobSpec } from '../batch/job.js';
 import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent } from '../batch/lambda-steps.js';
 import { MAP_DEFAULTS, runStateMachineLocally } from '../batch/local-state-machine.js';
-import { readObject } from '../io/json/fields.js';
-import { readJsonFile } from './files.js';
+import { JOB_FLAG_OPTIONS, readJobSpecWithFlags } from './job-flags.js';
 import { UsageError } from './usage.js';
 
 export const RUN_VIA_HANDLERS_USAGE = `pmbt run-via-handlers JOB.json [options]
@@ -16,22 +15,12 @@ PMBT_S3_ENDPOINT for an S3-compatible store). The reports are the same bytes as 
 job's folder also keeps _plan/ (batch files, manifest, job.json) and _parts/.
 
 Options (each overrides the job file's field):
-  --job-id ID  --prices URI  --portfolios URI  --rules URI (repeatable)  --from T  --to T
-  --output URI  --batch-size N  --engine E
+  every job flag of pmbt run (--job-id, --prices, --portfolios, --rules, --from, --to,
+  --resolution, --staleness, --policy, --slippage, --target, --batch-size, --output, --engine)
   --max-concurrency N  groups of batches in flight (default 4; one process, so this overlaps I/O only)
   --items-per-batch N  manifest items per replayBatch invocation (default ${MAP_DEFAULTS.itemsPerBatch})
   --quiet              no per-batch lines on stderr`;
 
-const OVERRIDES: Record<string, (job: Record<string, unknown>, v: string) => void> = {
-  'job-id': (j, v) => { j.jobId = v; },
-  prices: (j, v) => { j.prices = v; },
-  portfolios: (j, v) => { j.portfolios = v; },
-  from: (j, v) => { j.from = /^\d+$/.test(v) ? Number(v) : v; },
-  to: (j, v) => { j.to = /^\d+$/.test(v) ? Number(v) : v; },
-  output: (j, v) => { j.output = v; },
-  'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
-  engine: (j, v) => { j.engine = v; },
-};
 
 function readCount(flag: string, v: string | undefined, fallback: number, max: number): number {
   if (v === undefined) return fallback;
@@ -44,8 +33,7 @@ export async function runRunViaHandlers(argv: string[]): Promise<string> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      ...Object.fromEntries(Object.keys(OVERRIDES).map((k) => [k, { type: 'string' as const }])),
-      rules: { type: 'string', multiple: true },
+      ...JOB_FLAG_OPTIONS,
       'max-concurrency': { type: 'string' },
       'items-per-batch': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -55,13 +43,7 @@ export async function runRunViaHandlers(argv: string[]): Promise<string> {
   });
   if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run-via-handlers JOB.json');
   const jobFile = positionals[0]!;
-  const job = { ...readObject(jobFile, '', await readJsonFile(jobFile)) };
-  for (const [flag, apply] of Object.entries(OVERRIDES)) {
-    const v = (values as Record<string, unknown>)[flag];
-    if (typeof v === 'string') apply(job, v);
-  }
-  if (values.rules !== undefined) job.rules = values.rules;
-  const spec = parseJobSpec(job, jobFile);
+  const spec = await readJobSpecWithFlags(jobFile, values);
   const maxConcurrency = readCount('max-concurrency', values['max-concurrency'], 4, 1000);
   const itemsPerBatch = readCount('items-per-batch', values['items-per-batch'], MAP_DEFAULTS.itemsPerBatch, 100);
   const log = (line: string) => { if (!values.quiet) process.stderr.write(`${line}\n`); };

@@ -2,9 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runJobLocally, type LocalRunResult } from '../batch/local-runner.js';
 import { streamPortfolioDocuments } from '../batch/inputs.js';
-import { parseJobSpec } from '../batch/job.js';
-import { readObject } from '../io/json/fields.js';
-import { readJsonFile } from './files.js';
+import { JOB_FLAG_OPTIONS, readJobSpecWithFlags } from './job-flags.js';
 import { createProgressPrinter } from './progress.js';
 import { UsageError } from './usage.js';
 
@@ -31,28 +29,12 @@ Options (each overrides the job file's field):
   --workers N          worker threads (default: the number of CPU cores)
   --quiet              no progress on stderr`;
 
-const OVERRIDES: Record<string, (job: Record<string, unknown>, v: string) => void> = {
-  'job-id': (j, v) => { j.jobId = v; },
-  prices: (j, v) => { j.prices = v; },
-  portfolios: (j, v) => { j.portfolios = v; },
-  from: (j, v) => { j.from = /^\d+$/.test(v) ? Number(v) : v; },
-  to: (j, v) => { j.to = /^\d+$/.test(v) ? Number(v) : v; },
-  resolution: (j, v) => { j.timeline = { ...(j.timeline as object), resolution: v }; },
-  staleness: (j, v) => { j.staleness = v; },
-  policy: (j, v) => { j.liquidation = { ...(j.liquidation as object), policy: v }; },
-  slippage: (j, v) => { j.liquidation = { ...(j.liquidation as object), slippage: v }; },
-  target: (j, v) => { j.liquidation = { ...(j.liquidation as object), target: v }; },
-  'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
-  output: (j, v) => { j.output = v; },
-  engine: (j, v) => { j.engine = v; },
-};
 
 export async function runRun(argv: string[]): Promise<string> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      ...Object.fromEntries(Object.keys(OVERRIDES).map((k) => [k, { type: 'string' as const }])),
-      rules: { type: 'string', multiple: true },
+      ...JOB_FLAG_OPTIONS,
       workers: { type: 'string' },
       quiet: { type: 'boolean' },
     },
@@ -61,13 +43,7 @@ export async function runRun(argv: string[]): Promise<string> {
   });
   if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run JOB.json');
   const jobFile = positionals[0]!;
-  const job = { ...readObject(jobFile, '', await readJsonFile(jobFile)) };
-  for (const [flag, apply] of Object.entries(OVERRIDES)) {
-    const v = (values as Record<string, unknown>)[flag];
-    if (typeof v === 'string') apply(job, v);
-  }
-  if (values.rules !== undefined) job.rules = values.rules;
-  const spec = parseJobSpec(job, jobFile);
+  const spec = await readJobSpecWithFlags(jobFile, values);
   const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
   if (!Number.isSafeInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, got ${values.workers}`);
 
