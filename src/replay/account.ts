@@ -32,10 +32,6 @@ export function addToBalance(p: Portfolio, asset: string, field: AmountField, am
   b[field] = b[field].plus(amount);
 }
 
-/** Everything the account holds of an asset, net of its loan: free + locked + wallets − loan − interest. */
-export function calculateHolding(b: Balance): Dec {
-  return b.crossMarginFree.plus(b.crossMarginLocked).plus(b.umWalletBalance).plus(b.cmWalletBalance).minus(b.crossMarginBorrowed).minus(b.crossMarginInterest);
-}
 
 export function hasExposure(p: Portfolio): boolean {
   return p.umPositions.length > 0 || p.cmPositions.length > 0 || p.balances.some((b) => !b.crossMarginBorrowed.isZero());

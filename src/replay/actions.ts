@@ -3,7 +3,8 @@ import { InputError } from '../domain/errors.js';
 import type { AccountStatus, Action, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
-import { calculateHolding, clonePortfolio, findOrAddBalance } from './account.js';
+import { calculateBalanceNet } from '../engine/exact/balance.js';
+import { clonePortfolio, findOrAddBalance } from './account.js';
 import type { ReplayEvent } from './events.js';
 import { applyFill } from './fills.js';
 
@@ -72,7 +73,7 @@ function applyTransfer(state: Portfolio, a: Extract<Action, { type: 'transfer' }
     b[field] = b[field].minus(a.amount);
   } else {
     const limit = rules.transferInLimits.get(a.asset);
-    const after = calculateHolding(b).plus(a.amount);
+    const after = calculateBalanceNet(b).plus(a.amount);
     if (limit !== undefined && after.gt(limit)) refuse(`transfer-in limit: ${a.asset} holdings would reach ${after.toString()}, limit ${limit.toString()}`);
   }
   if (a.to !== 'external') b[WALLET_FIELD[a.to]] = b[WALLET_FIELD[a.to]].plus(a.amount);

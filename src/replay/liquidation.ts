@@ -2,7 +2,7 @@ import { Dec, ONE, ZERO } from '../domain/decimal.js';
 import type { AccountSnapshot, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { findCmContract, findLiquidationFeeRate, findUmContract } from '../rules/resolve.js';
-import { calculateHolding } from './account.js';
+import { calculateBalanceNet } from '../engine/exact/balance.js';
 import type { LiquidatedLeg, ReplayEvent } from './events.js';
 import { applyFill } from './fills.js';
 
@@ -66,7 +66,7 @@ function closePosition(state: Portfolio, market: MarketSnapshot, rules: Rules, k
  */
 function sellCollateralForDebts(state: Portfolio, market: MarketSnapshot, rules: Rules, slippage: Dec): LiquidatedLeg[] {
   for (const b of state.balances) {
-    const h = calculateHolding(b);
+    const h = calculateBalanceNet(b);
     b.crossMarginFree = h.isNegative() ? ZERO : h;
     b.umWalletBalance = h.isNegative() ? h : ZERO;
     b.crossMarginLocked = ZERO;

@@ -12,6 +12,7 @@ import type {
   Rules,
 } from '../../domain/types.js';
 import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
+import { calculateBalanceNet } from './balance.js';
 import { calculateOrderOpenLoss } from './open-loss.js';
 import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
 import { findAccountStatus } from './status.js';
@@ -66,8 +67,7 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
   portfolio.balances.forEach((b, i) => {
     const t = totalsOf(b.asset);
     t.balanceIndex = i;
-    t.balanceNet = b.crossMarginFree.plus(b.crossMarginLocked).minus(b.crossMarginBorrowed).minus(b.crossMarginInterest)
-      .plus(b.umWalletBalance).plus(b.cmWalletBalance);
+    t.balanceNet = calculateBalanceNet(b);
     t.borrowed = b.crossMarginBorrowed;
     t.marginLeverage = b.marginLeverage;
     t.reportedUm = b.reportedUmUnrealizedPNL;

@@ -1,4 +1,5 @@
 import type { Portfolio, Rules } from '../../domain/types.js';
+import { calculateBalanceNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
 
@@ -140,8 +141,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   const assetNames: string[] = new Array<string>(capacity.assets);
   for (const bal of state.balances) {
     const slot = slotOf(bal.asset);
-    b.assetBalanceNet[slot] = bal.crossMarginFree.plus(bal.crossMarginLocked).minus(bal.crossMarginBorrowed).minus(bal.crossMarginInterest)
-      .plus(bal.umWalletBalance).plus(bal.cmWalletBalance).toNumber();
+    b.assetBalanceNet[slot] = calculateBalanceNet(bal).toNumber();
     b.assetBorrowed[slot] = bal.crossMarginBorrowed.toNumber();
     if (!bal.crossMarginBorrowed.isZero()) {
       b.assetLoanMMR[slot] = findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage).toNumber();
