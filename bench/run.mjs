@@ -14,6 +14,8 @@ import { writeSeriesArrow } from '../dist/io/arrow/series.js';
 import { parsePortfolio } from '../dist/io/json/portfolio.js';
 import { parseJobSpec } from '../dist/batch/job.js';
 import { runJobLocally } from '../dist/batch/local-runner.js';
+import { buildBatchContext } from '../dist/batch/context.js';
+import { replayBatch } from '../dist/batch/run-batch.js';
 import { buildMarketTimeline, seriesKey } from '../dist/replay/market-timeline.js';
 import { ExactPriceBook } from '../dist/replay/step-market.js';
 import { buildRulesTimeline, readDefaultRuleDocuments } from '../dist/rules/load.js';
@@ -92,7 +94,14 @@ for (let p = 0; p < exactPortfolios; p++) for (let k = 0; k < exactSteps; k++) e
 const exactSec = Number(process.hrtime.bigint() - e0) / 1e9;
 const exactPositionStepsPerSec = (exactPortfolios * exactSteps * positionsPerPortfolio) / exactSec;
 
-// 3. End to end: `pmbt run`'s code path (read, replay, write, merge) on one worker.
+// 3. The replay alone (fast kernel + exact decisions + events and timeline in memory), no I/O.
+const ctx = buildBatchContext(parseJobSpec({ jobId: 'bench', prices: 'memory', portfolios: 'memory' }), writeSeriesArrow(series), await readDefaultRuleDocuments());
+const r0 = process.hrtime.bigint();
+let replaySteps = 0;
+for (let i = 0; i < docs.length; i += 250) replaySteps += replayBatch(ctx, i / 250, docs.slice(i, i + 250).map((doc, j) => ({ index: i + j, doc }))).steps;
+const replayOnlyPortfolioStepsPerSec = replaySteps / (Number(process.hrtime.bigint() - r0) / 1e9);
+
+// 4. End to end: `pmbt run`'s code path (read, replay, write, merge) on one worker.
 const dir = mkdtempSync(join(tmpdir(), 'pmbt-bench-'));
 writeFileSync(join(dir, 'prices.arrow'), writeSeriesArrow(series));
 writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
@@ -109,6 +118,8 @@ console.log(JSON.stringify({
   endToEndPortfolioStepsPerSec: Math.round(endToEndPortfolioStepsPerSec),
   endToEndPositionStepsPerSec: Math.round(endToEndPortfolioStepsPerSec * positionsPerPortfolio),
   kernelOverEndToEnd: +(fastPositionStepsPerSec / (endToEndPortfolioStepsPerSec * positionsPerPortfolio)).toFixed(2),
+  replayOnlyPortfolioStepsPerSec: Math.round(replayOnlyPortfolioStepsPerSec),
+  replayOnlyOverEndToEnd: +(replayOnlyPortfolioStepsPerSec / endToEndPortfolioStepsPerSec).toFixed(2),
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   portfolios: PORTFOLIOS,
   steps,
