@@ -4,6 +4,7 @@ import { readNumberColumn, readTimeColumnMs } from '../../io/arrow/columns.js';
 import { TIMELINE_SCHEMA } from '../../io/arrow/report-tables.js';
 import { joinKey } from '../../io/store/keys.js';
 import type { ObjectStore } from '../../io/store/types.js';
+import type { EventRecord } from '../events.js';
 import type { PortfolioSummary } from '../portfolio-summary.js';
 import { describeStatus, formatQuantity, formatUniMMR, formatUSD } from './format.js';
 import type { AtRiskRow, DistributionBin, ReportData, ReportEvent, ReportThresholds, WorstPortfolio, Zone } from './types.js';
@@ -226,20 +227,9 @@ function parseUniMMR(text: unknown): number | null {
   return Number.isFinite(n) ? round6(n) : null;
 }
 
-interface EventLine {
-  portfolioId: string;
-  time: number;
-  type: string;
-  from?: string;
-  to?: string;
-  uniMMR?: string;
-  feesUSD?: string;
-  lossUSD?: string;
-  detail?: string;
-}
 
 /** The report's view of one event: its uniMMR (before a liquidation) and one line of text. */
-export function describeEvent(e: EventLine): ReportEvent | undefined {
+export function describeEvent(e: EventRecord): ReportEvent | undefined {
   const u = parseUniMMR(e.uniMMR);
   const at = (x: number | null) => (x === null ? 'with no maintenance margin' : `at uniMMR ${formatUniMMR(x)}`);
   const then = (x: number | null) => (x === null ? 'no maintenance margin left' : `uniMMR ${formatUniMMR(x)}`);
@@ -433,7 +423,7 @@ export async function loadReportData(store: ObjectStore, jobKey: string, options
       w.eventsOmitted++;
       continue;
     }
-    const e = describeEvent(JSON.parse(line) as EventLine);
+    const e = describeEvent(JSON.parse(line) as EventRecord);
     if (e === undefined) continue;
     keptByKind.set(kindKey, kept + 1);
     w.events.push(e);
