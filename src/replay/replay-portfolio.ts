@@ -1,7 +1,7 @@
 import { Dec, ZERO } from '../domain/decimal.js';
-import { loadPortfolio, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
-import { calculateAccountSnapshot as calculateFastSnapshot, isNearThreshold, SNAPSHOT_OK } from '../engine/fast/snapshot.js';
-import { FORCE_LIQUIDATION, STATUS_CODES } from '../engine/fast/status.js';
+import { loadPortfolio, SPAN_STEPS, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
+import { calculateAccountSnapshots, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
+import { STATUS_CODES } from '../engine/fast/status.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountSnapshot, AccountStatus, MarketSnapshot, Portfolio, Rules, RulesTimeline } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
@@ -48,6 +48,9 @@ export interface PortfolioReplay {
   events: ReplayEvent[];
   timeline: TimelineRow[];
 }
+
+/** The kernel's first span, and its span after a stop. */
+const MIN_SPAN = 16;
 
 const PERPETUAL = (symbol: string) => !/_\d{6}$/.test(symbol);
 
@@ -114,6 +117,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   let dirty = true;
   let loadedRules: Rules | undefined;
   let lastFastStep = -1;
+  let spanLimit = MIN_SPAN;
   let fastMin = Number.POSITIVE_INFINITY;
   let fastMinTime = 0;
   // The step of fastMin, and a copy of the account as it was then once the state has changed since
@@ -124,7 +128,6 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     if (fastMinStep >= 0 && fastMinState === undefined) fastMinState = clonePortfolio(state);
   };
   let exposure = describeExposure(state);
-  let exposureStale = false;
   const noteStatus = (to: AccountStatus, s: AccountSnapshot, time: number) => {
     if (to !== status) {
       events.push({ type: 'riskLevelChange', time, from: status, to, uniMMR: s.uniMMR });
@@ -133,22 +136,24 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     out.firstTimeIn[to] ??= time;
   };
 
+  // Only what can change this account makes a step eventful: interest ticks matter with loans or
+  // negative futures balances, funding rows with a position in their symbol.
+  const isEventful = (k: number): boolean => {
+    const t = tl.stepTimes[k]!;
+    const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
+    if (exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS)) return true;
+    if (exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS)) return true;
+    for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) if (exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!)) return true;
+    return nextAction < state.actions.length && state.actions[nextAction]!.time <= t;
+  };
+
   for (let k = 0; k < tl.stepTimes.length && !out.bankrupt; k++) {
     const t = tl.stepTimes[k]!;
     const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
-    // Only what can change this account makes a step eventful: interest ticks matter with loans or
-    // negative futures balances, funding rows with a position in their symbol.
-    if (exposureStale) {
-      exposure = describeExposure(state);
-      exposureStale = false;
-    }
-    const hourTick = exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS);
-    const dayTick = exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS);
-    let funding = false;
-    for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]! && !funding; f++) funding = exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!);
-    const actionDue = nextAction < state.actions.length && state.actions[nextAction]!.time <= t;
     let marketNow: MarketSnapshot | undefined;
-    if (hourTick || dayTick || funding || actionDue) {
+    if (isEventful(k)) {
+      const hourTick = exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS);
+      const dayTick = exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS);
       keepFastMinState();
       marketNow = book.marketAt(k);
       const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
@@ -188,7 +193,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       items.sort((a, b) => a.time - b.time || a.order - b.order || a.seq - b.seq);
       for (const item of items) item.run(item.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, item.time));
       dirty = true;
-      exposureStale = true;
+      exposure = describeExposure(state);
     }
 
     const rules = findRulesAt(rulesTimeline, t);
@@ -199,22 +204,38 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
         dirty = false;
         loadedRules = rules;
       }
-      if (calculateFastSnapshot(b, p, tl, k) === SNAPSHOT_OK && status !== null && STATUS_CODES[b.outStatus[p]!] === status && b.outStatus[p] !== FORCE_LIQUIDATION && !isNearThreshold(b, p)) {
+      // The steps from k to the next eventful one need nothing but an evaluation: one kernel call
+      // runs them until one is not quiet (a status change, a price missing, a threshold near).
+      // (The kernel holds one version of the rules: with dated changes, one step a call.)
+      const quiet = status === null || status === 'FORCE_LIQUIDATION' || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
+      let spanEnd = k + 1;
+      while (quiet !== NO_QUIET_STATUS && spanEnd < tl.stepTimes.length && spanEnd - k < spanLimit && !isEventful(spanEnd)) spanEnd++;
+      const stop = calculateAccountSnapshots(b, p, tl, k, spanEnd, quiet);
+      // The kernel evaluates its whole span before it looks for a stop: short spans after a stop,
+      // doubling while quiet, bound the work a restless account wastes.
+      spanLimit = stop < spanEnd ? MIN_SPAN : Math.min(2 * spanLimit, SPAN_STEPS);
+      if (stop > k) {
         if (inGap) {
           inGap = false;
           events.push({ type: 'priceGapEnd', time: t });
         }
-        const u = b.outUniMMR[p]!;
-        out.steps++;
-        out.kernelSteps++;
-        timeline.addValues(t, Number.isNaN(u) ? null : u, b.outEquity[p]!, b.outActual[p]!, b.outMaintMargin[p]!, status);
-        if (u < fastMin) {
-          fastMin = u;
-          fastMinTime = t;
-          fastMinStep = k;
-          fastMinState = undefined;
+        for (let j = k; j < stop; j++) {
+          const u = b.spanUniMMR[j - k]!;
+          const time = tl.stepTimes[j]!;
+          timeline.addValues(time, Number.isNaN(u) ? null : u, b.spanEquity[j - k]!, b.spanActual[j - k]!, b.spanMaintMargin[j - k]!, status!);
+          if (u < fastMin) {
+            fastMin = u;
+            fastMinTime = time;
+            fastMinStep = j;
+            fastMinState = undefined;
+          }
         }
-        lastFastStep = k;
+        out.steps += stop - k;
+        out.kernelSteps += stop - k;
+        lastFastStep = stop - 1;
+        // The step that stopped the kernel (quiet by construction, so it has nothing to run) comes
+        // round again and goes to the exact engine.
+        k = stop - 1;
         continue;
       }
     }
@@ -262,7 +283,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       }
       snap = outcome.snapshot;
       dirty = true;
-      exposureStale = true;
+      exposure = describeExposure(state);
       if (outcome.bankrupt) {
         out.bankrupt = true;
         noteStatus('BANKRUPTED', snap, t);

@@ -22,18 +22,15 @@ export interface FastBatch {
   assetCount: Int32Array;
   orderStart: Int32Array;
   orderCount: Int32Array;
-  // positions
+  // positions, grouped by margin asset (an asset's are [assetPosStart, assetPosEnd))
   posSeries: Int32Array; // mark series id, −1 when the history has none
-  posAmt: Float64Array;
   posEntry: Float64Array;
-  posSize: Float64Array; // contract size (1 for UM)
   posQty: Float64Array; // UM: positionAmt; CM: contracts·contractSize (USD)
   posInvEntry: Float64Array; // 1/entry (CM PnL)
   posBracket: Int32Array; // the bracket row found last time: usually still the right one
   posIsCM: Uint8Array;
   posTableStart: Int32Array;
   posTableEnd: Int32Array;
-  posAsset: Int32Array; // asset slot of the margin asset
   // assets
   assetSeries: Int32Array; // index series id, −1 when none
   assetBalanceNet: Float64Array; // free + locked − borrowed − interest + UM + CM wallets
@@ -43,12 +40,8 @@ export interface FastBatch {
   assetTierEnd: Int32Array;
   /** The rate of a one-tier (flat) collateral table, NaN for a tiered one. */
   assetFlatRate: Float64Array;
-  assetHasPosition: Uint8Array;
-  // per-step scratch (preallocated, reused)
-  assetPnl: Float64Array;
-  assetFuturesMM: Float64Array;
-  assetActualUSD: Float64Array;
-  assetPrice: Float64Array;
+  assetPosStart: Int32Array;
+  assetPosEnd: Int32Array;
   // orders
   orderBase: Int32Array;
   orderQuote: Int32Array;
@@ -62,8 +55,29 @@ export interface FastBatch {
   outMaintMargin: Float64Array;
   outUniMMR: Float64Array; // NaN when there is no maintenance margin
   outGross: Float64Array; // Σ|asset equity| + open loss: the scale of the rounding error
+  /** A status code (status.ts), or NEEDS_EXACT when a price or rule is missing. */
   outStatus: Int8Array;
+  /**
+   * Per step of the last kernel call (snapshot.ts calculateAccountSnapshots), SPAN_STEPS long,
+   * shared by the batch's portfolios: results (uniMMR, equities, margin) and working sums.
+   */
+  spanUniMMR: Float64Array;
+  spanEquity: Float64Array;
+  spanActual: Float64Array;
+  spanMaintMargin: Float64Array;
+  spanGross: Float64Array;
+  spanOpenLoss: Float64Array;
+  spanPnl: Float64Array;
+  spanFuturesMM: Float64Array;
+  /** Each asset's actual USD value per step, asset-major, for portfolios with open orders. */
+  spanAssetActualUSD: Float64Array;
 }
+
+/**
+ * The most steps one kernel call evaluates: the span arrays stay within the core's cache whatever
+ * the history's length.
+ */
+export const SPAN_STEPS = 1024;
 
 export interface PortfolioCapacity {
   positions: number;
@@ -100,13 +114,14 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   return {
     tables, size: n, modePM: new Uint8Array(n), marginCall: f(n), reduceOnly: f(n), liquidation: f(n),
     posStart: pos.s, posCount: i32(n), assetStart: assets.s, assetCount: i32(n), orderStart: orders.s, orderCount: i32(n),
-    posSeries: i32(pos.total), posAmt: f(pos.total), posEntry: f(pos.total), posSize: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
-    posTableStart: i32(pos.total), posTableEnd: i32(pos.total), posAsset: i32(pos.total),
+    posSeries: i32(pos.total), posEntry: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
+    posTableStart: i32(pos.total), posTableEnd: i32(pos.total),
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
-    assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetHasPosition: new Uint8Array(assets.total),
-    assetPnl: f(assets.total), assetFuturesMM: f(assets.total), assetActualUSD: f(assets.total), assetPrice: f(assets.total),
+    assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
     outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outStatus: new Int8Array(n),
+    spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanGross: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
+    spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(capacities.reduce((most, c) => (c.orders > 0 ? Math.max(most, c.assets) : most), 0) * SPAN_STEPS),
   };
 }
 
@@ -131,7 +146,6 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     b.assetBalanceNet[slot] = 0;
     b.assetBorrowed[slot] = 0;
     b.assetLoanMMR[slot] = 0;
-    b.assetHasPosition[slot] = 0;
     const tier = b.tables.collateral.get(asset);
     b.assetTierStart[slot] = tier === undefined ? -1 : tier[0];
     b.assetTierEnd[slot] = tier === undefined ? -1 : tier[1];
@@ -148,30 +162,17 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     }
   }
 
-  const s0 = b.posStart[p]!;
-  let positions = 0;
+  // Resolved first, written grouped by margin asset below (each asset's in listing order, as the
+  // exact engine sums them).
+  const legs: { isCM: boolean; symbol: string; qty: number; entry: number; range: readonly [number, number]; slot: number }[] = [];
   const addPosition = (isCM: boolean, symbol: string, amt: number, entry: number) => {
-    if (positions === capacity.positions) throw new Error(`fast kernel: portfolio ${state.id} outgrew its position capacity`);
-    const i = s0 + positions++;
+    if (legs.length === capacity.positions) throw new Error(`fast kernel: portfolio ${state.id} outgrew its position capacity`);
     const contract = isCM ? findCmContract(rules, symbol) : findUmContract(rules, symbol);
-    const range = (isCM ? b.tables.cm : b.tables.um).get(contract.bracketTable)!;
-    b.posSeries[i] = seriesId('mark', symbol);
-    b.posAmt[i] = amt;
-    b.posEntry[i] = entry;
-    b.posSize[i] = isCM ? (contract as ReturnType<typeof findCmContract>).contractSize.toNumber() : 1;
-    b.posQty[i] = amt * b.posSize[i]!;
-    b.posInvEntry[i] = 1 / entry;
-    b.posBracket[i] = range[0];
-    b.posIsCM[i] = isCM ? 1 : 0;
-    b.posTableStart[i] = range[0];
-    b.posTableEnd[i] = range[1];
-    const slot = slotOf(contract.marginAsset);
-    b.posAsset[i] = slot;
-    b.assetHasPosition[slot] = 1;
+    const size = isCM ? (contract as ReturnType<typeof findCmContract>).contractSize.toNumber() : 1;
+    legs.push({ isCM, symbol, qty: amt * size, entry, range: (isCM ? b.tables.cm : b.tables.um).get(contract.bracketTable)!, slot: slotOf(contract.marginAsset) });
   };
   for (const x of state.umPositions) addPosition(false, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
   for (const x of state.cmPositions) addPosition(true, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
-  b.posCount[p] = positions;
 
   const o0 = b.orderStart[p]!;
   let orders = 0;
@@ -187,4 +188,23 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   }
   b.orderCount[p] = orders;
   b.assetCount[p] = assets;
+
+  let i = b.posStart[p]!;
+  for (let slot = a0; slot < a0 + assets; slot++) {
+    b.assetPosStart[slot] = i;
+    for (const leg of legs) {
+      if (leg.slot !== slot) continue;
+      b.posSeries[i] = seriesId('mark', leg.symbol);
+      b.posEntry[i] = leg.entry;
+      b.posQty[i] = leg.qty;
+      b.posInvEntry[i] = 1 / leg.entry;
+      b.posBracket[i] = leg.range[0];
+      b.posIsCM[i] = leg.isCM ? 1 : 0;
+      b.posTableStart[i] = leg.range[0];
+      b.posTableEnd[i] = leg.range[1];
+      i++;
+    }
+    b.assetPosEnd[slot] = i;
+  }
+  b.posCount[p] = legs.length;
 }

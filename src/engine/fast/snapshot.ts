@@ -1,155 +1,208 @@
 import type { MarketTimeline } from '../../replay/market-timeline.js';
-import type { FastBatch } from './batch.js';
+import { SPAN_STEPS, type FastBatch } from './batch.js';
 import { calculateUmPnl } from './pnl.js';
-import { findAccountStatus } from './status.js';
+import { findAccountStatus, NEEDS_EXACT } from './status.js';
 import { calculateAssetEquity, findMarginalCollateralRate, findRowIndex } from './tables.js';
 
 export const SNAPSHOT_OK = 0;
 /** A price is missing or stale, or a positive asset has no collateral rule: the exact engine decides. */
 export const SNAPSHOT_NEEDS_EXACT = 1;
 
+/** calculateAccountSnapshots' `quietStatus` that no step has: stop at the first step. */
+export const NO_QUIET_STATUS = -2;
+
 /**
  * Mirrors exact calculateAccountSnapshot for portfolio `p` at step `step`, on float64 and without
- * allocating: prices come from the timeline's step × series matrix of fresh values (the
- * history's value column, carried forward); results go to the batch's out* arrays.
+ * allocating; results go to the batch's out* arrays.
  */
 export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTimeline, step: number): number {
-  // Every array in a local: V8 then keeps them in registers instead of reloading them per row.
+  calculateAccountSnapshots(b, p, tl, step, step + 1, NO_QUIET_STATUS);
+  return b.outStatus[p]! === NEEDS_EXACT ? SNAPSHOT_NEEDS_EXACT : SNAPSHOT_OK;
+}
+
+/**
+ * The kernel: calculateAccountSnapshot for portfolio `p` at steps `from`, `from`+1, … while each
+ * step is quiet — every price there, status `quietStatus`, and not near a threshold — writing each
+ * quiet step's uniMMR, equities and margin to the span arrays (index step − from). Returns the first
+ * step that is not quiet, whose results are in the out* arrays (outStatus NEEDS_EXACT when a price
+ * or rule is missing), or `to` when all were. At most SPAN_STEPS steps a call.
+ *
+ * It runs over time inside each position and asset (step-inner loops over the price matrix): the
+ * branches on a leg's kind, its bracket and its collateral table are then taken once a span, not
+ * once a step. Sums keep the exact engine's order (per step: assets in order, each one's positions
+ * in listing order). A missing or stale price (NaN in the matrix) or a missing collateral rule
+ * makes the step's sums NaN, which the last pass reads as "needs exact".
+ */
+export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTimeline, from: number, to: number, quietStatus: number): number {
+  const n = Math.min(to - from, SPAN_STEPS);
   const prices = tl.freshValues;
-  const base = step * tl.seriesCount;
+  const stride = tl.seriesCount;
   const t = b.tables;
-  const assetPnl = b.assetPnl;
-  const assetFuturesMM = b.assetFuturesMM;
-  const posSeries = b.posSeries;
-  const posAmt = b.posAmt;
-  const posEntry = b.posEntry;
-  const posQty = b.posQty;
-  const posInvEntry = b.posInvEntry;
-  const posBracket = b.posBracket;
-  const posIsCM = b.posIsCM;
   const floors = t.floors;
+  const rowEnds = t.rowEnds;
   const rates = t.rates;
   const cums = t.cums;
-  const posAsset = b.posAsset;
-  const posTableStart = b.posTableStart;
-  const posTableEnd = b.posTableEnd;
+  const pnl = b.spanPnl;
+  const futuresMM = b.spanFuturesMM;
+  const equity = b.spanEquity;
+  const actual = b.spanActual;
+  const maintMargin = b.spanMaintMargin;
+  const gross = b.spanGross;
+  const openLoss = b.spanOpenLoss;
+  equity.fill(0, 0, n);
+  actual.fill(0, 0, n);
+  maintMargin.fill(0, 0, n);
+  gross.fill(0, 0, n);
+  openLoss.fill(0, 0, n);
 
   const a0 = b.assetStart[p]!;
   const a1 = a0 + b.assetCount[p]!;
+  const o0 = b.orderStart[p]!;
+  const o1 = o0 + b.orderCount[p]!;
+  // Open orders read each leg asset's actual value per step: kept only when there are orders.
+  const assetActual = o1 > o0 ? b.spanAssetActualUSD : undefined;
   for (let a = a0; a < a1; a++) {
-    assetPnl[a] = 0;
-    assetFuturesMM[a] = 0;
-  }
-
-  const s1 = b.posStart[p]! + b.posCount[p]!;
-  for (let i = b.posStart[p]!; i < s1; i++) {
-    const series = posSeries[i]!;
-    const mark = series < 0 ? Number.NaN : prices[base + series]!;
-    // NaN: missing or stale.
-    if (mark !== mark) return SNAPSHOT_NEEDS_EXACT;
-    let pnl: number;
-    let notional: number;
-    if (posIsCM[i] === 0) {
-      const amt = posAmt[i]!;
-      pnl = calculateUmPnl(amt, posEntry[i]!, mark);
-      notional = Math.abs(amt * mark);
-    } else {
-      // calculateCmPnl and calculateCmNotionalCoin with 1/entry kept from the load and one
-      // division for 1/mark: the same values up to rounding.
-      const invMark = 1 / mark;
-      const qty = posQty[i]!;
-      pnl = qty * (posInvEntry[i]! - invMark);
-      notional = Math.abs(qty * invMark);
-    }
-    const a = posAsset[i]!;
-    assetPnl[a] = assetPnl[a]! + pnl;
-    // calculateUmMaintMargin, starting from last step's bracket: a notional seldom changes bracket.
-    let r = posBracket[i]!;
-    const end = posTableEnd[i]!;
-    if (notional < floors[r]! || (r + 1 < end && notional >= floors[r + 1]!)) {
-      r = findRowIndex(t, posTableStart[i]!, end, notional);
-      posBracket[i] = r;
-    }
-    assetFuturesMM[a] = assetFuturesMM[a]! + (notional * rates[r]! - cums[r]!);
-  }
-
-  const assetBalanceNet = b.assetBalanceNet;
-  const assetBorrowed = b.assetBorrowed;
-  const assetLoanMMR = b.assetLoanMMR;
-  const assetHasPosition = b.assetHasPosition;
-  const assetSeries = b.assetSeries;
-  const assetPrice = b.assetPrice;
-  const assetActualUSD = b.assetActualUSD;
-  const assetTierStart = b.assetTierStart;
-  const assetTierEnd = b.assetTierEnd;
-  const assetFlatRate = b.assetFlatRate;
-  let equity = 0;
-  let actual = 0;
-  let maintMargin = 0;
-  let gross = 0;
-  for (let a = a0; a < a1; a++) {
-    const pnl = assetPnl[a]!;
-    const net = assetBalanceNet[a]! + pnl;
-    const borrowed = assetBorrowed[a]!;
-    const futuresMM = assetFuturesMM[a]!;
-    assetActualUSD[a] = 0;
+    const i0 = b.assetPosStart[a]!;
+    const i1 = b.assetPosEnd[a]!;
+    const balanceNet = b.assetBalanceNet[a]!;
+    const borrowed = b.assetBorrowed[a]!;
+    const actualRow = (a - a0) * SPAN_STEPS;
     // As the exact engine: an asset with nothing in it needs no price.
-    if (net === 0 && borrowed === 0 && futuresMM === 0 && pnl === 0 && assetHasPosition[a] === 0) continue;
-    const series = assetSeries[a]!;
-    const price = series < 0 ? Number.NaN : prices[base + series]!;
-    if (price !== price) return SNAPSHOT_NEEDS_EXACT;
-    assetPrice[a] = price;
-    const actualUSD = net * price;
-    let equityUSD = actualUSD;
-    if (actualUSD > 0) {
-      const flat = assetFlatRate[a]!;
-      if (flat === flat) {
-        equityUSD = actualUSD * flat;
-      } else {
-        const tier = assetTierStart[a]!;
-        if (tier < 0) return SNAPSHOT_NEEDS_EXACT;
-        equityUSD = calculateAssetEquity(t, tier, assetTierEnd[a]!, actualUSD);
-      }
+    if (i0 === i1 && balanceNet === 0 && borrowed === 0) {
+      if (assetActual !== undefined) assetActual.fill(0, actualRow, actualRow + n);
+      continue;
     }
-    assetActualUSD[a] = actualUSD;
-    equity += equityUSD;
-    actual += actualUSD;
-    gross += Math.abs(equityUSD);
-    maintMargin += (futuresMM + borrowed * assetLoanMMR[a]!) * price;
+    pnl.fill(0, 0, n);
+    futuresMM.fill(0, 0, n);
+    for (let i = i0; i < i1; i++) {
+      const series = b.posSeries[i]!;
+      if (series < 0) {
+        // No mark price at all: the exact engine reports it.
+        pnl.fill(Number.NaN, 0, n);
+        continue;
+      }
+      const qty = b.posQty[i]!;
+      let r = b.posBracket[i]!;
+      let floor = floors[r]!;
+      let rowEnd = rowEnds[r]!;
+      let rate = rates[r]!;
+      let cum = cums[r]!;
+      const entry = b.posEntry[i]!;
+      const invEntry = b.posInvEntry[i]!;
+      const tableStart = b.posTableStart[i]!;
+      const tableEnd = b.posTableEnd[i]!;
+      // One loop a kind, so the kind is not a branch a step. A bracket change (findRowIndex) is
+      // rare: a notional seldom leaves its row from one step to the next. A NaN notional fails both
+      // tests and keeps the row; the NaN reaches the sums.
+      if (b.posIsCM[i] === 0) {
+        for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+          const mark = prices[m]!;
+          pnl[j] = pnl[j]! + calculateUmPnl(qty, entry, mark);
+          const notional = Math.abs(qty * mark);
+          if (notional < floor || notional >= rowEnd) {
+            r = findRowIndex(t, tableStart, tableEnd, notional);
+            floor = floors[r]!;
+            rowEnd = rowEnds[r]!;
+            rate = rates[r]!;
+            cum = cums[r]!;
+          }
+          // calculateUmMaintMargin
+          futuresMM[j] = futuresMM[j]! + (notional * rate - cum);
+        }
+      } else {
+        for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+          // calculateCmPnl and calculateCmNotionalCoin with 1/entry kept from the load and one
+          // division for 1/mark: the same values up to rounding.
+          const invMark = 1 / prices[m]!;
+          pnl[j] = pnl[j]! + qty * (invEntry - invMark);
+          const notional = Math.abs(qty * invMark);
+          if (notional < floor || notional >= rowEnd) {
+            r = findRowIndex(t, tableStart, tableEnd, notional);
+            floor = floors[r]!;
+            rowEnd = rowEnds[r]!;
+            rate = rates[r]!;
+            cum = cums[r]!;
+          }
+          // calculateCmMaintMargin
+          futuresMM[j] = futuresMM[j]! + (notional * rate - cum);
+        }
+      }
+      b.posBracket[i] = r;
+    }
+
+    const series = b.assetSeries[a]!;
+    if (series < 0) {
+      // No index price at all: the exact engine reports it.
+      equity.fill(Number.NaN, 0, n);
+      continue;
+    }
+    const loanMM = borrowed * b.assetLoanMMR[a]!;
+    const flat = b.assetFlatRate[a]!;
+    const tierStart = b.assetTierStart[a]!;
+    const tierEnd = b.assetTierEnd[a]!;
+    // An asset without positions or loans adds no margin (and its price's NaN reaches the equity).
+    const addsMargin = i0 < i1 || loanMM !== 0;
+    for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+      const price = prices[m]!;
+      const actualUSD = (balanceNet + pnl[j]!) * price;
+      let equityUSD = actualUSD;
+      if (actualUSD > 0) {
+        if (flat === flat) equityUSD = actualUSD * flat;
+        else equityUSD = tierStart < 0 ? Number.NaN : calculateAssetEquity(t, tierStart, tierEnd, actualUSD);
+      }
+      equity[j] = equity[j]! + equityUSD;
+      actual[j] = actual[j]! + actualUSD;
+      gross[j] = gross[j]! + Math.abs(equityUSD);
+      if (addsMargin) maintMargin[j] = maintMargin[j]! + (futuresMM[j]! + loanMM) * price;
+      if (assetActual !== undefined) assetActual[actualRow + j] = actualUSD;
+    }
   }
 
-  let openLoss = 0;
-  const o1 = b.orderStart[p]! + b.orderCount[p]!;
-  for (let o = b.orderStart[p]!; o < o1; o++) {
+  for (let o = o0; o < o1; o++) {
     const baseAsset = b.orderBase[o]!;
     const quote = b.orderQuote[o]!;
-    // Order legs need prices and collateral rules even when the account holds none of the asset.
-    if (!loadLegPrice(b, baseAsset, prices, base) || !loadLegPrice(b, quote, prices, base)) return SNAPSHOT_NEEDS_EXACT;
     const qty = b.orderQty[o]!;
-    const baseValue = qty * assetPrice[baseAsset]! * findMarginalCollateralRate(t, assetTierStart[baseAsset]!, assetTierEnd[baseAsset]!, Math.max(0, assetActualUSD[baseAsset]!));
-    const quoteValue = qty * b.orderPrice[o]! * assetPrice[quote]! * findMarginalCollateralRate(t, assetTierStart[quote]!, assetTierEnd[quote]!, Math.max(0, assetActualUSD[quote]!));
-    openLoss += Math.max(0, b.orderIsBuy[o] === 1 ? quoteValue - baseValue : baseValue - quoteValue);
+    const limitPrice = b.orderPrice[o]!;
+    const isBuy = b.orderIsBuy[o] === 1;
+    const baseSeries = b.assetSeries[baseAsset]!;
+    const quoteSeries = b.assetSeries[quote]!;
+    // Order legs need prices and collateral rules even when the account holds none of the asset.
+    const legsRuled = b.assetTierStart[baseAsset]! >= 0 && b.assetTierStart[quote]! >= 0;
+    for (let j = 0; j < n; j++) {
+      const basePrice = baseSeries < 0 || !legsRuled ? Number.NaN : prices[(from + j) * stride + baseSeries]!;
+      const quotePrice = quoteSeries < 0 || !legsRuled ? Number.NaN : prices[(from + j) * stride + quoteSeries]!;
+      if (basePrice !== basePrice || quotePrice !== quotePrice) {
+        openLoss[j] = Number.NaN;
+        continue;
+      }
+      const baseValue = qty * basePrice * findMarginalCollateralRate(t, b.assetTierStart[baseAsset]!, b.assetTierEnd[baseAsset]!, Math.max(0, assetActual![(baseAsset - a0) * SPAN_STEPS + j]!));
+      const quoteValue = qty * limitPrice * quotePrice * findMarginalCollateralRate(t, b.assetTierStart[quote]!, b.assetTierEnd[quote]!, Math.max(0, assetActual![(quote - a0) * SPAN_STEPS + j]!));
+      openLoss[j] = openLoss[j]! + Math.max(0, isBuy ? quoteValue - baseValue : baseValue - quoteValue);
+    }
   }
 
-  const adjusted = equity - openLoss;
-  const uniMMR = maintMargin === 0 ? Number.NaN : adjusted / maintMargin;
-  b.outEquity[p] = equity;
-  b.outActual[p] = actual;
-  b.outOpenLoss[p] = openLoss;
-  b.outMaintMargin[p] = maintMargin;
-  b.outUniMMR[p] = uniMMR;
-  b.outGross[p] = gross + openLoss;
-  b.outStatus[p] = findAccountStatus(adjusted, uniMMR, b.marginCall[p]!, b.reduceOnly[p]!, b.liquidation[p]!);
-  return SNAPSHOT_OK;
-}
-
-function loadLegPrice(b: FastBatch, a: number, prices: Float64Array, base: number): boolean {
-  if (b.assetTierStart[a]! < 0) return false;
-  const series = b.assetSeries[a]!;
-  const price = series < 0 ? Number.NaN : prices[base + series]!;
-  if (price !== price) return false;
-  b.assetPrice[a] = price;
-  return true;
+  const marginCall = b.marginCall[p]!;
+  const reduceOnly = b.reduceOnly[p]!;
+  const liquidation = b.liquidation[p]!;
+  const spanUniMMR = b.spanUniMMR;
+  for (let j = 0; j < n; j++) {
+    const adjusted = equity[j]! - openLoss[j]!;
+    const mm = maintMargin[j]!;
+    const uniMMR = mm === 0 ? Number.NaN : adjusted / mm;
+    const status = adjusted !== adjusted || mm !== mm ? NEEDS_EXACT : findAccountStatus(adjusted, uniMMR, marginCall, reduceOnly, liquidation);
+    if (status !== quietStatus || isNearThreshold(adjusted, uniMMR, gross[j]! + openLoss[j]!, mm, marginCall, reduceOnly, liquidation)) {
+      b.outEquity[p] = equity[j]!;
+      b.outActual[p] = actual[j]!;
+      b.outOpenLoss[p] = openLoss[j]!;
+      b.outMaintMargin[p] = mm;
+      b.outUniMMR[p] = uniMMR;
+      b.outGross[p] = gross[j]! + openLoss[j]!;
+      b.outStatus[p] = status;
+      return from + j;
+    }
+    spanUniMMR[j] = uniMMR;
+  }
+  return from + n;
 }
 
 /**
@@ -159,12 +212,9 @@ function loadLegPrice(b: FastBatch, a: number, prices: Float64Array, base: numbe
 export const DECISION_BAND = 1e-9;
 
 /** True when uniMMR or adjusted equity is too close to a threshold for float64 to decide. */
-export function isNearThreshold(b: FastBatch, p: number): boolean {
-  const adjusted = b.outEquity[p]! - b.outOpenLoss[p]!;
-  const gross = b.outGross[p]!;
+export function isNearThreshold(adjusted: number, uniMMR: number, gross: number, maintMargin: number, marginCall: number, reduceOnly: number, liquidation: number): boolean {
   if (Math.abs(adjusted) <= DECISION_BAND * gross) return true;
-  const u = b.outUniMMR[p]!;
-  if (Number.isNaN(u)) return false;
-  const tolerance = DECISION_BAND * (gross / b.outMaintMargin[p]! + Math.abs(u));
-  return Math.abs(u - b.marginCall[p]!) <= tolerance || Math.abs(u - b.reduceOnly[p]!) <= tolerance || Math.abs(u - b.liquidation[p]!) <= tolerance;
+  if (uniMMR !== uniMMR) return false;
+  const tolerance = DECISION_BAND * (gross / maintMargin + Math.abs(uniMMR));
+  return Math.abs(uniMMR - marginCall) <= tolerance || Math.abs(uniMMR - reduceOnly) <= tolerance || Math.abs(uniMMR - liquidation) <= tolerance;
 }

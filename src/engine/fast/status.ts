@@ -5,6 +5,8 @@ export const NORMAL = 0;
 export const MARGIN_CALL = 1;
 export const REDUCE_ONLY = 2;
 export const FORCE_LIQUIDATION = 3;
+/** Not a status: the kernel could not evaluate the step (a price or rule is missing). */
+export const NEEDS_EXACT = -1;
 
 /** uniMMR is NaN when there is no maintenance margin (exact: null). */
 export function findAccountStatus(adjustedEquity: number, uniMMR: number, marginCall: number, reduceOnly: number, liquidation: number): number {

@@ -7,6 +7,8 @@ export interface FlatTables {
   floors: Float64Array;
   rates: Float64Array;
   cums: Float64Array;
+  /** The next row's floor, +Infinity on a table's last row: row r holds [floors[r], rowEnds[r]). */
+  rowEnds: Float64Array;
   /** Last cap of each table by its first row (the position limit), +Infinity for open tiers. */
   lastCaps: Float64Array;
   /** Row range per UM bracket table, CM contract and collateral asset, by name. */
@@ -37,7 +39,9 @@ export function flattenRuleTables(rules: Rules): FlatTables {
   for (const [name, c] of rules.cmContracts) cm.set(name, add(c.brackets, (r) => r.qtyFloor, (r) => r.qtyCap, (r) => r.maintMarginRatio, (r) => r.cum));
   const collateral = new Map<string, readonly [number, number]>();
   for (const [asset, rows] of rules.collateral) collateral.set(asset, add(rows, (r) => r.tierFloor, (r) => r.tierCap, (r) => r.collateralRate, (r) => r.cum));
-  return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
+  const rowEnds = new Float64Array(floors.length).fill(Number.POSITIVE_INFINITY);
+  for (const ranges of [um, cm, collateral]) for (const [start, end] of ranges.values()) for (let r = start; r + 1 < end; r++) rowEnds[r] = floors[r + 1]!;
+  return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), rowEnds, lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
 }
 
 /**
