@@ -25,7 +25,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
  * step is quiet — every price there, status `quietStatus`, and not near a threshold — writing each
  * quiet step's uniMMR, equities and margin to the span arrays (index step − from). Returns the first
  * step that is not quiet, whose results are in the out* arrays (outStatus NEEDS_EXACT when a price
- * or rule is missing), or `to` when all were. At most SPAN_STEPS steps a call.
+ * or rule is missing), or the span's end when all were: `to`, or `from` + SPAN_STEPS if sooner.
  *
  * It runs over time inside each position and asset (step-inner loops over the price matrix): the
  * branches on a leg's kind, its bracket and its collateral table are then taken once a span, not
@@ -72,6 +72,27 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       if (assetActual !== undefined) assetActual.fill(0, actualRow, actualRow + n);
       continue;
     }
+    const series = b.assetSeries[a]!;
+    if (series < 0) {
+      // No index price at all: the exact engine reports it.
+      equity.fill(Number.NaN, 0, n);
+      continue;
+    }
+    const loanMM = borrowed * b.assetLoanMMR[a]!;
+    const flat = b.assetFlatRate[a]!;
+    if (i0 === i1 && loanMM === 0 && flat === flat && assetActual === undefined) {
+      // A balance at a flat collateral rate, without a loan (most collateral): its value moves with
+      // its price alone, and it adds no margin.
+      for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+        const actualUSD = balanceNet * prices[m]!;
+        const equityUSD = actualUSD > 0 ? actualUSD * flat : actualUSD;
+        equity[j] = equity[j]! + equityUSD;
+        actual[j] = actual[j]! + actualUSD;
+        gross[j] = gross[j]! + Math.abs(equityUSD);
+      }
+      continue;
+    }
+
     pnl.fill(0, 0, n);
     futuresMM.fill(0, 0, n);
     for (let i = i0; i < i1; i++) {
@@ -130,14 +151,6 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       b.posBracket[i] = r;
     }
 
-    const series = b.assetSeries[a]!;
-    if (series < 0) {
-      // No index price at all: the exact engine reports it.
-      equity.fill(Number.NaN, 0, n);
-      continue;
-    }
-    const loanMM = borrowed * b.assetLoanMMR[a]!;
-    const flat = b.assetFlatRate[a]!;
     const tierStart = b.assetTierStart[a]!;
     const tierEnd = b.assetTierEnd[a]!;
     // An asset without positions or loans adds no margin (and its price's NaN reaches the equity).
