@@ -233,8 +233,8 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
         out.steps += stop - k;
         out.kernelSteps += stop - k;
         lastFastStep = stop - 1;
-        // The step that stopped the kernel (quiet by construction, so it has nothing to run) comes
-        // round again and goes to the exact engine.
+        // The step that stopped the kernel (uneventful, as every step of the span) comes round
+        // again, stops the kernel at once and goes to the exact engine.
         k = stop - 1;
         continue;
       }
