@@ -112,41 +112,31 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       const invEntry = b.posInvEntry[i]!;
       const tableStart = b.posTableStart[i]!;
       const tableEnd = b.posTableEnd[i]!;
-      // One loop a kind, so the kind is not a branch a step. A bracket change (findRowIndex) is
-      // rare: a notional seldom leaves its row from one step to the next. A NaN notional fails both
-      // tests and keeps the row; the NaN reaches the sums.
-      if (b.posIsCM[i] === 0) {
-        for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
-          const mark = prices[m]!;
-          pnl[j] = pnl[j]! + calculateUmPnl(qty, entry, mark);
-          const notional = Math.abs(qty * mark);
-          if (notional < floor || notional >= rowEnd) {
-            r = findRowIndex(t, tableStart, tableEnd, notional);
-            floor = floors[r]!;
-            rowEnd = rowEnds[r]!;
-            rate = rates[r]!;
-            cum = cums[r]!;
-          }
-          // calculateUmMaintMargin
-          futuresMM[j] = futuresMM[j]! + (notional * rate - cum);
-        }
-      } else {
-        for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+      const isCM = b.posIsCM[i] === 1;
+      for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+        const mark = prices[m]!;
+        let notional: number;
+        if (isCM) {
           // calculateCmPnl and calculateCmNotionalCoin with 1/entry kept from the load and one
           // division for 1/mark: the same values up to rounding.
-          const invMark = 1 / prices[m]!;
+          const invMark = 1 / mark;
           pnl[j] = pnl[j]! + qty * (invEntry - invMark);
-          const notional = Math.abs(qty * invMark);
-          if (notional < floor || notional >= rowEnd) {
-            r = findRowIndex(t, tableStart, tableEnd, notional);
-            floor = floors[r]!;
-            rowEnd = rowEnds[r]!;
-            rate = rates[r]!;
-            cum = cums[r]!;
-          }
-          // calculateCmMaintMargin
-          futuresMM[j] = futuresMM[j]! + (notional * rate - cum);
+          notional = Math.abs(qty * invMark);
+        } else {
+          pnl[j] = pnl[j]! + calculateUmPnl(qty, entry, mark);
+          notional = Math.abs(qty * mark);
         }
+        // calculateUmMaintMargin (CM: the same on the coin notional), from the last step's row: a
+        // notional seldom leaves its row from one step to the next. A NaN notional fails both
+        // tests and keeps the row; the NaN reaches the sums.
+        if (notional < floor || notional >= rowEnd) {
+          r = findRowIndex(t, tableStart, tableEnd, notional);
+          floor = floors[r]!;
+          rowEnd = rowEnds[r]!;
+          rate = rates[r]!;
+          cum = cums[r]!;
+        }
+        futuresMM[j] = futuresMM[j]! + (notional * rate - cum);
       }
       b.posBracket[i] = r;
     }
