@@ -21,16 +21,18 @@ export function flattenRuleTables(rules: Rules): FlatTables {
   const floors: number[] = [];
   const rates: number[] = [];
   const cums: number[] = [];
+  const rowEnds: number[] = [];
   const lastCaps: number[] = [];
   const add = <T>(rows: readonly T[], floor: (r: T) => { toNumber(): number }, cap: (r: T) => { toNumber(): number }, rate: (r: T) => { toNumber(): number }, cum: (r: T) => { toNumber(): number }): readonly [number, number] => {
     const start = floors.length;
     const last = cap(rows[rows.length - 1]!).toNumber();
-    for (const r of rows) {
+    rows.forEach((r, k) => {
       floors.push(floor(r).toNumber());
       rates.push(rate(r).toNumber());
       cums.push(cum(r).toNumber());
+      rowEnds.push(k + 1 < rows.length ? floor(rows[k + 1]!).toNumber() : Number.POSITIVE_INFINITY);
       lastCaps.push(last);
-    }
+    });
     return [start, floors.length];
   };
   const um = new Map<string, readonly [number, number]>();
@@ -39,9 +41,7 @@ export function flattenRuleTables(rules: Rules): FlatTables {
   for (const [name, c] of rules.cmContracts) cm.set(name, add(c.brackets, (r) => r.qtyFloor, (r) => r.qtyCap, (r) => r.maintMarginRatio, (r) => r.cum));
   const collateral = new Map<string, readonly [number, number]>();
   for (const [asset, rows] of rules.collateral) collateral.set(asset, add(rows, (r) => r.tierFloor, (r) => r.tierCap, (r) => r.collateralRate, (r) => r.cum));
-  const rowEnds = new Float64Array(floors.length).fill(Number.POSITIVE_INFINITY);
-  for (const ranges of [um, cm, collateral]) for (const [start, end] of ranges.values()) for (let r = start; r + 1 < end; r++) rowEnds[r] = floors[r + 1]!;
-  return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), rowEnds, lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
+  return { floors: Float64Array.from(floors), rates: Float64Array.from(rates), cums: Float64Array.from(cums), rowEnds: Float64Array.from(rowEnds), lastCaps: Float64Array.from(lastCaps), um, cm, collateral };
 }
 
 /**
