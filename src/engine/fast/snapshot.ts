@@ -143,8 +143,6 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
 
     const tierStart = b.assetTierStart[a]!;
     const tierEnd = b.assetTierEnd[a]!;
-    // An asset without positions or loans adds no margin (and its price's NaN reaches the equity).
-    const addsMargin = i0 < i1 || loanMM !== 0;
     for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
       const price = prices[m]!;
       const actualUSD = (balanceNet + pnl[j]!) * price;
@@ -156,7 +154,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       equity[j] = equity[j]! + equityUSD;
       actual[j] = actual[j]! + actualUSD;
       gross[j] = gross[j]! + Math.abs(equityUSD);
-      if (addsMargin) maintMargin[j] = maintMargin[j]! + (futuresMM[j]! + loanMM) * price;
+      maintMargin[j] = maintMargin[j]! + (futuresMM[j]! + loanMM) * price;
       if (assetActual !== undefined) assetActual[actualRow + j] = actualUSD;
     }
   }
