@@ -138,22 +138,22 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
 
   // Only what can change this account makes a step eventful: interest ticks matter with loans or
   // negative futures balances, funding rows with a position in their symbol.
+  const previousTime = (k: number) => (k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!);
+  const isHourTick = (k: number) => exposure.hasLoans && Math.floor(tl.stepTimes[k]! / HOUR_MS) > Math.floor(previousTime(k) / HOUR_MS);
+  const isDayTick = (k: number) => exposure.hasNegativeFutures && Math.floor(tl.stepTimes[k]! / DAY_MS) > Math.floor(previousTime(k) / DAY_MS);
   const isEventful = (k: number): boolean => {
-    const t = tl.stepTimes[k]!;
-    const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
-    if (exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS)) return true;
-    if (exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS)) return true;
+    if (isHourTick(k) || isDayTick(k)) return true;
     for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) if (exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!)) return true;
-    return nextAction < state.actions.length && state.actions[nextAction]!.time <= t;
+    return nextAction < state.actions.length && state.actions[nextAction]!.time <= tl.stepTimes[k]!;
   };
 
   for (let k = 0; k < tl.stepTimes.length && !out.bankrupt; k++) {
     const t = tl.stepTimes[k]!;
-    const tPrev = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
     let marketNow: MarketSnapshot | undefined;
     if (isEventful(k)) {
-      const hourTick = exposure.hasLoans && Math.floor(t / HOUR_MS) > Math.floor(tPrev / HOUR_MS);
-      const dayTick = exposure.hasNegativeFutures && Math.floor(t / DAY_MS) > Math.floor(tPrev / DAY_MS);
+      const tPrev = previousTime(k);
+      const hourTick = isHourTick(k);
+      const dayTick = isDayTick(k);
       keepFastMinState();
       marketNow = book.marketAt(k);
       const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
