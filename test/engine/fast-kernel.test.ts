@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RulesTimeline } from '../../src/domain/types.js';
-import { createFastBatch, findPortfolioCapacity, loadPortfolio, SPAN_STEPS } from '../../src/engine/fast/batch.js';
+import { loadPortfolio, SPAN_STEPS } from '../../src/engine/fast/batch.js';
 import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
 import { calculateAccountSnapshot as calculateFastSnapshot, calculateAccountSnapshots, isNearThreshold, NO_QUIET_STATUS, SNAPSHOT_NEEDS_EXACT, SNAPSHOT_OK } from '../../src/engine/fast/snapshot.js';
 import { FORCE_LIQUIDATION, MARGIN_CALL, NEEDS_EXACT, NORMAL, REDUCE_ONLY, STATUS_CODES } from '../../src/engine/fast/status.js';
-import { flattenRuleTables } from '../../src/engine/fast/tables.js';
 import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
-import { buildMarketTimeline, seriesKey } from '../../src/replay/market-timeline.js';
+import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { buildRulesTimeline } from '../../src/rules/load.js';
+import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { everyMinute, MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
@@ -61,10 +61,9 @@ describe('fast kernel spans', () => {
   const timeline = buildMarketTimeline(seriesOf(ROWS), { stalenessMs: 5 * MINUTE });
   const book = new ExactPriceBook(timeline);
   const portfolios = DOCS.map((d) => portfolioOf(d, RULES.base));
-  const capacities = portfolios.map(findPortfolioCapacity);
-  const batch = createFastBatch(flattenRuleTables(RULES.base), capacities);
-  const seriesId = (kind: 'index' | 'mark', name: string) => timeline.seriesIds.get(seriesKey(kind, name)) ?? -1;
-  portfolios.forEach((p, i) => loadPortfolio(batch, i, p, RULES.base, seriesId, capacities[i]!));
+  const slots = fastSlotsOf(portfolios, RULES.base, timeline);
+  const batch = slots[0]!.batch;
+  portfolios.forEach((p, i) => loadPortfolio(batch, i, p, RULES.base, slots[i]!.seriesId, slots[i]!.capacity));
 
   const stepByStep = (p: number, k: number) => {
     const code = calculateFastSnapshot(batch, p, timeline, k);

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import type { Portfolio, RulesTimeline } from '../../src/domain/types.js';
-import { createFastBatch, findPortfolioCapacity } from '../../src/engine/fast/batch.js';
 import { findFastKernelRefusal } from '../../src/engine/fast/refusal.js';
-import { flattenRuleTables } from '../../src/engine/fast/tables.js';
-import { buildMarketTimeline, seriesKey } from '../../src/replay/market-timeline.js';
+import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type PortfolioReplay, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { renderEventRecord } from '../../src/report/events.js';
 import { buildRulesTimeline } from '../../src/rules/load.js';
+import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
@@ -140,13 +139,11 @@ describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${S
       const portfolios: Portfolio[] = [];
       for (let i = 0; i < count; i++) portfolios.push(portfolioOf(randomPortfolio(rand, checked + i), RULES.base));
       expect(portfolios.every((p) => findFastKernelRefusal(p, RULES) === undefined)).toBe(true);
-      const capacities = portfolios.map(findPortfolioCapacity);
-      const batch = createFastBatch(flattenRuleTables(RULES.base), capacities);
-      const seriesId = (kind: 'index' | 'mark', name: string) => timeline.seriesIds.get(seriesKey(kind, name)) ?? -1;
+      const slots = fastSlotsOf(portfolios, RULES.base, timeline);
       const policy = m % 2 === 0 ? 'full' : 'stepwise';
       portfolios.forEach((p, i) => {
         const exact = replayPortfolio(p, book, RULES, OPTIONS(policy));
-        const fast = replayPortfolio(p, book, RULES, OPTIONS(policy), { batch, index: i, capacity: capacities[i]!, seriesId });
+        const fast = replayPortfolio(p, book, RULES, OPTIONS(policy), slots[i]);
         expect(decisions(fast), p.id).toEqual(decisions(exact));
         exact.timeline.forEach((row, j) => {
           const f = fast.timeline[j]!;

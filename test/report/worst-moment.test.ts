@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import type { RulesTimeline } from '../../src/domain/types.js';
-import { createFastBatch, findPortfolioCapacity } from '../../src/engine/fast/batch.js';
 import { findFastKernelRefusal } from '../../src/engine/fast/refusal.js';
-import { flattenRuleTables } from '../../src/engine/fast/tables.js';
 import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
-import { buildMarketTimeline, seriesKey } from '../../src/replay/market-timeline.js';
+import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { renderPortfolioSummary, renderWorstMoment } from '../../src/report/portfolio-summary.js';
 import { buildRulesTimeline } from '../../src/rules/load.js';
+import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { everyMinute, HOUR, MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
@@ -52,15 +51,13 @@ describe('the account at the minimum uniMMR', () => {
   const timeline = buildMarketTimeline(seriesOf(ROWS), { stalenessMs: 5 * MINUTE });
   const book = new ExactPriceBook(timeline);
   const portfolios = PORTFOLIOS.map((d) => portfolioOf(d, RULES.base));
-  const capacities = portfolios.map(findPortfolioCapacity);
-  const batch = createFastBatch(flattenRuleTables(RULES.base), capacities);
-  const seriesId = (kind: 'index' | 'mark', name: string) => timeline.seriesIds.get(seriesKey(kind, name)) ?? -1;
+  const slots = fastSlotsOf(portfolios, RULES.base, timeline);
 
   it.each(portfolios.map((p, i) => [p.id, i] as const))('%s: is the exact account of that step, fast kernel or not', (_id, i) => {
     const p = portfolios[i]!;
     expect(findFastKernelRefusal(p, RULES)).toBeUndefined();
     const exact = replayPortfolio(p, book, RULES, OPTIONS);
-    const fast = replayPortfolio(p, book, RULES, OPTIONS, { batch, index: i, capacity: capacities[i]!, seriesId });
+    const fast = replayPortfolio(p, book, RULES, OPTIONS, slots[i]);
     expect(fast.kernelSteps).toBeGreaterThan(200);
     expect(exact.liquidations).toBe(0);
     expect(fast.minUniMMRTime).toBe(exact.minUniMMRTime);
@@ -76,7 +73,7 @@ describe('the account at the minimum uniMMR', () => {
 
   it('differs from the account at the end when the account changed after the minimum', () => {
     const i = 0;
-    const fast = replayPortfolio(portfolios[i]!, book, RULES, OPTIONS, { batch, index: i, capacity: capacities[i]!, seriesId });
+    const fast = replayPortfolio(portfolios[i]!, book, RULES, OPTIONS, slots[i]);
     const interest = fast.events.filter((e) => e.type === 'interest' && e.time > T0 + 70 * MINUTE);
     expect(interest.length).toBeGreaterThan(2);
     const usdt = (s: typeof fast.worstSnapshot) => s!.assets.find((a) => a.asset === 'USDT')!.net.toString();
