@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Dec } from '../domain/decimal.js';
-import { buildEventsBatch, encodeArrowFile, EVENTS_SCHEMA, readArrowBatches, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
+import { encodeArrowFile, EVENTS_SCHEMA, readArrowBatches, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import type { EventRecord } from '../report/events.js';
 import { buildReportHtml } from '../report/html/index.js';
 import type { PortfolioSummary } from '../report/portfolio-summary.js';
 import type { InputChecksum } from './inputs.js';
@@ -81,15 +80,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   })());
 
   manifest['events.arrow'] = await writeHashed(store, joinKey(jobKey, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, (async function* () {
-    for (const b of batches) {
-      const lines = new TextDecoder().decode(await read(b, 'events.jsonl')).split('\n').filter((l) => l.length > 0);
-      for (let i = 0; i < lines.length; i += 50_000) {
-        yield buildEventsBatch(lines.slice(i, i + 50_000).map((l) => {
-          const { at: _at, ...record } = JSON.parse(l) as EventRecord & { at: string };
-          return record;
-        }));
-      }
-    }
+    for (const b of batches) yield* readArrowBatches(await read(b, 'events.arrow'));
   })()));
 
   const totals: JobTotals = { portfolios: 0, ok: 0, failed: 0, liquidated: 0, bankrupt: 0, worstStatus: {}, liquidationFeesUSD: '0.00000000', bankruptcyLossUSD: '0.00000000', portfolioSteps: 0, worst: null };

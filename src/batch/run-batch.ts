@@ -1,5 +1,5 @@
 import { InputError } from '../domain/errors.js';
-import { buildTimelineBatch, encodeArrowFile, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
+import { buildEventsBatch, buildTimelineBatch, encodeArrowFile, EVENTS_SCHEMA, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
@@ -92,6 +92,7 @@ export const partKey = (jobKey: string, batch: number, file: string) => joinKey(
  */
 export async function writeBatchParts(store: ObjectStore, jobKey: string, result: BatchResult): Promise<void> {
   await store.write(partKey(jobKey, result.batch, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
+  await store.write(partKey(jobKey, result.batch, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
   await store.write(partKey(jobKey, result.batch, 'events.jsonl'), result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
   await store.write(partKey(jobKey, result.batch, 'summary.json'), `${JSON.stringify({ batch: result.batch, steps: result.steps, portfolios: result.portfolios })}\n`);
 }

@@ -59,6 +59,9 @@ describe('a job run on one machine', () => {
     expect(t.numRows).toBe(lines.length);
     const types = t.getChild('type')!.toArray() as string[];
     expect(types).toEqual(lines.map((l) => l.type));
+    // every field of every event, an absent one being null in Arrow and missing in JSON
+    const arrowRows = t.toArray().map((r) => Object.fromEntries(Object.entries(r.toJSON() as Record<string, unknown>).filter(([, v]) => v !== null)));
+    expect(arrowRows).toEqual(lines.map(({ at: _at, ...rest }) => rest));
     expect(new Set(types)).toEqual(new Set(['riskLevelChange', 'funding', 'liquidation']));
     expect(result.totals.liquidated).toBeGreaterThan(5);
   });
