@@ -28,49 +28,75 @@ export const EVENT_RECORD_FIELDS = ['portfolioId', 'time', 'type', 'from', 'to',
 
 const mmr = (u: Dec | null) => (u === null ? 'null' : f(u));
 
+/** A record with every field present (absent ones undefined): one object shape for all events. */
+const blank = (portfolioId: string, time: number, type: string): EventRecord => ({
+  portfolioId, time, type, from: undefined, to: undefined, uniMMR: undefined, subject: undefined, amount: undefined, rate: undefined, price: undefined, feesUSD: undefined, lossUSD: undefined, detail: undefined,
+});
+
 export function renderEventRecord(portfolioId: string, e: ReplayEvent): EventRecord {
-  const base = { portfolioId, time: e.time, type: e.type };
+  const r = blank(portfolioId, e.time, e.type);
   switch (e.type) {
     case 'riskLevelChange':
-      return { ...base, ...(e.from === null ? {} : { from: e.from }), to: e.to, uniMMR: mmr(e.uniMMR) };
+      if (e.from !== null) r.from = e.from;
+      r.to = e.to;
+      r.uniMMR = mmr(e.uniMMR);
+      break;
     case 'ordersCancelled':
-      return { ...base, uniMMR: mmr(e.uniMMR), detail: `${e.count} open orders cancelled` };
+      r.uniMMR = mmr(e.uniMMR);
+      r.detail = `${e.count} open orders cancelled`;
+      break;
     case 'liquidationCancelled':
-      return { ...base, uniMMR: mmr(e.uniMMR) };
+      r.uniMMR = mmr(e.uniMMR);
+      break;
     case 'liquidation':
-      return {
-        ...base,
-        uniMMR: mmr(e.uniMMRAfter),
-        feesUSD: f(e.feesUSD),
-        detail: JSON.stringify({
-          policy: e.policy,
-          uniMMRBefore: mmr(e.uniMMRBefore),
-          legs: e.legs.map((l) => ({ kind: l.kind, name: l.name, quantity: f(l.quantity), price: f(l.price), realizedPnl: f(l.realizedPnl), feeUSD: f(l.feeUSD) })),
-        }),
-      };
+      r.uniMMR = mmr(e.uniMMRAfter);
+      r.feesUSD = f(e.feesUSD);
+      r.detail = JSON.stringify({
+        policy: e.policy,
+        uniMMRBefore: mmr(e.uniMMRBefore),
+        legs: e.legs.map((l) => ({ kind: l.kind, name: l.name, quantity: f(l.quantity), price: f(l.price), realizedPnl: f(l.realizedPnl), feeUSD: f(l.feeUSD) })),
+      });
+      break;
     case 'bankruptcy':
-      return { ...base, lossUSD: f(e.deficitUSD) };
+      r.lossUSD = f(e.deficitUSD);
+      break;
     case 'funding':
-      return { ...base, subject: e.symbol, amount: f(e.amount), rate: e.rate.toString(), price: f(e.markPrice), detail: e.asset };
+      r.subject = e.symbol;
+      r.amount = f(e.amount);
+      r.rate = e.rate.toString();
+      r.price = f(e.markPrice);
+      r.detail = e.asset;
+      break;
     case 'interest':
-      return { ...base, subject: e.asset, amount: f(e.amount), detail: e.kind };
+      r.subject = e.asset;
+      r.amount = f(e.amount);
+      r.detail = e.kind;
+      break;
     case 'action':
-      return { ...base, subject: e.action, detail: e.detail };
+      r.subject = e.action;
+      r.detail = e.detail;
+      break;
     case 'actionRefused':
-      return { ...base, subject: e.action, detail: e.reason };
+      r.subject = e.action;
+      r.detail = e.reason;
+      break;
     case 'priceGap':
-      return { ...base, subject: e.series, detail: e.lastTime === undefined ? e.reason : `${e.reason} (last ${new Date(e.lastTime).toISOString()})` };
+      r.subject = e.series;
+      r.detail = e.lastTime === undefined ? e.reason : `${e.reason} (last ${new Date(e.lastTime).toISOString()})`;
+      break;
     case 'priceGapEnd':
-      return base;
+      break;
   }
+  return r;
 }
 
-/** One events.jsonl line (fields in EVENT_RECORD_FIELDS order, time also as ISO-8601). */
+/**
+ * One events.jsonl line: fields in EVENT_RECORD_FIELDS order with the time also as ISO-8601 (`at`)
+ * after it; JSON.stringify leaves the undefined ones out.
+ */
 export function renderEventLine(r: EventRecord): string {
-  const out: Record<string, unknown> = {};
-  for (const k of EVENT_RECORD_FIELDS) {
-    if (r[k] !== undefined) out[k] = r[k];
-    if (k === 'time') out.at = new Date(r.time).toISOString();
-  }
-  return JSON.stringify(out);
+  return JSON.stringify({
+    portfolioId: r.portfolioId, time: r.time, at: new Date(r.time).toISOString(), type: r.type, from: r.from, to: r.to, uniMMR: r.uniMMR, subject: r.subject,
+    amount: r.amount, rate: r.rate, price: r.price, feesUSD: r.feesUSD, lossUSD: r.lossUSD, detail: r.detail,
+  });
 }
