@@ -1,4 +1,5 @@
-import type { Portfolio, Rules } from '../../domain/types.js';
+import type { Dec } from '../../domain/decimal.js';
+import type { Balance, Portfolio, Rules } from '../../domain/types.js';
 import { calculateBalanceNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
@@ -125,15 +126,34 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   };
 }
 
+// A reload follows every exact change of state, and most change one balance (a funding payment):
+// float copies are kept by the identity of the (immutable) decimals they came from.
+const floats = new WeakMap<Dec, number>();
+const floatOf = (d: Dec): number => {
+  let x = floats.get(d);
+  if (x === undefined) floats.set(d, (x = d.toNumber()));
+  return x;
+};
+interface BalanceNet { of: Balance; sources: Dec[]; net: number }
+const balanceNets = new WeakMap<Balance, BalanceNet>();
+function floatBalanceNet(bal: Balance): number {
+  const sources = [bal.crossMarginFree, bal.crossMarginLocked, bal.crossMarginBorrowed, bal.crossMarginInterest, bal.umWalletBalance, bal.cmWalletBalance];
+  const known = balanceNets.get(bal);
+  if (known !== undefined && known.sources.every((d, i) => d === sources[i])) return known.net;
+  const net = calculateBalanceNet(bal).toNumber();
+  balanceNets.set(bal, { of: bal, sources, net });
+  return net;
+}
+
 /**
  * Writes portfolio `p`'s current exact state into its slice (float64). Symbols and assets resolve
  * through the same rule lookups as the exact engine; a missing rule throws the same InputError.
  */
 export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: Rules, seriesId: (kind: 'index' | 'mark', name: string) => number, capacity: PortfolioCapacity): void {
   b.modePM[p] = state.mode === 'PM' ? 1 : 0;
-  b.marginCall[p] = rules.thresholds.marginCall.toNumber();
-  b.reduceOnly[p] = rules.thresholds.reduceOnly.toNumber();
-  b.liquidation[p] = rules.thresholds.liquidation.toNumber();
+  b.marginCall[p] = floatOf(rules.thresholds.marginCall);
+  b.reduceOnly[p] = floatOf(rules.thresholds.reduceOnly);
+  b.liquidation[p] = floatOf(rules.thresholds.liquidation);
 
   const a0 = b.assetStart[p]!;
   let assets = 0;
@@ -155,10 +175,10 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   const assetNames: string[] = new Array<string>(capacity.assets);
   for (const bal of state.balances) {
     const slot = slotOf(bal.asset);
-    b.assetBalanceNet[slot] = calculateBalanceNet(bal).toNumber();
-    b.assetBorrowed[slot] = bal.crossMarginBorrowed.toNumber();
+    b.assetBalanceNet[slot] = floatBalanceNet(bal);
+    b.assetBorrowed[slot] = floatOf(bal.crossMarginBorrowed);
     if (!bal.crossMarginBorrowed.isZero()) {
-      b.assetLoanMMR[slot] = findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage).toNumber();
+      b.assetLoanMMR[slot] = floatOf(findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage));
     }
   }
 
@@ -168,11 +188,11 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   const addPosition = (isCM: boolean, symbol: string, amt: number, entry: number) => {
     if (legs.length === capacity.positions) throw new Error(`fast kernel: portfolio ${state.id} outgrew its position capacity`);
     const contract = isCM ? findCmContract(rules, symbol) : findUmContract(rules, symbol);
-    const size = isCM ? (contract as ReturnType<typeof findCmContract>).contractSize.toNumber() : 1;
+    const size = isCM ? floatOf((contract as ReturnType<typeof findCmContract>).contractSize) : 1;
     legs.push({ isCM, symbol, qty: amt * size, entry, range: (isCM ? b.tables.cm : b.tables.um).get(contract.bracketTable)!, slot: slotOf(contract.marginAsset) });
   };
-  for (const x of state.umPositions) addPosition(false, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
-  for (const x of state.cmPositions) addPosition(true, x.symbol, x.positionAmt.toNumber(), x.entryPrice.toNumber());
+  for (const x of state.umPositions) addPosition(false, x.symbol, floatOf(x.positionAmt), floatOf(x.entryPrice));
+  for (const x of state.cmPositions) addPosition(true, x.symbol, floatOf(x.positionAmt), floatOf(x.entryPrice));
 
   const o0 = b.orderStart[p]!;
   let orders = 0;
@@ -182,8 +202,8 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
       b.orderBase[i] = slotOf(o.baseAsset);
       b.orderQuote[i] = slotOf(o.quoteAsset);
       b.orderIsBuy[i] = o.side === 'BUY' ? 1 : 0;
-      b.orderPrice[i] = o.price.toNumber();
-      b.orderQty[i] = o.openQty.toNumber();
+      b.orderPrice[i] = floatOf(o.price);
+      b.orderQty[i] = floatOf(o.openQty);
     }
   }
   b.orderCount[p] = orders;
