@@ -20,8 +20,9 @@ export interface MarketTimeline {
   /** [step·seriesCount + seriesId] → row in force at that step, or −1 before the first row. */
   rowInForce: Int32Array;
   /**
-   * [step·seriesCount + seriesId] → the price in force at that step, NaN when missing or stale: the
-   * fast kernel's one load per price (the staleness test is folded in once, here).
+   * [seriesId·steps + step] → the price in force at that step, NaN when missing or stale: the
+   * fast kernel's one load per price (the staleness test is folded in once, here). Series-major,
+   * so the kernel's loops over time read consecutive prices.
    */
   freshValues: Float64Array;
   /** Funding rows applied at step k: fundingRows[fundingOffsets[k] .. fundingOffsets[k+1]). */
@@ -81,7 +82,7 @@ export function buildMarketTimeline(series: SeriesTable, options: { from?: numbe
   for (let k = 0; k < stepTimes.length; k++) {
     for (let id = 0; id < seriesCount; id++) {
       const row = rowInForce[k * seriesCount + id]!;
-      freshValues[k * seriesCount + id] = row < 0 || stepTimes[k]! - series.times[row]! > options.stalenessMs ? Number.NaN : series.values[row]!;
+      freshValues[id * stepTimes.length + k] = row < 0 || stepTimes[k]! - series.times[row]! > options.stalenessMs ? Number.NaN : series.values[row]!;
     }
   }
   return { series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, freshValues, fundingOffsets, fundingRows: Int32Array.from(fundingRows) };

@@ -36,7 +36,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
 export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTimeline, from: number, to: number, quietStatus: number): number {
   const n = Math.min(to - from, SPAN_STEPS);
   const prices = tl.freshValues;
-  const stride = tl.seriesCount;
+  const steps = tl.stepTimes.length;
   const t = b.tables;
   const floors = t.floors;
   const rowEnds = t.rowEnds;
@@ -83,7 +83,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     if (i0 === i1 && loanMM === 0 && flat === flat && assetActual === undefined) {
       // A balance at a flat collateral rate, without a loan (most collateral): its value moves with
       // its price alone, and it adds no margin.
-      for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+      for (let j = 0, m = series * steps + from; j < n; j++, m++) {
         const actualUSD = balanceNet * prices[m]!;
         const equityUSD = actualUSD > 0 ? actualUSD * flat : actualUSD;
         equity[j] = equity[j]! + equityUSD;
@@ -113,7 +113,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       const tableStart = b.posTableStart[i]!;
       const tableEnd = b.posTableEnd[i]!;
       const isCM = b.posIsCM[i] === 1;
-      for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+      for (let j = 0, m = series * steps + from; j < n; j++, m++) {
         const mark = prices[m]!;
         let notional: number;
         if (isCM) {
@@ -143,7 +143,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
 
     const tierStart = b.assetTierStart[a]!;
     const tierEnd = b.assetTierEnd[a]!;
-    for (let j = 0, m = from * stride + series; j < n; j++, m += stride) {
+    for (let j = 0, m = series * steps + from; j < n; j++, m++) {
       const price = prices[m]!;
       const actualUSD = (balanceNet + pnl[j]!) * price;
       let equityUSD = actualUSD;
@@ -170,8 +170,8 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     // Order legs need prices and collateral rules even when the account holds none of the asset.
     const legsRuled = b.assetTierStart[baseAsset]! >= 0 && b.assetTierStart[quote]! >= 0;
     for (let j = 0; j < n; j++) {
-      const basePrice = baseSeries < 0 || !legsRuled ? Number.NaN : prices[(from + j) * stride + baseSeries]!;
-      const quotePrice = quoteSeries < 0 || !legsRuled ? Number.NaN : prices[(from + j) * stride + quoteSeries]!;
+      const basePrice = baseSeries < 0 || !legsRuled ? Number.NaN : prices[baseSeries * steps + from + j]!;
+      const quotePrice = quoteSeries < 0 || !legsRuled ? Number.NaN : prices[quoteSeries * steps + from + j]!;
       if (basePrice !== basePrice || quotePrice !== quotePrice) {
         openLoss[j] = Number.NaN;
         continue;
