@@ -1,5 +1,6 @@
 import { InputError } from '../domain/errors.js';
 import { SERIES_KIND_CODE, type SeriesKind, type SeriesTable } from '../domain/series.js';
+import { DAY_MS, HOUR_MS } from './charges.js';
 
 /**
  * The price history indexed for a replay, shared read-only by every portfolio of a batch (and by
@@ -28,7 +29,16 @@ export interface MarketTimeline {
   /** Funding rows applied at step k: fundingRows[fundingOffsets[k] .. fundingOffsets[k+1]). */
   fundingOffsets: Int32Array;
   fundingRows: Int32Array;
+  /**
+   * Sorted steps at which something time-driven may happen (the replay finds a portfolio's next
+   * eventful step from these rather than testing every step): steps with funding rows, and steps
+   * that pass an hour or a UTC day boundary since the previous step (the first step: since `from`).
+   */
+  fundingSteps: Int32Array;
+  hourTickSteps: Int32Array;
+  dayTickSteps: Int32Array;
 }
+
 
 export const seriesKey = (kind: SeriesKind, name: string) => `${kind}:${name}`;
 
@@ -85,7 +95,31 @@ export function buildMarketTimeline(series: SeriesTable, options: { from?: numbe
       freshValues[id * stepTimes.length + k] = row < 0 || stepTimes[k]! - series.times[row]! > options.stalenessMs ? Number.NaN : series.values[row]!;
     }
   }
-  return { series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, freshValues, fundingOffsets, fundingRows: Int32Array.from(fundingRows) };
+  const fundingSteps: number[] = [];
+  const hourTickSteps: number[] = [];
+  const dayTickSteps: number[] = [];
+  for (let k = 0; k < stepTimes.length; k++) {
+    const previous = k === 0 ? from - 1 : stepTimes[k - 1]!;
+    if (fundingOffsets[k + 1]! > fundingOffsets[k]!) fundingSteps.push(k);
+    if (Math.floor(stepTimes[k]! / HOUR_MS) > Math.floor(previous / HOUR_MS)) hourTickSteps.push(k);
+    if (Math.floor(stepTimes[k]! / DAY_MS) > Math.floor(previous / DAY_MS)) dayTickSteps.push(k);
+  }
+  return {
+    series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, freshValues, fundingOffsets, fundingRows: Int32Array.from(fundingRows),
+    fundingSteps: Int32Array.from(fundingSteps), hourTickSteps: Int32Array.from(hourTickSteps), dayTickSteps: Int32Array.from(dayTickSteps),
+  };
+}
+
+/** The index of the first element ≥ value in a sorted array (its length when none). */
+export function findFirstAtOrAfter(sorted: Int32Array | Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export type PriceState = { row: number } | { missing: 'no-series' | 'not-yet' | 'stale'; lastTime?: number };

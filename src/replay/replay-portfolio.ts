@@ -11,7 +11,7 @@ import { applyAction, describeAction } from './actions.js';
 import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, DAY_MS, HOUR_MS } from './charges.js';
 import type { ReplayEvent } from './events.js';
 import { runLiquidation, type LiquidationOptions } from './liquidation.js';
-import { describePriceState, seriesKey, type MarketTimeline } from './market-timeline.js';
+import { describePriceState, findFirstAtOrAfter, seriesKey, type MarketTimeline } from './market-timeline.js';
 import type { ExactPriceBook } from './step-market.js';
 import { TimelineAccumulator, type TimelineRow } from './timeline.js';
 
@@ -137,20 +137,33 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   };
 
   // Only what can change this account makes a step eventful: interest ticks matter with loans or
-  // negative futures balances, funding rows with a position in their symbol.
+  // negative futures balances, funding rows with a position in their symbol, and the next action.
+  const n = tl.stepTimes.length;
   const previousTime = (k: number) => (k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!);
-  const isHourTick = (k: number) => exposure.hasLoans && Math.floor(tl.stepTimes[k]! / HOUR_MS) > Math.floor(previousTime(k) / HOUR_MS);
-  const isDayTick = (k: number) => exposure.hasNegativeFutures && Math.floor(tl.stepTimes[k]! / DAY_MS) > Math.floor(previousTime(k) / DAY_MS);
-  const isEventful = (k: number): boolean => {
-    if (isHourTick(k) || isDayTick(k)) return true;
+  const isTick = (ticks: Int32Array, k: number) => ticks[findFirstAtOrAfter(ticks, k)] === k;
+  const isHourTick = (k: number) => exposure.hasLoans && isTick(tl.hourTickSteps, k);
+  const isDayTick = (k: number) => exposure.hasNegativeFutures && isTick(tl.dayTickSteps, k);
+  const fundsHeldSymbol = (k: number) => {
     for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) if (exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!)) return true;
-    return nextAction < state.actions.length && state.actions[nextAction]!.time <= tl.stepTimes[k]!;
+    return false;
   };
+  /** The first eventful step at or after k (n when none); valid until the state changes. */
+  const findNextEventful = (k: number): number => {
+    let next = n;
+    if (exposure.hasLoans) next = Math.min(next, tl.hourTickSteps[findFirstAtOrAfter(tl.hourTickSteps, k)] ?? n);
+    if (exposure.hasNegativeFutures) next = Math.min(next, tl.dayTickSteps[findFirstAtOrAfter(tl.dayTickSteps, k)] ?? n);
+    if (nextAction < state.actions.length) next = Math.min(next, Math.max(k, findFirstAtOrAfter(tl.stepTimes, state.actions[nextAction]!.time)));
+    for (let i = findFirstAtOrAfter(tl.fundingSteps, k); i < tl.fundingSteps.length && tl.fundingSteps[i]! < next; i++) {
+      if (fundsHeldSymbol(tl.fundingSteps[i]!)) return tl.fundingSteps[i]!;
+    }
+    return next;
+  };
+  let nextEventful = findNextEventful(0);
 
-  for (let k = 0; k < tl.stepTimes.length && !out.bankrupt; k++) {
+  for (let k = 0; k < n && !out.bankrupt; k++) {
     const t = tl.stepTimes[k]!;
     let marketNow: MarketSnapshot | undefined;
-    if (isEventful(k)) {
+    if (k === nextEventful) {
       const tPrev = previousTime(k);
       const hourTick = isHourTick(k);
       const dayTick = isDayTick(k);
@@ -194,6 +207,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       for (const item of items) item.run(item.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, item.time));
       dirty = true;
       exposure = describeExposure(state);
+      nextEventful = findNextEventful(k + 1);
     }
 
     const rules = findRulesAt(rulesTimeline, t);
@@ -208,8 +222,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       // runs them until one is not quiet (a status change, a price missing, a threshold near).
       // (The kernel holds one version of the rules: with dated changes, one step a call.)
       const quiet = status === null || status === 'FORCE_LIQUIDATION' || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
-      let spanEnd = k + 1;
-      while (quiet !== NO_QUIET_STATUS && spanEnd < tl.stepTimes.length && spanEnd - k < spanLimit && !isEventful(spanEnd)) spanEnd++;
+      const spanEnd = quiet === NO_QUIET_STATUS ? k + 1 : Math.max(k + 1, Math.min(n, k + spanLimit, nextEventful));
       const stop = calculateAccountSnapshots(b, p, tl, k, spanEnd, quiet);
       // The kernel evaluates its whole span before it looks for a stop: short spans after a stop,
       // doubling while quiet, bound the work a restless account wastes.
@@ -219,13 +232,11 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
           inGap = false;
           events.push({ type: 'priceGapEnd', time: t });
         }
+        timeline.addSpan(tl.stepTimes, k, stop, k, b.spanUniMMR, b.spanEquity, b.spanActual, b.spanMaintMargin, status!);
         for (let j = k; j < stop; j++) {
-          const u = b.spanUniMMR[j - k]!;
-          const time = tl.stepTimes[j]!;
-          timeline.addValues(time, Number.isNaN(u) ? null : u, b.spanEquity[j - k]!, b.spanActual[j - k]!, b.spanMaintMargin[j - k]!, status!);
-          if (u < fastMin) {
-            fastMin = u;
-            fastMinTime = time;
+          if (b.spanUniMMR[j - k]! < fastMin) {
+            fastMin = b.spanUniMMR[j - k]!;
+            fastMinTime = tl.stepTimes[j]!;
             fastMinStep = j;
             fastMinState = undefined;
           }
@@ -284,6 +295,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       snap = outcome.snapshot;
       dirty = true;
       exposure = describeExposure(state);
+      nextEventful = findNextEventful(k + 1);
       if (outcome.bankrupt) {
         out.bankrupt = true;
         noteStatus('BANKRUPTED', snap, t);

@@ -30,8 +30,43 @@ export class TimelineAccumulator {
     this.addValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
   }
 
-  /** The same from plain numbers (the fast kernel's results); called at every step, so kept lean. */
+  /** The same from plain numbers (the fast kernel's results). */
   addValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
+    const row = this.rowFor(time, status);
+    row.steps++;
+    if (isWorse(row, u)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
+  }
+
+  /**
+   * addValues for each step j in [from, to) of a kernel span, all in `status`: the step's time is
+   * times[j], its values at [j − offset] of the span arrays (a NaN uniMMR is none). One pass with
+   * the bucket's minimum held in a local, as this runs for nearly every step of a replay.
+   */
+  addSpan(times: Float64Array, from: number, to: number, offset: number, uniMMR: Float64Array, accountEquity: Float64Array, actualEquity: Float64Array, maintMargin: Float64Array, status: AccountStatus): void {
+    for (let j = from; j < to; ) {
+      const row = this.rowFor(times[j]!, status);
+      let worst = -1;
+      let min = row.uniMMR ?? Number.NaN;
+      const first = row.steps === 0;
+      const start = j;
+      for (; j < to && times[j]! < this.bucketEnd; j++) {
+        const u = uniMMR[j - offset]!;
+        // isWorse, with NaN for none: the bucket's first step, a lower uniMMR, or none while none yet
+        if ((first && j === start) || (u === u ? !(min <= u) : min !== min)) {
+          worst = j;
+          min = u;
+        }
+      }
+      row.steps += j - start;
+      if (worst >= 0) {
+        const k = worst - offset;
+        setWorst(row, times[worst]!, min === min ? min : null, accountEquity[k]!, actualEquity[k]!, maintMargin[k]!);
+      }
+    }
+  }
+
+  /** The row of time's bucket (opened if new), its status raised to `status` if worse. */
+  private rowFor(time: number, status: AccountStatus): TimelineRow {
     let row = this.current;
     if (row === undefined || time >= this.bucketEnd) {
       const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
@@ -40,15 +75,18 @@ export class TimelineAccumulator {
       this.current = row;
       this.rows.push(row);
     }
-    row.steps++;
     if (status !== row.status && statusSeverity(status) > statusSeverity(row.status)) row.status = status;
-    const isWorse = row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
-    if (isWorse) {
-      row.uniMMR = u;
-      row.accountEquity = accountEquity;
-      row.actualEquity = actualEquity;
-      row.maintMargin = maintMargin;
-      row.worstTime = time;
-    }
+    return row;
   }
+}
+
+/** A step is the bucket's worst when it is the first, has a lower uniMMR, or none while none has one. */
+const isWorse = (row: TimelineRow, u: number | null) => row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
+
+function setWorst(row: TimelineRow, time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number): void {
+  row.uniMMR = u;
+  row.accountEquity = accountEquity;
+  row.actualEquity = actualEquity;
+  row.maintMargin = maintMargin;
+  row.worstTime = time;
 }
