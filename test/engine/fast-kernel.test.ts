@@ -125,6 +125,25 @@ describe('fast kernel spans', () => {
     expect(batch.outStatus[0]).toBe(NEEDS_EXACT);
   });
 
+  it('stops a NORMAL span at a step whose uniMMR is within the band of the margin call line, not outside it', () => {
+    const p = DOCS.findIndex((d) => d.id === 'plain');
+    const k = 100;
+    const one = stepByStep(p, k);
+    expect(one.status).toBe(NORMAL);
+    const saved = batch.marginCall[p]!;
+    try {
+      // the margin call line moved to just under step k's uniMMR: 1e-12 relative is inside the
+      // 1e-9 band, 1e-6 is outside it (and the account stays NORMAL either way)
+      batch.marginCall[p] = one.uniMMR * (1 - 1e-12);
+      expect(calculateAccountSnapshots(batch, p, timeline, k - 10, k + 10, NORMAL)).toBe(k);
+      expect(batch.outStatus[p]).toBe(NORMAL);
+      batch.marginCall[p] = one.uniMMR * (1 - 1e-6);
+      expect(calculateAccountSnapshots(batch, p, timeline, k - 10, k + 10, NORMAL)).toBeGreaterThan(k);
+    } finally {
+      batch.marginCall[p] = saved;
+    }
+  });
+
   it('agrees with the exact engine within the parity tolerance', () => {
     for (const [p, portfolio] of portfolios.entries()) {
       for (let k = 0; k < STEPS; k += 37) {

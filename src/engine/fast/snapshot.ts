@@ -1,7 +1,7 @@
 import type { MarketTimeline } from '../../replay/market-timeline.js';
 import { SPAN_STEPS, type FastBatch } from './batch.js';
 import { calculateUmPnl } from './pnl.js';
-import { findAccountStatus, NEEDS_EXACT } from './status.js';
+import { findAccountStatus, NEEDS_EXACT, NORMAL } from './status.js';
 import { calculateAssetEquity, findMarginalCollateralRate, findRowIndex } from './tables.js';
 
 export const SNAPSHOT_OK = 0;
@@ -53,7 +53,6 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
   actual.fill(0, 0, n);
   maintMargin.fill(0, 0, n);
   gross.fill(0, 0, n);
-  openLoss.fill(0, 0, n);
 
   const a0 = b.assetStart[p]!;
   const a1 = a0 + b.assetCount[p]!;
@@ -159,6 +158,9 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     }
   }
 
+  // Open loss is read only where there are open orders.
+  const hasOrders = o1 > o0;
+  if (hasOrders) openLoss.fill(0, 0, n);
   for (let o = o0; o < o1; o++) {
     const baseAsset = b.orderBase[o]!;
     const quote = b.orderQuote[o]!;
@@ -186,18 +188,27 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
   const reduceOnly = b.reduceOnly[p]!;
   const liquidation = b.liquidation[p]!;
   const spanUniMMR = b.spanUniMMR;
+  const normalIsQuiet = quietStatus === NORMAL;
   for (let j = 0; j < n; j++) {
-    const adjusted = equity[j]! - openLoss[j]!;
+    const loss = hasOrders ? openLoss[j]! : 0;
+    const adjusted = equity[j]! - loss;
     const mm = maintMargin[j]!;
     const uniMMR = mm === 0 ? Number.NaN : adjusted / mm;
+    const scale = gross[j]! + loss;
+    // Most steps: NORMAL, clear of every band. This is the general test below for that case (above
+    // the margin call line is above the lower two; uniMMR > 0 here), taken first: it is one test.
+    if (normalIsQuiet && uniMMR - marginCall > DECISION_BAND * (scale / mm + uniMMR) && adjusted > DECISION_BAND * scale) {
+      spanUniMMR[j] = uniMMR;
+      continue;
+    }
     const status = adjusted !== adjusted || mm !== mm ? NEEDS_EXACT : findAccountStatus(adjusted, uniMMR, marginCall, reduceOnly, liquidation);
-    if (status !== quietStatus || isNearThreshold(adjusted, uniMMR, gross[j]! + openLoss[j]!, mm, marginCall, reduceOnly, liquidation)) {
+    if (status !== quietStatus || isNearThreshold(adjusted, uniMMR, scale, mm, marginCall, reduceOnly, liquidation)) {
       b.outEquity[p] = equity[j]!;
       b.outActual[p] = actual[j]!;
-      b.outOpenLoss[p] = openLoss[j]!;
+      b.outOpenLoss[p] = loss;
       b.outMaintMargin[p] = mm;
       b.outUniMMR[p] = uniMMR;
-      b.outGross[p] = gross[j]! + openLoss[j]!;
+      b.outGross[p] = scale;
       b.outStatus[p] = status;
       return from + j;
     }
