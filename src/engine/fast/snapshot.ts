@@ -92,6 +92,52 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       continue;
     }
 
+    if (i1 - i0 === 1 && b.posSeries[i0]! >= 0 && flat === flat && assetActual === undefined) {
+      // One position at a flat collateral rate (a coin-margined leg, say): the position's PnL and
+      // margin go straight into the asset's sums in one pass, without the per-step PnL and margin
+      // arrays. The same operations as the two loops below (a sum of one term is that term).
+      const qty = b.posQty[i0]!;
+      let r = b.posBracket[i0]!;
+      let floor = floors[r]!;
+      let rowEnd = rowEnds[r]!;
+      let rate = rates[r]!;
+      let cum = cums[r]!;
+      const entry = b.posEntry[i0]!;
+      const invEntry = b.posInvEntry[i0]!;
+      const tableStart = b.posTableStart[i0]!;
+      const tableEnd = b.posTableEnd[i0]!;
+      const isCM = b.posIsCM[i0] === 1;
+      for (let j = 0, m = b.posSeries[i0]! * steps + from, q = series * steps + from; j < n; j++, m++, q++) {
+        const mark = prices[m]!;
+        let legPnl: number;
+        let notional: number;
+        if (isCM) {
+          const invMark = 1 / mark;
+          legPnl = qty * (invEntry - invMark);
+          notional = Math.abs(qty * invMark);
+        } else {
+          legPnl = calculateUmPnl(qty, entry, mark);
+          notional = Math.abs(qty * mark);
+        }
+        if (notional < floor || notional >= rowEnd) {
+          r = findRowIndex(t, tableStart, tableEnd, notional);
+          floor = floors[r]!;
+          rowEnd = rowEnds[r]!;
+          rate = rates[r]!;
+          cum = cums[r]!;
+        }
+        const price = prices[q]!;
+        const actualUSD = (balanceNet + legPnl) * price;
+        const equityUSD = actualUSD > 0 ? actualUSD * flat : actualUSD;
+        equity[j] = equity[j]! + equityUSD;
+        actual[j] = actual[j]! + actualUSD;
+        gross[j] = gross[j]! + Math.abs(equityUSD);
+        maintMargin[j] = maintMargin[j]! + (notional * rate - cum + loanMM) * price;
+      }
+      b.posBracket[i0] = r;
+      continue;
+    }
+
     pnl.fill(0, 0, n);
     futuresMM.fill(0, 0, n);
     for (let i = i0; i < i1; i++) {
