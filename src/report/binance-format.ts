@@ -13,8 +13,9 @@ export function formatBinanceDecimal(value: Dec): string {
   const words = value.d;
   const e = value.e;
   if (words === null || words === undefined || e > MAX_FAST_EXPONENT) return slowFormat(value);
+  // The whole part and 8 decimals are the first e + 9 digits: the words past them are not read.
   let digits = String(words[0]);
-  for (let i = 1; i < words.length; i++) digits += String(words[i]).padStart(7, '0');
+  for (let i = 1; i < words.length && digits.length < e + 9; i++) digits += String(words[i]).padStart(7, '0');
   let whole: string;
   let fraction: string;
   if (e < 0) {

@@ -90,13 +90,18 @@ export function renderEventRecord(portfolioId: string, e: ReplayEvent): EventRec
   return r;
 }
 
+// A portfolio's funding payments come in runs with one time: the ISO text is made once a run.
+let lastTime = Number.NaN;
+let lastIso = '';
+const isoOf = (time: number) => (time === lastTime ? lastIso : ((lastTime = time), (lastIso = new Date(time).toISOString())));
+
 /**
  * One events.jsonl line: fields in EVENT_RECORD_FIELDS order with the time also as ISO-8601 (`at`)
  * after it; JSON.stringify leaves the undefined ones out.
  */
 export function renderEventLine(r: EventRecord): string {
   return JSON.stringify({
-    portfolioId: r.portfolioId, time: r.time, at: new Date(r.time).toISOString(), type: r.type, from: r.from, to: r.to, uniMMR: r.uniMMR, subject: r.subject,
+    portfolioId: r.portfolioId, time: r.time, at: isoOf(r.time), type: r.type, from: r.from, to: r.to, uniMMR: r.uniMMR, subject: r.subject,
     amount: r.amount, rate: r.rate, price: r.price, feesUSD: r.feesUSD, lossUSD: r.lossUSD, detail: r.detail,
   });
 }

@@ -1,6 +1,6 @@
 import type { Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
-import { calculateBalanceNet } from '../exact/balance.js';
+import { addFuturesWallets, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
 
@@ -134,15 +134,22 @@ const floatOf = (d: Dec): number => {
   if (x === undefined) floats.set(d, (x = d.toNumber()));
   return x;
 };
-interface BalanceNet { of: Balance; sources: Dec[]; net: number }
+// Funding moves a futures wallet; the margin account's part of the net is kept with its sources.
+interface BalanceNet { margin: Dec[]; marginNet: Dec; futures: Dec[]; net: number }
 const balanceNets = new WeakMap<Balance, BalanceNet>();
 function floatBalanceNet(bal: Balance): number {
-  const sources = [bal.crossMarginFree, bal.crossMarginLocked, bal.crossMarginBorrowed, bal.crossMarginInterest, bal.umWalletBalance, bal.cmWalletBalance];
-  const known = balanceNets.get(bal);
-  if (known !== undefined && known.sources.every((d, i) => d === sources[i])) return known.net;
-  const net = calculateBalanceNet(bal).toNumber();
-  balanceNets.set(bal, { of: bal, sources, net });
-  return net;
+  const margin = [bal.crossMarginFree, bal.crossMarginLocked, bal.crossMarginBorrowed, bal.crossMarginInterest];
+  const futures = [bal.umWalletBalance, bal.cmWalletBalance];
+  let known = balanceNets.get(bal);
+  if (known === undefined || !known.margin.every((d, i) => d === margin[i])) {
+    known = { margin, marginNet: calculateMarginNet(bal), futures: [], net: 0 };
+    balanceNets.set(bal, known);
+  }
+  if (known.futures.length === 0 || !known.futures.every((d, i) => d === futures[i])) {
+    known.futures = futures;
+    known.net = addFuturesWallets(known.marginNet, bal).toNumber();
+  }
+  return known.net;
 }
 
 /**

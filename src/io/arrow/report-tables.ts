@@ -15,6 +15,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { EVENT_RECORD_FIELDS, type EventRecord } from '../../report/events.js';
+import { msToInt64 } from './columns.js';
 import type { TimelineRow } from '../../replay/timeline.js';
 
 // The job's output tables (README "Outputs"). Strings are plain Utf8, not dictionaries, so the
@@ -108,7 +109,7 @@ const batchOf = (schema: Schema, length: number, children: Data[]) => new Record
 export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
   const n = rows.length;
   const numbers = (pick: (r: TimelineRow) => number) => Float64Array.from(rows, pick);
-  const times = (pick: (r: TimelineRow) => number) => BigInt64Array.from(rows, (r) => BigInt(pick(r)));
+  const times = (pick: (r: TimelineRow) => number) => msToInt64(Float64Array.from(rows, pick));
   const f = TIMELINE_SCHEMA.fields;
   return batchOf(TIMELINE_SCHEMA, n, [
     utf8Data('portfolioId', rows.map((r) => r.portfolioId), false),
@@ -126,7 +127,7 @@ export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
 export function buildEventsBatch(records: readonly EventRecord[]): RecordBatch {
   return batchOf(EVENTS_SCHEMA, records.length, EVENTS_SCHEMA.fields.map((f) => {
     const name = f.name as keyof EventRecord;
-    if (name === 'time') return timestampData(f.type, BigInt64Array.from(records, (r) => BigInt(r.time)));
+    if (name === 'time') return timestampData(f.type, msToInt64(Float64Array.from(records, (r) => r.time)));
     return utf8Data(name, records.map((r) => r[name] as string | undefined), f.nullable);
   }));
 }

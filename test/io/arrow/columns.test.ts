@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { epochBigIntToMs, int64ToMs, type EpochUnit } from '../../../src/io/arrow/columns.js';
+import { epochBigIntToMs, int64ToMs, msToInt64, type EpochUnit } from '../../../src/io/arrow/columns.js';
 
 describe('int64ToMs (two 32-bit halves instead of a BigInt per row)', () => {
   test.each(['s', 'ms', 'us', 'ns'] as EpochUnit[])('floors exactly like BigInt division, unit %s', (unit) => {
@@ -26,5 +26,17 @@ describe('int64ToMs (two 32-bit halves instead of a BigInt per row)', () => {
     const out = new Float64Array(raw.length);
     int64ToMs(BigInt64Array.from(raw), raw.length, 'ns', out, 0);
     expect(Array.from(out)).toEqual([1_637_193_600_017, 1_637_193_600_018, -1, -1, -2]);
+  });
+});
+
+describe('msToInt64 (the halves written instead of a BigInt per row)', () => {
+  test('writes what BigInt writes, for whole ms of either sign up to 2^53', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), { maxLength: 50 }), (ms) => {
+        expect(Array.from(msToInt64(ms))).toEqual(ms.map((t) => BigInt(t)));
+      }),
+      { numRuns: 300 },
+    );
+    expect(Array.from(msToInt64([0, -1, 4294967295, 4294967296, -4294967296, 1_700_000_000_123]))).toEqual([0n, -1n, 4294967295n, 4294967296n, -4294967296n, 1_700_000_000_123n]);
   });
 });
