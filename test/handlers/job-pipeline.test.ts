@@ -138,7 +138,7 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
   it('re-running any batch or the merge gives identical bytes', async () => {
     const parts = async () => new Map(await Promise.all((await listKeys(`${JOB_PREFIX}_parts/`)).map(async (k) => [k, await get(k)] as const)));
     const before = await parts();
-    expect(before.size).toBe(18);
+    expect(before.size).toBe(24); // 6 batches × timeline.arrow, events.arrow, events.jsonl, summary.json
     await replayBatch({ Items: [manifest[0]!, manifest[5]!] });
     await replayBatch(manifest[3]!);
     const after = await parts();
