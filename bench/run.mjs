@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (README "Performance"): prints one JSON line of figures. Run: npm run bench --silent
 // Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 10,080: a week of minutes),
-// PMBT_BENCH_LEGS (positions per portfolio, default 4). Everything on one core.
+// PMBT_BENCH_LEGS (positions per portfolio, default 4), PMBT_BENCH_FUNDING=0 (no funding rows: what
+// the replay costs without a funding payment every 8 hours on every leg). Everything on one core.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { buildRulesTimeline, readDefaultRuleDocuments } from '../dist/rules/load
 const PORTFOLIOS = Number(process.env.PMBT_BENCH_PORTFOLIOS ?? 1000);
 const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 10_080);
 const LEGS = Number(process.env.PMBT_BENCH_LEGS ?? 4);
+const FUNDING = process.env.PMBT_BENCH_FUNDING !== '0';
 const T0 = Date.UTC(2024, 2, 1);
 
 let seed = 12345;
@@ -48,7 +50,7 @@ for (let k = 0; k < STEPS; k++) {
     push(t, `${c}USDT`, 1, price[c] * (1 + (rand() - 0.5) * 0.001));
     push(t, `${c}USD_PERP`, 1, price[c] * (1 + (rand() - 0.5) * 0.001));
   }
-  if (k % 480 === 0) for (const c of Object.keys(COINS)) { push(t + 5, `${c}USDT`, 2, 0.0001); push(t + 5, `${c}USD_PERP`, 2, 0.0001); }
+  if (FUNDING && k % 480 === 0) for (const c of Object.keys(COINS)) { push(t + 5, `${c}USDT`, 2, 0.0001); push(t + 5, `${c}USD_PERP`, 2, 0.0001); }
 }
 const series = { times: Float64Array.from(times), symbolIds: Int32Array.from(symbols), symbols: [...symbolIds.keys()], kinds: Uint8Array.from(kinds), values: Float64Array.from(values) };
 
@@ -132,6 +134,7 @@ console.log(JSON.stringify({
   portfolios: PORTFOLIOS,
   steps,
   positionsPerPortfolio,
+  funding: FUNDING,
   exactSample: { portfolios: exactPortfolios, steps: exactSteps },
   endToEnd: { seconds: +e2eSec.toFixed(2), replaySeconds: run.timings.replayMs / 1000, liquidated: run.totals.liquidated },
   node: process.version,
