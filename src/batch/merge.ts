@@ -35,9 +35,18 @@ export interface JobTotals {
   worst: { portfolioId: string; minUniMMR: string; time: string | null } | null;
 }
 
+/** Text as UTF-8 chunks of about 1 MiB: one write (and hash update) a chunk, not one a line. */
 async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Array> {
   const encoder = new TextEncoder();
-  for await (const t of texts) yield encoder.encode(t);
+  let pending = '';
+  for await (const t of texts) {
+    pending += t;
+    if (pending.length >= 1 << 20) {
+      yield encoder.encode(pending);
+      pending = '';
+    }
+  }
+  if (pending.length > 0) yield encoder.encode(pending);
 }
 
 /** Writes one output file and returns its size and digest for the manifest. */
