@@ -39,7 +39,6 @@ export interface MarketTimeline {
   dayTickSteps: Int32Array;
 }
 
-
 export const seriesKey = (kind: SeriesKind, name: string) => `${kind}:${name}`;
 
 const KIND_NAMES: readonly SeriesKind[] = ['index', 'mark', 'funding'];

@@ -34,7 +34,7 @@ export class TimelineAccumulator {
   addValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
     const row = this.rowFor(time, status);
     row.steps++;
-    if (isWorse(row, u)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
+    if (isWorse(row.steps === 1, row.uniMMR ?? Number.NaN, u ?? Number.NaN)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
   }
 
   /**
@@ -51,8 +51,7 @@ export class TimelineAccumulator {
       const start = j;
       for (; j < to && times[j]! < this.bucketEnd; j++) {
         const u = uniMMR[j - offset]!;
-        // isWorse, with NaN for none: the bucket's first step, a lower uniMMR, or none while none yet
-        if ((first && j === start) || (u === u ? !(min <= u) : min !== min)) {
+        if (isWorse(first && j === start, min, u)) {
           worst = j;
           min = u;
         }
@@ -80,8 +79,11 @@ export class TimelineAccumulator {
   }
 }
 
-/** A step is the bucket's worst when it is the first, has a lower uniMMR, or none while none has one. */
-const isWorse = (row: TimelineRow, u: number | null) => row.steps === 1 || (u !== null && (row.uniMMR === null || u < row.uniMMR)) || (u === null && row.uniMMR === null);
+/**
+ * A step is its bucket's worst when it is the first, has a lower uniMMR than the bucket's minimum
+ * `min`, or has none while none has one (NaN: no uniMMR).
+ */
+const isWorse = (first: boolean, min: number, u: number) => first || (u === u ? !(min <= u) : min !== min);
 
 function setWorst(row: TimelineRow, time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number): void {
   row.uniMMR = u;
