@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Regenerates data/rules/ from ../shared/reference and the documented defaults below.
+// Regenerates data/rules/ from data/reference/ (Binance data, see its README) and the documented defaults below.
 // Run: node scripts/build-default-rules.mjs [path/to/um_brackets.json]. Output is deterministic.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bracketsFile = process.argv[2] ?? `${root}../shared/reference/um_brackets_2024-10-24.json`;
+const bracketsFile = process.argv[2] ?? `${root}data/reference/um_brackets_2024-10-24.json`;
 const write = (name, doc) => writeFileSync(`${root}data/rules/${name}`, `${JSON.stringify(doc, null, 1)}\n`);
 
 // 1. USDⓈ-M brackets: Binance's own rows, fields the engine uses, symbols sorted.
@@ -18,7 +18,7 @@ for (const symbol of Object.keys(reference.brackets).sort()) {
 }
 write('20-um-brackets.json', {
   version: 1,
-  source: `USDⓈ-M leverage brackets of ${Object.keys(umBrackets).length} symbols: Binance /fapi/v1/leverageBracket snapshot of 2024-10-24 (shared/reference/um_brackets_2024-10-24.json). Replace with your own /papi/v1/um/leverageBracket response through --rules.`,
+  source: `USDⓈ-M leverage brackets of ${Object.keys(umBrackets).length} symbols: Binance /fapi/v1/leverageBracket snapshot of 2024-10-24 (data/reference/um_brackets_2024-10-24.json). Replace with your own /papi/v1/um/leverageBracket response through --rules.`,
   umBrackets,
 });
 

@@ -16,7 +16,7 @@ import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
 // The parity suite (README "Parity"): seeded random portfolios of every kind through random price
 // paths with jumps, replayed by the exact engine alone and by the fast kernel with exact decisions.
 // Size and seed are set by PMBT_PARITY_PORTFOLIOS and PMBT_SEED.
-const PORTFOLIOS = Number(process.env.PMBT_PARITY_PORTFOLIOS ?? 10_000);
+const PORTFOLIOS = Number(process.env.PMBT_PARITY_PORTFOLIOS ?? 2_000);
 const SEED = Number(process.env.PMBT_SEED ?? 20261121);
 const PER_MARKET = 500;
 const STEPS = 30;

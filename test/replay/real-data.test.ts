@@ -13,7 +13,7 @@ import { seriesOf, type SeriesRow } from '../helpers/series.js';
 
 // Real Binance XRPUSDT data written by pyarrow (LZ4 Feather): 8h mark candles and realized funding
 // around the 4 Dec 2021 crash, converted with `pmbt convert`'s code, then replayed.
-const REAL = '../shared/reference/real/';
+const REAL = 'test/fixtures/real/';
 const HOUR = 3_600_000;
 
 describe('a replay through real XRPUSDT history', async () => {

@@ -4,7 +4,7 @@ import lz4 from 'lz4js';
 import { describe, expect, test } from 'vitest';
 import { decodeLz4Frame, decodeZstd, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
 
-const REAL = '../shared/reference/real/';
+const REAL = 'test/fixtures/real/';
 
 /** Runs `body` with no decoder registered for `type`, then puts the project's codecs back. */
 function withoutCodec(type: CompressionType, body: () => void): void {

@@ -18,7 +18,7 @@ async function countRows(source: AsyncIterable<Uint8Array> | Uint8Array): Promis
 describe('openSequentialIpc', () => {
   test('streams a pyarrow Feather file message by message (its stream part opens with the schema)', async () => {
     registerArrowCodecs();
-    const bytes = new Uint8Array(readFileSync('../shared/reference/real/XRP_USDT_USDT-5m-futures.feather'));
+    const bytes = new Uint8Array(readFileSync('test/fixtures/real/XRP_USDT_USDT-5m-futures.feather'));
     const source = await openSequentialIpc(chunked(bytes, 4096), 'f', 0);
     expect(source).not.toBeInstanceOf(Uint8Array);
     expect(await countRows(source)).toBe(1999);

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { compress, init as initZstd } from '@bokuweb/zstd-wasm';
 import {
   compressionRegistry,
   CompressionType,
@@ -17,14 +17,15 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { readSeriesArrow } from '../../../src/io/arrow/series.js';
 
 // A ZSTD-compressed series file. apache-arrow JS writes compressed batches once an encoder is
-// registered, and neither pyarrow nor a JS ZSTD encoder is installed here, so the committed
-// fixture was written with the zstd command-line tool (Debian package zstd) as the encoder. The
-// first test writes it again each run; to rewrite the committed copy:
-//   PMBT_WRITE_FIXTURES=1 npx vitest run test/io/arrow/zstd.test.ts
+// registered. The committed fixture was written by apache-arrow with the zstd command-line tool as
+// its encoder, half the buffers with a frame content size (--stream-size) and half without, so the
+// reader meets both header forms. The first test writes the same table again with the reference
+// zstd library compiled to WebAssembly (@bokuweb/zstd-wasm, a dev dependency: no tool outside npm)
+// and checks it reads back as the committed file.
 const FIXTURE = 'test/fixtures/arrow/series-zstd-us.arrow';
 const BATCHES = 3;
 const ROWS_PER_BATCH = 200;
@@ -56,11 +57,11 @@ function buildFixtureTable(): Table {
 }
 
 describe('ZSTD-compressed Arrow', () => {
-  test('writes compressed batches with the zstd CLI as encoder, which read back as the committed fixture', () => {
+  beforeAll(() => initZstd());
+
+  test('writes compressed batches with a ZSTD encoder, which read back as the committed fixture', () => {
     const previous = compressionRegistry.get(CompressionType.ZSTD);
-    // Half the buffers carry a frame content size (--stream-size), half do not: both header forms.
-    const encode = (data: Uint8Array) => new Uint8Array(execFileSync('zstd', ['-q', '-c', '-19', ...(data.length % 2 === 0 ? [`--stream-size=${data.length}`] : [])], { input: data }));
-    compressionRegistry.set(CompressionType.ZSTD, { encode, decode: previous?.decode });
+    compressionRegistry.set(CompressionType.ZSTD, { encode: (data: Uint8Array) => compress(data, 19), decode: previous?.decode });
     let bytes: Uint8Array;
     try {
       const writer = new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD });
@@ -68,10 +69,11 @@ describe('ZSTD-compressed Arrow', () => {
     } finally {
       compressionRegistry.set(CompressionType.ZSTD, previous ?? {});
     }
-    // PMBT_WRITE_FIXTURES=1 rewrites the committed fixture from this run.
-    if (process.env.PMBT_WRITE_FIXTURES === '1') writeFileSync(FIXTURE, bytes);
     const fresh = readSeriesArrow(bytes, 'fresh');
     const committed = readSeriesArrow(new Uint8Array(readFileSync(FIXTURE)), FIXTURE);
+    // The fresh file really is compressed: smaller than the same table written uncompressed.
+    const plain = new RecordBatchFileWriter().writeAll(buildFixtureTable()).toUint8Array(true);
+    expect(bytes.length).toBeLessThan(plain.length * 0.75);
     expect(Array.from(fresh.times)).toEqual(Array.from(committed.times));
     expect(Array.from(fresh.values)).toEqual(Array.from(committed.values));
     expect(fresh.symbols).toEqual(committed.symbols);

@@ -7,10 +7,10 @@ import { runConvert } from '../../../src/cli/convert.js';
 import { readSeriesArrow } from '../../../src/io/arrow/series.js';
 import { convertSeriesFiles, extractSeriesPart, type ConvertSeriesOptions, type SeriesInput } from '../../../src/io/convert/series.js';
 
-// Real data written by pandas/pyarrow (see ../shared/reference/real/README.md). Every expected
+// Real data written by pandas/pyarrow (see test/fixtures/real/README.md). Every expected
 // number below was read from the files once (apache-arrow + lz4js, or the CSV text) and is
 // quoted with where it comes from.
-const REAL = '../shared/reference/real/';
+const REAL = 'test/fixtures/real/';
 const MARK_8H = `${REAL}XRP_USDT_USDT-8h-mark.feather`;
 const FUNDING_8H = `${REAL}XRP_USDT_USDT-8h-funding_rate.feather`;
 const MARK_1H = `${REAL}XRP_USDT_USDT-1h-mark.feather`;
