@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark (README "Performance"): prints one JSON line of figures. Run: npm run bench --silent
+// Benchmark (docs/performance.md): prints one JSON line of figures. Run: npm run bench --silent
 // Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 10,080: a week of minutes),
 // PMBT_BENCH_LEGS (positions per portfolio, default 4), PMBT_BENCH_FUNDING=0 (no funding rows: what
 // the replay costs without a funding payment every 8 hours on every leg). Everything on one core.
@@ -20,7 +20,8 @@ import { buildBatchContext } from '../dist/batch/context.js';
 import { replayBatch } from '../dist/batch/run-batch.js';
 import { buildMarketTimeline, seriesKey } from '../dist/replay/market-timeline.js';
 import { ExactPriceBook } from '../dist/replay/step-market.js';
-import { buildRulesTimeline, readDefaultRuleDocuments } from '../dist/rules/load.js';
+import { buildRulesTimeline } from '../dist/rules/build.js';
+import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
 
 const PORTFOLIOS = Number(process.env.PMBT_BENCH_PORTFOLIOS ?? 1000);
 const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 10_080);

@@ -2,7 +2,7 @@ import { handlePlanEvent, type PlanEvent } from '../src/batch/lambda-steps.js';
 import type { PlanResult } from '../src/batch/distributed.js';
 
 /**
- * State machine step 1 (README "Serverless"): validates the job, splits its portfolios into batch
+ * State machine step 1 (docs/serverless.md): validates the job, splits its portfolios into batch
  * files and writes the manifest the Distributed Map reads. Event: `{ "job": <job spec> }`.
  * A bad job throws an InputError (error type "InputError": the state machine does not retry it).
  */

@@ -3,8 +3,9 @@ import { calculateAccountSnapshot } from '../src/engine/exact/snapshot.js';
 import { parseMarketSnapshot } from '../src/io/json/market.js';
 import { parsePortfolio } from '../src/io/json/portfolio.js';
 import { renderSnapshotJson } from '../src/report/snapshot-json.js';
-import { buildRules, readDefaultRuleDocuments } from '../src/rules/load.js';
-import { readObject } from '../src/io/json/fields.js';
+import { buildRules } from '../src/rules/build.js';
+import { readDefaultRuleDocuments } from '../src/io/rules-files.js';
+import { readObject } from '../src/domain/json-fields.js';
 
 /** Event: { portfolio, market, rules?: [rules document or saved Binance response, ...] }. */
 export interface SnapshotEvent {

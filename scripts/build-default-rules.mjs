@@ -63,19 +63,19 @@ write('10-collateral.json', {
   },
 });
 
-// 4. Program parameters from DOMAIN.md.
+// 4. Program parameters from docs/margin-rules.md.
 write('00-program.json', {
   version: 1,
-  source: 'Program parameters from DOMAIN.md: loan MMR by margin leverage (3x 10%, 5x 8%, 10x 5%), status thresholds 1.5/1.2/1.05, liquidation fees (BTCUSDT and ETHUSDT 1.25% in a 2024 snapshot, cross margin 2%), negative-balance interest from 2025-05-17 (0.1%/day, threshold 0 = VIP 0). Loan interest rates are pm-backtester defaults (0.001%/h; BTC 0.0002%/h, ETH 0.0003%/h), not the live rates of Binance.',
+  source: 'Program parameters from docs/margin-rules.md: loan MMR by margin leverage (3x 10%, 5x 8%, 10x 5%), status thresholds 1.5/1.2/1.05, liquidation fees (BTCUSDT and ETHUSDT 1.25% in a 2024 snapshot, cross margin 2%), negative-balance interest from 2025-05-17 (0.1%/day, threshold 0 = VIP 0). Loan interest rates are pm-backtester defaults (0.001%/h; BTC 0.0002%/h, ETH 0.0003%/h), not the live rates of Binance.',
   quoteAssets: ['USDT', 'USDC', 'FDUSD', 'BUSD', 'BTC', 'ETH', 'BNB'],
   loanMaintMarginRatio: { 3: '0.10', 5: '0.08', 10: '0.05' },
   defaultMarginLeverage: 3,
   thresholds: { marginCall: '1.5', reduceOnly: '1.2', liquidation: '1.05' },
   liquidationFee: { default: '0.0125', crossMargin: '0.02', bySymbol: { BTCUSDT: '0.0125', ETHUSDT: '0.0125' } },
-  // pm-backtester defaults, not Binance's live rates: 0.001 %/h (DOMAIN.md's example) for most
+  // pm-backtester defaults, not Binance's live rates: 0.001 %/h (docs/margin-rules.md's example) for most
   // assets, lower for BTC and ETH. Replace with the rates of your period.
   loanInterestHourly: { default: '0.00001', byAsset: { BTC: '0.000002', ETH: '0.000003' } },
-  // DOMAIN.md §4: in force since 2025-05-17; the threshold depends on VIP level (VIP 9: 10,000).
+  // docs/margin-rules.md §5: in force since 2025-05-17; the threshold depends on VIP level (VIP 9: 10,000).
   negativeBalanceInterest: { dailyRate: '0.001', thresholdUSD: '0', effectiveFrom: '2025-05-17T00:00:00Z' },
   transferInLimits: {},
   positionLimits: {},

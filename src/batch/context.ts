@@ -4,7 +4,7 @@ import { flattenRuleTables, type FlatTables } from '../engine/fast/tables.js';
 import { buildMarketTimeline, seriesKey, type MarketTimeline } from '../replay/market-timeline.js';
 import type { ReplayOptions } from '../replay/replay-portfolio.js';
 import { ExactPriceBook } from '../replay/step-market.js';
-import { buildRulesTimeline, type RuleDocument } from '../rules/load.js';
+import { buildRulesTimeline, type RuleDocument } from '../rules/build.js';
 import type { JobSpec } from './job.js';
 
 /** Everything a batch needs besides its portfolios; built once per process (worker, Lambda). */

@@ -2,7 +2,7 @@ import { InputError } from '../domain/errors.js';
 import { parseLocation } from '../io/store/location.js';
 import type { JobSpec } from './job.js';
 
-// The deployed stack's one data bucket and its folders (README "Serverless"). The functions' IAM
+// The deployed stack's one data bucket and its folders (docs/serverless.md). The functions' IAM
 // policies in serverless.yml grant exactly these prefixes, so a job that points elsewhere would fail
 // with AccessDenied half-way; it is refused up front instead, with a message that says where to put
 // the file.

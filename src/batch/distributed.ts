@@ -1,5 +1,5 @@
 import { InputError } from '../domain/errors.js';
-import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
 import type { ObjectStore } from '../io/store/types.js';
@@ -11,7 +11,7 @@ import { planBatches } from './plan.js';
 import { replayBatch, writeBatchParts, type BatchItem } from './run-batch.js';
 
 // The job split into steps that separate processes can run, as the deployed state machine does
-// (README "Serverless"): plan → replayPlannedBatch for every manifest item, in any order and any
+// (docs/serverless.md): plan → replayPlannedBatch for every manifest item, in any order and any
 // number of times → mergePlannedJob. Each step reads everything it needs from the job's own prefix,
 // so a step needs only the job's output URI and id. These are the same plan → replayBatch → merge
 // steps as runJobLocally, so the outputs are the same bytes.

@@ -1,10 +1,10 @@
 import { InputError, isInputError } from '../domain/errors.js';
-import { describeValue, parseJsonText, readObject } from '../io/json/fields.js';
+import { describeValue, parseJsonText, readObject } from '../domain/json-fields.js';
 import { reportsUri } from './deployment.js';
 import { describeJob, invalidJobIdError, JobConflictError, startJob, type JobService } from './job-service.js';
 import { JOB_ID_PATTERN, parseJobSpec } from './job.js';
 
-// POST /backtests and GET /backtests/{jobId} (README "Serverless"), for an API Gateway HTTP API
+// POST /backtests and GET /backtests/{jobId} (docs/serverless.md), for an API Gateway HTTP API
 // (payload format 2.0). handlers/api.ts passes the event and the deployed service in.
 
 /** A job spec is a few hundred bytes; anything near this is not one. */

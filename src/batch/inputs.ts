@@ -4,10 +4,10 @@ import type { PortfolioDocumentItem } from '../io/convert/documents.js';
 import { isArrowBytes } from '../io/convert/input-files.js';
 import { readPortfolioDocumentsFromJson } from '../io/convert/portfolio-json.js';
 import { readPortfolioDocuments } from '../io/arrow/portfolios.js';
-import { parseJsonText } from '../io/json/fields.js';
+import { parseJsonText } from '../domain/json-fields.js';
 import { resolveLocation, type Location } from '../io/store/open.js';
-import type { RuleDocument } from '../rules/load.js';
-import { readDefaultRuleDocuments } from '../rules/load.js';
+import type { RuleDocument } from '../rules/build.js';
+import { readDefaultRuleDocuments } from '../io/rules-files.js';
 
 /** Largest price history a job reads (it is held in memory whole, shared by every portfolio). */
 export const MAX_PRICES_BYTES = 1024 * 1024 * 1024;

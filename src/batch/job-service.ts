@@ -3,7 +3,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { InputError } from '../domain/errors.js';
-import { parseJsonText, readObject, readString } from '../io/json/fields.js';
+import { parseJsonText, readObject, readString } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
 import { createS3Store } from '../io/store/s3.js';

@@ -1,9 +1,9 @@
 import { Dec } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
-import { readTime } from '../io/json/actions.js';
-import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { readTime } from '../domain/json-fields.js';
+import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 
-/** The job spec (DESIGN.md §1), validated, with every default filled in (README "Job spec"). */
+/** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
 export interface JobSpec {
   jobId: string;
   prices: string;

@@ -1,10 +1,10 @@
 import { InputError } from '../domain/errors.js';
-import { describeValue, readArray, readObject, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { describeValue, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readDeployment, validateDeploymentJob, validateDeploymentOutput } from './deployment.js';
 import { mergePlannedJob, parseBatchManifestItem, planJob, replayPlannedBatch, type BatchManifestItem, type BatchRunResult, type MergeResult, type PlanResult } from './distributed.js';
 import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
 
-// The events of the state machine's three steps (README "Serverless"), each validated before it
+// The events of the state machine's three steps (docs/serverless.md), each validated before it
 // touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts are
 // these functions; `pmbt run-via-handlers` and the tests call the same ones with the same events.
 

@@ -67,7 +67,7 @@ async function writeHashed(store: ObjectStore, key: string, body: AsyncIterable<
 const decimalSum = (a: string, b: string) => new Dec(a).plus(b).toFixed(8);
 
 /**
- * Merges every batch's parts into the job's outputs (README "Outputs"), in batch order so the
+ * Merges every batch's parts into the job's outputs (docs/formats.md "Outputs"), in batch order so the
  * result does not depend on which batch finished first, then report.html (read back from the
  * merged files), then the completion marker last.
  * A missing part throws before anything that looks complete is written.

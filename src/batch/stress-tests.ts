@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../domain/errors.js';
 import type { SeriesTable } from '../domain/series.js';
 import { readSeriesArrow, writeSeriesArrow } from '../io/arrow/series.js';
-import { describeValue, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../io/json/fields.js';
+import { describeValue, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey, validateKey } from '../io/store/keys.js';
 import { BUCKET_PREFIXES, reportsUri } from './deployment.js';
 import { locate, MAX_PRICES_BYTES } from './inputs.js';

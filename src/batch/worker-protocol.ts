@@ -1,4 +1,4 @@
-import type { RuleDocument } from '../rules/load.js';
+import type { RuleDocument } from '../rules/build.js';
 import type { BatchItem } from './run-batch.js';
 
 /** What the local runner tells a worker thread. */

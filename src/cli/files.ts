@@ -1,5 +1,5 @@
 import { readBoundedFile } from '../io/convert/input-files.js';
-import { parseJsonText } from '../io/json/fields.js';
+import { parseJsonText } from '../domain/json-fields.js';
 
 /** Largest JSON document the CLI reads whole (portfolios, markets, rules, Binance responses). */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;

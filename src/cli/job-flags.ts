@@ -1,5 +1,5 @@
 import { parseJobSpec, type JobSpec } from '../batch/job.js';
-import { readObject } from '../io/json/fields.js';
+import { readObject } from '../domain/json-fields.js';
 import { readJsonFile } from './files.js';
 
 // The job-spec flags `pmbt run` and `pmbt run-via-handlers` share: each overrides its field.

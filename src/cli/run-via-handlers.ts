@@ -7,7 +7,7 @@ import { UsageError } from './usage.js';
 
 export const RUN_VIA_HANDLERS_USAGE = `pmbt run-via-handlers JOB.json [options]
 
-Runs a job the way the deployed stack does (README "Serverless"), on this machine: the plan,
+Runs a job the way the deployed stack does (docs/serverless.md), on this machine: the plan,
 replayBatch and merge Lambda steps with the state machine's events, the Distributed Map emulated
 (the plan's manifest, items grouped like the ItemBatcher, at most --max-concurrency groups at once,
 retries with backoff, no tolerated failure, merge last). Works on local paths and s3:// (with

@@ -8,7 +8,7 @@ import { UsageError } from './usage.js';
 
 export const RUN_USAGE = `pmbt run JOB.json [options]
 
-Runs a backtest job (DESIGN.md §1 job spec) on this machine: replays every portfolio through the
+Runs a backtest job (docs/formats.md "Job spec") on this machine: replays every portfolio through the
 price history across CPU cores and writes report.html, timeline.arrow, events.arrow, events.jsonl,
 summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
 

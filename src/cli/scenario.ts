@@ -11,9 +11,9 @@ pmbt scenario --list
 Writes the base price history (local path or s3://) with a named stress scenario applied: the same
 rows and times, index, mark and funding values changed as the scenario documents. Prints the
 parameters used (defaults filled in) and how far each series moved. --list prints every scenario
-with its parameters and defaults (README "Stress scenarios").
+with its parameters and defaults (docs/scenarios.md).
 
-  --base URI          the price history to stress (Arrow, DESIGN.md §1)
+  --base URI          the price history to stress (Arrow, docs/formats.md)
   --name NAME         instant-shock, slow-bleed, stablecoin-depeg, funding-spike, basis-blowout,
                       crash-2020-03-12, crash-2021-05-19, crash-2022-11
   --param KEY=VALUE   a parameter (repeatable), e.g. --param drop=0.3 --param at=2024-03-05T12:00:00Z

@@ -5,7 +5,8 @@ import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { importBinanceAccount } from '../io/binance/account.js';
 import { parseMarketSnapshot } from '../io/json/market.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
-import { buildRules, readDefaultRuleDocuments } from '../rules/load.js';
+import { buildRules } from '../rules/build.js';
+import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { renderSnapshotJson } from '../report/snapshot-json.js';
 import { readJsonFile } from './files.js';
 import { UsageError } from './usage.js';
@@ -18,7 +19,7 @@ Evaluates one account at one instant and prints Binance's account fields (uniMMR
 actualEquity, accountMaintMargin, accountStatus, totalMarginOpenLoss) with a per-asset and
 per-position breakdown, as JSON on stdout.
 
-  --portfolio P        portfolio document (JSON, DESIGN.md §1)
+  --portfolio P        portfolio document (JSON, docs/formats.md)
   --binance-balance B  saved response of GET /papi/v1/balance (instead of --portfolio)
   --binance-um U       saved response of GET /papi/v1/um/positionRisk
   --binance-cm C       saved response of GET /papi/v1/cm/positionRisk

@@ -1,5 +1,5 @@
 /**
- * Historical series (DESIGN.md §1) in memory: one long table, sorted by time, as flat columns.
+ * Historical series (docs/formats.md) in memory: one long table, sorted by time, as flat columns.
  * `index` rows carry an asset's USD index price, `mark` rows a contract's mark price, `funding`
  * rows a realized funding rate applied at that time.
  */

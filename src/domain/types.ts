@@ -4,7 +4,7 @@ export type MarginMode = 'PM' | 'PM_PRO';
 export type PositionSide = 'BOTH' | 'LONG' | 'SHORT';
 export type OrderSide = 'BUY' | 'SELL';
 
-/** The five statuses the engine can derive (DOMAIN.md §3), best to worst. */
+/** The five statuses the engine can derive (docs/margin-rules.md §3–§4), best to worst. */
 export const ACCOUNT_STATUSES = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
@@ -137,7 +137,7 @@ export interface StatusThresholds {
   liquidation: Dec;
 }
 
-/** Validated rules, as the engines use them. Every default of DOMAIN.md lives here. */
+/** Validated rules, as the engines use them. Every default of docs/margin-rules.md lives here. */
 export interface Rules {
   version: 1;
   /** Free text naming where the tables came from (files, dates). */
@@ -154,7 +154,7 @@ export interface Rules {
   liquidationFee: { default: Dec; crossMargin: Dec; bySymbol: ReadonlyMap<string, Dec> };
   /** Hourly margin-loan interest rate per asset (0.00001 = 0.001 %/h); `default` for the rest. */
   loanInterestHourly: { default: Dec; byAsset: ReadonlyMap<string, Dec> };
-  /** Daily interest on negative futures balances (DOMAIN.md §4), charged from `effectiveFrom` (ms). */
+  /** Daily interest on negative futures balances (docs/margin-rules.md §5), charged from `effectiveFrom` (ms). */
   negativeBalanceInterest: { dailyRate: Dec; thresholdUSD: Dec; effectiveFrom: number };
   /** Largest holding of an asset a transfer in may bring the account to (native units). */
   transferInLimits: ReadonlyMap<string, Dec>;
@@ -172,7 +172,7 @@ export interface RulesTimeline {
 export interface AssetBreakdown {
   asset: string;
   indexPrice: Dec;
-  /** net_a of DOMAIN.md §2, unrealized PnL included. */
+  /** net_a of docs/margin-rules.md §2, unrealized PnL included. */
   net: Dec;
   umUnrealizedPNL: Dec;
   cmUnrealizedPNL: Dec;

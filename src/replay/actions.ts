@@ -97,7 +97,7 @@ function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow
   if (isWorseThan(status, 'MARGIN_CALL')) refuse(`the account is ${status}: no new loans`);
   b.crossMarginBorrowed = b.crossMarginBorrowed.plus(a.amount);
   b.crossMarginFree = b.crossMarginFree.plus(a.amount);
-  // DOMAIN.md §4: the first hour's interest is charged at borrow.
+  // docs/margin-rules.md §5: the first hour's interest is charged at borrow.
   const interest = a.amount.times(rules.loanInterestHourly.byAsset.get(a.asset) ?? rules.loanInterestHourly.default);
   b.crossMarginInterest = b.crossMarginInterest.plus(interest);
   // Borrow limit by leverage L: total loans may reach (L − 1) × account equity.

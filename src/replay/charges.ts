@@ -4,7 +4,7 @@ import { findCmContract, findUmContract } from '../rules/resolve.js';
 import { findOrAddBalance } from './account.js';
 import type { ReplayEvent } from './events.js';
 
-// Balances that move with time (DOMAIN.md §4): funding, loan interest, negative-balance interest.
+// Balances that move with time (docs/margin-rules.md §5): funding, loan interest, negative-balance interest.
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

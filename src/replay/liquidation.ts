@@ -28,7 +28,7 @@ const indexPriceOf = (market: MarketSnapshot, asset: string): Dec => {
 };
 
 /**
- * Charges a fee, capped so it never takes the account's actual equity below zero (DOMAIN.md §3.3),
+ * Charges a fee, capped so it never takes the account's actual equity below zero (docs/margin-rules.md §4),
  * from `field` of `asset`. Returns the USD charged.
  */
 function chargeCappedFee(state: Portfolio, market: MarketSnapshot, rules: Rules, asset: string, feeNative: Dec, field: 'umWalletBalance' | 'cmWalletBalance' | 'crossMarginFree'): Dec {
@@ -103,7 +103,7 @@ function sellCollateralForDebts(state: Portfolio, market: MarketSnapshot, rules:
 const isRecovered = (s: AccountSnapshot, target: Dec) => !s.adjustedEquity.isNegative() && (s.uniMMR === null || s.uniMMR.gte(target));
 
 /**
- * DOMAIN.md §3: cancel open orders and re-check; otherwise take the account over per policy, charge
+ * docs/margin-rules.md §3–§4: cancel open orders and re-check; otherwise take the account over per policy, charge
  * capped fees, and record any deficit as bankruptcy. Reads the triggering snapshot, never
  * recomputes margin itself.
  */

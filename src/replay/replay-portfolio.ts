@@ -5,7 +5,7 @@ import { STATUS_CODES } from '../engine/fast/status.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountSnapshot, AccountStatus, MarketSnapshot, Portfolio, Rules, RulesTimeline } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
-import { findRulesAt } from '../rules/load.js';
+import { findRulesAt } from '../rules/build.js';
 import { clonePortfolio } from './account.js';
 import { applyAction, describeAction } from './actions.js';
 import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, DAY_MS, HOUR_MS } from './charges.js';
@@ -87,7 +87,7 @@ export interface FastSlot {
 }
 
 /**
- * Replays one portfolio through the market timeline (DOMAIN.md §3–§4): at each step, everything
+ * Replays one portfolio through the market timeline (docs/margin-rules.md §3–§5): at each step, everything
  * since the previous step happens in time order (loan interest on the hour, negative-balance
  * interest at 00:00 UTC, funding at its own time, scheduled actions), then the account is evaluated
  * at the step's prices, status changes are reported, and a liquidation runs per policy. The replay
@@ -308,7 +308,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     out.finalTime = t;
     lastFastStep = -1;
   }
-  // Fast steps are reported in float64 (README "Parity"); the final account is evaluated exactly.
+  // Fast steps are reported in float64 (docs/architecture.md "Parity contract"); the final account is evaluated exactly.
   if (fastMin < Number.POSITIVE_INFINITY && (out.minUniMMR === null || fastMin < out.minUniMMR.toNumber())) {
     out.minUniMMR = new Dec(fastMin);
     out.minUniMMRTime = fastMinTime;

@@ -1,7 +1,7 @@
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import { statusSeverity } from './actions.js';
 
-/** One portfolio's worst moment in one time bucket (DESIGN.md §2 timeline.arrow). */
+/** One portfolio's worst moment in one time bucket (docs/formats.md "Outputs": timeline.arrow). */
 export interface TimelineRow {
   portfolioId: string;
   /** Bucket start, ms; buckets are aligned to multiples of the resolution since 1970. */

@@ -2,7 +2,7 @@ import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import type { PortfolioReplay } from '../replay/replay-portfolio.js';
 import { formatBinanceDecimal as f } from './binance-format.js';
 
-/** summary.json's line for one portfolio (README "Outputs"). */
+/** summary.json's line for one portfolio (docs/formats.md "Outputs"). */
 export type PortfolioSummary =
   | {
       portfolioId: string;

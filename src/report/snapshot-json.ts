@@ -2,7 +2,7 @@ import type { AccountSnapshot } from '../domain/types.js';
 import { formatBinanceDecimal as f } from './binance-format.js';
 
 /**
- * The `pmbt snapshot` output (DESIGN.md §2): Binance's account fields as 8-decimal strings cut
+ * The `pmbt snapshot` output (docs/formats.md "Outputs"): Binance's account fields as 8-decimal strings cut
  * toward zero, then the per-asset and per-position breakdown in the same format.
  */
 export function renderSnapshotJson(s: AccountSnapshot): Record<string, unknown> {

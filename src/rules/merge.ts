@@ -1,4 +1,4 @@
-import type { JsonObject } from '../io/json/fields.js';
+import type { JsonObject } from '../domain/json-fields.js';
 
 /**
  * Overlays one rules document on another: objects merge key by key, anything else (a rate, a

@@ -12,8 +12,8 @@ import {
   readString,
   rejectUnknownKeys,
   type JsonObject,
-} from '../io/json/fields.js';
-import { readTime } from '../io/json/actions.js';
+} from '../domain/json-fields.js';
+import { readTime } from '../domain/json-fields.js';
 import { parseCmBrackets, parseCollateralTiers, parseUmBrackets } from './tables.js';
 
 const RULE_KEYS = [
@@ -22,7 +22,7 @@ const RULE_KEYS = [
   'negativeBalanceInterest', 'transferInLimits', 'positionLimits', 'dated', '$comment',
 ] as const;
 
-/** Turns a merged rules document (DESIGN.md §1) into validated Rules. */
+/** Turns a merged rules document (docs/formats.md) into validated Rules. */
 export function parseRules(raw: unknown, src: InputSource = 'rules'): Rules {
   const doc = readObject(src, '', raw);
   rejectUnknownKeys(src, '', doc, RULE_KEYS);

@@ -8,9 +8,9 @@ import {
   readNonNegativeDecimal,
   readObject,
   readPositiveInteger,
-} from '../io/json/fields.js';
+} from '../domain/json-fields.js';
 
-// Bracket and tier tables: parsed, checked for contiguity and the cum identity of DOMAIN.md §2.
+// Bracket and tier tables: parsed, checked for contiguity and the cum identity of docs/margin-rules.md §2.
 
 interface Band {
   floor: Dec;

@@ -16,7 +16,7 @@ export interface SampleDatasetOptions {
   outDir: string;
 }
 
-/** The job spec of DESIGN.md §1 that replays the sample. */
+/** The job spec of docs/formats.md that replays the sample. */
 export interface SampleJobSpec {
   jobId: string;
   description: string;

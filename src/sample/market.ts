@@ -5,7 +5,7 @@ import { DAY_MINUTES, MINUTE_MS, resolveSampleMarketOptions, type SampleMarketOp
 import { simulateAssetPaths, simulateStablecoinPrices } from './paths.js';
 
 /**
- * The synthetic sample market as a SeriesTable (DESIGN.md §1): one row per minute for every index
+ * The synthetic sample market as a SeriesTable (docs/formats.md): one row per minute for every index
  * (options.assets, then options.stablecoins) and every contract's mark (options.contracts), plus the
  * realized funding of every perpetual.
  *

@@ -1,5 +1,5 @@
 /**
- * The portfolio document as plain JSON (DESIGN.md §1, README "Scheduled actions"): what
+ * The portfolio document as plain JSON (docs/formats.md, docs/formats.md "Scheduled actions"): what
  * portfolios.jsonl holds, one per line, and what parsePortfolio accepts. Amounts are decimal strings.
  */
 

@@ -92,7 +92,7 @@ export function allocateCounts<K extends string>(count: number, shares: Readonly
 const MAX_ATTEMPTS = 50;
 
 /**
- * `count` portfolio documents (DESIGN.md §1), each calibrated with the exact engine against
+ * `count` portfolio documents (docs/formats.md), each calibrated with the exact engine against
  * `context.market` so it parses, evaluates and starts above its uniMMR floor. Deterministic in
  * (count, seed, context, options); portfolio i draws from its own random stream.
  */

@@ -7,7 +7,7 @@
  * profile's returns (level / first level − 1) to the base history's own prices from `at` on.
  *
  * Alt betas, the perpetuals' discount at the bottom and the notes are part of each profile's
- * documented defaults (README "Stress scenarios"); every one can be overridden by a parameter.
+ * documented defaults (docs/scenarios.md); every one can be overridden by a parameter.
  */
 export interface CrashProfile {
   name: string;

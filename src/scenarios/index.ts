@@ -1,6 +1,6 @@
 import { InputError } from '../domain/errors.js';
 import type { SeriesTable } from '../domain/series.js';
-import { describeValue } from '../io/json/fields.js';
+import { describeValue } from '../domain/json-fields.js';
 import { findScenario, SCENARIOS, type ScenarioDefinition } from './library.js';
 import { describeDefault, readParams, scenarioSource, type ReadParams } from './params.js';
 import { applyPriceTransform, describeSeries, type SeriesInventory } from './transform.js';
@@ -45,7 +45,7 @@ export function prepareScenario(base: SeriesTable, spec: ScenarioSpec): Prepared
 }
 
 /**
- * The base history under a named scenario (README "Stress scenarios"): the same rows, times and
+ * The base history under a named scenario (docs/scenarios.md): the same rows, times and
  * symbols, with index, mark and funding values changed as the scenario documents. Bad parameters
  * are an InputError naming the scenario and the parameter. Pure.
  */

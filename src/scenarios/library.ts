@@ -6,7 +6,7 @@ import { calculateEnvelope, moveMarket, STABLECOINS, type PriceTransform, type S
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-/** One named, parameterised stress scenario (README "Stress scenarios"). */
+/** One named, parameterised stress scenario (docs/scenarios.md). */
 export interface ScenarioDefinition {
   name: string;
   /** One line for `pmbt scenario --list`. */

@@ -1,6 +1,6 @@
 import { InputError } from '../domain/errors.js';
-import { readTime } from '../io/json/actions.js';
-import { describeValue } from '../io/json/fields.js';
+import { readTime } from '../domain/json-fields.js';
+import { describeValue } from '../domain/json-fields.js';
 
 /**
  * Scenario parameters: each documented with its default, read from JSON (numbers or decimal

@@ -77,7 +77,7 @@ const assetOf = (s: SnapshotOut, asset: string) => s.assets.find((a) => a.asset 
 const positionOf = (s: SnapshotOut, symbol: string) => s.positions.find((p) => p.symbol === symbol);
 
 describe('pmbt snapshot: results', () => {
-  it('reproduces the tiered-collateral checks and the BTCUSDT bracket check of DOMAIN.md §2', async () => {
+  it('reproduces the tiered-collateral checks and the BTCUSDT bracket check of docs/margin-rules.md §2', async () => {
     const portfolio = write('domain-2.json', {
       id: 'domain-2', mode: 'PM_PRO',
       balances: [
@@ -111,7 +111,7 @@ describe('pmbt snapshot: results', () => {
     expect(positionOf(s, 'BTCUSDT')).toMatchObject({ notional: '1000000.00000000', bracket: 3, maintMargin: '5550.00000000' });
   });
 
-  it('the bundled DOMAIN.md §6 sample prints the hand-derived account fields', async () => {
+  it('the bundled docs/margin-rules.md §10 sample prints the hand-derived account fields', async () => {
     // Prices: BTC 40000, ETH 2000, USDT 1. Collateral rates: USDT 1, BTC 0.95, ETH 0.95.
     // Nets: USDT 1000 + 5000 + PnL (0.05·(52000−40000) = +600, 0.04·(42000−52350) = −414) = 6186;
     //       BTC 0.1 − 0.04 + 0.1 + CM PnL 100·100·(1/50000 − 1/40000) = −0.05 → 0.11; ETH 20 − 15 = 5.
@@ -150,7 +150,7 @@ describe('pmbt snapshot: results', () => {
     expect(s.positions).toEqual([]);
   });
 
-  it('reproduces the API sample uniMMR of DOMAIN.md §5 (122607.35137903 / 23.72469206)', async () => {
+  it('reproduces the API sample uniMMR of docs/margin-rules.md §6 (122607.35137903 / 23.72469206)', async () => {
     // A USDT loan with a custom loan MMR of 25 % at 4x (rules override) gives MM exactly 23.72469206:
     //   crossMarginBorrowed = 23.72469206 / 0.25 = 94.89876824 USDT
     // and crossMarginFree = 122607.35137903 + 94.89876824 = 122702.25014727, so
@@ -232,7 +232,7 @@ describe('pmbt snapshot: results', () => {
 });
 
 describe('pmbt snapshot: Binance responses', () => {
-  // Market for the import: the API-sample marks of DOMAIN.md §4 (BTCUSDT 21123.05052574,
+  // Market for the import: the API-sample marks of docs/margin-rules.md §5 (BTCUSDT 21123.05052574,
   // BTCUSD_PERP 11788.66626667), ETHUSDT 1600; index USDT 1, BTC 20000, ETH 1600. No price for the
   // flat rows' symbols (ETCUSDT, ETHUSD_PERP) nor the all-zero BNB balance: they must be dropped.
   const MARKET = {

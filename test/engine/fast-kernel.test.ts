@@ -7,7 +7,7 @@ import { FORCE_LIQUIDATION, MARGIN_CALL, NEEDS_EXACT, NORMAL, REDUCE_ONLY, STATU
 import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
-import { buildRulesTimeline } from '../../src/rules/load.js';
+import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';

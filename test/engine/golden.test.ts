@@ -13,7 +13,7 @@ const d = (x: string | number) => new Dec(x);
 const tiers = (rows: [number, number, string][]) =>
   parseCollateralTiers('test', 'tiers', rows.map(([tierFloor, tierCap, collateralRate]) => ({ tierFloor, tierCap, collateralRate })));
 
-describe('DOMAIN.md §2 tiered collateral (published checks)', () => {
+describe('docs/margin-rules.md §2 tiered collateral (published checks)', () => {
   it('BTC 6,000 × 20,000 with 100% to 100M then 97.5% → 119,500,000', () => {
     // 100M·1 + 20M·0.975 = 119.5M; as V·rate_k + cum_k: 120M·0.975 + 100M·(1 − 0.975) = 117M + 2.5M.
     const t = tiers([[0, 100_000_000, '1'], [100_000_000, 120_000_000, '0.975']]);
@@ -34,7 +34,7 @@ describe('DOMAIN.md §2 tiered collateral (published checks)', () => {
   });
 });
 
-describe('DOMAIN.md §2 UM brackets from the real 2024-10-24 table', () => {
+describe('docs/margin-rules.md §2 UM brackets from the real 2024-10-24 table', () => {
   it('BTCUSDT notional 1,000,000 → 1,000,000 × 0.0065 − 950 = 5,550 USDT', async () => {
     const rules = await loadDefaultRules();
     const { index, maintMargin } = calculateUmMaintMargin(findUmContract(rules, 'BTCUSDT').brackets, d(1_000_000));
@@ -51,7 +51,7 @@ describe('DOMAIN.md §2 UM brackets from the real 2024-10-24 table', () => {
   });
 });
 
-describe('DOMAIN.md §4 PnL (Binance API samples)', () => {
+describe('docs/margin-rules.md §5 PnL (Binance API samples)', () => {
   it('UM: 0.001 BTCUSDT, entry 22185.2, mark 21123.05052574 → -1.06214947', () => {
     // 0.001·(21123.05052574 − 22185.2) = −1.06214947426 → cut toward zero
     expect(formatBinanceDecimal(calculateUmPnl(d('0.001'), d('22185.2'), d('21123.05052574')))).toBe('-1.06214947');
@@ -62,7 +62,7 @@ describe('DOMAIN.md §4 PnL (Binance API samples)', () => {
   });
 });
 
-describe('DOMAIN.md §5 number format', () => {
+describe('docs/margin-rules.md §6 number format', () => {
   it('cuts to 8 decimals toward zero', () => {
     expect(formatBinanceDecimal(d('21.12305052574'))).toBe('21.12305052');
     expect(formatBinanceDecimal(d('-21.12305052574'))).toBe('-21.12305052');
@@ -74,7 +74,7 @@ describe('DOMAIN.md §5 number format', () => {
   });
 });
 
-describe('DOMAIN.md §6 PM Pro worked example', () => {
+describe('docs/margin-rules.md §10 PM Pro worked example', () => {
   // Prices chosen here: BTC 40,000, ETH 2,000, USDT 1; collateral USDT 1, BTC 0.95, ETH 0.95.
   const rules = makeRules({
     collateral: { USDT: '1', BTC: '0.95', ETH: '0.95' },
@@ -126,7 +126,7 @@ describe('DOMAIN.md §6 PM Pro worked example', () => {
   });
 });
 
-describe('status ladder (DOMAIN.md §3)', () => {
+describe('status ladder (docs/margin-rules.md §3–§4)', () => {
   const rules = makeRules({ collateral: { USDT: '1' } });
   // USDT equity E and a USDT loan L at 3x (10%): uniMMR = (E − L) / (0.1·L) with E the free balance.
   const statusAt = (free: string, borrowed: string) =>
@@ -163,7 +163,7 @@ describe('status ladder (DOMAIN.md §3)', () => {
   });
 });
 
-describe('open loss (mode PM, DOMAIN.md §2 default formula)', () => {
+describe('open loss (mode PM, docs/margin-rules.md §2 default formula)', () => {
   const rules = makeRules({ collateral: { USDT: '1', ETH: '0.8' }, umBrackets: { ETHUSDT: flatUm('0.01') } });
   const doc = (mode: string) => ({
     mode,

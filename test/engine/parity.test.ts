@@ -6,14 +6,14 @@ import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type PortfolioReplay, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { renderEventRecord } from '../../src/report/events.js';
-import { buildRulesTimeline } from '../../src/rules/load.js';
+import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
 import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
 
-// The parity suite (README "Parity"): seeded random portfolios of every kind through random price
+// The parity suite (docs/architecture.md "Parity contract"): seeded random portfolios of every kind through random price
 // paths with jumps, replayed by the exact engine alone and by the fast kernel with exact decisions.
 // Size and seed are set by PMBT_PARITY_PORTFOLIOS and PMBT_SEED.
 const PORTFOLIOS = Number(process.env.PMBT_PARITY_PORTFOLIOS ?? 2_000);

@@ -1,5 +1,6 @@
 import type { Rules } from '../../src/domain/types.js';
-import { buildRules, readDefaultRuleDocuments, type RuleDocument } from '../../src/rules/load.js';
+import { buildRules, type RuleDocument } from '../../src/rules/build.js';
+import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 
 /** The program parameters alone (thresholds, loan MMR, fees) plus the given tables. */
 export function makeRules(doc: Record<string, unknown>): Rules {

@@ -5,7 +5,7 @@ import type { ReplayEvent } from '../../src/replay/events.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolioExact, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
-import { buildRulesTimeline } from '../../src/rules/load.js';
+import { buildRulesTimeline } from '../../src/rules/build.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { flatUm, PROGRAM } from '../helpers/rules.js';
 import { everyMinute, HOUR, MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';

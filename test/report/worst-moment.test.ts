@@ -7,7 +7,7 @@ import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { renderPortfolioSummary, renderWorstMoment } from '../../src/report/portfolio-summary.js';
-import { buildRulesTimeline } from '../../src/rules/load.js';
+import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/domain/errors.js';
-import { buildRules, readDefaultRuleDocuments } from '../../src/rules/load.js';
+import { buildRules } from '../../src/rules/build.js';
+import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 import { findCmContract, findUmContract, splitSymbol } from '../../src/rules/resolve.js';
 import { loadDefaultRules, makeRules, PROGRAM } from '../helpers/rules.js';
 

@@ -7,7 +7,7 @@ export interface OrderLegValue {
 }
 
 /**
- * Open loss of one cross-margin order (DOMAIN.md §2, the documented default): selling qs of S for
+ * Open loss of one cross-margin order (docs/margin-rules.md §2, the documented default): selling qs of S for
  * qb of B loses max(0, qs·P_S·cr_S − qb·P_B·cr_B) of collateral value if it fills.
  */
 export function calculateOrderOpenLoss(order: MarginOpenOrder, base: OrderLegValue, quote: OrderLegValue): Dec {

@@ -50,7 +50,7 @@ const PNL_CROSS_CHECK_TOLERANCE = new Dec('1e-8');
 
 /**
  * The one snapshot function: uniMMR and everything behind it for one account at one instant
- * (DOMAIN.md §2–§3). Pure; a missing price or rule is an InputError naming where it belongs.
+ * (docs/margin-rules.md §2–§4). Pure; a missing price or rule is an InputError naming where it belongs.
  */
 export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
   const warnings: string[] = [];

@@ -2,7 +2,7 @@ import type { Dec } from '../../domain/decimal.js';
 import type { AccountStatus, StatusThresholds } from '../../domain/types.js';
 
 /**
- * The status ladder of DOMAIN.md §3. Negative adjusted equity liquidates even with no maintenance
+ * The status ladder of docs/margin-rules.md §3–§4. Negative adjusted equity liquidates even with no maintenance
  * margin; with no margin and non-negative equity there is nothing to call.
  */
 export function findAccountStatus(adjustedEquity: Dec, uniMMR: Dec | null, thresholds: StatusThresholds): AccountStatus {

@@ -1,7 +1,7 @@
 import type { Dec } from '../../domain/decimal.js';
 import type { CmBracket, CollateralTier, UmBracket } from '../../domain/types.js';
 
-// Evaluation of the piecewise-linear tables of DOMAIN.md §2 ("tax brackets").
+// Evaluation of the piecewise-linear tables of docs/margin-rules.md §2 ("tax brackets").
 
 /** Index of the row whose [floor, cap) holds `value`; past the last cap, the last row. */
 export function findRowIndex<T>(rows: readonly T[], value: Dec, floorOf: (row: T) => Dec): number {

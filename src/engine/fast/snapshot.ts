@@ -1,4 +1,4 @@
-import type { MarketTimeline } from '../../replay/market-timeline.js';
+import type { MarketTimeline } from '../../domain/market-timeline.js';
 import { SPAN_STEPS, type FastBatch } from './batch.js';
 import { calculateUmPnl } from './pnl.js';
 import { findAccountStatus, NEEDS_EXACT, NORMAL } from './status.js';
@@ -265,7 +265,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
 
 /**
  * Relative band within which a fast result is not trusted to decide: the float64 rounding error of
- * a snapshot is ~1e-14 of its gross scale, so 1e-9 leaves five orders of margin (README "Parity").
+ * a snapshot is ~1e-14 of its gross scale, so 1e-9 leaves five orders of margin (docs/architecture.md "Parity contract").
  */
 export const DECISION_BAND = 1e-9;
 

@@ -3,7 +3,7 @@ import { InputError } from '../../domain/errors.js';
 
 /**
  * Column readers for Arrow tables other tools wrote. They walk each chunk's typed arrays (never
- * `get(i)` or row objects: 10–500× slower, TOOLING.md) and name the file, the column and the row
+ * `get(i)` or row objects: 10–500× slower, docs/performance.md) and name the file, the column and the row
  * (0-based, counted across record batches) of the first value they reject.
  */
 

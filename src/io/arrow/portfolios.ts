@@ -1,5 +1,5 @@
 /**
- * Portfolios as Arrow (IPC file or stream; the same model as the JSON document of DESIGN.md §1
+ * Portfolios as Arrow (IPC file or stream; the same model as the JSON document of docs/formats.md
  * plus its scheduled `actions`). ONE ROW PER PORTFOLIO:
  *
  *   column            type                                   null means
@@ -48,8 +48,8 @@ import {
   type Data,
 } from 'apache-arrow';
 import { InputError } from '../../domain/errors.js';
-import { readTime } from '../json/actions.js';
-import { describeValue, joinPath, readDecimal } from '../json/fields.js';
+import { readTime } from '../../domain/json-fields.js';
+import { describeValue, joinPath, readDecimal } from '../../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../convert/documents.js';
 import { registerArrowCodecs } from './codecs.js';
 import { encodeArrowFile, openSequentialIpc, SequentialReadableFileWriter } from './ipc.js';

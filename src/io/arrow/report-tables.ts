@@ -18,7 +18,7 @@ import { EVENT_RECORD_FIELDS, type EventRecord } from '../../report/events.js';
 import { msToInt64 } from './columns.js';
 import type { TimelineRow } from '../../replay/timeline.js';
 
-// The job's output tables (README "Outputs"). Strings are plain Utf8, not dictionaries, so the
+// The job's output tables (docs/formats.md "Outputs"). Strings are plain Utf8, not dictionaries, so the
 // batches of every part can be appended into one file without reconciling dictionaries.
 
 const field = (name: string, type: DataType, nullable = false) => new Field(name, type, nullable);

@@ -21,7 +21,7 @@ import { encodeArrowFile } from './ipc.js';
 import { cellPath, describeTime, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
 
 /**
- * The historical series file (DESIGN.md §1): one long Arrow table
+ * The historical series file (docs/formats.md): one long Arrow table
  *   time   timestamp (any unit; a missing zone is UTC)   — also int64/float64 epoch milliseconds
  *   symbol utf8 or dictionary<utf8>                      — asset (index) or contract (mark, funding)
  *   kind   utf8 or dictionary<utf8>: index | mark | funding

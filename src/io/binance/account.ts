@@ -1,6 +1,6 @@
 import { InputError, type InputSource } from '../../domain/errors.js';
 import type { Balance, CmPosition, MarginMode, Portfolio, UmPosition } from '../../domain/types.js';
-import { describeValue, joinPath, readDecimal, readObject } from '../json/fields.js';
+import { describeValue, joinPath, readDecimal, readObject } from '../../domain/json-fields.js';
 import { PORTFOLIO_ID_PATTERN, readBalance, readPosition } from '../json/portfolio.js';
 
 // A real account as Binance returns it: GET /papi/v1/balance, /papi/v1/um/positionRisk and

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../domain/errors.js';
 import { readArrowTable } from '../arrow/series.js';
-import { describeValue } from '../json/fields.js';
+import { describeValue } from '../../domain/json-fields.js';
 import { parseCsv } from './csv.js';
 import { arrowSourceTable, textSourceTable, type SourceTable } from './source-table.js';
 

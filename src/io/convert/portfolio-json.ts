@@ -1,5 +1,5 @@
 import { InputError } from '../../domain/errors.js';
-import { describeValue } from '../json/fields.js';
+import { describeValue } from '../../domain/json-fields.js';
 import type { ByteSource, PortfolioDocumentItem } from './documents.js';
 import { readLines, type TextLine } from './lines.js';
 

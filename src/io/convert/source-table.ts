@@ -13,7 +13,7 @@ import {
   TIME_RANGE_TEXT,
   type EpochUnit,
 } from '../arrow/columns.js';
-import { describeValue } from '../json/fields.js';
+import { describeValue } from '../../domain/json-fields.js';
 import { parseDateTimeText } from './time-text.js';
 
 /**

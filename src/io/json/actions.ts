@@ -1,16 +1,6 @@
 import { InputError, type InputSource } from '../../domain/errors.js';
 import { WALLETS, type Action, type Wallet } from '../../domain/types.js';
-import { describeValue, joinPath, readObject, readPositiveDecimal, readString, rejectUnknownKeys } from './fields.js';
-
-/** A time as milliseconds since 1970 or an ISO-8601 string with a zone ("2024-03-12T00:00:00Z"). */
-export function readTime(src: InputSource, path: string, v: unknown): number {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
-    const t = Date.parse(v);
-    if (Number.isFinite(t)) return t;
-  }
-  throw new InputError(src, path, 'a time: milliseconds since 1970, or ISO-8601 with a zone such as "2024-03-12T00:00:00Z"', describeValue(v));
-}
+import { describeValue, joinPath, readObject, readPositiveDecimal, readString, readTime, rejectUnknownKeys } from '../../domain/json-fields.js';
 
 function readWallet(src: InputSource, path: string, v: unknown): Wallet {
   if (typeof v === 'string' && (WALLETS as readonly string[]).includes(v)) return v as Wallet;
@@ -18,7 +8,7 @@ function readWallet(src: InputSource, path: string, v: unknown): Wallet {
 }
 
 /**
- * One scheduled action (README "Scheduled actions"):
+ * One scheduled action (docs/formats.md "Scheduled actions"):
  *   {time, type: "trade", market: "UM"|"CM", symbol, side: "BUY"|"SELL", qty, price?, positionSide?}
  *   {time, type: "transfer", asset, amount, from, to}   wallets: external, crossMargin, um, cm
  *   {time, type: "borrow"|"repay", asset, amount}

@@ -1,9 +1,9 @@
 import type { Dec } from '../../domain/decimal.js';
 import { InputError, type InputSource } from '../../domain/errors.js';
 import type { MarketSnapshot } from '../../domain/types.js';
-import { describeValue, joinPath, readObject, readPositiveDecimal, rejectUnknownKeys } from './fields.js';
+import { describeValue, joinPath, readObject, readPositiveDecimal, rejectUnknownKeys } from '../../domain/json-fields.js';
 
-/** Parses a market snapshot document (DESIGN.md §1): positive index and mark prices. */
+/** Parses a market snapshot document (docs/formats.md): positive index and mark prices. */
 export function parseMarketSnapshot(raw: unknown, src: InputSource = 'market'): MarketSnapshot {
   const doc = readObject(src, '', raw);
   rejectUnknownKeys(src, '', doc, ['version', 'time', 'indexPrices', 'markPrices']);

@@ -16,7 +16,7 @@ import {
   readString,
   rejectUnknownKeys,
   type JsonObject,
-} from './fields.js';
+} from '../../domain/json-fields.js';
 
 /** Portfolio ids end up in report rows and file names: keep them plain. */
 export const PORTFOLIO_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -103,7 +103,7 @@ function readList<T>(src: InputSource, doc: JsonObject, key: string, read: (path
   return doc[key] === undefined ? [] : readArray(src, key, doc[key]).map((raw, i) => read(joinPath(key, i), raw));
 }
 
-/** Parses and validates a portfolio document (DESIGN.md §1). Rules are needed to split order symbols. */
+/** Parses and validates a portfolio document (docs/formats.md). Rules are needed to split order symbols. */
 export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'portfolio', pathPrefix = ''): Portfolio {
   const at = (p: string) => (pathPrefix ? `${pathPrefix}.${p}` : p);
   const doc = readObject(src, pathPrefix, raw);

@@ -14,7 +14,7 @@ export interface LoadReportOptions {
   worstCount?: number;
   /**
    * Status thresholds for the bands and the histogram, or how to find them from the job's rule
-   * URIs (e.g. findJobThresholds). Default: DOMAIN.md's 1.5 / 1.2 / 1.05.
+   * URIs (e.g. findJobThresholds). Default: docs/margin-rules.md's 1.5 / 1.2 / 1.05.
    */
   thresholds?: ReportThresholds | ((ruleUris: readonly string[]) => Promise<ReportThresholds>);
   /** Most intervals on the time grid; a finer timeline is folded (minimum kept). Default 1000. */
@@ -25,7 +25,7 @@ export interface LoadReportOptions {
   eventsPerPortfolio?: number;
 }
 
-export const DEFAULT_THRESHOLDS: ReportThresholds = { marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'DOMAIN.md defaults' };
+export const DEFAULT_THRESHOLDS: ReportThresholds = { marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'docs/margin-rules.md defaults' };
 
 const AT_RISK: ReadonlySet<string> = new Set(['MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED']);
 const MAX_FAILURES = 20;

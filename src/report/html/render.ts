@@ -5,7 +5,7 @@ import { PAGE_STYLE } from './page-style.js';
 import type { ReportData, ReportEvent, WorstPortfolio, Zone } from './types.js';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './vendor-uplot.js';
 
-// report.html (README "Reports"): one self-contained page. The text, tables and numbers are
+// report.html (docs/reports.md): one self-contained page. The text, tables and numbers are
 // rendered here; the charts are drawn in the browser by PAGE_SCRIPT with the inlined uPlot from
 // the data embedded as JSON. Nothing depends on the clock, so the page is the same bytes for the
 // same outputs.

@@ -54,7 +54,7 @@ export interface ReportThresholds {
   marginCall: number;
   reduceOnly: number;
   liquidation: number;
-  /** Where they come from: the job's rules, or DOMAIN.md's defaults when those could not be read. */
+  /** Where they come from: the job's rules, or docs/margin-rules.md's defaults when those could not be read. */
   source: string;
 }
 

@@ -77,7 +77,7 @@ describe('writeSeriesArrow / readSeriesArrow', () => {
     expect(readSeriesArrow(bytes, 'x.arrow')).toEqual(table);
   });
 
-  test('writes the schema of DESIGN.md: timestamp[ms, UTC], dictionary symbol and kind, float64', () => {
+  test('writes the schema of docs/formats.md: timestamp[ms, UTC], dictionary symbol and kind, float64', () => {
     const t = tableFromIPC(writeSeriesArrow({ times: Float64Array.of(T0), symbolIds: Int32Array.of(0), symbols: ['BTC'], kinds: Uint8Array.of(0), values: Float64Array.of(1) }));
     expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['time:Timestamp<MILLISECOND, UTC>', 'symbol:Dictionary<Int32, Utf8>', 'kind:Dictionary<Int8, Utf8>', 'value:Float64']);
     expect(t.schema.metadata.get('pmbt.series.version')).toBe('1');

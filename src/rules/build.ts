@@ -1,29 +1,14 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../domain/errors.js';
 import type { Rules, RulesTimeline } from '../domain/types.js';
-import { readTime } from '../io/json/actions.js';
-import { convertBinanceRules, isBinanceRulesResponse } from '../io/binance/rules.js';
-import { parseJsonText, readArray, readObject, type JsonObject } from '../io/json/fields.js';
+import { convertBinanceRules, isBinanceRulesResponse } from './binance-response.js';
+import { readArray, readObject, readTime, type JsonObject } from '../domain/json-fields.js';
 import { mergeRuleDocuments } from './merge.js';
 import { parseRules } from './parse.js';
-
-/**
- * data/rules/ of this package (the same two levels up from src/rules and dist/rules); a bundled
- * Lambda, whose code no longer sits in the package tree, names the copy it ships in PMBT_RULES_DIR.
- */
-export const DEFAULT_RULES_DIR = process.env.PMBT_RULES_DIR ?? fileURLToPath(new URL('../../data/rules/', import.meta.url));
 
 export interface RuleDocument {
   /** File name or key, used in error messages. */
   name: string;
   doc: unknown;
-}
-
-/** The default rule files, in file-name order (each later file overrides earlier ones). */
-export async function readDefaultRuleDocuments(dir = DEFAULT_RULES_DIR): Promise<RuleDocument[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
-  return Promise.all(names.map(async (n) => ({ name: `data/rules/${n}`, doc: parseJsonText(`data/rules/${n}`, await readFile(`${dir}/${n}`, 'utf8')) })));
 }
 
 /**

@@ -1,5 +1,5 @@
-import { Dec } from '../../domain/decimal.js';
-import { InputError, type InputSource } from '../../domain/errors.js';
+import { Dec } from './decimal.js';
+import { InputError, type InputSource } from './errors.js';
 
 // Readers for untrusted JSON: each names the document and field path it rejects.
 
@@ -99,4 +99,14 @@ export function parseJsonText(src: InputSource, text: string): unknown {
     const column = Number(position) - before.lastIndexOf('\n');
     throw new InputError(src, `line ${line} column ${column}`, 'valid JSON', message.replace(/ in JSON at position \d+.*$/, ''));
   }
+}
+
+/** A time as milliseconds since 1970 or an ISO-8601 string with a zone ("2024-03-12T00:00:00Z"). */
+export function readTime(src: InputSource, path: string, v: unknown): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
+    const t = Date.parse(v);
+    if (Number.isFinite(t)) return t;
+  }
+  throw new InputError(src, path, 'a time: milliseconds since 1970, or ISO-8601 with a zone such as "2024-03-12T00:00:00Z"', describeValue(v));
 }

@@ -1,5 +1,5 @@
-import { InputError, type InputSource } from '../../domain/errors.js';
-import { describeValue, joinPath, readObject, readString, type JsonObject } from '../json/fields.js';
+import { InputError, type InputSource } from '../domain/errors.js';
+import { describeValue, joinPath, readObject, readString, type JsonObject } from '../domain/json-fields.js';
 
 // Rules given as the raw JSON a user saved from Binance, recognised by shape and turned into a
 // project rules document:
@@ -39,7 +39,7 @@ export function convertBinanceRules(raw: unknown, src: InputSource): JsonObject 
     if ('notionalCap' in firstBracket) {
       umBrackets[symbol] = brackets;
     } else if ('qtyCap' in firstBracket) {
-      // The bracket response has neither contract size nor margin asset: DOMAIN.md gives them
+      // The bracket response has neither contract size nor margin asset: docs/margin-rules.md gives them
       // (BTC 100 USD a contract, other coins 10 USD; margined in the coin).
       const coin = CM_SYMBOL.exec(symbol)?.[1];
       if (coin === undefined) throw new InputError(src, joinPath(path, 'symbol'), 'a COIN-M symbol such as BTCUSD_PERP or ETHUSD_241227', symbol);
