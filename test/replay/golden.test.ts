@@ -26,7 +26,6 @@ function replay(rows: SeriesRow[], doc: Record<string, unknown>, rules: RulesTim
   return replayPortfolioExact(portfolioOf(doc, rt.base), new ExactPriceBook(timeline), rt, options);
 }
 const ofType = <T extends ReplayEvent['type']>(events: ReplayEvent[], type: T) => events.filter((e): e is Extract<ReplayEvent, { type: T }> => e.type === type);
-const sum = (xs: Dec[]) => xs.reduce((a, b) => a.plus(b), new Dec(0));
 
 describe('a single perpetual through a linear price fall', () => {
   // 1,000 USDT and a 1 BTCUSDT long from 40,000; mark falls 10 USDT a minute; MMR 0.5 %.

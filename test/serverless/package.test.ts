@@ -26,7 +26,7 @@ function serverless(args: string[]): Promise<{ code: number; stdout: string; std
   });
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 let dir: string;
 let template: Json;
 let resources: Json;
