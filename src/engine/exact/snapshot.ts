@@ -48,24 +48,20 @@ function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
 // at, so the cross-check only warns, and only past Binance's 8-decimal print precision.
 const PNL_CROSS_CHECK_TOLERANCE = new Dec('1e-8');
 
-/**
- * The one snapshot function: uniMMR and everything behind it for one account at one instant
- * (docs/margin-rules.md §2–§4). Pure; a missing price or rule is an InputError naming where it belongs.
- */
-export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
-  const warnings: string[] = [];
-  const totals = new Map<string, AssetTotals>();
-  const totalsOf = (asset: string): AssetTotals => {
-    let t = totals.get(asset);
-    if (t === undefined) {
-      t = { asset, balanceNet: ZERO, borrowed: ZERO, umUnrealizedPNL: ZERO, cmUnrealizedPNL: ZERO, futuresMaintMargin: ZERO };
-      totals.set(asset, t);
-    }
-    return t;
-  };
+type Totals = Map<string, AssetTotals>;
 
+function totalsOf(totals: Totals, asset: string): AssetTotals {
+  let t = totals.get(asset);
+  if (t === undefined) {
+    t = { asset, balanceNet: ZERO, borrowed: ZERO, umUnrealizedPNL: ZERO, cmUnrealizedPNL: ZERO, futuresMaintMargin: ZERO };
+    totals.set(asset, t);
+  }
+  return t;
+}
+
+function addBalances(totals: Totals, portfolio: Portfolio): void {
   portfolio.balances.forEach((b, i) => {
-    const t = totalsOf(b.asset);
+    const t = totalsOf(totals, b.asset);
     t.balanceIndex = i;
     t.balanceNet = calculateBalanceNet(b);
     t.borrowed = b.crossMarginBorrowed;
@@ -73,101 +69,117 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
     t.reportedUm = b.reportedUmUnrealizedPNL;
     t.reportedCm = b.reportedCmUnrealizedPNL;
   });
+}
 
-  const positions: PositionBreakdown[] = [];
-  // UM and CM differ only in PnL, notional and the bracket table's bounds; the rest is one path.
-  const addPosition = (kind: 'UM' | 'CM', p: UmPosition | CmPosition, i: number) => {
-    const mark = findMarkPrice(market, p.symbol);
-    let pnl: Dec;
-    let notional: Dec;
-    let bracket: { index: number; maintMargin: Dec };
-    let rows: readonly { bracket: number; maintMarginRatio: Dec; cum: Dec }[];
-    let limit: Dec;
-    let contract: { marginAsset: string; bracketTable: string };
-    if (kind === 'UM') {
-      const c = findUmContract(rules, p.symbol);
-      pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
-      notional = p.positionAmt.times(mark).abs();
-      bracket = calculateUmMaintMargin(c.brackets, notional);
-      [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.notionalCap];
-    } else {
-      const c = findCmContract(rules, p.symbol);
-      pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
-      notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
-      bracket = calculateCmMaintMargin(c.brackets, notional);
-      [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.qtyCap];
-    }
-    if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-      warnings.push(`${kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
-    }
-    const t = totalsOf(contract.marginAsset);
-    if (kind === 'UM') t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-    else t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
-    const b = rows[bracket.index]!;
-    positions.push({
-      market: kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
-      marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
-      maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin: bracket.maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
-    });
+/**
+ * One position's PnL, notional and bracket, folded into its margin asset's totals. UM and CM differ
+ * only in PnL, notional and the bracket table's bounds; the rest is one path.
+ */
+function addPosition(totals: Totals, warnings: string[], kind: 'UM' | 'CM', p: UmPosition | CmPosition, i: number, market: MarketSnapshot, rules: Rules): PositionBreakdown {
+  const mark = findMarkPrice(market, p.symbol);
+  let pnl: Dec;
+  let notional: Dec;
+  let bracket: { index: number; maintMargin: Dec };
+  let rows: readonly { bracket: number; maintMarginRatio: Dec; cum: Dec }[];
+  let limit: Dec;
+  let contract: { marginAsset: string; bracketTable: string };
+  if (kind === 'UM') {
+    const c = findUmContract(rules, p.symbol);
+    pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
+    notional = p.positionAmt.times(mark).abs();
+    bracket = calculateUmMaintMargin(c.brackets, notional);
+    [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.notionalCap];
+  } else {
+    const c = findCmContract(rules, p.symbol);
+    pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
+    notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
+    bracket = calculateCmMaintMargin(c.brackets, notional);
+    [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.qtyCap];
+  }
+  if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
+    warnings.push(`${kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
+  }
+  const t = totalsOf(totals, contract.marginAsset);
+  if (kind === 'UM') t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
+  else t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
+  t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
+  const b = rows[bracket.index]!;
+  return {
+    market: kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
+    marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
+    maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin: bracket.maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
   };
-  portfolio.umPositions.forEach((p, i) => addPosition('UM', p, i));
-  portfolio.cmPositions.forEach((p, i) => addPosition('CM', p, i));
+}
+
+/** An asset with nothing in it needs no price (a replay leaves such rows behind). */
+function isEmptyAsset(t: AssetTotals, positionAssets: ReadonlySet<string>): boolean {
+  return t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset);
+}
+
+/** One asset's equity (haircut by its collateral tiers) and maintenance margin (futures and loan), in USD. */
+function evaluateAsset(t: AssetTotals, warnings: string[], portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AssetBreakdown {
+  const price = findIndexPrice(market, t.asset);
+  const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
+  const actualUSD = net.times(price);
+  const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(findCollateralTiers(rules, t.asset), actualUSD) : actualUSD;
+  let loanMaintMargin = ZERO;
+  let leverage: number | undefined;
+  if (!t.borrowed.isZero()) {
+    leverage = t.marginLeverage ?? portfolio.marginLeverage;
+    if (leverage === undefined) {
+      leverage = rules.defaultMarginLeverage;
+      warnings.push(`balances[${t.balanceIndex}] (${t.asset}): no marginLeverage given; the rules' defaultMarginLeverage ${leverage}x sets its loan MMR`);
+    }
+    loanMaintMargin = t.borrowed.times(findLoanMaintMarginRatio(rules, leverage));
+  }
+  const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
+  for (const [field, reported, computed] of [['umUnrealizedPNL', t.reportedUm, t.umUnrealizedPNL], ['cmUnrealizedPNL', t.reportedCm, t.cmUnrealizedPNL]] as const) {
+    if (reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
+      warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
+    }
+  }
+  return {
+    asset: t.asset, indexPrice: price, net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
+    actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD.div(actualUSD),
+    loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD, marginLeverage: leverage,
+  };
+}
+
+/** Open loss of the cross-margin open orders (mode PM only; PM Pro counts none). */
+function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdown[], market: MarketSnapshot, rules: Rules): OrderBreakdown[] {
+  if (portfolio.mode !== 'PM') return [];
+  const legValue = (asset: string) => {
+    const indexPrice = findIndexPrice(market, asset);
+    const held = assets.find((a) => a.asset === asset)?.actualEquityUSD ?? ZERO;
+    return { indexPrice, collateralRate: findMarginalCollateralRate(findCollateralTiers(rules, asset), Dec.max(ZERO, held)) };
+  };
+  return portfolio.marginOpenOrders.map((o) => ({
+    symbol: o.symbol, side: o.side, price: o.price, openQty: o.openQty, openLossUSD: calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset)),
+  }));
+}
+
+/**
+ * The one snapshot function: uniMMR and everything behind it for one account at one instant
+ * (docs/margin-rules.md §2–§4). Pure; a missing price or rule is an InputError naming where it belongs.
+ */
+export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
+  const warnings: string[] = [];
+  const totals: Totals = new Map();
+  addBalances(totals, portfolio);
+  const positions = [
+    ...portfolio.umPositions.map((p, i) => addPosition(totals, warnings, 'UM', p, i, market, rules)),
+    ...portfolio.cmPositions.map((p, i) => addPosition(totals, warnings, 'CM', p, i, market, rules)),
+  ];
 
   const positionAssets = new Set(positions.map((p) => p.marginAsset));
-  const assets: AssetBreakdown[] = [];
-  let accountEquity = ZERO;
-  let actualEquity = ZERO;
-  let accountMaintMargin = ZERO;
-  for (const t of totals.values()) {
-    // An asset with nothing in it needs no price (a replay leaves such rows behind).
-    if (t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset)) continue;
-    const price = findIndexPrice(market, t.asset);
-    const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
-    const actualUSD = net.times(price);
-    const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(findCollateralTiers(rules, t.asset), actualUSD) : actualUSD;
-    let loanMaintMargin = ZERO;
-    let leverage: number | undefined;
-    if (!t.borrowed.isZero()) {
-      leverage = t.marginLeverage ?? portfolio.marginLeverage;
-      if (leverage === undefined) {
-        leverage = rules.defaultMarginLeverage;
-        warnings.push(`balances[${t.balanceIndex}] (${t.asset}): no marginLeverage given; the rules' defaultMarginLeverage ${leverage}x sets its loan MMR`);
-      }
-      loanMaintMargin = t.borrowed.times(findLoanMaintMarginRatio(rules, leverage));
-    }
-    const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
-    for (const [field, reported, computed] of [['umUnrealizedPNL', t.reportedUm, t.umUnrealizedPNL], ['cmUnrealizedPNL', t.reportedCm, t.cmUnrealizedPNL]] as const) {
-      if (reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-        warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
-      }
-    }
-    accountEquity = accountEquity.plus(equityUSD);
-    actualEquity = actualEquity.plus(actualUSD);
-    accountMaintMargin = accountMaintMargin.plus(maintMarginUSD);
-    assets.push({
-      asset: t.asset, indexPrice: price, net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
-      actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD.div(actualUSD),
-      loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD, marginLeverage: leverage,
-    });
-  }
+  const assets = [...totals.values()].filter((t) => !isEmptyAsset(t, positionAssets)).map((t) => evaluateAsset(t, warnings, portfolio, market, rules));
+  const accountEquity = assets.reduce((sum, a) => sum.plus(a.equityUSD), ZERO);
+  const actualEquity = assets.reduce((sum, a) => sum.plus(a.actualEquityUSD), ZERO);
+  const accountMaintMargin = assets.reduce((sum, a) => sum.plus(a.maintMarginUSD), ZERO);
   for (const p of positions) p.maintMarginUSD = p.maintMargin.times(findIndexPrice(market, p.marginAsset));
 
-  const orders: OrderBreakdown[] = [];
-  let totalMarginOpenLoss = ZERO;
-  if (portfolio.mode === 'PM') {
-    const legValue = (asset: string) => {
-      const indexPrice = findIndexPrice(market, asset);
-      const held = assets.find((a) => a.asset === asset)?.actualEquityUSD ?? ZERO;
-      return { indexPrice, collateralRate: findMarginalCollateralRate(findCollateralTiers(rules, asset), Dec.max(ZERO, held)) };
-    };
-    for (const o of portfolio.marginOpenOrders) {
-      const openLossUSD = calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset));
-      totalMarginOpenLoss = totalMarginOpenLoss.plus(openLossUSD);
-      orders.push({ symbol: o.symbol, side: o.side, price: o.price, openQty: o.openQty, openLossUSD });
-    }
-  }
-
+  const orders = evaluateOpenOrders(portfolio, assets, market, rules);
+  const totalMarginOpenLoss = orders.reduce((sum, o) => sum.plus(o.openLossUSD), ZERO);
   const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
   const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
   return {
