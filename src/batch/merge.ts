@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Dec } from '../domain/decimal.js';
-import { encodeArrowFile, EVENTS_SCHEMA, readArrowBatches, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
+import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { buildReportHtml } from '../report/html/index.js';
-import type { PortfolioSummary } from '../report/portfolio-summary.js';
+import { EVENTS_SCHEMA } from '../records/events/arrow.js';
+import { addToJobTotals, emptyJobTotals, parseSummaryPart, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobTotals } from '../records/summary.js';
+import { TIMELINE_SCHEMA } from '../records/timeline.js';
+import { buildReportHtml, type JobOutputFiles } from '../report/html/index.js';
 import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { partKey } from './run-batch.js';
@@ -22,18 +23,13 @@ export interface JobFacts {
   window: { from: number; to: number; steps: number };
 }
 
-export interface JobTotals {
-  portfolios: number;
-  ok: number;
-  failed: number;
-  liquidated: number;
-  bankrupt: number;
-  worstStatus: Record<string, number>;
-  liquidationFeesUSD: string;
-  bankruptcyLossUSD: string;
-  portfolioSteps: number;
-  worst: { portfolioId: string; minUniMMR: string; time: string | null } | null;
-}
+export type { JobTotals } from '../records/summary.js';
+
+/** A job's outputs as the report reads them: by file name, from `store`. */
+export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFiles => ({
+  readStream: (name) => store.readStream(joinKey(jobKey, name)),
+  uriOf: (name) => store.uriOf(joinKey(jobKey, name)),
+});
 
 /** Text as UTF-8 chunks of about 1 MiB: one write (and hash update) a chunk, not one a line. */
 async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Array> {
@@ -64,8 +60,6 @@ async function writeHashed(store: ObjectStore, key: string, body: AsyncIterable<
   return { bytes, sha256: hash.digest('hex') };
 }
 
-const decimalSum = (a: string, b: string) => new Dec(a).plus(b).toFixed(8);
-
 /**
  * Merges every batch's parts into the job's outputs (docs/formats.md "Outputs"), in batch order so the
  * result does not depend on which batch finished first, then report.html (read back from the
@@ -92,25 +86,28 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     for (const b of batches) yield* readArrowBatches(await read(b, 'events.arrow'));
   })()));
 
-  const totals: JobTotals = { portfolios: 0, ok: 0, failed: 0, liquidated: 0, bankrupt: 0, worstStatus: {}, liquidationFeesUSD: '0.00000000', bankruptcyLossUSD: '0.00000000', portfolioSteps: 0, worst: null };
+  const totals = emptyJobTotals();
   manifest['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), textChunks((async function* () {
-    yield `{\n"version": 1,\n"job": ${JSON.stringify(renderJobSpec(facts.spec))},\n"inputs": ${JSON.stringify(facts.inputs)},\n"rulesSources": ${JSON.stringify(facts.rulesSources)},\n`;
-    yield `"window": ${JSON.stringify({ from: new Date(facts.window.from).toISOString(), to: new Date(facts.window.to).toISOString(), steps: facts.window.steps })},\n"portfolios": [\n`;
+    const readPart = async (b: number) => parseSummaryPart(new TextDecoder().decode(await read(b, 'summary.json')), store.uriOf(partKey(jobKey, b, 'summary.json')));
+    // Every batch ran with the job's rules: the first part's thresholds are the job's. Parts are
+    // read one at a time, so memory holds one.
+    let part = batches.length === 0 ? undefined : await readPart(0);
+    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: part?.thresholds, window: facts.window });
     let first = true;
     for (const b of batches) {
-      const part = JSON.parse(new TextDecoder().decode(await read(b, 'summary.json'))) as { steps: number; portfolios: PortfolioSummary[] };
+      part = b === 0 ? part! : await readPart(b);
       totals.portfolioSteps += part.steps;
       for (const p of part.portfolios) {
-        accumulate(totals, p);
-        yield `${first ? '' : ',\n'}${JSON.stringify(p)}`;
+        addToJobTotals(totals, p);
+        yield renderSummaryPortfolio(p, first);
         first = false;
       }
     }
-    yield `\n],\n"totals": ${JSON.stringify(totals)}\n}\n`;
+    yield renderSummaryClosing(totals);
   })()));
 
   // The page is made from the files just written, as `pmbt report` makes it for an existing job.
-  const html = await buildReportHtml(store, jobKey);
+  const html = await buildReportHtml(openJobOutputs(store, jobKey));
   manifest['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), (async function* () {
     yield new TextEncoder().encode(html);
   })());
@@ -118,21 +115,4 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   const marker = { version: 1, jobId: facts.spec.jobId, portfolios: totals.portfolios, files: manifest };
   await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   return totals;
-}
-
-function accumulate(t: JobTotals, p: PortfolioSummary): void {
-  t.portfolios++;
-  if (!p.ok) {
-    t.failed++;
-    return;
-  }
-  t.ok++;
-  if (p.liquidations > 0) t.liquidated++;
-  if (p.bankrupt) t.bankrupt++;
-  if (p.worstStatus !== null) t.worstStatus[p.worstStatus] = (t.worstStatus[p.worstStatus] ?? 0) + 1;
-  t.liquidationFeesUSD = decimalSum(t.liquidationFeesUSD, p.liquidationFeesUSD);
-  t.bankruptcyLossUSD = decimalSum(t.bankruptcyLossUSD, p.bankruptcyLossUSD);
-  if (p.minUniMMR !== null && (t.worst === null || new Dec(p.minUniMMR).lt(t.worst.minUniMMR))) {
-    t.worst = { portfolioId: p.portfolioId, minUniMMR: p.minUniMMR, time: p.minUniMMRTime };
-  }
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../domain/errors.js';
-import { buildEventsBatch, buildTimelineBatch, encodeArrowFile, EVENTS_SCHEMA, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
+import { encodeArrowFile } from '../io/arrow/report-tables.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
@@ -7,9 +7,12 @@ import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
-import type { TimelineRow } from '../replay/timeline.js';
-import { renderEventLine, renderEventRecord, type EventRecord } from '../report/events.js';
-import { renderPortfolioSummary, type PortfolioSummary } from '../report/portfolio-summary.js';
+import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
+import { renderEventRecord, type EventRecord } from '../records/events/index.js';
+import { renderEventLine } from '../records/events/jsonl.js';
+import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
+import { renderJobThresholds, renderSummaryPart, type JobThresholds } from '../records/summary.js';
+import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
@@ -26,6 +29,8 @@ export interface BatchResult {
   portfolios: PortfolioSummary[];
   /** Portfolio-steps evaluated. */
   steps: number;
+  /** The thresholds the batch ran with: summary.json records them for the report. */
+  thresholds: JobThresholds;
 }
 
 /** Reads the id of a document that failed to parse, if it has a usable one. */
@@ -36,7 +41,7 @@ const idOf = (doc: Record<string, unknown> | undefined) => (typeof doc?.id === '
  * says why, and the rest of the batch goes on. Anything that is not bad input is a bug and throws.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
-  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0 };
+  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules) };
   const fail = (item: BatchItem, error: string) => {
     result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
     onPortfolioDone?.(0);
@@ -94,6 +99,6 @@ export async function writeBatchParts(store: ObjectStore, jobKey: string, result
   await store.write(partKey(jobKey, result.batch, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
   await store.write(partKey(jobKey, result.batch, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
   await store.write(partKey(jobKey, result.batch, 'events.jsonl'), result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
-  await store.write(partKey(jobKey, result.batch, 'summary.json'), `${JSON.stringify({ batch: result.batch, steps: result.steps, portfolios: result.portfolios })}\n`);
+  await store.write(partKey(jobKey, result.batch, 'summary.json'), renderSummaryPart(result));
 }
 

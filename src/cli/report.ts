@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { locate } from '../batch/inputs.js';
-import { SUCCESS_MARKER } from '../batch/merge.js';
+import { openJobOutputs, SUCCESS_MARKER } from '../batch/merge.js';
 import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
 import { buildReportHtml } from '../report/html/index.js';
@@ -35,7 +35,7 @@ export async function runReport(argv: string[]): Promise<string> {
   if (!(await store.exists(markerKey))) {
     throw new InputError(store.uriOf(jobKey), SUCCESS_MARKER, 'a finished job folder (pmbt run writes _SUCCESS last)', (await store.exists(joinKey(jobKey, 'summary.json'))) ? 'no _SUCCESS: the job did not finish' : 'no summary.json or _SUCCESS');
   }
-  const html = await buildReportHtml(store, jobKey, { worstCount });
+  const html = await buildReportHtml(openJobOutputs(store, jobKey), { worstCount });
   const bytes = new TextEncoder().encode(html);
   const target = values.out === undefined ? { store, key: joinKey(jobKey, 'report.html') } : locate(values.out);
   await target.store.write(target.key, bytes);

@@ -1,22 +1,9 @@
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
+import type { TimelineRow } from '../records/timeline.js';
 import { statusSeverity } from './actions.js';
 
-/** One portfolio's worst moment in one time bucket (docs/formats.md "Outputs": timeline.arrow). */
-export interface TimelineRow {
-  portfolioId: string;
-  /** Bucket start, ms; buckets are aligned to multiples of the resolution since 1970. */
-  time: number;
-  /** The bucket's minimum uniMMR; null when no step in it had maintenance margin. */
-  uniMMR: number | null;
-  /** The rest are taken at the step of that minimum (or the bucket's last step when uniMMR is null). */
-  accountEquity: number;
-  actualEquity: number;
-  maintMargin: number;
-  /** The worst status seen in the bucket. */
-  status: AccountStatus;
-  worstTime: number;
-  steps: number;
-}
+// The row (timeline.arrow's, docs/formats.md "Outputs") is owned by the records; the replay fills it.
+export type { TimelineRow } from '../records/timeline.js';
 
 /** Folds snapshots into buckets, keeping the minimum so a coarse resolution never hides the worst point. */
 export class TimelineAccumulator {

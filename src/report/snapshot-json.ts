@@ -1,5 +1,5 @@
 import type { AccountSnapshot } from '../domain/types.js';
-import { formatBinanceDecimal as f } from './binance-format.js';
+import { formatBinanceDecimal as f } from '../records/binance-format.js';
 
 /**
  * The `pmbt snapshot` output (docs/formats.md "Outputs"): Binance's account fields as 8-decimal strings cut

@@ -3,7 +3,7 @@ import { Dec } from '../../src/domain/decimal.js';
 import { calculateCmPnl, calculateUmPnl } from '../../src/engine/exact/pnl.js';
 import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
 import { calculateCollateralValue, calculateUmMaintMargin } from '../../src/engine/exact/tables.js';
-import { formatBinanceDecimal } from '../../src/report/binance-format.js';
+import { formatBinanceDecimal } from '../../src/records/binance-format.js';
 import { parseCollateralTiers } from '../../src/rules/tables.js';
 import { findUmContract } from '../../src/rules/resolve.js';
 import { flatCm, flatUm, loadDefaultRules, makeRules } from '../helpers/rules.js';

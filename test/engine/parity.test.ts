@@ -5,7 +5,7 @@ import { findFastKernelRefusal } from '../../src/engine/fast/refusal.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type PortfolioReplay, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
-import { renderEventRecord } from '../../src/report/events.js';
+import { renderEventRecord } from '../../src/records/events/index.js';
 import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';

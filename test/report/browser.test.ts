@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/batch/inputs.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
-import { findJobThresholds } from '../../src/report/html/index.js';
+import { openJobOutputs } from '../../src/batch/merge.js';
 import { loadReportData } from '../../src/report/html/load.js';
 import { isMarkerEvent } from '../../src/report/html/render.js';
 import type { ReportData } from '../../src/report/html/types.js';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   files = writeSmallJob();
   await runJobLocally(parseJobSpec(files.job), { workers: 1 });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
-  data = await loadReportData(store, key, { thresholds: findJobThresholds });
+  data = await loadReportData(openJobOutputs(store, key));
   if (!existsSync(CHROMIUM)) return;
   userDataDir = mkdtempSync(join(tmpdir(), 'pmbt-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });

@@ -5,10 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/batch/inputs.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
-import { TIMELINE_SCHEMA } from '../../src/io/arrow/report-tables.js';
+import { openJobOutputs } from '../../src/batch/merge.js';
 import { createLocalStore } from '../../src/io/store/local.js';
 import type { ObjectStore } from '../../src/io/store/types.js';
-import { buildDistributionBins, DEFAULT_THRESHOLDS, loadReportData, readLines, streamArrowBatches } from '../../src/report/html/load.js';
+import { streamArrowBatches } from '../../src/records/arrow.js';
+import { readLines } from '../../src/records/lines.js';
+import { TIMELINE_SCHEMA } from '../../src/records/timeline.js';
+import { buildDistributionBins } from '../../src/report/html/distribution.js';
+import { loadReportData } from '../../src/report/html/load.js';
+import { DEFAULT_THRESHOLDS } from '../../src/report/html/thresholds.js';
 import type { ReportData } from '../../src/report/html/types.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 
@@ -23,14 +28,14 @@ let key: string;
 interface TimelineRowRead { portfolioId: string; time: number; uniMMR: number | null; status: string }
 let rows: TimelineRowRead[];
 let events: { portfolioId: string; time: number; type: string }[];
-let summary: { portfolios: { portfolioId: string; ok: boolean; minUniMMR?: string | null; worst?: unknown }[] };
+let summary: { portfolios: { portfolioId: string; ok: boolean; minUniMMR?: string | null; worst?: unknown }[]; thresholds?: unknown };
 
 beforeAll(async () => {
   files = writeSmallJob();
   await runJobLocally(parseJobSpec(files.job), { workers: 1 });
   out = join(files.dir, 'out', 'small');
   ({ store, key } = locate(out));
-  data = await loadReportData(store, key, { worstCount: 5 });
+  data = await loadReportData(openJobOutputs(store, key), { worstCount: 5 });
   rows = tableFromIPC(readFileSync(join(out, 'timeline.arrow'))).toArray().map((r) => ({ portfolioId: r.portfolioId as string, time: Number(r.time), uniMMR: r.uniMMR as number | null, status: r.status as string }));
   events = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { portfolioId: string; time: number; type: string });
   summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as typeof summary;
@@ -88,7 +93,7 @@ describe('loadReportData', () => {
     }
   });
   it('folds a fine grid into at most maxPoints intervals, keeping minima', async () => {
-    const folded = await loadReportData(store, key, { worstCount: 3, maxPoints: 2 });
+    const folded = await loadReportData(openJobOutputs(store, key), { worstCount: 3, maxPoints: 2 });
     expect(folded.grid.times.length).toBe(2);
     expect(folded.grid.intervalMs).toBe(5 * 3_600_000);
     for (const w of folded.worst) {
@@ -97,11 +102,30 @@ describe('loadReportData', () => {
       if (firstHalf.length > 0) expect(w.uniMMR[0]).toBeCloseTo(Math.min(...firstHalf), 4);
     }
   });
-  it('uses the thresholds it is given, or finds them from the job’s rules', async () => {
-    const custom = await loadReportData(store, key, { thresholds: { marginCall: 2, reduceOnly: 1.5, liquidation: 1.1, source: 'test' } });
+  it('uses the thresholds it is given, else those summary.json records, else the defaults saying so', async () => {
+    const custom = await loadReportData(openJobOutputs(store, key), { thresholds: { marginCall: 2, reduceOnly: 1.5, liquidation: 1.1, source: 'test' } });
     expect(custom.distribution.map((b) => b.label).slice(0, 5)).toEqual(['≤ 0', '0–1.1', '1.1–1.5', '1.5–2', '2–3']);
-    const found = await loadReportData(store, key, { thresholds: async (rules) => ({ ...DEFAULT_THRESHOLDS, source: `rules ${rules.length}` }) });
-    expect(found.thresholds.source).toBe('rules 0');
+    // the job ran with data/rules/ alone: summary.json records their thresholds, the report uses them
+    expect(summary.thresholds).toEqual({ marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'data/rules/ (defaults)' });
+    expect(data.thresholds).toEqual(summary.thresholds);
+    // an output written before summary.json recorded them
+    const dir = join(files.dir, 'older');
+    const local = createLocalStore(dir);
+    for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
+    const { thresholds: _recorded, ...older } = summary;
+    await local.write('summary.json', JSON.stringify(older));
+    const fallback = await loadReportData(openJobOutputs(local, ''));
+    expect(fallback.thresholds).toMatchObject({ marginCall: DEFAULT_THRESHOLDS.marginCall, reduceOnly: DEFAULT_THRESHOLDS.reduceOnly, liquidation: DEFAULT_THRESHOLDS.liquidation });
+    expect(fallback.thresholds.source).toMatch(/defaults \(this summary.json does not record the thresholds/);
+  });
+  it('fails, naming the file and line, on an events.jsonl line it cannot read', async () => {
+    const dir = join(files.dir, 'broken-events');
+    const local = createLocalStore(dir);
+    for (const f of ['timeline.arrow', 'summary.json']) await local.write(f, readFileSync(join(out, f)));
+    const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').split('\n');
+    lines[2] = lines[2]!.replace('"type":"', '"type":"unknown');
+    await local.write('events.jsonl', lines.join('\n'));
+    await expect(loadReportData(openJobOutputs(local, ''))).rejects.toThrow(/events\.jsonl: line 3\.type: expected an event type/);
   });
 });
 
@@ -130,7 +154,7 @@ describe('the streaming readers', () => {
     const local = createLocalStore(dir);
     for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
     await local.write('summary.json', JSON.stringify(summary, null, 2));
-    const pretty = await loadReportData(local, '', { worstCount: 5 });
+    const pretty = await loadReportData(openJobOutputs(local, ''), { worstCount: 5 });
     expect(pretty.worst.map((w) => w.portfolioId)).toEqual(data.worst.map((w) => w.portfolioId));
     expect(pretty.distribution).toEqual(data.distribution);
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locate } from '../../src/batch/inputs.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
+import { openJobOutputs } from '../../src/batch/merge.js';
 import { formatDuration, formatTime, formatUniMMR, formatUSD } from '../../src/report/html/format.js';
 import { loadReportData } from '../../src/report/html/load.js';
 import { PAGE_SCRIPT } from '../../src/report/html/page-script.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   files = writeSmallJob();
   await runJobLocally(parseJobSpec(files.job), { workers: 1 });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
-  data = await loadReportData(store, key);
+  data = await loadReportData(openJobOutputs(store, key));
   html = renderReportHtml(data);
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
 import { replayPortfolio, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
-import { renderPortfolioSummary, renderWorstMoment } from '../../src/report/portfolio-summary.js';
+import { renderPortfolioSummary, renderWorstMoment } from '../../src/records/portfolio-summary.js';
 import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';

@@ -89,18 +89,8 @@ export function int64ToMs(values: BigInt64Array, length: number, unit: EpochUnit
   }
 }
 
-/** The inverse for whole ms (|ms| < 2^53), written as the two 32-bit halves: no BigInt per row. */
-export function msToInt64(ms: ArrayLike<number>): BigInt64Array {
-  const out = new BigInt64Array(ms.length);
-  const words = new Int32Array(out.buffer);
-  for (let i = 0; i < ms.length; i++) {
-    const t = ms[i]!;
-    const hi = Math.floor(t / 4294967296);
-    words[2 * i] = t - hi * 4294967296; // 0 ≤ lo < 2^32, stored modulo 2^32
-    words[2 * i + 1] = hi;
-  }
-  return out;
-}
+/** The inverse, for the tables we write: owned by the records' column writers. */
+export { msToInt64 } from '../../records/arrow.js';
 
 export function isTimeInRange(ms: number): boolean {
   return Number.isFinite(ms) && ms >= 0 && ms <= MAX_TIME_MS;

@@ -40,6 +40,31 @@ export interface S3StoreOptions {
   listPageSize?: number;
 }
 
+/** S3Store.write: whole bodies up to a part go to PutObject, the rest through multipart Upload. */
+async function writeObject(client: S3Client, bucket: string, partBytes: number, upload: (key: string, body: Uint8Array | Readable) => Promise<unknown>, key: string, body: WriteBody): Promise<void> {
+  validateKey(key);
+  const bytes = typeof body === 'string' ? encodeText(body) : body;
+  if (bytes instanceof Uint8Array) {
+    // Both paths only create the object once it is complete, so readers never see a part.
+    if (bytes.byteLength <= partBytes) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));
+    } else {
+      await upload(key, bytes);
+    }
+    return;
+  }
+  // Upload reads the stream into Buffer parts (see the note at the top) and aborts the
+  // multipart upload if the stream fails, so a failed write leaves no object. When that abort
+  // fails too, Upload reports the abort's error and the producer's is lost; callers need the
+  // producer's (it may be an InputError), and a bucket lifecycle rule removes stray parts.
+  const watched = watchFailure(bytes);
+  try {
+    await upload(key, Readable.from(watched.chunks));
+  } catch (e) {
+    throw watched.seen.failure ? watched.seen.failure.error : e;
+  }
+}
+
 export function createS3Store(options: S3StoreOptions): ObjectStore {
   const { client } = options;
   const bucket = validateBucketName(options.bucket);
@@ -84,29 +109,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       yield* out.Body as AsyncIterable<Uint8Array>;
     },
 
-    async write(key: string, body: WriteBody): Promise<void> {
-      validateKey(key);
-      const bytes = typeof body === 'string' ? encodeText(body) : body;
-      if (bytes instanceof Uint8Array) {
-        // Both paths only create the object once it is complete, so readers never see a part.
-        if (bytes.byteLength <= partBytes) {
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));
-        } else {
-          await upload(key, bytes);
-        }
-        return;
-      }
-      // Upload reads the stream into Buffer parts (see the note at the top) and aborts the
-      // multipart upload if the stream fails, so a failed write leaves no object. When that abort
-      // fails too, Upload reports the abort's error and the producer's is lost; callers need the
-      // producer's (it may be an InputError), and a bucket lifecycle rule removes stray parts.
-      const watched = watchFailure(bytes);
-      try {
-        await upload(key, Readable.from(watched.chunks));
-      } catch (e) {
-        throw watched.seen.failure ? watched.seen.failure.error : e;
-      }
-    },
+    write: (key: string, body: WriteBody) => writeObject(client, bucket, partBytes, upload, key, body),
 
     async *list(prefix: string): AsyncIterable<string> {
       const folder = validatePrefix(prefix);

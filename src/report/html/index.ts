@@ -1,14 +1,13 @@
-import type { ObjectStore } from '../../io/store/types.js';
 import { loadReportData, type LoadReportOptions } from './load.js';
 import { renderReportHtml } from './render.js';
-import { findJobThresholds } from './thresholds.js';
+import type { JobOutputFiles } from './types.js';
 
 export { loadReportData, type LoadReportOptions } from './load.js';
 export { renderReportHtml } from './render.js';
-export { findJobThresholds } from './thresholds.js';
-export type { ReportData } from './types.js';
+export { DEFAULT_THRESHOLDS } from './thresholds.js';
+export type { JobOutputFiles, ReportData } from './types.js';
 
-/** report.html of the finished job under `jobKey`, its status bands from the job's own rules. */
-export async function buildReportHtml(store: ObjectStore, jobKey: string, options: LoadReportOptions = {}): Promise<string> {
-  return renderReportHtml(await loadReportData(store, jobKey, { thresholds: findJobThresholds, ...options }));
+/** report.html of a finished job, read from its outputs; its status bands are the thresholds the job recorded. */
+export async function buildReportHtml(files: JobOutputFiles, options: LoadReportOptions = {}): Promise<string> {
+  return renderReportHtml(await loadReportData(files, options));
 }

@@ -1,4 +1,4 @@
-import type { WorstMoment } from '../portfolio-summary.js';
+import type { WorstMoment } from '../../records/portfolio-summary.js';
 import { describeStatus, escapeHtml, formatCount, formatDuration, formatQuantity, formatTime, formatUniMMR, formatUSD } from './format.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';

@@ -1,19 +1,15 @@
-import { readRuleDocuments } from '../../batch/inputs.js';
-import { buildRulesTimeline } from '../../rules/build.js';
-import { DEFAULT_THRESHOLDS } from './load.js';
+import type { SummaryHead } from '../../records/summary.js';
 import type { ReportThresholds } from './types.js';
 
+export const DEFAULT_THRESHOLDS: ReportThresholds = { marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'docs/margin-rules.md defaults' };
+
 /**
- * The status thresholds a job ran with (its rules over data/rules/, as of the start), for the
- * report's bands. Rules that cannot be read any more (a moved file) fall back to docs/margin-rules.md's
- * defaults, and the report says so.
+ * The thresholds for the report's bands: `override` when given, else those the job wrote into
+ * summary.json (its rules as of the start). Outputs written before summary.json recorded them fall
+ * back to docs/margin-rules.md's defaults, and the report says so.
  */
-export async function findJobThresholds(ruleUris: readonly string[]): Promise<ReportThresholds> {
-  try {
-    const { documents } = await readRuleDocuments(ruleUris);
-    const t = buildRulesTimeline(documents).base.thresholds;
-    return { marginCall: t.marginCall.toNumber(), reduceOnly: t.reduceOnly.toNumber(), liquidation: t.liquidation.toNumber(), source: ruleUris.length === 0 ? 'data/rules/ (defaults)' : `the job's rules (${ruleUris.join(', ')})` };
-  } catch (e) {
-    return { ...DEFAULT_THRESHOLDS, source: `docs/margin-rules.md defaults (the job's rules could not be read: ${e instanceof Error ? e.message : String(e)})` };
-  }
+export function findReportThresholds(head: SummaryHead, override?: ReportThresholds): ReportThresholds {
+  if (override !== undefined) return override;
+  if (head.thresholds !== undefined) return head.thresholds;
+  return { ...DEFAULT_THRESHOLDS, source: 'docs/margin-rules.md defaults (this summary.json does not record the thresholds the job ran with: it was written by an older version)' };
 }

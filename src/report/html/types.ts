@@ -1,5 +1,6 @@
 import type { AccountStatus } from '../../domain/types.js';
-import type { WorstMoment } from '../portfolio-summary.js';
+import type { WorstMoment } from '../../records/portfolio-summary.js';
+import type { JobThresholds } from '../../records/summary.js';
 
 /**
  * Everything report.html shows, gathered from a job's outputs (summary.json, timeline.arrow,
@@ -50,12 +51,18 @@ export interface ReportData {
   rulesSources: string[];
 }
 
-export interface ReportThresholds {
-  marginCall: number;
-  reduceOnly: number;
-  liquidation: number;
-  /** Where they come from: the job's rules, or docs/margin-rules.md's defaults when those could not be read. */
-  source: string;
+/** The status thresholds of the bands: those summary.json records, or docs/margin-rules.md's defaults (`source` says which). */
+export type ReportThresholds = JobThresholds;
+
+/**
+ * How the report reads a finished job's outputs (summary.json, timeline.arrow, events.jsonl), by
+ * file name: the caller's store seen narrowly, so the report does no I/O of its own and works the
+ * same on local folders and S3.
+ */
+export interface JobOutputFiles {
+  readStream(name: string): AsyncIterable<Uint8Array>;
+  /** Where the file lives, for error messages. */
+  uriOf(name: string): string;
 }
 
 export interface DistributionBin {

@@ -1,8 +1,9 @@
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { buildEventsBatch, buildTimelineBatch, encodeArrowFile, EVENTS_SCHEMA, TIMELINE_SCHEMA } from '../../../src/io/arrow/report-tables.js';
-import type { EventRecord } from '../../../src/report/events.js';
-import type { TimelineRow } from '../../../src/replay/timeline.js';
+import { encodeArrowFile, readArrowBatches } from '../../../src/io/arrow/report-tables.js';
+import { buildEventsBatch, EVENTS_SCHEMA } from '../../../src/records/events/arrow.js';
+import type { EventRecord } from '../../../src/records/events/index.js';
+import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../../../src/records/timeline.js';
 
 async function fileOf(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -28,5 +29,15 @@ describe('report tables', () => {
     expect(t.toArray().map((r) => Object.fromEntries(Object.entries(r.toJSON() as Record<string, unknown>).filter(([, v]) => v !== null)))).toEqual(events);
     expect(t.getChild('from')!.nullCount).toBe(3);
     expect(() => buildEventsBatch([{ portfolioId: 'p3', time: 4 } as EventRecord])).toThrow(/type: row 0 has no value/);
+  });
+
+  it('writes a file with its schema and no rows when there is nothing to write, and appends batches in order', async () => {
+    const empty = tableFromIPC(await fileOf(encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch([])])));
+    expect(empty.numRows).toBe(0);
+    expect(empty.schema.fields.map((f) => f.name)).toEqual(EVENTS_SCHEMA.fields.map((f) => f.name));
+    const row = (portfolioId: string, time: number): TimelineRow => ({ portfolioId, time, uniMMR: 2, accountEquity: 1, actualEquity: 1, maintMargin: 0.5, status: 'NORMAL', worstTime: time, steps: 1 });
+    const file = await fileOf(encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch([row('a', 0)]), buildTimelineBatch([]), buildTimelineBatch([row('b', 1), row('c', 2)])]));
+    expect([...readArrowBatches(file)].map((b) => b.numRows)).toEqual([1, 2]);
+    expect(tableFromIPC(file).getChild('portfolioId')!.toArray()).toEqual(['a', 'b', 'c']);
   });
 });

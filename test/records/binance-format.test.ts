@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { formatBinanceDecimal } from '../../src/report/binance-format.js';
+import { formatBinanceDecimal } from '../../src/records/binance-format.js';
 
 /** The definition: toFixed(8) cut toward zero, and no "-0.00000000". */
 const reference = (x: Dec) => {

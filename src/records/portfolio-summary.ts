@@ -1,8 +1,10 @@
+import type { Dec } from '../domain/decimal.js';
+import { InputError } from '../domain/errors.js';
+import { describeValue } from '../domain/json-fields.js';
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
-import type { PortfolioReplay } from '../replay/replay-portfolio.js';
 import { formatBinanceDecimal as f } from './binance-format.js';
 
-/** summary.json's line for one portfolio (docs/formats.md "Outputs"). */
+/** summary.json's line for one portfolio (docs/formats.md "Outputs"); summary.ts owns the document around the lines. */
 export type PortfolioSummary =
   | {
       portfolioId: string;
@@ -67,10 +69,35 @@ export function renderWorstMoment(s: AccountSnapshot): WorstMoment {
   };
 }
 
+/**
+ * What a replay tells about one portfolio, as far as its summary line needs it: the replay's
+ * PortfolioReplay (src/replay/replay-portfolio.ts) has this shape, declared here because the
+ * records sit below the replay.
+ */
+export interface ReplayOutcome {
+  portfolioId: string;
+  steps: number;
+  kernelSteps: number;
+  gapSteps: number;
+  initial: AccountSnapshot | undefined;
+  final: AccountSnapshot | undefined;
+  finalTime: number | undefined;
+  minUniMMR: Dec | null;
+  minUniMMRTime: number | undefined;
+  worstSnapshot: AccountSnapshot | undefined;
+  firstTimeIn: Partial<Record<AccountStatus, number>>;
+  liquidations: number;
+  liquidationFeesUSD: Dec;
+  bankruptcyLossUSD: Dec;
+  bankrupt: boolean;
+  warnings: string[];
+  events: readonly { type: string }[];
+}
+
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
-export function renderPortfolioSummary(r: PortfolioReplay, index: number, engine: 'fast' | 'exact'): PortfolioSummary {
+export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 'fast' | 'exact'): PortfolioSummary {
   const eventCounts: Record<string, number> = {};
   for (const e of r.events) eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
   const firstTimeIn: Partial<Record<AccountStatus, string>> = {};
@@ -102,4 +129,36 @@ export function renderPortfolioSummary(r: PortfolioReplay, index: number, engine
     eventCounts,
     warnings: r.warnings,
   };
+}
+
+type FieldKind = 'string' | 'string|null' | 'number' | 'boolean' | 'object' | 'object|null' | 'array';
+
+const OK_FIELDS: Readonly<Record<string, FieldKind>> = {
+  portfolioId: 'string', index: 'number', engine: 'string', steps: 'number', kernelSteps: 'number', gapSteps: 'number', initialUniMMR: 'string|null', initialStatus: 'string|null',
+  minUniMMR: 'string|null', minUniMMRTime: 'string|null', worst: 'object|null', firstTimeIn: 'object', worstStatus: 'string|null', liquidations: 'number', liquidationFeesUSD: 'string',
+  bankrupt: 'boolean', bankruptcyLossUSD: 'string', finalTime: 'string|null', finalStatus: 'string|null', finalUniMMR: 'string|null', finalAccountEquity: 'string|null',
+  finalActualEquity: 'string|null', eventCounts: 'object', warnings: 'array',
+};
+const FAILED_FIELDS: Readonly<Record<string, FieldKind>> = { portfolioId: 'string|null', index: 'number', error: 'string' };
+
+function isKind(v: unknown, kind: FieldKind): boolean {
+  if (v === null) return kind.endsWith('|null');
+  if (kind === 'array') return Array.isArray(v);
+  if (kind.startsWith('object')) return typeof v === 'object' && !Array.isArray(v);
+  return typeof v === kind.replace('|null', '');
+}
+
+/**
+ * A summary line read back: an object with `ok`, and every field of its kind (a replayed
+ * portfolio's or a failed one's) of the right JSON type. Throws an InputError naming `file` and
+ * `where` (a line, or a path into the document); fields are not parsed further.
+ */
+export function checkPortfolioSummary(v: unknown, file: string, where: string): PortfolioSummary {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(file, where, 'a portfolio summary (a JSON object)', describeValue(v));
+  const o = v as Record<string, unknown>;
+  if (typeof o.ok !== 'boolean') throw new InputError(file, `${where}.ok`, 'true or false', describeValue(o.ok));
+  for (const [key, kind] of Object.entries(o.ok ? OK_FIELDS : FAILED_FIELDS)) {
+    if (!isKind(o[key], kind)) throw new InputError(file, `${where}.${key}`, `${kind.replace('|', ' or ')}`, describeValue(o[key]));
+  }
+  return o as unknown as PortfolioSummary;
 }

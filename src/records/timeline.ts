@@ -1,0 +1,108 @@
+import { Float64, Int32, Schema, TimestampMillisecond, Utf8, type RecordBatch } from 'apache-arrow';
+import { InputError } from '../domain/errors.js';
+import type { AccountStatus } from '../domain/types.js';
+import {
+  batchOf, field, float64Data, int32Data, msToInt64, nullableFloat64Data, readFloat64, readInt32, readTimestampMs, readUtf8, readUtf8Raw, requireColumnData, rowPath, timestampData, utf8Data, type Utf8Column,
+} from './arrow.js';
+
+// timeline.arrow (docs/formats.md "Outputs"): its row, its schema, its writer and its reader.
+
+/** One portfolio's worst moment in one time bucket. */
+export interface TimelineRow {
+  portfolioId: string;
+  /** Bucket start, ms; buckets are aligned to multiples of the resolution since 1970. */
+  time: number;
+  /** The bucket's minimum uniMMR; null when no step in it had maintenance margin. */
+  uniMMR: number | null;
+  /** The rest are taken at the step of that minimum (or the bucket's last step when uniMMR is null). */
+  accountEquity: number;
+  actualEquity: number;
+  maintMargin: number;
+  /** The worst status seen in the bucket. */
+  status: AccountStatus;
+  worstTime: number;
+  steps: number;
+}
+
+export const TIMELINE_SCHEMA = new Schema([
+  field('portfolioId', new Utf8()),
+  field('time', new TimestampMillisecond('UTC')),
+  field('uniMMR', new Float64(), true),
+  field('accountEquity', new Float64()),
+  field('actualEquity', new Float64()),
+  field('maintMargin', new Float64()),
+  field('status', new Utf8()),
+  field('worstTime', new TimestampMillisecond('UTC')),
+  field('steps', new Int32()),
+]);
+
+export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
+  const numbers = (pick: (r: TimelineRow) => number) => Float64Array.from(rows, pick);
+  const times = (pick: (r: TimelineRow) => number) => msToInt64(Float64Array.from(rows, pick));
+  const f = TIMELINE_SCHEMA.fields;
+  return batchOf(TIMELINE_SCHEMA, rows.length, [
+    utf8Data('portfolioId', rows.map((r) => r.portfolioId), false),
+    timestampData(f[1]!.type, times((r) => r.time)),
+    nullableFloat64Data(rows.map((r) => r.uniMMR)),
+    float64Data(numbers((r) => r.accountEquity)),
+    float64Data(numbers((r) => r.actualEquity)),
+    float64Data(numbers((r) => r.maintMargin)),
+    utf8Data('status', rows.map((r) => r.status), false),
+    timestampData(f[7]!.type, times((r) => r.worstTime)),
+    int32Data(Int32Array.from(rows, (r) => r.steps)),
+  ]);
+}
+
+/**
+ * A batch of timeline.arrow as columns (no row objects: the report reads every row of every
+ * portfolio). uniMMR is NaN where the row has none; ids and statuses are raw UTF-8 for loops that
+ * compare bytes before decoding.
+ */
+export interface TimelineColumns {
+  length: number;
+  portfolioId: Utf8Column;
+  time: Float64Array;
+  uniMMR: Float64Array;
+  accountEquity: Float64Array;
+  actualEquity: Float64Array;
+  maintMargin: Float64Array;
+  status: Utf8Column;
+  worstTime: Float64Array;
+  steps: Int32Array;
+}
+
+/** Reads one batch of `file`; `firstRow` (0-based) is the batch's first row in the file, for messages. */
+export function readTimelineColumns(batch: RecordBatch, file: string, firstRow = 0): TimelineColumns {
+  const column = (name: string) => requireColumnData(batch, TIMELINE_SCHEMA, name, file);
+  const float = (name: string, nullable = false) => readFloat64(column(name), nullable, file, name, firstRow);
+  return {
+    length: batch.numRows,
+    portfolioId: readUtf8Raw(column('portfolioId'), file, 'portfolioId', firstRow),
+    time: readTimestampMs(column('time'), file, 'time', firstRow),
+    uniMMR: float('uniMMR', true),
+    accountEquity: float('accountEquity'),
+    actualEquity: float('actualEquity'),
+    maintMargin: float('maintMargin'),
+    status: readUtf8Raw(column('status'), file, 'status', firstRow),
+    worstTime: readTimestampMs(column('worstTime'), file, 'worstTime', firstRow),
+    steps: readInt32(column('steps'), file, 'steps', firstRow),
+  };
+}
+
+const STATUSES: ReadonlySet<string> = new Set<AccountStatus>(['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED']);
+
+/** The rows of one batch as written (tests, tools); the status must be one of the five. */
+export function readTimelineRows(batch: RecordBatch, file: string, firstRow = 0): TimelineRow[] {
+  const c = readTimelineColumns(batch, file, firstRow);
+  const ids = readUtf8(requireColumnData(batch, TIMELINE_SCHEMA, 'portfolioId', file));
+  const statuses = readUtf8(requireColumnData(batch, TIMELINE_SCHEMA, 'status', file));
+  return ids.map((portfolioId, i) => {
+    const status = statuses[i]!;
+    if (!STATUSES.has(status)) throw new InputError(file, rowPath(firstRow + i, 'status'), [...STATUSES].join(', '), JSON.stringify(status));
+    const u = c.uniMMR[i]!;
+    return {
+      portfolioId: portfolioId!, time: c.time[i]!, uniMMR: Number.isNaN(u) ? null : u, accountEquity: c.accountEquity[i]!, actualEquity: c.actualEquity[i]!, maintMargin: c.maintMargin[i]!,
+      status: status as AccountStatus, worstTime: c.worstTime[i]!, steps: c.steps[i]!,
+    };
+  });
+}

@@ -1,0 +1,38 @@
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { encodeArrowFile } from '../../src/io/arrow/report-tables.js';
+import { buildTimelineBatch, readTimelineColumns, readTimelineRows, TIMELINE_SCHEMA, type TimelineRow } from '../../src/records/timeline.js';
+
+const row = (portfolioId: string, time: number, uniMMR: number | null): TimelineRow => ({ portfolioId, time, uniMMR, accountEquity: time / 7, actualEquity: -1.5, maintMargin: 0, status: uniMMR === null ? 'NORMAL' : 'MARGIN_CALL', worstTime: time + 1, steps: 60 });
+const ROWS = [row('fund-α', 0, 1.25), row('fund-α', 3_600_000, null), row('基金', 7_200_000, 0.5), row('', 10_800_000, null), row('fund-α', 14_400_000, 3)];
+
+async function tableOf(rows: TimelineRow[][]) {
+  const parts: Uint8Array[] = [];
+  for await (const c of encodeArrowFile(TIMELINE_SCHEMA, rows.map(buildTimelineBatch))) parts.push(c);
+  return tableFromIPC(Buffer.concat(parts));
+}
+
+describe('timeline.arrow', () => {
+  it('round-trips rows through the writer and the reader', async () => {
+    const t = await tableOf([ROWS.slice(0, 2), ROWS.slice(2)]);
+    let first = 0;
+    const back = t.batches.flatMap((b) => {
+      const rows = readTimelineRows(b, 'timeline.arrow', first);
+      first += b.numRows;
+      return rows;
+    });
+    expect(back).toEqual(ROWS);
+  });
+  it('reads columns: NaN for no uniMMR, raw UTF-8 ids', async () => {
+    const c = readTimelineColumns((await tableOf([ROWS])).batches[0]!, 'timeline.arrow');
+    expect(c.length).toBe(5);
+    expect(Array.from(c.uniMMR)).toEqual([1.25, Number.NaN, 0.5, Number.NaN, 3]);
+    expect(new TextDecoder().decode(c.portfolioId.bytes.subarray(c.portfolioId.offsets[2], c.portfolioId.offsets[3]))).toBe('基金');
+    expect(Array.from(c.steps)).toEqual([60, 60, 60, 60, 60]);
+  });
+  it('fails on a status that is not one of the five, naming the file and the row counted from 1', async () => {
+    const bad = { ...ROWS[1]!, status: 'PANIC' } as unknown as TimelineRow;
+    const t = await tableOf([[ROWS[0]!, bad]]);
+    expect(() => readTimelineRows(t.batches[0]!, 'out/timeline.arrow', 40)).toThrow(/^out\/timeline\.arrow: row 42\.status: expected NORMAL, MARGIN_CALL, .*got "PANIC"$/);
+  });
+});
