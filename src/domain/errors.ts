@@ -25,3 +25,41 @@ export class InputError extends Error {
 export function isInputError(e: unknown): e is InputError {
   return e instanceof InputError;
 }
+
+/** The two kinds of price a snapshot reads; funding rates are read by the replay, never by a snapshot. */
+export type PriceKind = 'index' | 'mark';
+
+/**
+ * A price the snapshot needs is not in the market given (missing, or stale and so hidden). Still an
+ * InputError about the market document, with the same message, so a one-off snapshot reports it as
+ * before; the replay catches this class to open a price gap, reading the series from its fields.
+ */
+export class MissingPriceError extends InputError {
+  constructor(
+    readonly kind: PriceKind,
+    /** The asset (index) or symbol (mark) of the series. */
+    readonly seriesName: string,
+    /** The market's time, when the market has one (a replay step's). */
+    readonly time: number | undefined,
+  ) {
+    super(
+      'market',
+      `${kind === 'index' ? 'indexPrices' : 'markPrices'}.${seriesName}`,
+      kind === 'index' ? `an index price for asset ${seriesName}` : `a mark price for position symbol ${seriesName}`,
+      'none',
+    );
+    this.name = 'MissingPriceError';
+  }
+}
+
+/**
+ * A state that cannot happen if the code is right (a liquidation without the prices its trigger
+ * priced, a kernel span without a status). Never an InputError: the CLI reports it as an internal
+ * error (exit 1) and a batch fails instead of failing one portfolio.
+ */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantError';
+  }
+}

@@ -1,5 +1,5 @@
 import { Dec, ONE, ZERO } from '../domain/decimal.js';
-import { InputError } from '../domain/errors.js';
+import { MissingPriceError } from '../domain/errors.js';
 import type { AccountStatus, Action, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
@@ -136,7 +136,7 @@ export function applyAction(state: Portfolio, action: Action, market: MarketSnap
     return { state: draft, event: { type: 'action', time: action.time, action: name, detail } };
   } catch (e) {
     if (e instanceof Refusal) return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: e.message } };
-    if (e instanceof InputError && e.source === 'market') {
+    if (e instanceof MissingPriceError) {
       return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: `no fresh price: ${e.path}` } };
     }
     throw e;

@@ -1,5 +1,5 @@
 import { Dec, ZERO } from '../../domain/decimal.js';
-import { InputError } from '../../domain/errors.js';
+import { MissingPriceError } from '../../domain/errors.js';
 import type {
   AccountSnapshot,
   CmPosition,
@@ -34,13 +34,13 @@ interface AssetTotals {
 
 function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
   const p = market.indexPrices.get(asset);
-  if (p === undefined) throw new InputError('market', `indexPrices.${asset}`, `an index price for asset ${asset}`, 'none');
+  if (p === undefined) throw new MissingPriceError('index', asset, market.time);
   return p;
 }
 
 function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
   const p = market.markPrices.get(symbol);
-  if (p === undefined) throw new InputError('market', `markPrices.${symbol}`, `a mark price for position symbol ${symbol}`, 'none');
+  if (p === undefined) throw new MissingPriceError('mark', symbol, market.time);
   return p;
 }
 
@@ -160,7 +160,7 @@ function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdow
 
 /**
  * The one snapshot function: uniMMR and everything behind it for one account at one instant
- * (docs/margin-rules.md §2–§4). Pure; a missing price or rule is an InputError naming where it belongs.
+ * (docs/margin-rules.md §2–§4). Pure; a missing price is a MissingPriceError, a missing rule an InputError naming where it belongs.
  */
 export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
   const warnings: string[] = [];

@@ -3,7 +3,8 @@ import { Dec } from '../../src/domain/decimal.js';
 import type { RulesTimeline } from '../../src/domain/types.js';
 import type { ReplayEvent } from '../../src/replay/events.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
-import { replayPortfolioExact, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
+import { replayPortfolio, replayPortfolioExact, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
+import { fastSlotsOf } from '../helpers/fast.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
 import { buildRulesTimeline } from '../../src/rules/build.js';
 import { portfolioOf } from '../helpers/portfolio.js';
@@ -123,5 +124,20 @@ describe('interest', () => {
     const r = replay(rows, { balances: [{ asset: 'USDT', umWalletBalance: '-10050' }, { asset: 'BTC', crossMarginFree: '1' }] }, rules);
     // |min(−10,050 + 10,000, 0)|·0.001 = 0.05
     expect(ofType(r.events, 'interest').map((e) => [e.time, e.kind, e.amount.toString()])).toEqual([[Date.UTC(2025, 5, 2), 'negativeBalance', '0.05']]);
+  });
+});
+
+describe('with the fast kernel', () => {
+  it('reports what the exact replay reports, the kernel taking the quiet steps', () => {
+    // the linear fall above: 120 steps, liquidated at minute 80
+    const rows = [...everyMinute(T0, 120, 'USDT', 'index', () => 1), ...everyMinute(T0, 120, 'BTCUSDT', 'mark', (m) => 40_000 - 10 * m)];
+    const rules = rulesOf(BASE_RULES);
+    const book = new ExactPriceBook(buildMarketTimeline(seriesOf(rows), { stalenessMs: HOUR }));
+    const portfolio = portfolioOf({ balances: [{ asset: 'USDT', umWalletBalance: '1000' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '40000' }] }, rules.base);
+    const exact = replayPortfolioExact(portfolio, book, rules, OPTIONS);
+    const fast = replayPortfolio(portfolio, book, rules, OPTIONS, fastSlotsOf([portfolio], rules.base, book.timeline)[0]);
+    expect(fast.events).toEqual(exact.events);
+    expect([fast.steps, fast.liquidations, fast.final!.accountEquity.toString()]).toEqual([exact.steps, 1, exact.final!.accountEquity.toString()]);
+    expect(fast.kernelSteps).toBeGreaterThan(60);
   });
 });

@@ -1,0 +1,93 @@
+import type { Dec } from '../domain/decimal.js';
+import type { Action, MarketSnapshot, Rules, RulesTimeline } from '../domain/types.js';
+import { findRulesAt } from '../rules/build.js';
+import { applyAction, describeAction } from './actions.js';
+import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, DAY_MS, HOUR_MS } from './charges.js';
+import { isDayTick, isHourTick } from './eventful-steps.js';
+import type { ReplayEvent } from './events.js';
+import { seriesKey } from './market-timeline.js';
+import { keepFastMinimumAccount, noteAccountChanged, type ReplayState } from './replay-state.js';
+import type { ExactPriceBook } from './step-market.js';
+
+/** Something that happens to the account at its own time between two steps (docs/margin-rules.md §7). */
+export type DueCharge =
+  | { kind: 'loanInterest'; time: number }
+  | { kind: 'negativeBalanceInterest'; time: number }
+  | { kind: 'funding'; time: number; symbol: string; rate: Dec }
+  | { kind: 'action'; time: number; action: Action };
+
+/** Same-time order: interest, then funding, then actions (a borrow at 14:00 is not charged twice). */
+const SAME_TIME_ORDER: Record<DueCharge['kind'], number> = { loanInterest: 0, negativeBalanceInterest: 1, funding: 2, action: 3 };
+
+/**
+ * What is due since the step before k, up to and at step k, in the order it happens; takes the
+ * scheduled actions (advancing state.nextAction). Actions before the replay window are refused
+ * instead, and those refusals returned.
+ */
+export function takeDueCharges(state: ReplayState, book: ExactPriceBook, k: number): { charges: DueCharge[]; refused: ReplayEvent[] } {
+  const tl = book.timeline;
+  const t = tl.stepTimes[k]!;
+  const previous = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
+  const charges: DueCharge[] = [];
+  const refused: ReplayEvent[] = [];
+  if (isHourTick(tl, state.exposure, k)) for (let h = Math.floor(previous / HOUR_MS) * HOUR_MS + HOUR_MS; h <= t; h += HOUR_MS) charges.push({ kind: 'loanInterest', time: h });
+  if (isDayTick(tl, state.exposure, k)) for (let d = Math.floor(previous / DAY_MS) * DAY_MS + DAY_MS; d <= t; d += DAY_MS) charges.push({ kind: 'negativeBalanceInterest', time: d });
+  for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) {
+    const row = tl.fundingRows[f]!;
+    charges.push({ kind: 'funding', time: tl.series.times[row]!, symbol: tl.series.symbols[tl.series.symbolIds[row]!]!, rate: book.valueOfRow(row) });
+  }
+  const actions = state.account.actions;
+  for (; state.nextAction < actions.length && actions[state.nextAction]!.time <= t; state.nextAction++) {
+    const action = actions[state.nextAction]!;
+    if (action.time < tl.from) refused.push({ type: 'actionRefused', time: action.time, action: describeAction(action), reason: 'before the replay window (from)' });
+    else charges.push({ kind: 'action', time: action.time, action });
+  }
+  // A stable sort: same time and kind stay in the order found (funding rows as in the file, actions as scheduled).
+  charges.sort((a, b) => a.time - b.time || SAME_TIME_ORDER[a.kind] - SAME_TIME_ORDER[b.kind]);
+  return { charges, refused };
+}
+
+/** Applies one due charge to the account at the market and rules in force at its time, reporting what it did. */
+export function applyDueCharge(state: ReplayState, charge: DueCharge, market: MarketSnapshot, rules: Rules): void {
+  const events = state.result.events;
+  switch (charge.kind) {
+    case 'loanInterest':
+      events.push(...applyLoanInterest(state.account, rules, charge.time));
+      return;
+    case 'negativeBalanceInterest': {
+      const { events: charged, unpriced } = applyNegativeBalanceInterest(state.account, market, rules, charge.time);
+      events.push(...charged);
+      for (const asset of unpriced) events.push({ type: 'priceGap', time: charge.time, series: seriesKey('index', asset), reason: 'negative-balance interest not charged: no fresh index price' });
+      return;
+    }
+    case 'funding': {
+      const paid = applyFunding(state.account, charge.symbol, charge.rate, market, rules, charge.time);
+      if (paid === undefined) events.push({ type: 'priceGap', time: charge.time, series: seriesKey('mark', charge.symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
+      else events.push(...paid);
+      return;
+    }
+    case 'action': {
+      const applied = applyAction(state.account, charge.action, market, rules, state.status ?? 'NORMAL');
+      state.account = applied.state;
+      events.push(applied.event);
+      return;
+    }
+  }
+}
+
+/**
+ * Step k is eventful: applies everything due since the previous step in time order, each at the
+ * step's market if it falls on the step's time, else at the previous step's (the prices in force
+ * then). Returns the step's market, for the evaluation that follows.
+ */
+export function applyDueCharges(state: ReplayState, book: ExactPriceBook, rulesTimeline: RulesTimeline, k: number): MarketSnapshot {
+  const t = book.timeline.stepTimes[k]!;
+  keepFastMinimumAccount(state);
+  const marketNow = book.marketAt(k);
+  const marketBefore = k === 0 ? marketNow : book.marketAt(k - 1);
+  const { charges, refused } = takeDueCharges(state, book, k);
+  state.result.events.push(...refused);
+  for (const charge of charges) applyDueCharge(state, charge, charge.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, charge.time));
+  noteAccountChanged(state, book.timeline, k + 1);
+  return marketNow;
+}

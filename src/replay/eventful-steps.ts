@@ -1,0 +1,59 @@
+import type { Action, Portfolio } from '../domain/types.js';
+import { findFirstAtOrAfter, seriesKey, type MarketTimeline } from './market-timeline.js';
+
+// Only what can change an account makes a step eventful for it: interest ticks matter with loans or
+// negative futures balances, funding rows with a position in their symbol, and the next action.
+
+/** What time-driven charges can touch: loans (hourly interest), negative futures balances, positions. */
+export interface Exposure {
+  hasLoans: boolean;
+  hasNegativeFutures: boolean;
+  /** Symbols of the positions held (funding is charged on these only). */
+  symbols: Set<string>;
+}
+
+export function describeExposure(p: Portfolio): Exposure {
+  return {
+    hasLoans: p.balances.some((b) => !b.crossMarginBorrowed.isZero()),
+    hasNegativeFutures: p.balances.some((b) => b.umWalletBalance.plus(b.cmWalletBalance).isNegative()),
+    symbols: new Set([...p.umPositions, ...p.cmPositions].map((x) => x.symbol)),
+  };
+}
+
+const isTick = (ticks: Int32Array, k: number) => ticks[findFirstAtOrAfter(ticks, k)] === k;
+
+/** Step k starts a new UTC hour and the account has loans to charge interest on. */
+export const isHourTick = (tl: MarketTimeline, exposure: Exposure, k: number) => exposure.hasLoans && isTick(tl.hourTickSteps, k);
+
+/** Step k starts a new UTC day and the account has a negative futures balance to charge. */
+export const isDayTick = (tl: MarketTimeline, exposure: Exposure, k: number) => exposure.hasNegativeFutures && isTick(tl.dayTickSteps, k);
+
+function fundsHeldSymbol(tl: MarketTimeline, exposure: Exposure, k: number): boolean {
+  for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) if (exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!)) return true;
+  return false;
+}
+
+/**
+ * The first eventful step at or after k (the number of steps when none) for an account with this
+ * exposure whose next action is `actions[nextAction]`; valid until the account changes.
+ */
+export function findNextEventfulStep(tl: MarketTimeline, exposure: Exposure, actions: readonly Action[], nextAction: number, k: number): number {
+  const n = tl.stepTimes.length;
+  let next = n;
+  if (exposure.hasLoans) next = Math.min(next, tl.hourTickSteps[findFirstAtOrAfter(tl.hourTickSteps, k)] ?? n);
+  if (exposure.hasNegativeFutures) next = Math.min(next, tl.dayTickSteps[findFirstAtOrAfter(tl.dayTickSteps, k)] ?? n);
+  if (nextAction < actions.length) next = Math.min(next, Math.max(k, findFirstAtOrAfter(tl.stepTimes, actions[nextAction]!.time)));
+  for (let i = findFirstAtOrAfter(tl.fundingSteps, k); i < tl.fundingSteps.length && tl.fundingSteps[i]! < next; i++) {
+    if (fundsHeldSymbol(tl, exposure, tl.fundingSteps[i]!)) return tl.fundingSteps[i]!;
+  }
+  return next;
+}
+
+const isPerpetual = (symbol: string) => !/_\d{6}$/.test(symbol);
+
+/** Perpetuals (held or traded) the timeline has no funding series for: their funding is then 0, and the replay says so. */
+export function findUnfundedPerpetuals(p: Portfolio, tl: MarketTimeline): string[] {
+  const symbols = new Set([...p.umPositions, ...p.cmPositions].map((x) => x.symbol).filter(isPerpetual));
+  for (const a of p.actions) if (a.type === 'trade' && isPerpetual(a.symbol)) symbols.add(a.symbol);
+  return [...symbols].filter((s) => !tl.seriesIds.has(seriesKey('funding', s))).sort();
+}

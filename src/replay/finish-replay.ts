@@ -1,0 +1,36 @@
+import { Dec } from '../domain/decimal.js';
+import { MissingPriceError } from '../domain/errors.js';
+import type { RulesTimeline } from '../domain/types.js';
+import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import { findRulesAt } from '../rules/build.js';
+import type { PortfolioReplay, ReplayState } from './replay-state.js';
+import type { ExactPriceBook } from './step-market.js';
+
+/**
+ * The replay's result once the last step is done. Fast steps are reported in float64
+ * (docs/architecture.md "Parity contract"): the kernel's minimum replaces the exact one when lower,
+ * with the account at that step evaluated exactly for its breakdown; when the replay ended on kernel
+ * steps, the final account is evaluated exactly at the last of them.
+ */
+export function finishReplay(state: ReplayState, book: ExactPriceBook, rulesTimeline: RulesTimeline): PortfolioReplay {
+  const result = state.result;
+  const minimum = state.fastMinimum;
+  if (minimum.uniMMR < Number.POSITIVE_INFINITY && (result.minUniMMR === null || minimum.uniMMR < result.minUniMMR.toNumber())) {
+    result.minUniMMR = new Dec(minimum.uniMMR);
+    result.minUniMMRTime = minimum.time;
+    try {
+      result.worstSnapshot = calculateAccountSnapshot(minimum.account ?? state.account, book.marketAt(minimum.step), findRulesAt(rulesTimeline, minimum.time));
+    } catch (e) {
+      // The kernel had every price of that step; should the exact engine still want one more, the
+      // report goes without the breakdown rather than failing the portfolio.
+      if (!(e instanceof MissingPriceError)) throw e;
+      result.worstSnapshot = undefined;
+    }
+  }
+  const last = state.kernel.lastStep;
+  if (last >= 0) {
+    result.final = calculateAccountSnapshot(state.account, book.marketAt(last), findRulesAt(rulesTimeline, book.timeline.stepTimes[last]!));
+    result.finalTime = book.timeline.stepTimes[last];
+  }
+  return result;
+}

@@ -1,0 +1,138 @@
+import { ZERO, type Dec } from '../domain/decimal.js';
+import type { AccountSnapshot, AccountStatus, Portfolio, Rules } from '../domain/types.js';
+import type { FastBatch, PortfolioCapacity } from '../engine/fast/batch.js';
+import { clonePortfolio } from './account.js';
+import { describeExposure, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
+import type { ReplayEvent } from './events.js';
+import type { LiquidationOptions } from './liquidation.js';
+import type { MarketTimeline } from './market-timeline.js';
+import { TimelineAccumulator, type TimelineRow } from './timeline.js';
+
+export interface ReplayOptions {
+  liquidation: LiquidationOptions;
+  /** Timeline bucket size. */
+  resolutionMs: number;
+}
+
+/** What one portfolio's replay yields, in exact numbers (the summary formats them). */
+export interface PortfolioReplay {
+  portfolioId: string;
+  steps: number;
+  /** Of `steps`, those the fast kernel evaluated (the rest, and every decision, were exact). */
+  kernelSteps: number;
+  gapSteps: number;
+  initial: AccountSnapshot | undefined;
+  final: AccountSnapshot | undefined;
+  finalTime: number | undefined;
+  minUniMMR: Dec | null;
+  minUniMMRTime: number | undefined;
+  /**
+   * The account evaluated by the exact engine at the step of the minimum uniMMR (before any
+   * liquidation at that step): the breakdown the report shows. Its uniMMR may differ from
+   * `minUniMMR` within the parity tolerance when the minimum came from the fast kernel.
+   */
+  worstSnapshot: AccountSnapshot | undefined;
+  firstTimeIn: Partial<Record<AccountStatus, number>>;
+  liquidations: number;
+  liquidationFeesUSD: Dec;
+  bankruptcyLossUSD: Dec;
+  bankrupt: boolean;
+  warnings: string[];
+  events: ReplayEvent[];
+  timeline: TimelineRow[];
+}
+
+/** The fast kernel's slot for one portfolio of a batch (issue: fast replay kernel). */
+export interface FastSlot {
+  batch: FastBatch;
+  index: number;
+  capacity: PortfolioCapacity;
+  seriesId: (kind: 'index' | 'mark', name: string) => number;
+}
+
+/** The kernel's first span, and its span after a stop. */
+export const MIN_SPAN = 16;
+
+/** The fast kernel's side of a replay: its copy of the account goes stale after any exact change. */
+export interface KernelBookkeeping {
+  /** The account or its rules changed since the kernel's copy was loaded. */
+  stale: boolean;
+  loadedRules: Rules | undefined;
+  /** The last step of the latest span, while no exact step has followed it (−1 otherwise): the final account is evaluated there. */
+  lastStep: number;
+  /** The longest span the next kernel call may run. */
+  spanLimit: number;
+}
+
+/** The lowest uniMMR the kernel reported (float64), to be compared with the exact minimum at the end. */
+export interface FastMinimum {
+  uniMMR: number;
+  time: number;
+  /** Its step (−1: none yet). */
+  step: number;
+  /** A copy of the account as it was at that step, once the account has changed since (undefined while the replay's account still is that account). */
+  account: Portfolio | undefined;
+}
+
+/** Everything a replay carries from one step to the next. */
+export interface ReplayState {
+  /** The account as replayed so far (the replay's own copy, changed in place or replaced by an action). */
+  account: Portfolio;
+  /** The status last reported (null before the first evaluated step). */
+  status: AccountStatus | null;
+  /** A priceGap is open (reported, its priceGapEnd not yet). */
+  inGap: boolean;
+  /** Index into account.actions of the next scheduled action not yet taken. */
+  nextAction: number;
+  exposure: Exposure;
+  /** The next step where something is charged or scheduled for this account. */
+  nextEventful: number;
+  kernel: KernelBookkeeping;
+  fastMinimum: FastMinimum;
+  timeline: TimelineAccumulator;
+  /** The result being built: events and timeline rows are appended to it as they happen. */
+  result: PortfolioReplay;
+}
+
+export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, options: ReplayOptions): ReplayState {
+  const account = clonePortfolio(portfolio);
+  const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs);
+  const exposure = describeExposure(account);
+  return {
+    account,
+    status: null,
+    inGap: false,
+    nextAction: 0,
+    exposure,
+    nextEventful: findNextEventfulStep(tl, exposure, account.actions, 0, 0),
+    kernel: { stale: true, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN },
+    fastMinimum: { uniMMR: Number.POSITIVE_INFINITY, time: 0, step: -1, account: undefined },
+    timeline,
+    result: {
+      portfolioId: portfolio.id, steps: 0, kernelSteps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
+      worstSnapshot: undefined, firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false,
+      warnings: findUnfundedPerpetuals(portfolio, tl).map((s) => `no funding series for ${s}: its funding is taken as 0`), events: [], timeline: timeline.rows,
+    },
+  };
+}
+
+/** Reports a status change (every change, both ways) and the first time in each status. */
+export function noteStatus(state: ReplayState, to: AccountStatus, snapshot: AccountSnapshot, time: number): void {
+  if (to !== state.status) {
+    state.result.events.push({ type: 'riskLevelChange', time, from: state.status, to, uniMMR: snapshot.uniMMR });
+    state.status = to;
+  }
+  state.result.firstTimeIn[to] ??= time;
+}
+
+/** Call before the account changes: keeps the account of the kernel's minimum for its exact evaluation at the end. */
+export function keepFastMinimumAccount(state: ReplayState): void {
+  if (state.fastMinimum.step >= 0 && state.fastMinimum.account === undefined) state.fastMinimum.account = clonePortfolio(state.account);
+}
+
+/** Call after the account changed exactly: the kernel reloads it, and what is eventful is found again from `fromStep`. */
+export function noteAccountChanged(state: ReplayState, tl: MarketTimeline, fromStep: number): void {
+  state.kernel.stale = true;
+  state.exposure = describeExposure(state.account);
+  state.nextEventful = findNextEventfulStep(tl, state.exposure, state.account.actions, state.nextAction, fromStep);
+}

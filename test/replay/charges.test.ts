@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/decimal.js';
+import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest } from '../../src/replay/charges.js';
+import { marketOf, portfolioOf } from '../helpers/portfolio.js';
+import { rulesTimelineOf } from '../helpers/replay.js';
+
+const rules = rulesTimelineOf({ negativeBalanceInterest: { dailyRate: '0.001', thresholdUSD: '100' } }).base;
+const market = marketOf({ USDT: '1', BTC: '40000' }, { BTCUSDT: '40000' });
+
+describe('applyFunding', () => {
+  it('charges a long −amt·mark·rate into its futures wallet', () => {
+    const p = portfolioOf({ balances: [{ asset: 'USDT', umWalletBalance: '100' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '2', entryPrice: '40000' }] }, rules);
+    // −2·40,000·0.0001 = −8
+    expect(applyFunding(p, 'BTCUSDT', new Dec('0.0001'), market, rules, 1)!.map((e) => e.type === 'funding' && e.amount.toString())).toEqual(['-8']);
+    expect(p.balances[0]!.umWalletBalance.toString()).toBe('92');
+    expect(applyFunding(p, 'BTCUSDT', new Dec('0.0001'), marketOf({ USDT: '1' }), rules, 1)).toBeUndefined();
+    expect(applyFunding(p, 'ETHUSDT', new Dec('0.0001'), market, rules, 1)).toEqual([]);
+  });
+});
+
+describe('applyLoanInterest', () => {
+  it('adds an hour of interest on each loan', () => {
+    const p = portfolioOf({ balances: [{ asset: 'USDT', crossMarginBorrowed: '5000', crossMarginFree: '5000' }] }, rules);
+    applyLoanInterest(p, rules, 1);
+    // 5,000·0.0001 = 0.5
+    expect(p.balances[0]!.crossMarginInterest.toString()).toBe('0.5');
+  });
+});
+
+describe('applyNegativeBalanceInterest', () => {
+  it('charges |min(balance·P + threshold, 0)|·rate, and names the assets it cannot price', () => {
+    const p = portfolioOf({ balances: [{ asset: 'USDT', umWalletBalance: '-1100' }, { asset: 'ETH', umWalletBalance: '-1' }] }, rules);
+    const { events, unpriced } = applyNegativeBalanceInterest(p, market, rules, 1);
+    // |−1,100 + 100|·0.001 = 1 USDT
+    expect(events.map((e) => e.type === 'interest' && e.amount.toString())).toEqual(['1']);
+    expect(unpriced).toEqual(['ETH']);
+    expect(p.balances[0]!.umWalletBalance.toString()).toBe('-1101');
+  });
+});

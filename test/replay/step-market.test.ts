@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { bookOf, at } from '../helpers/replay.js';
+import { MINUTE } from '../helpers/series.js';
+
+// BTC's index at minutes 0 and 30 (0.1, as written); USDT's at every step; staleness 20 minutes.
+const book = bookOf([[at(0), 'BTC', 'index', 0.1], [at(30), 'BTC', 'index', 40_000], ...[0, 25, 30].map((m) => [at(m), 'USDT', 'index', 1] as [number, string, 'index', number])], 20 * MINUTE);
+
+describe('ExactPriceBook', () => {
+  it('gives each row the decimal of its shortest text, not its binary value', () => {
+    expect(book.marketAt(0).indexPrices.get('BTC')!.toString()).toBe('0.1');
+  });
+  it('hides a price older than the staleness limit, and one that is not in the file', () => {
+    const at25 = book.marketAt(1);
+    expect(at25.time).toBe(at(25));
+    expect(at25.indexPrices.get('BTC')).toBeUndefined();
+    expect(at25.markPrices.get('BTCUSDT')).toBeUndefined();
+    expect(book.marketAt(2).indexPrices.get('BTC')!.toString()).toBe('40000');
+  });
+  it('makes one decimal per row, shared', () => {
+    expect(book.valueOfRow(0)).toBe(book.valueOfRow(0));
+  });
+});
