@@ -14,8 +14,12 @@ describe('docs/margin-rules.md §5 PnL (Binance API samples)', () => {
     expect(formatBinanceDecimal(calculateUmPnl(d('0.001'), d('22185.2'), d('21123.05052574')))).toBe('-1.06214947');
   });
   it('CM: 1 BTCUSD contract, entry 11707.70000003, mark 11788.66626667 → 0.00005866 BTC', () => {
-    // 1·100·(1/11707.70000003 − 1/11788.66626667) = 0.0000586604...
+    // 1·100·(1/11707.70000003 − 1/11788.66626667) = 0.0000586634845... (the comment said 0.0000586604...: a slip; both print 0.00005866)
     expect(formatBinanceDecimal(calculateCmPnl(d(1), d(100), d('11707.70000003'), d('11788.66626667')))).toBe('0.00005866');
+  });
+  it('CM sample to 40 significant digits: 0.00005866348451334992397112987287819491097300', () => {
+    // Python decimal, 40 digits: 100·(1/Decimal('11707.70000003') − 1/Decimal('11788.66626667'))
+    expect(calculateCmPnl(d(1), d(100), d('11707.70000003'), d('11788.66626667')).toFixed(20)).toBe('0.00005866348451334992');
   });
 });
 
