@@ -178,6 +178,15 @@ describe('input errors and cross-check warnings', () => {
       'balances[0] (USDT): umUnrealizedPNL reported 99, recomputed 100 from the positions and market; the recomputed value is used',
     ]);
   });
+  it('a CM position\'s and a coin balance\'s reported PnL are cross-checked the same way', () => {
+    const r = makeRules({ collateral: { BTC: '0.95' }, cmContracts: { BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: flatCm('0.005') } } });
+    // recomputed: 100 × 100 × (1/50,000 − 1/40,000) = −0.05 BTC
+    const p = portfolioOf({ balances: [{ asset: 'BTC', crossMarginFree: '1', cmUnrealizedPNL: '-0.04' }], cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '100', entryPrice: '50000', unRealizedProfit: '-0.06' }] }, r);
+    expect(calculateAccountSnapshot(p, marketOf({ BTC: '40000' }, { BTCUSD_PERP: '40000' }), r).warnings).toEqual([
+      'cmPositions[0] (BTCUSD_PERP): unRealizedProfit reported -0.06, recomputed -0.05 at mark 40000; the recomputed value is used',
+      'balances[0] (BTC): cmUnrealizedPNL reported -0.04, recomputed -0.05 from the positions and market; the recomputed value is used',
+    ]);
+  });
   it('within 1e-8 (Binance\'s print precision) there is no warning', () => {
     const close = { ...doc, balances: [{ asset: 'USDT', crossMarginFree: '1000', umUnrealizedPNL: '100.00000001', cmUnrealizedPNL: '0' }], umPositions: [{ ...doc.umPositions[0], unRealizedProfit: '99.99999999' }] };
     expect(calculateAccountSnapshot(portfolioOf(close, rules), marketOf({ USDT: '1' }, { BTCUSDT: '41000' }), rules).warnings).toEqual([]);
