@@ -12,7 +12,7 @@ describe('snapshot handler', () => {
       rules: [await json('data/samples/rules-pm-pro-example.json')],
     });
     expect(result.ok).toBe(true);
-    // 19,866 / 3,228.4 (docs/margin-rules.md §10 with the sample's prices; see test/engine/golden.test.ts)
+    // 19,866 / 3,228.4 (docs/margin-rules.md §10 with the sample's prices; see test/engine/exact/snapshot.test.ts)
     expect(result.ok && result.snapshot.uniMMR).toBe('6.15351257');
   });
   it('answers bad input with the path and what was expected, not a crash', async () => {

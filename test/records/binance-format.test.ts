@@ -22,3 +22,17 @@ describe('formatBinanceDecimal', () => {
       expect(formatBinanceDecimal(new Dec(s))).toBe(reference(new Dec(s)));
   });
 });
+
+const d = (x: string | number) => new Dec(x);
+
+describe('docs/margin-rules.md §6 number format', () => {
+  it('cuts to 8 decimals toward zero', () => {
+    expect(formatBinanceDecimal(d('21.12305052574'))).toBe('21.12305052');
+    expect(formatBinanceDecimal(d('-21.12305052574'))).toBe('-21.12305052');
+    expect(formatBinanceDecimal(d('-0.000000001'))).toBe('0.00000000');
+    expect(formatBinanceDecimal(d('5'))).toBe('5.00000000');
+  });
+  it('accountEquity 122607.35137903 / accountMaintMargin 23.72469206 → uniMMR 5167.92171923', () => {
+    expect(formatBinanceDecimal(d('122607.35137903').div('23.72469206'))).toBe('5167.92171923');
+  });
+});

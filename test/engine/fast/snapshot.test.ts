@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import type { RulesTimeline } from '../../../src/domain/types.js';
+import { loadPortfolio, SPAN_STEPS } from '../../../src/engine/fast/batch.js';
+import { PARITY_TOLERANCE } from '../../../src/engine/fast/parity.js';
+import { calculateAccountSnapshot as calculateFastSnapshot, calculateAccountSnapshots, DECISION_BAND, isNearThreshold, NO_QUIET_STATUS, SNAPSHOT_NEEDS_EXACT, SNAPSHOT_OK } from '../../../src/engine/fast/snapshot.js';
+import { FORCE_LIQUIDATION, MARGIN_CALL, NEEDS_EXACT, NORMAL, REDUCE_ONLY, STATUS_CODES } from '../../../src/engine/fast/status.js';
+import { calculateAccountSnapshot } from '../../../src/engine/exact/snapshot.js';
+import { buildMarketTimeline } from '../../../src/replay/market-timeline.js';
+import { ExactPriceBook } from '../../../src/replay/step-market.js';
+import { buildRulesTimeline } from '../../../src/rules/build.js';
+import { fastSlotsOf } from '../../helpers/fast.js';
+import { marketOf, portfolioOf } from '../../helpers/portfolio.js';
+import { loadedBatch, oneStepTimeline } from '../../helpers/fast-step.js';
+import { flatCm, flatUm, makeRules, PROGRAM } from '../../helpers/rules.js';
+import { everyMinute, MINUTE, seriesOf, type SeriesRow } from '../../helpers/series.js';
+
+// src/engine/fast/snapshot.ts. Moved from test/engine/fast-kernel.test.ts (the first describe):
+// the kernel's span call (calculateAccountSnapshots) against itself one step at a time, and both
+// against the exact engine: every position kind, a loan, tiered collateral and an open order, over
+// a path longer than one span, through a margin call and a stale price.
+
+const T0 = Date.UTC(2024, 5, 1);
+const STEPS = 2600;
+const RULES: RulesTimeline = buildRulesTimeline([PROGRAM, { name: 'kernel-rules', doc: {
+  version: 1,
+  collateral: {
+    USDT: '1', BTC: '0.95',
+    ETH: [{ tierFloor: 0, tierCap: 5000, collateralRate: '0.95' }, { tierFloor: 5000, tierCap: 1e12, collateralRate: '0.8' }],
+  },
+  umBrackets: { BTCUSDT: [{ notionalFloor: 0, notionalCap: 25000, maintMarginRatio: '0.004' }, { notionalFloor: 25000, notionalCap: 1e9, maintMarginRatio: '0.01' }] },
+  cmContracts: { BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: [{ qtyFloor: 0, qtyCap: 0.2, maintMarginRatio: '0.005' }, { qtyFloor: 0.2, qtyCap: 1e6, maintMarginRatio: '0.02' }] } },
+  quoteAssets: ['USDT'],
+  loanInterestHourly: { default: '0.00001' },
+} }]);
+
+// BTC falls from 60,000 to 36,600 over the path; ETH's index stops for 100 minutes from minute 2000.
+const btc = (m: number) => 60_000 * (1 - 0.39 * (m / STEPS));
+const ROWS: SeriesRow[] = [
+  ...everyMinute(T0, STEPS, 'USDT', 'index', () => 1),
+  ...everyMinute(T0, STEPS, 'BTC', 'index', btc),
+  ...everyMinute(T0, STEPS, 'ETH', 'index', (m) => 3000 + 50 * Math.sin(m / 40)).filter(([t]) => t < T0 + 2000 * MINUTE || t >= T0 + 2100 * MINUTE),
+  ...everyMinute(T0, STEPS, 'BTCUSDT', 'mark', (m) => btc(m) * 1.0003),
+  ...everyMinute(T0, STEPS, 'BTCUSD_PERP', 'mark', (m) => btc(m) * 0.9998),
+];
+
+const DOCS = [
+  {
+    id: 'everything', mode: 'PM',
+    balances: [
+      { asset: 'USDT', umWalletBalance: '9000', crossMarginFree: '4000', crossMarginBorrowed: '3000', marginLeverage: 5 },
+      { asset: 'BTC', crossMarginFree: '0.3', cmWalletBalance: '0.05' },
+      { asset: 'ETH', crossMarginFree: '2.5' },
+    ],
+    umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1.5', entryPrice: '60000' }],
+    cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '-3', entryPrice: '59000' }],
+    marginOpenOrders: [{ symbol: 'ETHUSDT', side: 'BUY', price: '2900', origQty: '1.5' }],
+  },
+  // A balance and one leg: the kernel's shortest path (a flat-rate balance without a loan).
+  { id: 'plain', balances: [{ asset: 'USDT', umWalletBalance: '2500' }, { asset: 'BTC', crossMarginFree: '0.01' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0.4', entryPrice: '60000' }] },
+];
+
+describe('fast kernel spans', () => {
+  const timeline = buildMarketTimeline(seriesOf(ROWS), { stalenessMs: 5 * MINUTE });
+  const book = new ExactPriceBook(timeline);
+  const portfolios = DOCS.map((d) => portfolioOf(d, RULES.base));
+  const slots = fastSlotsOf(portfolios, RULES.base, timeline);
+  const batch = slots[0]!.batch;
+  portfolios.forEach((p, i) => loadPortfolio(batch, i, p, RULES.base, slots[i]!.seriesId, slots[i]!.capacity));
+
+  const stepByStep = (p: number, k: number) => {
+    const code = calculateFastSnapshot(batch, p, timeline, k);
+    return { code, status: batch.outStatus[p]!, uniMMR: batch.outUniMMR[p]!, equity: batch.outEquity[p]!, actual: batch.outActual[p]!, maintMargin: batch.outMaintMargin[p]! };
+  };
+
+  it.each(DOCS.map((d, i) => [d.id, i] as const))('%s: a span gives every step the numbers of a one-step call, and stops where the status changes or a price is missing', (_id, p) => {
+    expect(STEPS).toBeGreaterThan(2 * SPAN_STEPS); // spans are cut at SPAN_STEPS
+    const statuses = new Set<number>();
+    let stops = 0;
+    for (let k = 0; k < STEPS; ) {
+      const first = stepByStep(p, k);
+      if (first.code === SNAPSHOT_NEEDS_EXACT) {
+        k++;
+        continue;
+      }
+      const stop = calculateAccountSnapshots(batch, p, timeline, k, STEPS, first.status);
+      expect(stop).toBeGreaterThan(k);
+      expect(stop).toBeLessThanOrEqual(Math.min(STEPS, k + SPAN_STEPS));
+      const stopped = stop < Math.min(STEPS, k + SPAN_STEPS);
+      const atStop = stopped ? { status: batch.outStatus[p]!, uniMMR: batch.outUniMMR[p]!, equity: batch.outEquity[p]! } : undefined;
+      const nearAtStop = stopped && isNearThreshold(batch.outEquity[p]! - batch.outOpenLoss[p]!, batch.outUniMMR[p]!, batch.outGross[p]!, batch.outMaintMargin[p]!, batch.marginCall[p]!, batch.reduceOnly[p]!, batch.liquidation[p]!);
+      const span = Array.from({ length: stop - k }, (_, j) => [batch.spanUniMMR[j]!, batch.spanEquity[j]!, batch.spanActual[j]!, batch.spanMaintMargin[j]!]);
+      for (let j = k; j < stop; j++) {
+        const one = stepByStep(p, j);
+        expect(one.status).toBe(first.status);
+        // The same operations in the same order: the same float64 values, bit for bit.
+        expect(span[j - k]).toEqual([one.uniMMR, one.equity, one.actual, one.maintMargin]);
+      }
+      if (atStop !== undefined) {
+        stops++;
+        const one = stepByStep(p, stop);
+        expect(atStop).toEqual({ status: one.status, uniMMR: one.uniMMR, equity: one.equity });
+        // a span stops for a reason: another status (or a missing price), or a threshold within the band
+        expect(atStop.status !== first.status || nearAtStop).toBe(true);
+      }
+      statuses.add(first.status);
+      k = stop;
+    }
+    if (p === 0) {
+      // the path takes this account through every status (uniMMR 36.3 at the start, −10.4 at the
+      // end: exact engine), and ETH's gap stops a span too
+      expect([...statuses].sort()).toEqual([NORMAL, MARGIN_CALL, REDUCE_ONLY, FORCE_LIQUIDATION]);
+      expect(stops).toBeGreaterThanOrEqual(4);
+    }
+  });
+
+  it('says "needs exact" at every step where a price the account needs is stale, and only there', () => {
+    for (let k = 1990; k < 2110; k++) {
+      const needsExact = stepByStep(0, k).code === SNAPSHOT_NEEDS_EXACT;
+      // ETH's last price before the gap is at minute 1999; stale once older than 5 minutes
+      expect(needsExact).toBe(k > 2004 && k < 2100);
+      // the account without ETH is not affected
+      expect(stepByStep(1, k).code).toBe(SNAPSHOT_OK);
+    }
+    expect(calculateAccountSnapshots(batch, 0, timeline, 1990, 2200, NO_QUIET_STATUS)).toBe(1990);
+    const status = batch.outStatus[0]!;
+    expect(calculateAccountSnapshots(batch, 0, timeline, 1990, 2200, status)).toBe(2005);
+    expect(batch.outStatus[0]).toBe(NEEDS_EXACT);
+  });
+
+  it('stops a NORMAL span at a step whose uniMMR is within the band of the margin call line, not outside it', () => {
+    const p = DOCS.findIndex((d) => d.id === 'plain');
+    const k = 100;
+    const one = stepByStep(p, k);
+    expect(one.status).toBe(NORMAL);
+    const saved = batch.marginCall[p]!;
+    try {
+      // the margin call line moved to just under step k's uniMMR: 1e-12 relative is inside the
+      // 1e-9 band, 1e-6 is outside it (and the account stays NORMAL either way)
+      batch.marginCall[p] = one.uniMMR * (1 - 1e-12);
+      expect(calculateAccountSnapshots(batch, p, timeline, k - 10, k + 10, NORMAL)).toBe(k);
+      expect(batch.outStatus[p]).toBe(NORMAL);
+      batch.marginCall[p] = one.uniMMR * (1 - 1e-6);
+      expect(calculateAccountSnapshots(batch, p, timeline, k - 10, k + 10, NORMAL)).toBeGreaterThan(k);
+    } finally {
+      batch.marginCall[p] = saved;
+    }
+  });
+
+  it('agrees with the exact engine within the parity tolerance', () => {
+    for (const [p, portfolio] of portfolios.entries()) {
+      for (let k = 0; k < STEPS; k += 37) {
+        const fast = stepByStep(p, k);
+        if (fast.code === SNAPSHOT_NEEDS_EXACT) continue;
+        const exact = calculateAccountSnapshot(portfolio, book.marketAt(k), RULES.base);
+        expect(STATUS_CODES[fast.status]).toBe(exact.accountStatus);
+        for (const [f, x] of [[fast.uniMMR, exact.uniMMR!.toNumber()], [fast.equity, exact.accountEquity.toNumber()], [fast.maintMargin, exact.accountMaintMargin.toNumber()]] as const) {
+          expect(Math.abs(f - x)).toBeLessThanOrEqual(PARITY_TOLERANCE * Math.max(1, Math.abs(x)));
+        }
+      }
+    }
+  });
+});
+
+// One step of the kernel on hand-checked accounts, against the exact engine on the same market.
+function fastOneStep(doc: Record<string, unknown>, rules: ReturnType<typeof makeRules>, index: Record<string, string>, mark: Record<string, string> = {}) {
+  const timeline = oneStepTimeline(index, mark);
+  const { batch } = loadedBatch([portfolioOf(doc, rules)], rules, timeline);
+  const code = calculateFastSnapshot(batch, 0, timeline, 0);
+  return {
+    code, status: batch.outStatus[0]!, uniMMR: batch.outUniMMR[0]!, equity: batch.outEquity[0]!, actual: batch.outActual[0]!,
+    openLoss: batch.outOpenLoss[0]!, maintMargin: batch.outMaintMargin[0]!, gross: batch.outGross[0]!,
+  };
+}
+const within = (f: number, x: number, rel = 1e-12) => Math.abs(f - x) <= rel * Math.max(1, Math.abs(x));
+
+describe('calculateAccountSnapshot (one step): hand-checked accounts, and the exact engine on the same inputs', () => {
+  it('docs §10 PM Pro example: equity 19,866, actual 20,586, MM 3,228.4, uniMMR 19,866 / 3,228.4 = 6.15351257…', () => {
+    const rules = makeRules({
+      collateral: { USDT: '1', BTC: '0.95', ETH: '0.95' },
+      umBrackets: { BTCUSDT: flatUm('0.005') },
+      cmContracts: { BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: flatCm('0.005') } },
+    });
+    const doc = {
+      mode: 'PM_PRO',
+      balances: [
+        { asset: 'USDT', crossMarginFree: '1000', umWalletBalance: '5000' },
+        { asset: 'BTC', crossMarginFree: '0.1', crossMarginBorrowed: '0.04', cmWalletBalance: '0.1', marginLeverage: 3 },
+        { asset: 'ETH', crossMarginFree: '20', crossMarginBorrowed: '15', marginLeverage: 3 },
+      ],
+      umPositions: [{ symbol: 'BTCUSDT', positionAmt: '-0.05', entryPrice: '52000' }, { symbol: 'BTCUSDT_220624', positionAmt: '0.04', entryPrice: '52350' }],
+      cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '100', entryPrice: '50000' }],
+    };
+    const index = { USDT: '1', BTC: '40000', ETH: '2000' };
+    const mark = { BTCUSDT: '40000', BTCUSDT_220624: '42000', BTCUSD_PERP: '40000' };
+    const f = fastOneStep(doc, rules, index, mark);
+    expect([f.code, STATUS_CODES[f.status]]).toEqual([SNAPSHOT_OK, 'NORMAL']);
+    expect([within(f.equity, 19_866), within(f.actual, 20_586), within(f.maintMargin, 3228.4), within(f.uniMMR, 19_866 / 3228.4)]).toEqual([true, true, true, true]);
+    expect(f.openLoss).toBe(0);
+    // gross = Σ|asset equity| = 6,186 + 4,180 + 9,500 (no negative asset here)
+    expect(within(f.gross, 19_866)).toBe(true);
+    const x = calculateAccountSnapshot(portfolioOf(doc, rules), marketOf(index, mark), rules);
+    expect(within(f.uniMMR, x.uniMMR!.toNumber(), PARITY_TOLERANCE)).toBe(true);
+  });
+
+  it('open loss (mode PM): BUY 1 ETH at 2,500 loses 2,500 − 2,000 × 0.8 = 900; uniMMR (10,000 − 900) / 20 = 455; PM_PRO none (500)', () => {
+    const rules = makeRules({ collateral: { USDT: '1', ETH: '0.8' }, umBrackets: { ETHUSDT: flatUm('0.01') } });
+    const doc = (mode: string) => ({
+      mode, balances: [{ asset: 'USDT', crossMarginFree: '10000' }],
+      umPositions: [{ symbol: 'ETHUSDT', positionAmt: '1', entryPrice: '2000' }],
+      marginOpenOrders: [{ symbol: 'ETHUSDT', side: 'BUY', price: '2500', origQty: '2', executedQty: '1' }],
+    });
+    const pm = fastOneStep(doc('PM'), rules, { USDT: '1', ETH: '2000' }, { ETHUSDT: '2000' });
+    expect([pm.openLoss, pm.uniMMR, pm.maintMargin]).toEqual([900, 455, 20]);
+    // gross includes the open loss: 10,000 + 900
+    expect(pm.gross).toBe(10_900);
+    const pro = fastOneStep(doc('PM_PRO'), rules, { USDT: '1', ETH: '2000' }, { ETHUSDT: '2000' });
+    expect([pro.openLoss, pro.uniMMR]).toEqual([0, 500]);
+  });
+
+  it('tiered collateral on a positive net: 3 ETH at 2,000 = 6,000 → 5,000 × 0.95 + 1,000 × 0.8 = 5,550; a negative net at full value', () => {
+    const rules = makeRules({ collateral: { USDT: '1', ETH: [{ tierFloor: 0, tierCap: 5000, collateralRate: '0.95' }, { tierFloor: 5000, tierCap: 1e12, collateralRate: '0.8' }] } });
+    // + a 1,000 USDT loan at 3x: MM 100; equity 5,550 + 2,000 − 1,000 = 6,550 → uniMMR 65.5
+    const f = fastOneStep({ balances: [{ asset: 'ETH', crossMarginFree: '3' }, { asset: 'USDT', crossMarginFree: '2000', crossMarginBorrowed: '1000', marginLeverage: 3 }] }, rules, { USDT: '1', ETH: '2000' });
+    expect([within(f.equity, 6550), within(f.actual, 7000), within(f.maintMargin, 100), within(f.uniMMR, 65.5)]).toEqual([true, true, true, true]);
+    // ETH borrowed 3 at 3x: net −3 → −6,000 (not haircut); MM 0.3 ETH = 600; equity 10,000 − 6,000 = 4,000
+    const n = fastOneStep({ balances: [{ asset: 'ETH', crossMarginBorrowed: '3', marginLeverage: 3 }, { asset: 'USDT', crossMarginFree: '10000' }] }, rules, { USDT: '1', ETH: '2000' });
+    expect([n.equity, n.gross]).toEqual([4000, 16_000]);
+    expect(within(n.maintMargin, 600)).toBe(true);
+  });
+
+  it('a CM leg in its coin: 100 × 100 × (1/50,000 − 1/40,000) = −0.05 BTC; MM 0.25 × 0.5 % = 0.00125 BTC = 50 USD', () => {
+    const rules = makeRules({ collateral: { BTC: '0.95' }, cmContracts: { BTCUSD_PERP: { contractSize: 100, marginAsset: 'BTC', brackets: flatCm('0.005') } } });
+    // BTC net 0.1 − 0.05 = 0.05 → actual 2,000, equity 1,900; uniMMR 1,900 / 50 = 38
+    const f = fastOneStep({ balances: [{ asset: 'BTC', crossMarginFree: '0.1' }], cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '100', entryPrice: '50000' }] }, rules, { BTC: '40000' }, { BTCUSD_PERP: '40000' });
+    expect([within(f.actual, 2000), within(f.equity, 1900), within(f.maintMargin, 50), within(f.uniMMR, 38)]).toEqual([true, true, true, true]);
+  });
+
+  it('no maintenance margin: uniMMR NaN (exact: null); NORMAL with non-negative equity, FORCE_LIQUIDATION below zero', () => {
+    const rules = makeRules({ collateral: { USDT: '1', BTC: '0.95' } });
+    const ok = fastOneStep({ balances: [{ asset: 'USDT', crossMarginFree: '10' }] }, rules, { USDT: '1' });
+    expect(ok.uniMMR).toBeNaN();
+    expect([ok.code, ok.status]).toEqual([SNAPSHOT_OK, NORMAL]);
+    // −100 USDT against 0.001 BTC at 40,000 (40 × 0.95 = 38): equity −62
+    const neg = fastOneStep({ balances: [{ asset: 'USDT', umWalletBalance: '-100' }, { asset: 'BTC', crossMarginFree: '0.001' }] }, rules, { USDT: '1', BTC: '40000' });
+    expect(within(neg.equity, -62)).toBe(true);
+    expect(neg.uniMMR).toBeNaN();
+    expect(neg.status).toBe(FORCE_LIQUIDATION);
+  });
+});
+
+describe('"needs exact": where the exact engine would report a missing price or rule', () => {
+  const rules = makeRules({ collateral: { USDT: '1', BTC: '0.95' }, umBrackets: { BTCUSDT: flatUm('0.01'), ETHUSDT: flatUm('0.01') } });
+  const base = [{ asset: 'USDT', crossMarginFree: '10000' }];
+  it('a position without a mark series', () => {
+    const f = fastOneStep({ balances: base, umPositions: [{ symbol: 'ETHUSDT', positionAmt: '1', entryPrice: '2000' }] }, rules, { USDT: '1' }, { BTCUSDT: '40000' });
+    expect([f.code, f.status]).toEqual([SNAPSHOT_NEEDS_EXACT, NEEDS_EXACT]);
+    expect(() => calculateAccountSnapshot(portfolioOf({ balances: base, umPositions: [{ symbol: 'ETHUSDT', positionAmt: '1', entryPrice: '2000' }] }, rules), marketOf({ USDT: '1' }, { BTCUSDT: '40000' }), rules)).toThrow('markPrices.ETHUSDT');
+  });
+  it('an asset holding something without an index series', () => {
+    const f = fastOneStep({ balances: [...base, { asset: 'BTC', crossMarginFree: '0.1' }] }, rules, { USDT: '1' });
+    expect([f.code, f.status]).toEqual([SNAPSHOT_NEEDS_EXACT, NEEDS_EXACT]);
+  });
+  it('but an empty asset needs no price (as in the exact engine)', () => {
+    const f = fastOneStep({ balances: [...base, { asset: 'BTC' }] }, rules, { USDT: '1' });
+    expect([f.code, f.status, f.equity]).toEqual([SNAPSHOT_OK, NORMAL, 10_000]);
+  });
+  it('a positive asset without a collateral rule; a negative one needs none', () => {
+    const pos = fastOneStep({ balances: [...base, { asset: 'XRP', crossMarginFree: '100' }] }, rules, { USDT: '1', XRP: '0.5' });
+    expect(pos.code).toBe(SNAPSHOT_NEEDS_EXACT);
+    // XRP −100 at 0.5 at full value: 10,000 − 50; the loan at 3x: MM 10 × 0.5 = 5
+    const neg = fastOneStep({ balances: [...base, { asset: 'XRP', crossMarginBorrowed: '100', marginLeverage: 3 }] }, rules, { USDT: '1', XRP: '0.5' });
+    expect([neg.code, neg.equity, neg.maintMargin]).toEqual([SNAPSHOT_OK, 9950, 5]);
+    const x = calculateAccountSnapshot(portfolioOf({ balances: [...base, { asset: 'XRP', crossMarginBorrowed: '100', marginLeverage: 3 }] }, rules), marketOf({ USDT: '1', XRP: '0.5' }), rules);
+    expect([x.accountEquity.toNumber(), x.accountMaintMargin.toNumber()]).toEqual([9950, 5]);
+  });
+  it('an open order whose leg has no collateral rule or no price (mode PM)', () => {
+    const order = (symbol: string) => ({ balances: base, marginOpenOrders: [{ symbol, side: 'BUY', price: '10', origQty: '1' }] });
+    // BNB: no rule; BTC: a rule but no price in this market
+    expect(fastOneStep(order('BNBUSDT'), rules, { USDT: '1', BNB: '500' }).code).toBe(SNAPSHOT_NEEDS_EXACT);
+    expect(fastOneStep(order('BTCUSDT'), rules, { USDT: '1' }).code).toBe(SNAPSHOT_NEEDS_EXACT);
+    expect(fastOneStep(order('BTCUSDT'), rules, { USDT: '1', BTC: '40000' }).code).toBe(SNAPSHOT_OK);
+  });
+});
+
+describe('isNearThreshold and DECISION_BAND', () => {
+  // marginCall 1.5, reduceOnly 1.2, liquidation 1.05; gross/mm = 2 here unless said
+  const near = (adjusted: number, uniMMR: number, gross = 200, mm = 100) => isNearThreshold(adjusted, uniMMR, gross, mm, 1.5, 1.2, 1.05);
+  it('the band is 1e-9 (docs/architecture.md "Parity contract")', () => {
+    expect(DECISION_BAND).toBe(1e-9);
+  });
+  it('adjusted equity within the band of zero (relative to the gross scale) is near, whatever uniMMR', () => {
+    expect(near(1e-7, 40, 1e3)).toBe(true); // |1e-7| ≤ 1e-9 × 1,000 = 1e-6
+    expect(near(-1e-7, Number.NaN, 1e3)).toBe(true);
+    expect(near(1e-5, 40, 1e3)).toBe(false);
+  });
+  it('uniMMR NaN (no margin) with equity clear of zero is not near', () => {
+    expect(near(150, Number.NaN)).toBe(false);
+  });
+  it.each([1.5, 1.2, 1.05])('uniMMR within 1e-12 relative of the line %d is near, 1e-6 away is not', (line) => {
+    // tolerance = 1e-9 × (gross/mm + uniMMR) = 1e-9 × (2 + ~line) ≈ 3e-9
+    expect(near(line * 100, line * (1 + 1e-12))).toBe(true);
+    expect(near(line * 100, line * (1 - 1e-12))).toBe(true);
+    expect(near(line * 100, line * (1 + 1e-6))).toBe(false);
+    expect(near(line * 100, line * (1 - 1e-6))).toBe(false);
+  });
+  it('the band widens with gross over margin: 1.5 + 5e-7 is near when gross/mm = 1,000, not when it is 2', () => {
+    // 1e-9 × (1,000 + 1.5) ≈ 1.0e-6 ≥ 5e-7; 1e-9 × (2 + 1.5) = 3.5e-9 < 5e-7
+    expect(near(150, 1.5 + 5e-7, 100_000, 100)).toBe(true);
+    expect(near(150, 1.5 + 5e-7, 200, 100)).toBe(false);
+  });
+});
