@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Dec } from '../domain/decimal.js';
 import { encodeArrowFile, EVENTS_SCHEMA, readArrowBatches, TIMELINE_SCHEMA } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
+import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildReportHtml } from '../report/html/index.js';
 import type { PortfolioSummary } from '../report/portfolio-summary.js';
@@ -72,7 +73,7 @@ const decimalSum = (a: string, b: string) => new Dec(a).plus(b).toFixed(8);
  * merged files), then the completion marker last.
  * A missing part throws before anything that looks complete is written.
  */
-export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
+export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts, locate: Locate): Promise<JobTotals> {
   for (let b = 0; b < facts.batches; b++) {
     if (!(await store.exists(partKey(jobKey, b, 'summary.json')))) throw new Error(`batch ${b} of job ${facts.spec.jobId} has not finished (no ${partKey(jobKey, b, 'summary.json')}): not merging`);
   }
@@ -110,7 +111,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   })()));
 
   // The page is made from the files just written, as `pmbt report` makes it for an existing job.
-  const html = await buildReportHtml(store, jobKey);
+  const html = await buildReportHtml(store, jobKey, locate);
   manifest['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), (async function* () {
     yield new TextEncoder().encode(html);
   })());

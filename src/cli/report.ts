@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { locate } from '../batch/inputs.js';
 import { SUCCESS_MARKER } from '../batch/merge.js';
 import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
 import { buildReportHtml } from '../report/html/index.js';
+import { locateUri } from './stores.js';
 import { UsageError } from './usage.js';
 
 export const REPORT_USAGE = `pmbt report OUTPUT_DIR [--out FILE] [--worst N]
@@ -30,14 +30,14 @@ export async function runReport(argv: string[]): Promise<string> {
   const worstCount = values.worst === undefined ? 10 : Number(values.worst);
   if (!/^\d+$/.test(values.worst ?? '10') || worstCount < 1 || worstCount > 50) throw new UsageError(`--worst must be a whole number from 1 to 50, got ${values.worst}`);
   const folder = positionals[0]!;
-  const { store, key: jobKey } = locate(folder);
+  const { store, key: jobKey } = locateUri(folder);
   const markerKey = joinKey(jobKey, SUCCESS_MARKER);
   if (!(await store.exists(markerKey))) {
     throw new InputError(store.uriOf(jobKey), SUCCESS_MARKER, 'a finished job folder (pmbt run writes _SUCCESS last)', (await store.exists(joinKey(jobKey, 'summary.json'))) ? 'no _SUCCESS: the job did not finish' : 'no summary.json or _SUCCESS');
   }
-  const html = await buildReportHtml(store, jobKey, { worstCount });
+  const html = await buildReportHtml(store, jobKey, locateUri, { worstCount });
   const bytes = new TextEncoder().encode(html);
-  const target = values.out === undefined ? { store, key: joinKey(jobKey, 'report.html') } : locate(values.out);
+  const target = values.out === undefined ? { store, key: joinKey(jobKey, 'report.html') } : locateUri(values.out);
   await target.store.write(target.key, bytes);
   if (values.out === undefined) {
     // Keep the manifest true to the files beside it.

@@ -3,6 +3,7 @@ import { renderJobSpec } from '../batch/job.js';
 import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent } from '../batch/lambda-steps.js';
 import { MAP_DEFAULTS, runStateMachineLocally } from '../batch/local-state-machine.js';
 import { JOB_FLAG_OPTIONS, readJobSpecWithFlags } from './job-flags.js';
+import { readCliStepEnvironment } from './stores.js';
 import { UsageError } from './usage.js';
 
 export const RUN_VIA_HANDLERS_USAGE = `pmbt run-via-handlers JOB.json [options]
@@ -48,9 +49,11 @@ export async function runRunViaHandlers(argv: string[]): Promise<string> {
   const itemsPerBatch = readCount('items-per-batch', values['items-per-batch'], MAP_DEFAULTS.itemsPerBatch, 100);
   const log = (line: string) => { if (!values.quiet) process.stderr.write(`${line}\n`); };
 
+  const env = readCliStepEnvironment();
   const run = await runStateMachineLocally(
     { job: renderJobSpec(spec) },
-    { plan: handlePlanEvent, replayBatch: handleReplayBatchEvent, merge: handleMergeEvent },
+    { plan: (e) => handlePlanEvent(e, env), replayBatch: (e) => handleReplayBatchEvent(e, env), merge: (e) => handleMergeEvent(e, env) },
+    env.locate,
     {
       maxConcurrency,
       itemsPerBatch,

@@ -4,6 +4,7 @@ import { runJobLocally, type LocalRunResult } from '../batch/local-runner.js';
 import { streamPortfolioDocuments } from '../batch/inputs.js';
 import { JOB_FLAG_OPTIONS, readJobSpecWithFlags } from './job-flags.js';
 import { createProgressPrinter } from './progress.js';
+import { locateUri, readCliStoreSettings } from './stores.js';
 import { UsageError } from './usage.js';
 
 export const RUN_USAGE = `pmbt run JOB.json [options]
@@ -51,12 +52,12 @@ export async function runRun(argv: string[]): Promise<string> {
   let total: number | undefined;
   if (!values.quiet && !spec.portfolios.startsWith('s3://')) {
     total = 0;
-    for await (const _ of streamPortfolioDocuments(spec.portfolios).items) total++;
+    for await (const _ of streamPortfolioDocuments(locateUri, spec.portfolios).items) total++;
   }
   const progress = createProgressPrinter(process.stderr, () => total);
   let result: LocalRunResult;
   try {
-    result = await runJobLocally(spec, { workers, onProgress: values.quiet ? undefined : progress.update });
+    result = await runJobLocally(spec, { workers, onProgress: values.quiet ? undefined : progress.update, storeSettings: readCliStoreSettings(), locate: locateUri });
   } finally {
     progress.end();
   }

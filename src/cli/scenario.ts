@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { locate, readPricesBytes } from '../batch/inputs.js';
+import { readPricesBytes } from '../batch/inputs.js';
 import { SERIES_KINDS, type SeriesTable } from '../domain/series.js';
 import { readSeriesArrow, writeSeriesArrow } from '../io/arrow/series.js';
 import { applyScenario, formatScenarioList, formatScenarioParams, prepareScenario } from '../scenarios/index.js';
+import { locateUri } from './stores.js';
 import { UsageError } from './usage.js';
 
 export const SCENARIO_USAGE = `pmbt scenario --base PRICES.arrow --name NAME [--param KEY=VALUE ...] --out OUT.arrow
@@ -38,12 +39,12 @@ export async function runScenario(argv: string[]): Promise<string> {
     params[key] = kv.slice(eq + 1);
   }
   const spec = { name: values.name, params };
-  const prices = await readPricesBytes(values.base);
+  const prices = await readPricesBytes(locateUri, values.base);
   const base = readSeriesArrow(prices.bytes, values.base);
   const prepared = prepareScenario(base, spec);
   const stressed = applyScenario(base, spec);
   const bytes = writeSeriesArrow(stressed);
-  const { store, key } = locate(values.out);
+  const { store, key } = locateUri(values.out);
   await store.write(key, bytes);
   return [
     `${values.name}: ${formatScenarioParams(prepared)}`,

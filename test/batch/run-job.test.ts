@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
-import { locate } from '../../src/batch/inputs.js';
+import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 
 let files: ReturnType<typeof writeSmallJob>;
@@ -16,7 +16,7 @@ const read = (name: string) => readFileSync(join(out, name));
 
 beforeAll(async () => {
   files = writeSmallJob();
-  result = await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  result = await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   out = join(files.dir, 'out', 'small');
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
@@ -73,13 +73,13 @@ describe('a job run on one machine', () => {
     const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; window: { from: string; to: string; steps: number } };
     const jobFacts = { spec, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
     unlinkSync(join(out, SUCCESS_MARKER));
-    await mergeJob(store, key, jobFacts);
+    await mergeJob(store, key, jobFacts, locate);
     expect(read('summary.json').equals(summaryBefore)).toBe(true);
     expect((JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown }).files).toEqual(marker.files);
 
     unlinkSync(join(out, SUCCESS_MARKER));
     unlinkSync(join(out, '_parts', 'batch-000002', 'summary.json'));
-    await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 of job small has not finished/);
+    await expect(mergeJob(store, key, jobFacts, locate)).rejects.toThrow(/batch 2 of job small has not finished/);
     expect(existsSync(join(out, SUCCESS_MARKER))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ export { renderReportHtml } from './render.js';
 export { findJobThresholds } from './thresholds.js';
 export type { ReportData } from './types.js';
 
-/** report.html of the finished job under `jobKey`, its status bands from the job's own rules. */
-export async function buildReportHtml(store: ObjectStore, jobKey: string, options: LoadReportOptions = {}): Promise<string> {
-  return renderReportHtml(await loadReportData(store, jobKey, { thresholds: findJobThresholds, ...options }));
+/** report.html of the finished job under `jobKey`, its status bands from the job's own rules (found through `locate`). */
+export async function buildReportHtml(store: ObjectStore, jobKey: string, locate: Parameters<typeof findJobThresholds>[1], options: LoadReportOptions = {}): Promise<string> {
+  return renderReportHtml(await loadReportData(store, jobKey, { thresholds: (ruleUris) => findJobThresholds(ruleUris, locate), ...options }));
 }

@@ -8,9 +8,9 @@ import type { ReportThresholds } from './types.js';
  * report's bands. Rules that cannot be read any more (a moved file) fall back to docs/margin-rules.md's
  * defaults, and the report says so.
  */
-export async function findJobThresholds(ruleUris: readonly string[]): Promise<ReportThresholds> {
+export async function findJobThresholds(ruleUris: readonly string[], locate: Parameters<typeof readRuleDocuments>[0]): Promise<ReportThresholds> {
   try {
-    const { documents } = await readRuleDocuments(ruleUris);
+    const { documents } = await readRuleDocuments(locate, ruleUris);
     const t = buildRulesTimeline(documents).base.thresholds;
     return { marginCall: t.marginCall.toNumber(), reduceOnly: t.reduceOnly.toNumber(), liquidation: t.liquidation.toNumber(), source: ruleUris.length === 0 ? 'data/rules/ (defaults)' : `the job's rules (${ruleUris.join(', ')})` };
   } catch (e) {
