@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PortfolioDocumentItem } from '../io/convert/documents.js';
-import { isArrowBytes } from '../io/convert/input-files.js';
-import { readPortfolioDocumentsFromJson } from '../io/convert/portfolio-json.js';
-import { readPortfolioDocuments } from '../io/arrow/portfolios.js';
+import { detectInputFormat } from '../io/convert/input-formats.js';
 import { parseJsonText } from '../domain/json-fields.js';
 import type { Locate } from '../io/store/open.js';
 import type { RuleDocument } from '../rules/build.js';
@@ -44,7 +42,7 @@ export async function readRuleDocuments(locate: Locate, uris: readonly string[])
 }
 
 /**
- * Streams the portfolios at `uri` (Arrow by content, else JSON / JSON Lines) one record batch or
+ * Streams the portfolios at `uri` (in the format its first bytes show: input-formats.ts) one record batch or
  * line at a time, hashing the bytes as they pass; `checksum()` is complete once iteration ends.
  */
 export function streamPortfolioDocuments(locate: Locate, uri: string): { items: AsyncIterable<PortfolioDocumentItem>; checksum: () => InputChecksum } {
@@ -66,7 +64,7 @@ export function streamPortfolioDocuments(locate: Locate, uri: string): { items: 
       if (!first.done) yield head;
       for (let n = await source.next(); !n.done; n = await source.next()) yield n.value;
     }
-    yield* isArrowBytes(head) ? readPortfolioDocuments(replay(), uri) : readPortfolioDocumentsFromJson(replay(), uri);
+    yield* detectInputFormat(head, uri, 'portfolios').readPortfolios(replay(), uri);
   }
   let digest: string | undefined;
   return { items: items(), checksum: () => ({ uri, bytes: size, sha256: (digest ??= hash.digest('hex')) }) };
