@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleHttpRequest } from '../src/batch/http-api.js';
-import { readJobService } from '../src/batch/job-service.js';
+import { readJobService } from './service-environment.js';
 
 /**
  * HTTP API (payload 2.0): `POST /backtests` validates a job spec and starts the state machine

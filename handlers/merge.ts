@@ -1,5 +1,6 @@
 import type { MergeResult } from '../src/batch/distributed.js';
 import { handleMergeEvent, type MergeEvent } from '../src/batch/lambda-steps.js';
+import { readStepEnvironment } from './environment.js';
 
 /**
  * State machine step 3: merges every batch's parts into timeline.arrow, events.arrow/.jsonl and
@@ -7,7 +8,7 @@ import { handleMergeEvent, type MergeEvent } from '../src/batch/lambda-steps.js'
  * Event: `{ jobId, output }`.
  */
 export async function handler(event: MergeEvent): Promise<MergeResult> {
-  const result = await handleMergeEvent(event);
+  const result = await handleMergeEvent(event, readStepEnvironment());
   console.log(JSON.stringify({ step: 'merge', jobId: result.jobId, portfolios: result.totals.portfolios, portfolioSteps: result.totals.portfolioSteps }));
   return result;
 }

@@ -1,5 +1,6 @@
 import { handlePlanEvent, type PlanEvent } from '../src/batch/lambda-steps.js';
 import type { PlanResult } from '../src/batch/distributed.js';
+import { readStepEnvironment } from './environment.js';
 
 /**
  * State machine step 1 (docs/serverless.md): validates the job, splits its portfolios into batch
@@ -7,7 +8,7 @@ import type { PlanResult } from '../src/batch/distributed.js';
  * A bad job throws an InputError (error type "InputError": the state machine does not retry it).
  */
 export async function handler(event: PlanEvent): Promise<PlanResult> {
-  const result = await handlePlanEvent(event);
+  const result = await handlePlanEvent(event, readStepEnvironment());
   console.log(JSON.stringify({ step: 'plan', jobId: result.jobId, batches: result.batches, portfolios: result.portfolios }));
   return result;
 }

@@ -1,4 +1,5 @@
 import { handleReplayBatchEvent, type ReplayBatchEvent, type ReplayBatchResult } from '../src/batch/lambda-steps.js';
+import { readStepEnvironment } from './environment.js';
 
 /**
  * State machine step 2, one Distributed Map child: replays the batches of `{ "Items": [...] }`
@@ -6,7 +7,7 @@ import { handleReplayBatchEvent, type ReplayBatchEvent, type ReplayBatchResult }
  * run again: a batch rewrites the same bytes.
  */
 export async function handler(event: ReplayBatchEvent): Promise<ReplayBatchResult> {
-  const result = await handleReplayBatchEvent(event);
+  const result = await handleReplayBatchEvent(event, readStepEnvironment());
   for (const b of result.batches) console.log(JSON.stringify({ step: 'replayBatch', ...b }));
   return result;
 }

@@ -28,7 +28,7 @@ export interface Deployment {
  * The deployment a Lambda runs in (PMBT_DATA_BUCKET, set by serverless.yml), or undefined on a
  * developer's machine, where jobs may use any local path or bucket.
  */
-export function readDeployment(env: NodeJS.ProcessEnv = process.env): Deployment | undefined {
+export function readDeployment(env: Record<string, string | undefined>): Deployment | undefined {
   const bucket = env.PMBT_DATA_BUCKET;
   return bucket ? { bucket } : undefined;
 }

@@ -2,9 +2,10 @@ import { InputError } from '../domain/errors.js';
 import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
+import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
-import { locate, readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
+import { readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
 import { JOB_ID_PATTERN, parseJobSpec, renderJobSpec, type JobSpec } from './job.js';
 import { mergeJob, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
@@ -72,7 +73,7 @@ const MAX_BATCH_FILE_BYTES = 1024 * 1024 * 1024;
 /** Objects written or deleted at once by the plan (S3 requests are latency-bound). */
 const PLAN_IO_CONCURRENCY = 16;
 
-export function locateJob(output: string, jobId: string): { store: ObjectStore; jobKey: string } {
+export function locateJob(locate: Locate, output: string, jobId: string): { store: ObjectStore; jobKey: string } {
   const { store, key } = locate(output);
   return { store, jobKey: joinKey(key, jobId) };
 }
@@ -107,8 +108,8 @@ async function deleteFolder(store: ObjectStore, folder: string): Promise<void> {
  * portfolios into batch files `_plan/batch-NNNNNN.jsonl`, then writes `_plan/job.json` (what the
  * merge needs) and, last, `_plan/manifest.json` (the Distributed Map's items).
  */
-export async function planJob(spec: JobSpec): Promise<PlanResult> {
-  const { store, jobKey } = locateJob(spec.output, spec.jobId);
+export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult> {
+  const { store, jobKey } = locateJob(locate, spec.output, spec.jobId);
   // The old marker goes first: from here until the merge writes a new one, the outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   // A local run's timings (run.json) describe that run, not this one.
@@ -116,11 +117,11 @@ export async function planJob(spec: JobSpec): Promise<PlanResult> {
   await deleteFolder(store, joinKey(jobKey, '_parts'));
   await deleteFolder(store, joinKey(jobKey, PLAN_FOLDER));
 
-  const prices = await readPricesBytes(spec.prices);
-  const rules = await readRuleDocuments(spec.rules);
+  const prices = await readPricesBytes(locate, spec.prices);
+  const rules = await readRuleDocuments(locate, spec.rules);
   const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
 
-  const portfolios = streamPortfolioDocuments(spec.portfolios);
+  const portfolios = streamPortfolioDocuments(locate, spec.portfolios);
   const items: BatchManifestItem[] = [];
   let count = 0;
   await forEachLimited(planBatches(portfolios.items, spec.batchSize, spec.portfolios), PLAN_IO_CONCURRENCY, async (planned) => {
@@ -223,19 +224,19 @@ function checkUnchanged(planned: InputChecksum, now: InputChecksum): void {
 /** The context of the last plan this process replayed (a warm Lambda reuses it across batches). */
 let cachedContext: { digest: string; ctx: Promise<BatchContext> } | undefined;
 
-async function buildPlannedContext(facts: JobFacts): Promise<BatchContext> {
-  const prices = await readPricesBytes(facts.spec.prices);
+async function buildPlannedContext(facts: JobFacts, locate: Locate): Promise<BatchContext> {
+  const prices = await readPricesBytes(locate, facts.spec.prices);
   checkUnchanged(facts.inputs.prices, prices.checksum);
-  const rules = await readRuleDocuments(facts.spec.rules);
+  const rules = await readRuleDocuments(locate, facts.spec.rules);
   if (rules.checksums.length !== facts.inputs.rules.length) throw new InputError('rules', '', `${facts.inputs.rules.length} rule files as planned`, String(rules.checksums.length));
   rules.checksums.forEach((c, i) => checkUnchanged(facts.inputs.rules[i]!, c));
   return buildBatchContext(facts.spec, prices.bytes, rules.documents);
 }
 
 /** One context per plan and process, shared by concurrent batches of the same plan. */
-function loadBatchContext(facts: JobFacts, digest: string): Promise<BatchContext> {
+function loadBatchContext(facts: JobFacts, digest: string, locate: Locate): Promise<BatchContext> {
   if (cachedContext?.digest !== digest) {
-    const entry = { digest, ctx: buildPlannedContext(facts) };
+    const entry = { digest, ctx: buildPlannedContext(facts, locate) };
     // A failed load is not kept: the next batch (or a retry) loads again.
     entry.ctx.catch(() => { if (cachedContext === entry) cachedContext = undefined; });
     cachedContext = entry;
@@ -247,12 +248,12 @@ function loadBatchContext(facts: JobFacts, digest: string): Promise<BatchContext
  * Replays one planned batch and writes its parts (`_parts/batch-NNNNNN/`, summary.json last).
  * Running it again, after a crash or not, rewrites the same bytes.
  */
-export async function replayPlannedBatch(item: BatchManifestItem): Promise<BatchRunResult> {
-  const { store, jobKey } = locateJob(item.output, item.jobId);
+export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate): Promise<BatchRunResult> {
+  const { store, jobKey } = locateJob(locate, item.output, item.jobId);
   const { facts, digest } = await readJobPlan(store, jobKey, item.jobId);
   if (facts.spec.output !== item.output) throw new InputError('item', 'output', `the job's output ${JSON.stringify(facts.spec.output)}`, JSON.stringify(item.output));
   if (item.batch >= facts.batches) throw new InputError('item', 'batch', `a batch of job ${item.jobId} (0 to ${facts.batches - 1})`, String(item.batch));
-  const ctx = await loadBatchContext(facts, digest);
+  const ctx = await loadBatchContext(facts, digest, locate);
   const key = planBatchKey(jobKey, item.batch);
   const items = parseBatchItems(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_BATCH_FILE_BYTES })), store.uriOf(key));
   const started = Date.now();
@@ -266,8 +267,8 @@ export async function replayPlannedBatch(item: BatchManifestItem): Promise<Batch
  * Merges a planned job's parts into its outputs, completion marker last. The old marker is removed
  * first; a batch without its parts makes the merge throw before anything complete-looking appears.
  */
-export async function mergePlannedJob(jobId: string, output: string): Promise<MergeResult> {
-  const { store, jobKey } = locateJob(output, jobId);
+export async function mergePlannedJob(jobId: string, output: string, locate: Locate): Promise<MergeResult> {
+  const { store, jobKey } = locateJob(locate, output, jobId);
   const { facts } = await readJobPlan(store, jobKey, jobId);
   if (facts.spec.output !== output) throw new InputError('event', 'output', `the job's output ${JSON.stringify(facts.spec.output)}`, JSON.stringify(output));
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
@@ -276,7 +277,7 @@ export async function mergePlannedJob(jobId: string, output: string): Promise<Me
 }
 
 /** Reads a plan's manifest (what the Distributed Map's ItemReader reads on AWS). */
-export async function readManifest(uri: string): Promise<BatchManifestItem[]> {
+export async function readManifest(uri: string, locate: Locate): Promise<BatchManifestItem[]> {
   const { store, key } = locate(uri);
   const raw = readArray(uri, '', parseJsonText(uri, new TextDecoder().decode(await store.read(key, { maxBytes: MAX_PLAN_BYTES }))));
   return raw.map((v, i) => parseBatchManifestItem(v, uri, `[${i}]`));

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { PortfolioDocumentItem } from '../io/convert/documents.js';
-import { isArrowBytes } from '../io/convert/input-files.js';
-import { readPortfolioDocumentsFromJson } from '../io/convert/portfolio-json.js';
-import { readPortfolioDocuments } from '../io/arrow/portfolios.js';
+import { detectInputFormat } from '../io/convert/input-formats.js';
 import { parseJsonText } from '../domain/json-fields.js';
-import { resolveLocation, type Location } from '../io/store/open.js';
+import type { Locate } from '../io/store/open.js';
 import type { RuleDocument } from '../rules/build.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 
@@ -13,22 +10,6 @@ import { readDefaultRuleDocuments } from '../io/rules-files.js';
 export const MAX_PRICES_BYTES = 1024 * 1024 * 1024;
 /** Largest user rules file. */
 export const MAX_RULES_BYTES = 64 * 1024 * 1024;
-
-let sharedClient: S3Client | undefined;
-/**
- * One S3 client per process, configured from the environment (region, credentials), made on first
- * use. PMBT_S3_ENDPOINT (with PMBT_S3_FORCE_PATH_STYLE=1) points it at an S3-compatible store
- * such as MinIO, or the loopback test server.
- */
-export const defaultS3Client = (): S3Client =>
-  (sharedClient ??= new S3Client({
-    ...(process.env.PMBT_S3_ENDPOINT ? { endpoint: process.env.PMBT_S3_ENDPOINT } : {}),
-    ...(process.env.PMBT_S3_FORCE_PATH_STYLE === '1' ? { forcePathStyle: true } : {}),
-  }));
-
-export function locate(uri: string): Location {
-  return resolveLocation(uri, { s3Client: defaultS3Client });
-}
 
 export const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -38,14 +19,14 @@ export interface InputChecksum {
   sha256: string;
 }
 
-export async function readPricesBytes(uri: string): Promise<{ bytes: Uint8Array; checksum: InputChecksum }> {
+export async function readPricesBytes(locate: Locate, uri: string): Promise<{ bytes: Uint8Array; checksum: InputChecksum }> {
   const { store, key } = locate(uri);
   const bytes = await store.read(key, { maxBytes: MAX_PRICES_BYTES });
   return { bytes, checksum: { uri, bytes: bytes.length, sha256: sha256(bytes) } };
 }
 
 /** Default rule files, then the job's own (each a rules document or a saved Binance response). */
-export async function readRuleDocuments(uris: readonly string[]): Promise<{ documents: RuleDocument[]; checksums: InputChecksum[] }> {
+export async function readRuleDocuments(locate: Locate, uris: readonly string[]): Promise<{ documents: RuleDocument[]; checksums: InputChecksum[] }> {
   const defaults = await readDefaultRuleDocuments();
   const user = await Promise.all(uris.map(async (uri) => {
     const { store, key } = locate(uri);
@@ -61,10 +42,10 @@ export async function readRuleDocuments(uris: readonly string[]): Promise<{ docu
 }
 
 /**
- * Streams the portfolios at `uri` (Arrow by content, else JSON / JSON Lines) one record batch or
+ * Streams the portfolios at `uri` (in the format its first bytes show: input-formats.ts) one record batch or
  * line at a time, hashing the bytes as they pass; `checksum()` is complete once iteration ends.
  */
-export function streamPortfolioDocuments(uri: string): { items: AsyncIterable<PortfolioDocumentItem>; checksum: () => InputChecksum } {
+export function streamPortfolioDocuments(locate: Locate, uri: string): { items: AsyncIterable<PortfolioDocumentItem>; checksum: () => InputChecksum } {
   const { store, key } = locate(uri);
   const hash = createHash('sha256');
   let size = 0;
@@ -83,7 +64,7 @@ export function streamPortfolioDocuments(uri: string): { items: AsyncIterable<Po
       if (!first.done) yield head;
       for (let n = await source.next(); !n.done; n = await source.next()) yield n.value;
     }
-    yield* isArrowBytes(head) ? readPortfolioDocuments(replay(), uri) : readPortfolioDocumentsFromJson(replay(), uri);
+    yield* detectInputFormat(head, uri, 'portfolios').readPortfolios(replay(), uri);
   }
   let digest: string | undefined;
   return { items: items(), checksum: () => ({ uri, bytes: size, sha256: (digest ??= hash.digest('hex')) }) };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { InputError } from '../domain/errors.js';
 import { parseJsonText, readObject, readString } from '../domain/json-fields.js';
@@ -8,8 +8,7 @@ import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
 import { createS3Store } from '../io/store/s3.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { BUCKET_PREFIXES, readDeployment, reportsUri, validateDeploymentJob, type Deployment } from './deployment.js';
-import { defaultS3Client } from './inputs.js';
+import { BUCKET_PREFIXES, reportsUri, validateDeploymentJob, type Deployment } from './deployment.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { SUCCESS_MARKER } from './merge.js';
 
@@ -19,24 +18,27 @@ import { SUCCESS_MARKER } from './merge.js';
 export interface JobService {
   deployment: Deployment;
   stateMachineArn: string;
-  s3: S3Client;
-  sfn: SFNClient;
+  /** The deployment's data bucket: job records, scenario prices, reports. */
+  store: ObjectStore;
+  /** A time-limited GET link to a key of the data bucket. */
+  presign(key: string, expiresInSeconds: number): Promise<string>;
+  /** Step Functions; only StartExecution and DescribeExecution are sent. */
+  sfn: Pick<SFNClient, 'send'>;
 }
 
 /** How long the presigned report links of GET /backtests/{jobId} stay valid. */
 export const LINK_EXPIRY_SECONDS = 900;
 
-let sharedSfn: SFNClient | undefined;
-/** One Step Functions client per process; PMBT_SFN_ENDPOINT points it elsewhere (tests only). */
-export const defaultSfnClient = (): SFNClient =>
-  (sharedSfn ??= new SFNClient(process.env.PMBT_SFN_ENDPOINT ? { endpoint: process.env.PMBT_SFN_ENDPOINT } : {}));
-
-/** The deployed service from the Lambda's environment (serverless.yml sets both variables). */
-export function readJobService(env: NodeJS.ProcessEnv = process.env): JobService {
-  const deployment = readDeployment(env);
-  const stateMachineArn = env.PMBT_STATE_MACHINE_ARN;
-  if (!deployment || !stateMachineArn) throw new Error('PMBT_DATA_BUCKET and PMBT_STATE_MACHINE_ARN must be set (serverless.yml sets them)');
-  return { deployment, stateMachineArn, s3: defaultS3Client(), sfn: defaultSfnClient() };
+/** The service over real AWS clients: the bucket's store and presigned links from one S3 client. */
+export function createJobService(deployment: Deployment, stateMachineArn: string, clients: { s3: S3Client; sfn: Pick<SFNClient, 'send'> }): JobService {
+  const { s3, sfn } = clients;
+  return {
+    deployment,
+    stateMachineArn,
+    store: createS3Store({ client: s3, bucket: deployment.bucket }),
+    presign: (key, expiresIn) => getSignedUrl(s3, new GetObjectCommand({ Bucket: deployment.bucket, Key: key }), { expiresIn }),
+    sfn,
+  };
 }
 
 /** A job with this id is still running: starting it again would write into the same folder. */
@@ -68,7 +70,6 @@ export type JobStatus =
       files: Record<string, { bytes?: number; sha256?: string; url: string }>;
     };
 
-const bucketStore = (svc: JobService): ObjectStore => createS3Store({ client: svc.s3, bucket: svc.deployment.bucket });
 const recordKey = (jobId: string) => joinKey(BUCKET_PREFIXES.jobs, `${jobId}.json`);
 
 async function readJobRecord(store: ObjectStore, jobId: string): Promise<JobRecord | undefined> {
@@ -103,7 +104,7 @@ async function describeExecution(svc: JobService, executionArn: string) {
  */
 export async function startJob(spec: JobSpec, svc: JobService, src = 'job'): Promise<JobRecord> {
   validateDeploymentJob(src, spec, svc.deployment);
-  const store = bucketStore(svc);
+  const store = svc.store;
   const previous = await readJobRecord(store, spec.jobId);
   if (previous) {
     const d = await describeExecution(svc, previous.executionArn);
@@ -122,14 +123,14 @@ export async function startJob(spec: JobSpec, svc: JobService, src = 'job'): Pro
 async function describeCompleteJob(svc: JobService, jobId: string, output: string, startedAt?: string): Promise<JobStatus | undefined> {
   const location = parseLocation(output);
   if (location.kind !== 's3' || location.bucket !== svc.deployment.bucket) return undefined;
-  const store = bucketStore(svc);
+  const store = svc.store;
   const jobKey = joinKey(location.key, jobId);
   const markerKey = joinKey(jobKey, SUCCESS_MARKER);
   if (!(await store.exists(markerKey))) return undefined;
   const src = store.uriOf(markerKey);
   const marker = readObject(src, '', parseJsonText(src, new TextDecoder().decode(await store.read(markerKey, { maxBytes: 1024 * 1024 }))));
   const listed = readObject(src, 'files', marker.files ?? {});
-  const link = (name: string) => getSignedUrl(svc.s3, new GetObjectCommand({ Bucket: svc.deployment.bucket, Key: joinKey(jobKey, name) }), { expiresIn: LINK_EXPIRY_SECONDS });
+  const link = (name: string) => svc.presign(joinKey(jobKey, name), LINK_EXPIRY_SECONDS);
   const files: Record<string, { bytes?: number; sha256?: string; url: string }> = {};
   for (const [name, info] of Object.entries(listed)) {
     const i = readObject(src, `files.${name}`, info);
@@ -153,7 +154,7 @@ async function describeCompleteJob(svc: JobService, jobId: string, output: strin
  * there is no such job.
  */
 export async function describeJob(jobId: string, svc: JobService): Promise<JobStatus | undefined> {
-  const record = await readJobRecord(bucketStore(svc), jobId);
+  const record = await readJobRecord(svc.store, jobId);
   if (!record) return describeCompleteJob(svc, jobId, reportsUri(svc.deployment.bucket));
   const d = await describeExecution(svc, record.executionArn);
   const base = { jobId, executionArn: record.executionArn, startedAt: record.startedAt };

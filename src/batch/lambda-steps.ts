@@ -1,12 +1,13 @@
 import { InputError } from '../domain/errors.js';
 import { describeValue, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
-import { readDeployment, validateDeploymentJob, validateDeploymentOutput } from './deployment.js';
+import type { Locate } from '../io/store/open.js';
+import { validateDeploymentJob, validateDeploymentOutput, type Deployment } from './deployment.js';
 import { mergePlannedJob, parseBatchManifestItem, planJob, replayPlannedBatch, type BatchManifestItem, type BatchRunResult, type MergeResult, type PlanResult } from './distributed.js';
 import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
 
 // The events of the state machine's three steps (docs/serverless.md), each validated before it
-// touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts are
-// these functions; `pmbt run-via-handlers` and the tests call the same ones with the same events.
+// touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts call
+// these functions with the stores of their environment; `pmbt run-via-handlers` and the tests call the same ones with the same events.
 
 /** Plan: `{ "job": <job spec> }` (the state machine's input, as POST /backtests starts it). */
 export interface PlanEvent {
@@ -30,10 +31,19 @@ export interface ReplayBatchResult {
   batches: BatchRunResult[];
 }
 
+/**
+ * What the steps are given by their caller (a handler reads it from its environment, the CLI from
+ * its own): where URIs lead, and the deployment whose bucket jobs must stay in (none locally).
+ */
+export interface StepEnvironment {
+  locate: Locate;
+  deployment: Deployment | undefined;
+}
+
 /** A single Lambda invocation never takes more batches than this (the ItemBatcher's limit is lower). */
 export const MAX_ITEMS_PER_EVENT = 100;
 
-export function parsePlanEvent(raw: unknown, deployment = readDeployment()): JobSpec {
+export function parsePlanEvent(raw: unknown, deployment: Deployment | undefined): JobSpec {
   const o = readObject('event', '', raw);
   rejectUnknownKeys('event', '', o, ['job']);
   const spec = parseJobSpec(o.job, 'event.job');
@@ -41,7 +51,7 @@ export function parsePlanEvent(raw: unknown, deployment = readDeployment()): Job
   return spec;
 }
 
-export function parseReplayBatchEvent(raw: unknown, deployment = readDeployment()): BatchManifestItem[] {
+export function parseReplayBatchEvent(raw: unknown, deployment: Deployment | undefined): BatchManifestItem[] {
   const o = readObject('event', '', raw);
   let items: BatchManifestItem[];
   if ('Items' in o) {
@@ -56,7 +66,7 @@ export function parseReplayBatchEvent(raw: unknown, deployment = readDeployment(
   return items;
 }
 
-export function parseMergeEvent(raw: unknown, deployment = readDeployment()): MergeEvent {
+export function parseMergeEvent(raw: unknown, deployment: Deployment | undefined): MergeEvent {
   const o = readObject('event', '', raw);
   // The plan's whole result may be passed on; only jobId and output matter.
   const jobId = readString('event', 'jobId', o.jobId);
@@ -66,18 +76,18 @@ export function parseMergeEvent(raw: unknown, deployment = readDeployment()): Me
   return { jobId, output };
 }
 
-export async function handlePlanEvent(raw: unknown): Promise<PlanResult> {
-  return planJob(parsePlanEvent(raw));
+export async function handlePlanEvent(raw: unknown, env: StepEnvironment): Promise<PlanResult> {
+  return planJob(parsePlanEvent(raw, env.deployment), env.locate);
 }
 
 /** Replays the event's batches one after another (one Lambda is one core). */
-export async function handleReplayBatchEvent(raw: unknown): Promise<ReplayBatchResult> {
+export async function handleReplayBatchEvent(raw: unknown, env: StepEnvironment): Promise<ReplayBatchResult> {
   const batches: BatchRunResult[] = [];
-  for (const item of parseReplayBatchEvent(raw)) batches.push(await replayPlannedBatch(item));
+  for (const item of parseReplayBatchEvent(raw, env.deployment)) batches.push(await replayPlannedBatch(item, env.locate));
   return { batches };
 }
 
-export async function handleMergeEvent(raw: unknown): Promise<MergeResult> {
-  const e = parseMergeEvent(raw);
-  return mergePlannedJob(e.jobId, e.output);
+export async function handleMergeEvent(raw: unknown, env: StepEnvironment): Promise<MergeResult> {
+  const e = parseMergeEvent(raw, env.deployment);
+  return mergePlannedJob(e.jobId, e.output, env.locate);
 }

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { joinKey } from '../io/store/keys.js';
 import { buildBatchContext } from './context.js';
-import { locate, readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
+import { createLocator, type Locate, type StoreSettings } from '../io/store/open.js';
+import { readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { mergeJob, SUCCESS_MARKER, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
@@ -64,16 +65,26 @@ class WorkerSlot {
  * one) → merge, the same steps a deployed job takes on Lambda. Memory holds at most one batch
  * per worker plus the one being planned.
  */
-export async function runJobLocally(spec: JobSpec, options: { workers: number; onProgress?: (p: Progress) => void }): Promise<LocalRunResult> {
+export interface LocalRunOptions {
+  workers: number;
+  onProgress?: (p: Progress) => void;
+  /** How to reach S3; worker threads build their own stores from it (a client cannot cross threads). */
+  storeSettings: StoreSettings;
+  /** Where this thread finds the job's URIs; default: createLocator(storeSettings). */
+  locate?: Locate;
+}
+
+export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
+  const locate = options.locate ?? createLocator(options.storeSettings);
   const { store, key: outKey } = locate(spec.output);
   const jobKey = joinKey(outKey, spec.jobId);
   // The old marker goes first: from here until the new one, the job's outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   for await (const k of store.list(joinKey(jobKey, '_parts'))) await store.delete(k);
 
-  const prices = await readPricesBytes(spec.prices);
-  const rules = await readRuleDocuments(spec.rules);
+  const prices = await readPricesBytes(locate, spec.prices);
+  const rules = await readRuleDocuments(locate, spec.rules);
   const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
   const loaded = Date.now();
 
@@ -85,7 +96,7 @@ export async function runJobLocally(spec: JobSpec, options: { workers: number; o
     options.onProgress?.(progress);
   };
 
-  const portfolios = streamPortfolioDocuments(spec.portfolios);
+  const portfolios = streamPortfolioDocuments(locate, spec.portfolios);
   let batches = 0;
   let count = 0;
   const workers = Math.max(1, options.workers);
@@ -96,7 +107,7 @@ export async function runJobLocally(spec: JobSpec, options: { workers: number; o
       await writeBatchParts(store, jobKey, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)));
     }
   } else {
-    const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output };
+    const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output, storeSettings: options.storeSettings };
     const slots = Array.from({ length: workers }, () => new WorkerSlot(new Worker(new URL('./worker.js', import.meta.url)), init, report));
     try {
       await Promise.all(slots.map((s) => s.ready));

@@ -1,4 +1,5 @@
 import { isInputError } from '../domain/errors.js';
+import type { Locate } from '../io/store/open.js';
 import { forEachLimited, readManifest, type BatchManifestItem, type MergeResult, type PlanResult } from './distributed.js';
 import type { MergeEvent, PlanEvent, ReplayBatchEvent } from './lambda-steps.js';
 
@@ -40,7 +41,8 @@ export interface LocalExecution {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runStateMachineLocally(input: PlanEvent, steps: StateMachineSteps, options: LocalStateMachineOptions = {}): Promise<LocalExecution> {
+/** `locate` reads the plan's manifest, as the Distributed Map's ItemReader does on AWS. */
+export async function runStateMachineLocally(input: PlanEvent, steps: StateMachineSteps, locate: Locate, options: LocalStateMachineOptions = {}): Promise<LocalExecution> {
   const maxConcurrency = options.maxConcurrency ?? MAP_DEFAULTS.maxConcurrency;
   const itemsPerBatch = options.itemsPerBatch ?? MAP_DEFAULTS.itemsPerBatch;
   const maxAttempts = options.maxAttempts ?? REPLAY_RETRY.maxAttempts;
@@ -49,7 +51,7 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
   const plan = await steps.plan(input);
   const t1 = Date.now();
 
-  const items = await readManifest(plan.manifest.uri);
+  const items = await readManifest(plan.manifest.uri, locate);
   const groups: BatchManifestItem[][] = [];
   for (let i = 0; i < items.length; i += itemsPerBatch) groups.push(items.slice(i, i + itemsPerBatch));
   let invocations = 0;

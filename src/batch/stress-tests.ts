@@ -5,7 +5,7 @@ import { readSeriesArrow, writeSeriesArrow } from '../io/arrow/series.js';
 import { describeValue, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey, validateKey } from '../io/store/keys.js';
 import { BUCKET_PREFIXES, reportsUri } from './deployment.js';
-import { locate, MAX_PRICES_BYTES } from './inputs.js';
+import { MAX_PRICES_BYTES } from './inputs.js';
 import { startJob, type JobRecord, type JobService } from './job-service.js';
 import { JOB_ID_PATTERN, parseJobSpec } from './job.js';
 
@@ -36,7 +36,7 @@ export interface StressTest {
 export type ApplyScenario = (base: SeriesTable, spec: StressScenarioSpec) => SeriesTable;
 
 /** The bundled config's path: PMBT_STRESS_TESTS, else data/stress-tests.json of the working directory (the Lambda's /var/task). */
-export const stressTestsPath = (env: NodeJS.ProcessEnv = process.env) => env.PMBT_STRESS_TESTS ?? 'data/stress-tests.json';
+export const stressTestsPath = (env: Record<string, string | undefined>) => env.PMBT_STRESS_TESTS ?? 'data/stress-tests.json';
 
 const SCHEDULE = /^(cron\([^()]+\)|rate\([^()]+\))$/;
 /** Test names become job ids with a `-YYYYMMDDTHHMMZ` suffix (15 characters). */
@@ -83,7 +83,7 @@ export function parseStressTests(raw: unknown, src: string): StressTest[] {
   });
 }
 
-export async function readStressTests(path = stressTestsPath()): Promise<StressTest[]> {
+export async function readStressTests(path: string): Promise<StressTest[]> {
   return parseStressTests(parseJsonText(path, await readFile(path, 'utf8')), path);
 }
 
@@ -119,23 +119,21 @@ export interface StartedStressTest {
 export async function startStressTest(test: StressTest, time: Date, svc: JobService, applyScenario: ApplyScenario): Promise<StartedStressTest & { record: JobRecord }> {
   const bucket = svc.deployment.bucket;
   const jobId = createStressJobId(test.name, time);
-  const baseUri = `s3://${bucket}/${test.prices}`;
-  const base = locate(baseUri);
-  const series = readSeriesArrow(await base.store.read(base.key, { maxBytes: MAX_PRICES_BYTES }), baseUri);
+  // The test's files are keys of the data bucket, the service's store.
+  const series = readSeriesArrow(await svc.store.read(test.prices, { maxBytes: MAX_PRICES_BYTES }), svc.store.uriOf(test.prices));
   const stressed = applyScenario(series, test.scenario);
   const pricesKey = joinKey(BUCKET_PREFIXES.scenarios, jobId, 'prices.arrow');
   const prices = `s3://${bucket}/${pricesKey}`;
-  const target = locate(prices);
-  await target.store.write(target.key, writeSeriesArrow(stressed));
+  await svc.store.write(pricesKey, writeSeriesArrow(stressed));
   const spec = parseJobSpec({ ...test.job, jobId, prices, portfolios: `s3://${bucket}/${test.portfolios}`, output: reportsUri(bucket) }, `stress test ${test.name}`);
   const record = await startJob(spec, svc, `stress test ${test.name}`);
   return { test: test.name, jobId, prices, executionArn: record.executionArn, record };
 }
 
 /** The schedule handler's work: the event's test (or every test) started, each on its own. */
-export async function runScheduledStressTests(raw: unknown, svc: JobService, applyScenario: ApplyScenario, tests?: StressTest[]): Promise<StartedStressTest[]> {
+export async function runScheduledStressTests(raw: unknown, svc: JobService, applyScenario: ApplyScenario, loadTests: () => Promise<StressTest[]>): Promise<StartedStressTest[]> {
   const event = parseScheduleEvent(raw);
-  const all = tests ?? (await readStressTests());
+  const all = await loadTests();
   const selected = event.test === undefined ? all : all.filter((t) => t.name === event.test);
   if (selected.length === 0) throw new InputError('event', 'test', `one of the tests ${all.map((t) => t.name).join(', ')}`, describeValue(event.test));
   // One test failing to start does not keep the others from starting; the invocation still fails.

@@ -1,9 +1,10 @@
+import type { StoreSettings } from '../io/store/open.js';
 import type { RuleDocument } from '../rules/build.js';
 import type { BatchItem } from './run-batch.js';
 
 /** What the local runner tells a worker thread. */
 export type ToWorker =
-  | { type: 'init'; job: unknown; pricesBytes: Uint8Array; ruleDocuments: RuleDocument[]; jobKey: string; outputUri: string }
+  | { type: 'init'; job: unknown; pricesBytes: Uint8Array; ruleDocuments: RuleDocument[]; jobKey: string; outputUri: string; storeSettings: StoreSettings }
   | { type: 'batch'; batch: number; items: BatchItem[] }
   | { type: 'stop' };
 

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import { createLocator } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
-import { locate } from './inputs.js';
 import { parseJobSpec } from './job.js';
 import { replayBatch, writeBatchParts } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -19,7 +19,7 @@ port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'init') {
         ctx = buildBatchContext(parseJobSpec(msg.job), msg.pricesBytes, msg.ruleDocuments);
-        store = locate(msg.outputUri).store;
+        store = createLocator(msg.storeSettings)(msg.outputUri).store;
         jobKey = msg.jobKey;
         post({ type: 'ready' });
       } else if (msg.type === 'batch') {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { SERIES_KINDS, type SeriesKind } from '../domain/series.js';
 import { EPOCH_UNITS, type EpochUnit } from '../io/arrow/columns.js';
 import { writeSeriesArrow } from '../io/arrow/series.js';
@@ -9,45 +8,60 @@ import { convertPortfolioFile, portfolioFormatOfName } from '../io/convert/portf
 import { convertSeriesFiles, describeSeriesTable, type SeriesInput } from '../io/convert/series.js';
 import type { CandleAt } from '../io/convert/series-parts.js';
 import { formatDuration, parseDuration } from '../io/convert/time-text.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { UsageError } from './usage.js';
 
-export const CONVERT_USAGE = `pmbt convert series --input FILE[:SYMBOL:KIND[:COLUMN]] [--input ...] --out OUT.arrow
-                    [--symbol S --kind K [--value-column C]] [--at open|close] [--interval 8h]
-                    [--time-column NAME] [--time-unit s|ms|us|ns] [--skip-missing] [--round-to D]
-pmbt convert portfolios --input FILE --out OUT.arrow|OUT.jsonl|OUT.json
-
-series: turns price and funding files into the historical series table (Arrow IPC file: time
-ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stable).
-  --input FILE           a long table with columns time, symbol, kind, value (CSV, JSON array,
-                         JSON Lines, or Arrow/Feather with any timestamp unit)
-  --input FILE:SYMBOL:KIND[:COLUMN]
-                         one series of a candle file (freqtrade Feather, CSV such as
-                         timestamp,Open,High,Low,Close,Volume): e.g. x-8h-mark.feather:XRPUSDT:mark
-                         or x-8h-funding_rate.feather:XRPUSDT:funding (the rate is in "open")
-  --symbol S --kind K    the same for every --input that does not name its own
-  --value-column C       default: close for index/mark; fundingRate, funding_rate, rate, value or
-                         open (the first present) for funding. Column names ignore case.
-  --at open|close        when a candle's value is stamped. A candle's time is its open time; its
-                         close/high/low are only known at its end. Default: close (open time +
-                         interval) for close/high/low of index/mark series, else open.
-  --interval D           candle length (5m, 1h, 8h, 1d) for --at close; default: the most common
-                         spacing between rows
-  --time-column NAME     default: the first of time, date, timestamp, datetime, open_time
-  --time-unit U          unit of epoch-number times; default: guessed from the first value
-                         (below 1e11 seconds, 1e14 ms, 1e17 us, else ns). Text times are
-                         YYYY-MM-DD HH:MM:SS (UTC) or ISO 8601.
-  --skip-missing         drop rows whose value is empty/null/NaN instead of failing
-  --round-to D           round every time to the nearest multiple of D (e.g. 1s): Binance's
-                         realized funding times lag the funding hour by a few ms. Default: keep.
-Times below a millisecond are floored. Rows repeating a (time, symbol, kind) with the same value
+export const CONVERT_SERIES_COMMAND = {
+  synopsis: [
+    'pmbt convert series --input FILE[:SYMBOL:KIND[:COLUMN]] [--input ...] --out OUT.arrow',
+    '                    [--symbol S --kind K [--value-column C]] [--at open|close] [--interval 8h]',
+    '                    [--time-column NAME] [--time-unit s|ms|us|ns] [--skip-missing] [--round-to D]',
+  ],
+  heading: `series: turns price and funding files into the historical series table (Arrow IPC file: time
+ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stable).`,
+  column: 25,
+  flags: [
+    {
+      name: 'input', value: 'FILE', repeatable: true, required: true,
+      description: ['a long table with columns time, symbol, kind, value (CSV, JSON array,', 'JSON Lines, or Arrow/Feather with any timestamp unit)'],
+      forms: [{ value: 'FILE:SYMBOL:KIND[:COLUMN]', description: ['one series of a candle file (freqtrade Feather, CSV such as', 'timestamp,Open,High,Low,Close,Volume): e.g. x-8h-mark.feather:XRPUSDT:mark', 'or x-8h-funding_rate.feather:XRPUSDT:funding (the rate is in "open")'] }],
+    },
+    { name: 'out', value: 'OUT.arrow', description: 'where to write the series table', required: true },
+    { name: 'symbol', value: 'S', description: 'with --kind: the symbol of every --input that does not name its own' },
+    { name: 'kind', value: 'K', description: `with --symbol: ${SERIES_KINDS.join(', ')}` },
+    { name: 'value-column', value: 'C', description: ['default: close for index/mark; fundingRate, funding_rate, rate, value or', 'open (the first present) for funding. Column names ignore case.'] },
+    { name: 'at', value: 'open|close', description: ["when a candle's value is stamped. A candle's time is its open time; its", 'close/high/low are only known at its end. Default: close (open time +', 'interval) for close/high/low of index/mark series, else open.'] },
+    { name: 'interval', value: 'D', description: ['candle length (5m, 1h, 8h, 1d) for --at close; default: the most common', 'spacing between rows'] },
+    { name: 'time-column', value: 'NAME', description: 'default: the first of time, date, timestamp, datetime, open_time' },
+    { name: 'time-unit', value: 'U', description: ['unit of epoch-number times; default: guessed from the first value', '(below 1e11 seconds, 1e14 ms, 1e17 us, else ns). Text times are', 'YYYY-MM-DD HH:MM:SS (UTC) or ISO 8601.'] },
+    { name: 'skip-missing', description: 'drop rows whose value is empty/null/NaN instead of failing' },
+    { name: 'round-to', value: 'D', description: ["round every time to the nearest multiple of D (e.g. 1s): Binance's", 'realized funding times lag the funding hour by a few ms. Default: keep.'] },
+  ],
+  footer: `Times below a millisecond are floored. Rows repeating a (time, symbol, kind) with the same value
 are dropped; with a different value they are an error. Each input may be at most
-${MAX_SERIES_INPUT_BYTES / 1024 / 1024} MiB.
+${MAX_SERIES_INPUT_BYTES / 1024 / 1024} MiB.`,
+} as const satisfies CommandSpec;
 
-portfolios: converts portfolio files between Arrow (one row per portfolio), JSON Lines (one
+export const CONVERT_PORTFOLIOS_COMMAND = {
+  synopsis: ['pmbt convert portfolios --input FILE --out OUT.arrow|OUT.jsonl|OUT.json'],
+  heading: `portfolios: converts portfolio files between Arrow (one row per portfolio), JSON Lines (one
 document per line) and JSON (an array). The input format is recognised by content, the output
 format by the --out extension (.arrow/.feather, .jsonl/.ndjson, .json). Arrow and JSON Lines are
 streamed; a JSON input is read whole (at most ${MAX_JSON_PORTFOLIO_BYTES / 1024 / 1024} MiB), a JSON Lines line is at most
-${MAX_JSONL_LINE_CHARS / 1024 / 1024} Mi characters. The first malformed portfolio stops the conversion.`;
+${MAX_JSONL_LINE_CHARS / 1024 / 1024} Mi characters. The first malformed portfolio stops the conversion.`,
+  column: 25,
+  flags: [
+    { name: 'input', value: 'FILE', description: 'the portfolios: Arrow/Feather, JSON or JSON Lines', required: true },
+    { name: 'out', value: 'FILE', description: 'where to write them: .arrow/.feather, .jsonl/.ndjson or .json', required: true },
+  ],
+} as const satisfies CommandSpec;
+
+/** Both conversions' synopses first, then each one's options. */
+export const CONVERT_USAGE = [
+  [...CONVERT_SERIES_COMMAND.synopsis, ...CONVERT_PORTFOLIOS_COMMAND.synopsis].join('\n'),
+  renderUsage({ ...CONVERT_SERIES_COMMAND, synopsis: [] }).replace(/^\n\n/, ''),
+  renderUsage({ ...CONVERT_PORTFOLIOS_COMMAND, synopsis: [] }).replace(/^\n\n/, ''),
+].join('\n\n');
 
 const isKind = (k: string): k is SeriesKind => (SERIES_KINDS as readonly string[]).includes(k);
 
@@ -68,26 +82,7 @@ export function parseSeriesInputSpec(spec: string): SeriesInput {
 }
 
 async function runConvertSeries(argv: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      input: { type: 'string', multiple: true },
-      out: { type: 'string' },
-      symbol: { type: 'string' },
-      kind: { type: 'string' },
-      'value-column': { type: 'string' },
-      at: { type: 'string' },
-      interval: { type: 'string' },
-      'time-column': { type: 'string' },
-      'time-unit': { type: 'string' },
-      'skip-missing': { type: 'boolean' },
-      'round-to': { type: 'string' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.input === undefined || values.input.length === 0) throw new UsageError('--input is required');
-  if (values.out === undefined) throw new UsageError('--out is required');
+  const { values } = parseFlags(CONVERT_SERIES_COMMAND.flags, argv);
   if ((values.symbol === undefined) !== (values.kind === undefined)) throw new UsageError('give --symbol and --kind together');
   if (values.kind !== undefined && !isKind(values.kind)) throw new UsageError(`--kind must be one of ${SERIES_KINDS.join(', ')}, got ${values.kind}`);
   if (values['value-column'] !== undefined && values.symbol === undefined) throw new UsageError('--value-column goes with --symbol and --kind');
@@ -126,9 +121,7 @@ async function runConvertSeries(argv: string[]): Promise<string> {
 }
 
 async function runConvertPortfolios(argv: string[]): Promise<string> {
-  const { values } = parseArgs({ args: argv, options: { input: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: false });
-  if (values.input === undefined) throw new UsageError('--input is required');
-  if (values.out === undefined) throw new UsageError('--out is required');
+  const { values } = parseFlags(CONVERT_PORTFOLIOS_COMMAND.flags, argv);
   const format = portfolioFormatOfName(values.out);
   if (format === undefined) throw new UsageError(`--out must end in .arrow, .feather, .jsonl, .ndjson or .json, got ${values.out}`);
   const { count } = await convertPortfolioFile(values.input, values.out, format);

@@ -1,46 +1,31 @@
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { runJobLocally, type LocalRunResult } from '../batch/local-runner.js';
 import { streamPortfolioDocuments } from '../batch/inputs.js';
-import { JOB_FLAG_OPTIONS, readJobSpecWithFlags } from './job-flags.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
+import { JOB_FLAGS, JOB_FLAGS_HEADING, readJobSpecWithFlags } from './job-flags.js';
 import { createProgressPrinter } from './progress.js';
+import { locateUri, readCliStoreSettings } from './stores.js';
 import { UsageError } from './usage.js';
 
-export const RUN_USAGE = `pmbt run JOB.json [options]
-
-Runs a backtest job (docs/formats.md "Job spec") on this machine: replays every portfolio through the
+export const RUN_COMMAND = {
+  synopsis: ['pmbt run JOB.json [options]'],
+  about: `Runs a backtest job (docs/formats.md "Job spec") on this machine: replays every portfolio through the
 price history across CPU cores and writes report.html, timeline.arrow, events.arrow, events.jsonl,
-summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
+summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.`,
+  heading: JOB_FLAGS_HEADING,
+  column: 23,
+  flags: [
+    ...JOB_FLAGS,
+    { name: 'workers', value: 'N', description: 'worker threads (default: the number of CPU cores)' },
+    { name: 'quiet', description: 'no progress on stderr' },
+  ],
+} as const satisfies CommandSpec;
 
-Options (each overrides the job file's field):
-  --job-id ID          jobId
-  --prices URI         price history (Arrow), local path or s3://
-  --portfolios URI     portfolios (Arrow, JSON or JSON Lines)
-  --rules URI          rules on top of data/rules/ (repeatable)
-  --from TIME          ISO-8601 or ms        --to TIME
-  --resolution D       timeline bucket, e.g. 1m, 1h, 1d (default 1h)
-  --staleness D        oldest usable price (default 1h)
-  --policy P           liquidation policy: full (default) or stepwise
-  --slippage F         liquidation slippage fraction (default 0.001)
-  --target U           stepwise target uniMMR (default 1.25)
-  --batch-size N       portfolios per batch (default 100)
-  --output URI         output folder (default out/)
-  --engine E           auto (default: the fast kernel, exact decisions), fast, or exact
-  --workers N          worker threads (default: the number of CPU cores)
-  --quiet              no progress on stderr`;
+export const RUN_USAGE = renderUsage(RUN_COMMAND);
 
 
 export async function runRun(argv: string[]): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...JOB_FLAG_OPTIONS,
-      workers: { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseFlags(RUN_COMMAND.flags, argv, { positionals: true });
   if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run JOB.json');
   const jobFile = positionals[0]!;
   const spec = await readJobSpecWithFlags(jobFile, values);
@@ -51,12 +36,12 @@ export async function runRun(argv: string[]): Promise<string> {
   let total: number | undefined;
   if (!values.quiet && !spec.portfolios.startsWith('s3://')) {
     total = 0;
-    for await (const _ of streamPortfolioDocuments(spec.portfolios).items) total++;
+    for await (const _ of streamPortfolioDocuments(locateUri, spec.portfolios).items) total++;
   }
   const progress = createProgressPrinter(process.stderr, () => total);
   let result: LocalRunResult;
   try {
-    result = await runJobLocally(spec, { workers, onProgress: values.quiet ? undefined : progress.update });
+    result = await runJobLocally(spec, { workers, onProgress: values.quiet ? undefined : progress.update, storeSettings: readCliStoreSettings(), locate: locateUri });
   } finally {
     progress.end();
   }

@@ -1,27 +1,31 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeSeriesArrow } from '../io/arrow/series.js';
 import { buildRules } from '../rules/build.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { formatPortfoliosJsonl, generateSampleDataset } from '../sample/dataset.js';
 import { DEFAULT_SAMPLE_SEED, isWholeMinutes } from '../sample/market-options.js';
 import { formatSampleSummary } from '../sample/summary.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { UsageError } from './usage.js';
 
-export const SAMPLE_USAGE = `pmbt sample [--out data/sample] [--seed N] [--portfolios 1000] [--days 15]
-
-Writes SYNTHETIC sample data, reproducible from the seed (data/sample/README.md documents the
+export const SAMPLE_COMMAND = {
+  synopsis: ['pmbt sample [--out data/sample] [--seed N] [--portfolios 1000] [--days 15]'],
+  about: `Writes SYNTHETIC sample data, reproducible from the seed (data/sample/README.md documents the
 generator): prices.arrow (1-minute index and mark prices of BTC, ETH, BNB, SOL, USDT, USDC and their
 USDⓈ-M / COIN-M contracts, funding every 8 h, one crash on day 9), portfolios.jsonl (one portfolio
 document a line, calibrated with the exact engine to start valid) and job.json (a job replaying
-them: pmbt run OUT/job.json). Prints the portfolio mix and the starting uniMMR distribution.
+them: pmbt run OUT/job.json). Prints the portfolio mix and the starting uniMMR distribution.`,
+  column: 20,
+  flags: [
+    { name: 'out', value: 'DIR', description: 'output folder (default {default}; job.json refers to the files through it)', default: 'data/sample' },
+    { name: 'seed', value: 'N', description: 'whole number ≥ 0 (default {default})', default: String(DEFAULT_SAMPLE_SEED) },
+    { name: 'portfolios', value: 'N', description: 'number of portfolios (default {default})', default: '1000' },
+    { name: 'days', value: 'D', description: ['length of the price history in days, whole minutes (default {default}; the crash', 'needs at least 11)'], default: '15' },
+  ],
+} as const satisfies CommandSpec;
 
-  --out DIR         output folder (default data/sample; job.json refers to the files through it)
-  --seed N          whole number ≥ 0 (default ${DEFAULT_SAMPLE_SEED})
-  --portfolios N    number of portfolios (default 1000)
-  --days D          length of the price history in days, whole minutes (default 15; the crash
-                    needs at least 11)`;
+export const SAMPLE_USAGE = renderUsage(SAMPLE_COMMAND);
 
 const MAX_PORTFOLIOS = 1_000_000;
 const MAX_DAYS = 366;
@@ -36,18 +40,13 @@ function formatBytes(n: number): string {
 }
 
 export async function runSample(argv: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { out: { type: 'string' }, seed: { type: 'string' }, portfolios: { type: 'string' }, days: { type: 'string' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  const outDir = values.out ?? 'data/sample';
+  const { values } = parseFlags(SAMPLE_COMMAND.flags, argv);
+  const outDir = values.out;
   if (outDir.length === 0) throw new UsageError('--out must name a folder');
-  const seed = values.seed === undefined ? DEFAULT_SAMPLE_SEED : readWholeNumber('seed', values.seed, Number.MAX_SAFE_INTEGER);
-  const portfolios = values.portfolios === undefined ? 1000 : readWholeNumber('portfolios', values.portfolios, MAX_PORTFOLIOS);
-  const days = values.days === undefined ? 15 : Number(values.days);
-  if (!/^\d+(\.\d+)?$/.test(values.days ?? '15') || !(days > 0) || days > MAX_DAYS || !isWholeMinutes(days)) {
+  const seed = readWholeNumber('seed', values.seed, Number.MAX_SAFE_INTEGER);
+  const portfolios = readWholeNumber('portfolios', values.portfolios, MAX_PORTFOLIOS);
+  const days = Number(values.days);
+  if (!/^\d+(\.\d+)?$/.test(values.days) || !(days > 0) || days > MAX_DAYS || !isWholeMinutes(days)) {
     throw new UsageError(`--days must be a number of days > 0 and ≤ ${MAX_DAYS} that is a whole number of minutes, got ${values.days}`);
   }
 

@@ -1,32 +1,31 @@
-import { parseArgs } from 'node:util';
-import { locate, readPricesBytes } from '../batch/inputs.js';
+import { readPricesBytes } from '../batch/inputs.js';
 import { SERIES_KINDS, type SeriesTable } from '../domain/series.js';
 import { readSeriesArrow, writeSeriesArrow } from '../io/arrow/series.js';
 import { applyScenario, formatScenarioList, formatScenarioParams, prepareScenario } from '../scenarios/index.js';
+import { locateUri } from './stores.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { UsageError } from './usage.js';
 
-export const SCENARIO_USAGE = `pmbt scenario --base PRICES.arrow --name NAME [--param KEY=VALUE ...] --out OUT.arrow
-pmbt scenario --list
-
-Writes the base price history (local path or s3://) with a named stress scenario applied: the same
+export const SCENARIO_COMMAND = {
+  synopsis: ['pmbt scenario --base PRICES.arrow --name NAME [--param KEY=VALUE ...] --out OUT.arrow', 'pmbt scenario --list'],
+  about: `Writes the base price history (local path or s3://) with a named stress scenario applied: the same
 rows and times, index, mark and funding values changed as the scenario documents. Prints the
 parameters used (defaults filled in) and how far each series moved. --list prints every scenario
-with its parameters and defaults (docs/scenarios.md).
+with its parameters and defaults (docs/scenarios.md).`,
+  column: 22,
+  flags: [
+    { name: 'base', value: 'URI', description: 'the price history to stress (Arrow, docs/formats.md)' },
+    { name: 'name', value: 'NAME', description: ['instant-shock, slow-bleed, stablecoin-depeg, funding-spike, basis-blowout,', 'crash-2020-03-12, crash-2021-05-19, crash-2022-11'] },
+    { name: 'param', value: 'KEY=VALUE', description: 'a parameter (repeatable), e.g. --param drop=0.3 --param at=2024-03-05T12:00:00Z', repeatable: true },
+    { name: 'out', value: 'URI', description: 'where to write the stressed history (Arrow)' },
+    { name: 'list', description: 'list the scenarios' },
+  ],
+} as const satisfies CommandSpec;
 
-  --base URI          the price history to stress (Arrow, docs/formats.md)
-  --name NAME         instant-shock, slow-bleed, stablecoin-depeg, funding-spike, basis-blowout,
-                      crash-2020-03-12, crash-2021-05-19, crash-2022-11
-  --param KEY=VALUE   a parameter (repeatable), e.g. --param drop=0.3 --param at=2024-03-05T12:00:00Z
-  --out URI           where to write the stressed history (Arrow)
-  --list              list the scenarios`;
+export const SCENARIO_USAGE = renderUsage(SCENARIO_COMMAND);
 
 export async function runScenario(argv: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { base: { type: 'string' }, name: { type: 'string' }, param: { type: 'string', multiple: true }, out: { type: 'string' }, list: { type: 'boolean' } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { values } = parseFlags(SCENARIO_COMMAND.flags, argv);
   if (values.list) return formatScenarioList();
   if (values.base === undefined || values.name === undefined || values.out === undefined) throw new UsageError('give --base, --name and --out (or --list)');
   const params: Record<string, string> = {};
@@ -38,12 +37,12 @@ export async function runScenario(argv: string[]): Promise<string> {
     params[key] = kv.slice(eq + 1);
   }
   const spec = { name: values.name, params };
-  const prices = await readPricesBytes(values.base);
+  const prices = await readPricesBytes(locateUri, values.base);
   const base = readSeriesArrow(prices.bytes, values.base);
   const prepared = prepareScenario(base, spec);
   const stressed = applyScenario(base, spec);
   const bytes = writeSeriesArrow(stressed);
-  const { store, key } = locate(values.out);
+  const { store, key } = locateUri(values.out);
   await store.write(key, bytes);
   return [
     `${values.name}: ${formatScenarioParams(prepared)}`,

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { InputError } from '../domain/errors.js';
 import type { MarginMode, Portfolio } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
@@ -9,45 +8,36 @@ import { buildRules } from '../rules/build.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { renderSnapshotJson } from '../report/snapshot-json.js';
 import { readJsonFile } from './files.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { UsageError } from './usage.js';
 
-export const SNAPSHOT_USAGE = `pmbt snapshot --portfolio P --market M [--rules R ...]
-pmbt snapshot --binance-balance B [--binance-um U] [--binance-cm C] --market M [--rules R ...]
-              [--id ID] [--mode PM|PM_PRO] [--margin-leverage N]
-
-Evaluates one account at one instant and prints Binance's account fields (uniMMR, accountEquity,
+export const SNAPSHOT_COMMAND = {
+  synopsis: [
+    'pmbt snapshot --portfolio P --market M [--rules R ...]',
+    'pmbt snapshot --binance-balance B [--binance-um U] [--binance-cm C] --market M [--rules R ...]',
+    '              [--id ID] [--mode PM|PM_PRO] [--margin-leverage N]',
+  ],
+  about: `Evaluates one account at one instant and prints Binance's account fields (uniMMR, accountEquity,
 actualEquity, accountMaintMargin, accountStatus, totalMarginOpenLoss) with a per-asset and
-per-position breakdown, as JSON on stdout.
+per-position breakdown, as JSON on stdout.`,
+  column: 23,
+  flags: [
+    { name: 'portfolio', value: 'P', description: 'portfolio document (JSON, docs/formats.md)' },
+    { name: 'binance-balance', value: 'B', description: 'saved response of GET /papi/v1/balance (instead of --portfolio)' },
+    { name: 'binance-um', value: 'U', description: 'saved response of GET /papi/v1/um/positionRisk' },
+    { name: 'binance-cm', value: 'C', description: 'saved response of GET /papi/v1/cm/positionRisk' },
+    { name: 'id', value: 'ID', description: 'portfolio id for a Binance import (default: binance)' },
+    { name: 'mode', value: 'M', description: 'PM (default) or PM_PRO, for a Binance import' },
+    { name: 'margin-leverage', value: 'N', description: 'account margin leverage for a Binance import (sets the loan MMR)' },
+    { name: 'market', value: 'M', description: 'market snapshot (JSON): index prices and mark prices', required: true },
+    { name: 'rules', value: 'R', description: ['rules overriding data/rules/ (repeatable; a project rules document or a saved', 'Binance collateralRate / leverageBracket response)'], repeatable: true },
+  ],
+} as const satisfies CommandSpec;
 
-  --portfolio P        portfolio document (JSON, docs/formats.md)
-  --binance-balance B  saved response of GET /papi/v1/balance (instead of --portfolio)
-  --binance-um U       saved response of GET /papi/v1/um/positionRisk
-  --binance-cm C       saved response of GET /papi/v1/cm/positionRisk
-  --id ID              portfolio id for a Binance import (default: binance)
-  --mode M             PM (default) or PM_PRO, for a Binance import
-  --margin-leverage N  account margin leverage for a Binance import (sets the loan MMR)
-  --market M           market snapshot (JSON): index prices and mark prices
-  --rules R            rules overriding data/rules/ (repeatable; a project rules document or a saved
-                       Binance collateralRate / leverageBracket response)`;
+export const SNAPSHOT_USAGE = renderUsage(SNAPSHOT_COMMAND);
 
 export async function runSnapshot(argv: string[]): Promise<string> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      portfolio: { type: 'string' },
-      'binance-balance': { type: 'string' },
-      'binance-um': { type: 'string' },
-      'binance-cm': { type: 'string' },
-      id: { type: 'string' },
-      mode: { type: 'string' },
-      'margin-leverage': { type: 'string' },
-      market: { type: 'string' },
-      rules: { type: 'string', multiple: true },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.market === undefined) throw new UsageError('--market is required');
+  const { values } = parseFlags(SNAPSHOT_COMMAND.flags, argv);
   const fromBinance = values['binance-balance'] !== undefined || values['binance-um'] !== undefined || values['binance-cm'] !== undefined;
   if ((values.portfolio === undefined) === !fromBinance) throw new UsageError('give either --portfolio or the --binance-* files');
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
-import { locate } from '../../src/batch/inputs.js';
+import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 
 let files: ReturnType<typeof writeSmallJob>;
@@ -16,7 +16,7 @@ const read = (name: string) => readFileSync(join(out, name));
 
 beforeAll(async () => {
   files = writeSmallJob();
-  result = await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  result = await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   out = join(files.dir, 'out', 'small');
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));

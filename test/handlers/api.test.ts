@@ -14,6 +14,7 @@ import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { httpEvent, s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
+import { readStepEnvironment } from '../../handlers/environment.js';
 
 const BUCKET = 'pm-data';
 let s3: S3TestServer;
@@ -37,7 +38,7 @@ beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
   sfn = await startFakeStepFunctions(async (input) => {
     await gate;
-    await runStateMachineLocally(input as { job: unknown }, steps, { maxConcurrency: 4, itemsPerBatch: 2, retryIntervalMs: 1, maxAttempts: 0 });
+    await runStateMachineLocally(input as { job: unknown }, steps, readStepEnvironment().locate, { maxConcurrency: 4, itemsPerBatch: 2, retryIntervalMs: 1, maxAttempts: 0 });
   });
   restoreEnv = setEnv({ ...s3Env(s3.endpoint), PMBT_DATA_BUCKET: BUCKET, PMBT_STATE_MACHINE_ARN: sfn.stateMachineArn, PMBT_SFN_ENDPOINT: sfn.endpoint });
   client = s3.client();

@@ -16,6 +16,7 @@ import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { bundleHandler, ROOT, runBundledHandler, s3Env, setEnv, startHoldingProxy } from './harness.js';
+import { readStepEnvironment } from '../../handlers/environment.js';
 
 const BUCKET = 'pm-data';
 const JOB_PREFIX = 'reports/small/';
@@ -81,7 +82,8 @@ beforeAll(async () => {
   mergeBundle = builtMerge;
   reference = await readReports();
   expect([...reference.keys()]).toEqual(expect.arrayContaining(['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json', '_SUCCESS'].map((f) => JOB_PREFIX + f)));
-});
+  // pmbt run and two esbuild bundles: over the default 10 s on a loaded 2-core machine.
+}, 120_000);
 
 afterAll(async () => {
   restoreEnv?.();
@@ -177,7 +179,7 @@ describe('the state machine, run locally over the handlers', () => {
       },
       merge: async (e) => { merges++; return merge(e); },
     };
-    await expect(runStateMachineLocally(input(), failing, { itemsPerBatch: 2, maxConcurrency: 2, maxAttempts: 2, retryIntervalMs: 1 })).rejects.toThrow('worker out of memory');
+    await expect(runStateMachineLocally(input(), failing, readStepEnvironment().locate, { itemsPerBatch: 2, maxConcurrency: 2, maxAttempts: 2, retryIntervalMs: 1 })).rejects.toThrow('worker out of memory');
     expect(attempts).toBe(3);
     expect(merges).toBe(0);
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
@@ -195,7 +197,7 @@ describe('the state machine, run locally over the handlers', () => {
         return replayBatch(e);
       },
     };
-    const run = await runStateMachineLocally(input(), flaky, { itemsPerBatch: 2, maxConcurrency: 3, retryIntervalMs: 1 });
+    const run = await runStateMachineLocally(input(), flaky, readStepEnvironment().locate, { itemsPerBatch: 2, maxConcurrency: 3, retryIntervalMs: 1 });
     expect(run.invocations).toBe(4);
     expectSameReports(await readReports(), reference);
   });

@@ -15,6 +15,7 @@ import { applyScenario } from '../../src/scenarios/index.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { ROOT, s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
+import { readStepEnvironment } from '../../handlers/environment.js';
 
 const BUCKET = 'pm-data';
 let s3: S3TestServer;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
   s3 = await startS3Server({ buckets: [BUCKET] });
   sfn = await startFakeStepFunctions(async (input) => {
-    await runStateMachineLocally(input as { job: unknown }, { plan, replayBatch, merge }, { maxConcurrency: 3, retryIntervalMs: 1, maxAttempts: 0 });
+    await runStateMachineLocally(input as { job: unknown }, { plan, replayBatch, merge }, readStepEnvironment().locate, { maxConcurrency: 3, retryIntervalMs: 1, maxAttempts: 0 });
   });
   files = writeSmallJob();
   const config = join(files.dir, 'stress-tests.json');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locate } from '../../src/batch/inputs.js';
+import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
 import { openJobOutputs } from '../../src/batch/merge.js';
@@ -32,7 +32,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
   data = await loadReportData(openJobOutputs(store, key));
   if (!existsSync(CHROMIUM)) return;

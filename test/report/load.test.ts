@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locate } from '../../src/batch/inputs.js';
+import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
 import { openJobOutputs } from '../../src/batch/merge.js';
@@ -32,7 +32,7 @@ let summary: { portfolios: { portfolioId: string; ok: boolean; minUniMMR?: strin
 
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   out = join(files.dir, 'out', 'small');
   ({ store, key } = locate(out));
   data = await loadReportData(openJobOutputs(store, key), { worstCount: 5 });

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { locate } from '../../src/batch/inputs.js';
+import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
 import { openJobOutputs } from '../../src/batch/merge.js';
@@ -20,7 +20,7 @@ let html: string;
 
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
   data = await loadReportData(openJobOutputs(store, key));
   html = renderReportHtml(data);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { LOCAL_STORES } from '../helpers/stores.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'pmbt.js');
@@ -23,7 +24,7 @@ let files: ReturnType<typeof writeSmallJob>;
 let out: string;
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1 });
+  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   out = join(files.dir, 'out', 'small');
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));

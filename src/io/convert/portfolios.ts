@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../../domain/errors.js';
-import { readPortfolioDocuments, writePortfoliosArrowStream } from '../arrow/portfolios.js';
+import { writePortfoliosArrowStream } from '../arrow/portfolios.js';
 import type { PortfolioDocumentItem } from './documents.js';
-import { isArrowBytes } from './input-files.js';
+import { detectInputFormat } from './input-formats.js';
 import { writeFileAtomically } from './output-files.js';
-import { readPortfolioDocumentsFromJson } from './portfolio-json.js';
 
 export type PortfolioFileFormat = 'arrow' | 'jsonl' | 'json';
 
@@ -36,23 +35,14 @@ async function readHead(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Streams the portfolios of a local file, Arrow (by content) or JSON / JSON Lines, with bounded
+ * Streams the portfolios of a local file in the format its first bytes show (input-formats.ts), with bounded
  * memory: one record batch or one line at a time (a JSON array is read whole, up to its limit).
  */
 export async function* readPortfolioFile(path: string): AsyncIterable<PortfolioDocumentItem> {
-  const head = await readHead(path);
-  if (isArrowBytes(head)) {
-    const handle = await open(path, 'r');
-    try {
-      yield* readPortfolioDocuments(handle, path);
-    } finally {
-      await handle.close();
-    }
-    return;
-  }
+  const format = detectInputFormat(await readHead(path), path, 'portfolios');
   const stream = createReadStream(path);
   try {
-    yield* readPortfolioDocumentsFromJson(stream, path);
+    yield* format.readPortfolios(stream, path);
   } finally {
     stream.destroy();
   }

@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { createLocalStore } from './local.js';
 import { parseLocation } from './location.js';
 import { createS3Store, type S3StoreOptions } from './s3.js';
@@ -26,4 +26,40 @@ export function resolveLocation(uri: string, options: ResolveLocationOptions = {
   if (parsed.kind === 'local') return { store: createLocalStore(parsed.root), key: parsed.key };
   if (!options.s3Client) throw new Error(`resolveLocation(${JSON.stringify(uri)}): s3:// locations need options.s3Client`);
   return { store: createS3Store({ ...options.s3, client: options.s3Client(), bucket: parsed.bucket }), key: parsed.key };
+}
+
+/** The store and key a URI names; what the batch steps are given instead of reading the environment. */
+export type Locate = (uri: string) => Location;
+
+/**
+ * How to reach S3, as plain data so it can cross to a worker thread. Region and credentials come
+ * from the AWS SDK's own environment chain.
+ */
+export interface StoreSettings {
+  /** An S3-compatible endpoint (MinIO, the loopback test server) instead of AWS. */
+  s3Endpoint?: string;
+  s3ForcePathStyle?: boolean;
+}
+
+/** PMBT_S3_ENDPOINT and PMBT_S3_FORCE_PATH_STYLE=1 (docs/cli.md "Environment variables"). */
+export function readStoreSettings(env: Record<string, string | undefined>): StoreSettings {
+  return {
+    ...(env.PMBT_S3_ENDPOINT ? { s3Endpoint: env.PMBT_S3_ENDPOINT } : {}),
+    ...(env.PMBT_S3_FORCE_PATH_STYLE === '1' ? { s3ForcePathStyle: true } : {}),
+  };
+}
+
+/** An S3 client for the settings; made once per locator, on the first s3:// URI. */
+export function createS3Client(settings: StoreSettings): S3Client {
+  return new S3Client({
+    ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
+    ...(settings.s3ForcePathStyle ? { forcePathStyle: true } : {}),
+  });
+}
+
+/** A Locate over local paths and S3; `s3Client` shares one client (default: made from settings on first use). */
+export function createLocator(settings: StoreSettings, s3Client?: () => S3Client): Locate {
+  let client: S3Client | undefined;
+  const shared = s3Client ?? (() => (client ??= createS3Client(settings)));
+  return (uri) => resolveLocation(uri, { s3Client: shared });
 }

@@ -40,76 +40,32 @@ export interface S3StoreOptions {
   listPageSize?: number;
 }
 
-/** S3Store.write: whole bodies up to a part go to PutObject, the rest through multipart Upload. */
-async function writeObject(client: S3Client, bucket: string, partBytes: number, upload: (key: string, body: Uint8Array | Readable) => Promise<unknown>, key: string, body: WriteBody): Promise<void> {
-  validateKey(key);
-  const bytes = typeof body === 'string' ? encodeText(body) : body;
-  if (bytes instanceof Uint8Array) {
-    // Both paths only create the object once it is complete, so readers never see a part.
-    if (bytes.byteLength <= partBytes) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));
-    } else {
-      await upload(key, bytes);
-    }
-    return;
-  }
-  // Upload reads the stream into Buffer parts (see the note at the top) and aborts the
-  // multipart upload if the stream fails, so a failed write leaves no object. When that abort
-  // fails too, Upload reports the abort's error and the producer's is lost; callers need the
-  // producer's (it may be an InputError), and a bucket lifecycle rule removes stray parts.
-  const watched = watchFailure(bytes);
-  try {
-    await upload(key, Readable.from(watched.chunks));
-  } catch (e) {
-    throw watched.seen.failure ? watched.seen.failure.error : e;
-  }
+/** What every operation of one S3 store needs. */
+interface S3StoreContext {
+  client: S3Client;
+  bucket: string;
+  partBytes: number;
+  queueSize: number;
+  uriOf: (key: string) => string;
 }
 
 export function createS3Store(options: S3StoreOptions): ObjectStore {
   const { client } = options;
   const bucket = validateBucketName(options.bucket);
   const partBytes = options.partBytes ?? 8 * 1024 * 1024;
-  const queueSize = options.queueSize ?? 4;
   const listPageSize = options.listPageSize ?? 1000;
   if (!(partBytes >= MIN_PART_BYTES)) throw new RangeError(`partBytes must be at least ${MIN_PART_BYTES}, got ${partBytes}`);
-
   const uriOf = (key: string) => `s3://${bucket}/${key}`;
-
-  const getObject = async (key: string): Promise<GetObjectCommandOutput & { Body: Readable }> => {
-    try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: validateKey(key) }));
-      if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${uriOf(key)}: expected a Node.js stream body`);
-      return out as GetObjectCommandOutput & { Body: Readable };
-    } catch (e) {
-      throw mapNotFound(e, uriOf(key));
-    }
-  };
-
-  const upload = (key: string, body: Uint8Array | Readable) =>
-    new Upload({ client, params: { Bucket: bucket, Key: key, Body: body }, partSize: partBytes, queueSize }).done();
+  const ctx: S3StoreContext = { client, bucket, partBytes, queueSize: options.queueSize ?? 4, uriOf };
 
   return {
     uriOf,
-
-    async read(key: string, { maxBytes }: ReadOptions): Promise<Uint8Array> {
-      const out = await getObject(key);
-      if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
-        out.Body.destroy();
-        throw tooLargeError(uriOf(key), maxBytes, out.ContentLength);
-      }
-      try {
-        return await collectBytes(out.Body, uriOf(key), maxBytes);
-      } finally {
-        out.Body.destroy();
-      }
-    },
-
+    read: (key, readOptions) => readObject(ctx, key, readOptions),
     async *readStream(key: string): AsyncIterable<Uint8Array> {
-      const out = await getObject(key);
+      const out = await getObject(ctx, key);
       yield* out.Body as AsyncIterable<Uint8Array>;
     },
-
-    write: (key: string, body: WriteBody) => writeObject(client, bucket, partBytes, upload, key, body),
+    write: (key, body) => writeObject(ctx, key, body),
 
     async *list(prefix: string): AsyncIterable<string> {
       const folder = validatePrefix(prefix);
@@ -143,6 +99,57 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: validateKey(key) }));
     },
   };
+}
+
+async function getObject(ctx: S3StoreContext, key: string): Promise<GetObjectCommandOutput & { Body: Readable }> {
+  try {
+    const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: validateKey(key) }));
+    if (!(out.Body instanceof Readable)) throw new Error(`GetObject ${ctx.uriOf(key)}: expected a Node.js stream body`);
+    return out as GetObjectCommandOutput & { Body: Readable };
+  } catch (e) {
+    throw mapNotFound(e, ctx.uriOf(key));
+  }
+}
+
+async function readObject(ctx: S3StoreContext, key: string, { maxBytes }: ReadOptions): Promise<Uint8Array> {
+  const out = await getObject(ctx, key);
+  if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
+    out.Body.destroy();
+    throw tooLargeError(ctx.uriOf(key), maxBytes, out.ContentLength);
+  }
+  try {
+    return await collectBytes(out.Body, ctx.uriOf(key), maxBytes);
+  } finally {
+    out.Body.destroy();
+  }
+}
+
+function upload(ctx: S3StoreContext, key: string, body: Uint8Array | Readable) {
+  return new Upload({ client: ctx.client, params: { Bucket: ctx.bucket, Key: key, Body: body }, partSize: ctx.partBytes, queueSize: ctx.queueSize }).done();
+}
+
+async function writeObject(ctx: S3StoreContext, key: string, body: WriteBody): Promise<void> {
+  validateKey(key);
+  const bytes = typeof body === 'string' ? encodeText(body) : body;
+  if (bytes instanceof Uint8Array) {
+    // Both paths only create the object once it is complete, so readers never see a part.
+    if (bytes.byteLength <= ctx.partBytes) {
+      await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));
+    } else {
+      await upload(ctx, key, bytes);
+    }
+    return;
+  }
+  // Upload reads the stream into Buffer parts (see the note at the top) and aborts the
+  // multipart upload if the stream fails, so a failed write leaves no object. When that abort
+  // fails too, Upload reports the abort's error and the producer's is lost; callers need the
+  // producer's (it may be an InputError), and a bucket lifecycle rule removes stray parts.
+  const watched = watchFailure(bytes);
+  try {
+    await upload(ctx, key, Readable.from(watched.chunks));
+  } catch (e) {
+    throw watched.seen.failure ? watched.seen.failure.error : e;
+  }
 }
 
 /** Passes the chunks through and remembers whether the producer itself threw. */

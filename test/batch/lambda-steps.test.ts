@@ -1,0 +1,76 @@
+// The state machine's steps (plan → replayBatch → merge) on an in-memory bucket: the handler logic
+// without a server. test/handlers/job-pipeline.test.ts runs the same path end to end against S3.
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
+import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent, type StepEnvironment } from '../../src/batch/lambda-steps.js';
+import { runJobLocally } from '../../src/batch/local-runner.js';
+import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
+import { createMemoryLocator, createMemoryStore, type MemoryStore } from '../../src/io/store/memory.js';
+import { writeSmallJob } from '../helpers/job-files.js';
+
+const BUCKET = 'pm-data';
+const JOB_PREFIX = 'reports/small/';
+let bucket: MemoryStore;
+let env: StepEnvironment;
+let files: ReturnType<typeof writeSmallJob>;
+let job: Record<string, unknown>;
+let steps: StateMachineSteps;
+
+/** The job's reports: everything in its folder but the steps' scratch and the local run's timings. */
+async function readReports(): Promise<Map<string, Uint8Array>> {
+  const keys = bucket.keys().filter((k) => k.startsWith(JOB_PREFIX) && !/^reports\/small\/(_parts|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
+  return new Map(await Promise.all(keys.map(async (k) => [k, await bucket.read(k, { maxBytes: 1 << 30 })] as const)));
+}
+
+beforeAll(async () => {
+  files = writeSmallJob();
+  bucket = createMemoryStore({ uriPrefix: `s3://${BUCKET}/` });
+  await bucket.write('inputs/small/prices.arrow', readFileSync(files.job.prices as string));
+  await bucket.write('inputs/small/portfolios.jsonl', readFileSync(files.job.portfolios as string));
+  env = { locate: createMemoryLocator({ [BUCKET]: bucket }), deployment: { bucket: BUCKET } };
+  job = { ...files.job, prices: `s3://${BUCKET}/inputs/small/prices.arrow`, portfolios: `s3://${BUCKET}/inputs/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/` };
+  steps = { plan: (e) => handlePlanEvent(e, env), replayBatch: (e) => handleReplayBatchEvent(e, env), merge: (e) => handleMergeEvent(e, env) };
+});
+afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
+
+describe('plan → replayBatch → merge on an in-memory bucket', () => {
+  it('gives the same report bytes as the local runner on the same store', async () => {
+    await runJobLocally(parseJobSpec(job), { workers: 1, storeSettings: {}, locate: env.locate });
+    const reference = await readReports();
+    expect([...reference.keys()]).toEqual(['report.html', 'summary.json', 'timeline.arrow', '_SUCCESS', 'events.arrow', 'events.jsonl'].map((f) => JOB_PREFIX + f).sort());
+
+    const run = await runStateMachineLocally({ job: renderJobSpec(parseJobSpec(job)) }, steps, env.locate, { itemsPerBatch: 2, maxConcurrency: 2, retryIntervalMs: 1 });
+    expect(run.plan).toMatchObject({ jobId: 'small', batches: 6, portfolios: 26, manifest: { uri: `s3://${BUCKET}/${JOB_PREFIX}_plan/manifest.json`, bucket: BUCKET } });
+    expect(run.merge.totals).toMatchObject({ portfolios: 26, ok: 24, failed: 2 });
+    const reports = await readReports();
+    expect([...reports.keys()]).toEqual([...reference.keys()]);
+    for (const [key, bytes] of reference) expect(Buffer.from(reports.get(key)!).equals(Buffer.from(bytes)), key).toBe(true);
+  });
+
+  it('a batch without its parts makes the merge refuse, and no completion marker appears', async () => {
+    await steps.plan({ job: renderJobSpec(parseJobSpec(job)) });
+    expect(bucket.keys().filter((k) => k.startsWith(`${JOB_PREFIX}_plan/`))).toHaveLength(8);
+    for (const batch of [0, 1, 2, 4, 5]) await steps.replayBatch({ jobId: 'small', output: job.output as string, batch });
+    await expect(steps.merge({ jobId: 'small', output: job.output as string })).rejects.toThrow(/batch 3 of job small has not finished/);
+    expect(await bucket.exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
+  });
+
+  it('validates each event against the deployment before touching storage', async () => {
+    const before = bucket.keys();
+    const spec = renderJobSpec(parseJobSpec(job));
+    await expect(steps.plan({ job: { ...spec, output: 's3://other-bucket/reports/' } })).rejects.toThrow(/event\.job: output: expected an s3:\/\/pm-data\/ URI under reports\//);
+    await expect(steps.replayBatch({ Items: [{ jobId: '../small', output: job.output, batch: 0 }] })).rejects.toThrow(/event: Items\[0\]\.jobId: expected a job id/);
+    await expect(steps.replayBatch({ Items: [] })).rejects.toThrow(/event: Items: expected 1 to 100 items, got 0 items/);
+    await expect(steps.merge({ jobId: 'small', output: `s3://${BUCKET}/elsewhere/` })).rejects.toThrow(/event: output: expected an s3:\/\/pm-data\/ URI under reports\//);
+    await expect(steps.merge({ jobId: 'never-planned', output: job.output as string })).rejects.toThrow(/the plan of job never-planned/);
+    expect(bucket.keys()).toEqual(before);
+  });
+
+  it('without a deployment (a developer machine) any location is allowed', async () => {
+    const free: StepEnvironment = { ...env, deployment: undefined };
+    const planned = await handlePlanEvent({ job: renderJobSpec(parseJobSpec({ ...job, jobId: 'anywhere', output: `s3://${BUCKET}/elsewhere/` })) }, free);
+    expect(planned.manifest.key).toBe('elsewhere/anywhere/_plan/manifest.json');
+    expect(await bucket.exists('elsewhere/anywhere/_plan/manifest.json')).toBe(true);
+  });
+});
