@@ -7,5 +7,17 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // `npm test` runs with --coverage: the engine and the replay must stay this well covered
+    // (docs/testing.md "Coverage"). Code run in child processes (the CLI tests) is not counted.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', ['json-summary', { file: 'coverage-summary.json' }]],
+      reportsDirectory: 'test-output/coverage',
+      thresholds: {
+        'src/engine/**': { lines: 98, statements: 98, functions: 98, branches: 95 },
+        'src/replay/**': { lines: 95, statements: 94, functions: 95, branches: 85 },
+      },
+    },
   },
 });

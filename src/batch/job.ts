@@ -2,6 +2,7 @@ import { Dec } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
+import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
 
 /** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
 export interface JobSpec {
@@ -13,7 +14,7 @@ export interface JobSpec {
   to?: number;
   resolutionMs: number;
   stalenessMs: number;
-  liquidation: { policy: 'full' | 'stepwise'; slippage: Dec; target: Dec };
+  liquidation: LiquidationOptions;
   output: string;
   batchSize: number;
   /** auto: the fast kernel where it can, else exact; fast: the kernel or fail; exact: the reference only. */
@@ -56,8 +57,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   rejectUnknownKeys(src, 'timeline', timeline, ['resolution']);
   const liq = readObject(src, 'liquidation', o.liquidation ?? {});
   rejectUnknownKeys(src, 'liquidation', liq, ['policy', 'slippage', 'target']);
-  const policy = liq.policy ?? JOB_DEFAULTS.policy;
-  if (policy !== 'full' && policy !== 'stepwise') throw new InputError(src, 'liquidation.policy', 'full or stepwise', describeValue(policy));
+  const policy = readLiquidationPolicyName(src, 'liquidation.policy', liq.policy ?? JOB_DEFAULTS.policy);
   const slippage = readFraction(src, 'liquidation.slippage', liq.slippage ?? JOB_DEFAULTS.slippage);
   const target = readDecimalText(src, 'liquidation.target', liq.target ?? JOB_DEFAULTS.target);
   const from = o.from === undefined ? undefined : readTime(src, 'from', o.from);

@@ -13,16 +13,14 @@ export interface LiquidationSettings {
   /** The uniMMR a stepwise liquidation stops at. */
   target: Dec;
 }
-type OptionField = keyof LiquidationSettings;
 
 /**
  * One liquidation policy: how it takes an account over once cancelling its orders did not save it
- * (docs/margin-rules.md §4), and which options it reads, so only those are checked.
+ * (docs/margin-rules.md §4).
  */
 export interface LiquidationPolicy {
   /** Closes positions and sells collateral in `account` (changed in place); returns the legs in order. */
   liquidate(account: Portfolio, market: MarketSnapshot, rules: Rules, settings: LiquidationSettings): LiquidatedLeg[];
-  reads: readonly OptionField[];
 }
 
 /**
@@ -32,7 +30,6 @@ export interface LiquidationPolicy {
 export const LIQUIDATION_POLICIES = {
   /** Everything closed, UM then CM in listing order, then collateral sold for every debt. */
   full: {
-    reads: ['slippage'],
     liquidate(account, market, rules, settings) {
       const legs: LiquidatedLeg[] = [];
       while (account.umPositions.length > 0) legs.push(closePosition(account, market, rules, 'UM', 0, settings.slippage));
@@ -43,7 +40,6 @@ export const LIQUIDATION_POLICIES = {
   },
   /** The largest maintenance-margin contributors closed one at a time until uniMMR ≥ target; collateral sold only if that was not enough. */
   stepwise: {
-    reads: ['slippage', 'target'],
     liquidate(account, market, rules, settings) {
       const legs: LiquidatedLeg[] = [];
       const evaluate = () => calculateAccountSnapshot(account, market, rules);
@@ -73,16 +69,4 @@ export const isLiquidationPolicyName = (name: unknown): name is LiquidationPolic
 export function readLiquidationPolicyName(src: string, path: string, value: unknown): LiquidationPolicyName {
   if (isLiquidationPolicyName(value)) return value;
   throw new InputError(src, path, `${POLICY_NAMES.slice(0, -1).join(', ')} or ${POLICY_NAMES[POLICY_NAMES.length - 1]!}`, describeValue(value));
-}
-
-/**
- * Checks the options the chosen policy reads (`path` is where the options sit in the document):
- * slippage a fraction in [0, 1), target ≥ 0.
- */
-export function validateLiquidationOptions(src: string, path: string, options: LiquidationOptions): void {
-  const reads: readonly OptionField[] = LIQUIDATION_POLICIES[options.policy].reads;
-  if (reads.includes('slippage') && (options.slippage.isNegative() || options.slippage.gte(1))) {
-    throw new InputError(src, `${path}.slippage`, 'a fraction below 1 (0.001 = 0.1 %)', options.slippage.toString());
-  }
-  if (reads.includes('target') && options.target.isNegative()) throw new InputError(src, `${path}.target`, 'a decimal number ≥ 0', options.target.toString());
 }

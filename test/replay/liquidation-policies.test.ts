@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import { InputError } from '../../src/domain/errors.js';
-import { LIQUIDATION_POLICIES, readLiquidationPolicyName, validateLiquidationOptions } from '../../src/replay/liquidation-policies.js';
+import { LIQUIDATION_POLICIES, readLiquidationPolicyName } from '../../src/replay/liquidation-policies.js';
 import { marketOf, portfolioOf } from '../helpers/portfolio.js';
 import { flatUm } from '../helpers/rules.js';
 import { rulesTimelineOf } from '../helpers/replay.js';
@@ -37,11 +37,3 @@ describe('readLiquidationPolicyName', () => {
   });
 });
 
-describe('validateLiquidationOptions', () => {
-  it('checks only what the policy reads', () => {
-    const negativeTarget = { slippage: new Dec('0.001'), target: new Dec('-1') };
-    expect(() => validateLiquidationOptions('job', 'liquidation', { policy: 'full', ...negativeTarget })).not.toThrow();
-    expect(() => validateLiquidationOptions('job', 'liquidation', { policy: 'stepwise', ...negativeTarget })).toThrow('job: liquidation.target: expected a decimal number ≥ 0, got -1');
-    expect(() => validateLiquidationOptions('job', 'liquidation', { policy: 'full', slippage: new Dec(1), target: new Dec(1) })).toThrow('job: liquidation.slippage: expected a fraction below 1');
-  });
-});

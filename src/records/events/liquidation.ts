@@ -15,11 +15,11 @@ export interface LiquidatedLeg {
   feeUSD: Dec;
 }
 
-export interface LiquidationEvent { type: 'liquidation'; time: number; policy: 'full' | 'stepwise'; uniMMRBefore: Dec | null; uniMMRAfter: Dec | null; legs: LiquidatedLeg[]; feesUSD: Dec }
+export interface LiquidationEvent { type: 'liquidation'; time: number; /** A name in the replay's liquidation-policy table. */ policy: string; uniMMRBefore: Dec | null; uniMMRAfter: Dec | null; legs: LiquidatedLeg[]; feesUSD: Dec }
 
 /** The record's `detail`: the policy, uniMMR before, and the legs with 8-decimal amounts. */
 export interface LiquidationDetail {
-  policy: 'full' | 'stepwise';
+  policy: string;
   uniMMRBefore: string;
   legs: { kind: LiquidatedLeg['kind']; name: string; quantity: string; price: string; realizedPnl: string; feeUSD: string }[];
 }
