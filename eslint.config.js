@@ -4,7 +4,6 @@
 import tseslint from 'typescript-eslint';
 
 const PURE = ['src/domain/**', 'src/rules/**', 'src/engine/**', 'src/records/**', 'src/replay/**'];
-const KERNELS = ['src/engine/fast/snapshot.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', 'test-output/**', 'coverage/**'] },
@@ -27,7 +26,6 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'handlers/**/*.ts'],
-    ignores: KERNELS,
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }] },
   },
   {

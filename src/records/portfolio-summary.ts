@@ -70,13 +70,13 @@ export function renderWorstMoment(s: AccountSnapshot): WorstMoment {
 }
 
 /**
- * What a replay tells about one portfolio, as far as its summary line needs it: the replay's
- * PortfolioReplay (src/replay/replay-portfolio.ts) has this shape, declared here because the
- * records sit below the replay.
+ * What a replay tells about one portfolio, as far as its summary line needs it. Declared here
+ * because the records sit below the replay, whose PortfolioReplay extends it.
  */
 export interface ReplayOutcome {
   portfolioId: string;
   steps: number;
+  /** Of `steps`, those the fast kernel evaluated (the rest, and every decision, were exact). */
   kernelSteps: number;
   gapSteps: number;
   initial: AccountSnapshot | undefined;
@@ -84,6 +84,11 @@ export interface ReplayOutcome {
   finalTime: number | undefined;
   minUniMMR: Dec | null;
   minUniMMRTime: number | undefined;
+  /**
+   * The account evaluated by the exact engine at the step of the minimum uniMMR (before any
+   * liquidation at that step): the breakdown the report shows. Its uniMMR may differ from
+   * `minUniMMR` within the parity tolerance when the minimum came from the fast kernel.
+   */
   worstSnapshot: AccountSnapshot | undefined;
   firstTimeIn: Partial<Record<AccountStatus, number>>;
   liquidations: number;

@@ -1,6 +1,7 @@
-import { ZERO, type Dec } from '../domain/decimal.js';
+import { ZERO } from '../domain/decimal.js';
 import type { AccountSnapshot, AccountStatus, Portfolio, Rules } from '../domain/types.js';
 import type { FastBatch, PortfolioCapacity } from '../engine/fast/batch.js';
+import type { ReplayOutcome } from '../records/portfolio-summary.js';
 import { clonePortfolio } from './account.js';
 import { describeExposure, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
 import type { ReplayEvent } from './events.js';
@@ -15,29 +16,7 @@ export interface ReplayOptions {
 }
 
 /** What one portfolio's replay yields, in exact numbers (the summary formats them). */
-export interface PortfolioReplay {
-  portfolioId: string;
-  steps: number;
-  /** Of `steps`, those the fast kernel evaluated (the rest, and every decision, were exact). */
-  kernelSteps: number;
-  gapSteps: number;
-  initial: AccountSnapshot | undefined;
-  final: AccountSnapshot | undefined;
-  finalTime: number | undefined;
-  minUniMMR: Dec | null;
-  minUniMMRTime: number | undefined;
-  /**
-   * The account evaluated by the exact engine at the step of the minimum uniMMR (before any
-   * liquidation at that step): the breakdown the report shows. Its uniMMR may differ from
-   * `minUniMMR` within the parity tolerance when the minimum came from the fast kernel.
-   */
-  worstSnapshot: AccountSnapshot | undefined;
-  firstTimeIn: Partial<Record<AccountStatus, number>>;
-  liquidations: number;
-  liquidationFeesUSD: Dec;
-  bankruptcyLossUSD: Dec;
-  bankrupt: boolean;
-  warnings: string[];
+export interface PortfolioReplay extends ReplayOutcome {
   events: ReplayEvent[];
   timeline: TimelineRow[];
 }

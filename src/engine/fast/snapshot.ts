@@ -33,6 +33,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
  * in listing order). A missing or stale price (NaN in the matrix) or a missing collateral rule
  * makes the step's sums NaN, which the last pass reads as "needs exact".
  */
+// eslint-disable-next-line max-lines-per-function -- the span kernel: its loops stay in one function for speed (docs/architecture.md "Checks")
 export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTimeline, from: number, to: number, quietStatus: number): number {
   const n = Math.min(to - from, SPAN_STEPS);
   const prices = tl.freshValues;
