@@ -8,6 +8,8 @@ import { clonePortfolio, findOrAddBalance } from './account.js';
 import type { ReplayEvent } from './events.js';
 import { applyFill } from './fills.js';
 
+type InterestEvent = Extract<ReplayEvent, { type: 'interest' }>;
+
 const SEVERITY: Record<AccountStatus, number> = { NORMAL: 0, MARGIN_CALL: 1, REDUCE_ONLY: 2, FORCE_LIQUIDATION: 3, BANKRUPTED: 4 };
 export const isWorseThan = (a: AccountStatus, b: AccountStatus) => SEVERITY[a] > SEVERITY[b];
 export const statusSeverity = (s: AccountStatus) => SEVERITY[s];
@@ -80,7 +82,13 @@ function applyTransfer(state: Portfolio, a: Extract<Action, { type: 'transfer' }
   return 'done';
 }
 
-function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow' | 'repay' }>, market: MarketSnapshot, rules: Rules, status: AccountStatus): string {
+/** What a borrow or repay did: the action's detail, and the interest it charged (the first hour, at borrow). */
+interface LoanChange {
+  detail: string;
+  charged: InterestEvent[];
+}
+
+function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow' | 'repay' }>, market: MarketSnapshot, rules: Rules, status: AccountStatus): LoanChange {
   const b = findOrAddBalance(state, a.asset);
   if (a.type === 'repay') {
     const owed = b.crossMarginBorrowed.plus(b.crossMarginInterest);
@@ -92,7 +100,7 @@ function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow
     b.crossMarginInterest = b.crossMarginInterest.minus(toInterest);
     b.crossMarginBorrowed = b.crossMarginBorrowed.minus(amount.minus(toInterest));
     b.crossMarginFree = b.crossMarginFree.minus(amount);
-    return `repaid ${amount.toString()} (${toInterest.toString()} interest)`;
+    return { detail: `repaid ${amount.toString()} (${toInterest.toString()} interest)`, charged: [] };
   }
   if (isWorseThan(status, 'MARGIN_CALL')) refuse(`the account is ${status}: no new loans`);
   b.crossMarginBorrowed = b.crossMarginBorrowed.plus(a.amount);
@@ -106,7 +114,17 @@ function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow
   const loansUSD = state.balances.reduce((sum, x) => sum.plus(x.crossMarginBorrowed.times(market.indexPrices.get(x.asset) ?? ZERO)), ZERO);
   const cap = s.accountEquity.times(leverage - 1);
   if (loansUSD.gt(cap)) refuse(`borrow limit at ${leverage}x: loans would be ${loansUSD.toString()} USD, limit ${cap.toString()} USD ((L − 1) × account equity)`);
-  return `borrowed; first hour's interest ${interest.toString()} ${a.asset}`;
+  // The detail keeps naming the first hour's interest; the charge itself is an interest event, like every other hour's.
+  const charged: InterestEvent[] = interest.isZero() ? [] : [{ type: 'interest', time: a.time, asset: a.asset, kind: 'loan', amount: interest }];
+  return { detail: `borrowed; first hour's interest ${interest.toString()} ${a.asset}`, charged };
+}
+
+/** What applying an action yields: the account after it, its `action` or `actionRefused` event, and the interest it charged (reported after the event). */
+export interface AppliedAction {
+  state: Portfolio;
+  event: ReplayEvent;
+  /** The first hour's interest charged at a borrow (one `interest` event); empty otherwise or when refused. */
+  charged: InterestEvent[];
 }
 
 /**
@@ -114,18 +132,21 @@ function applyBorrowOrRepay(state: Portfolio, a: Extract<Action, { type: 'borrow
  * reports why. A withdrawal must leave the account NORMAL; a borrow or a position-increasing trade
  * is refused at REDUCE_ONLY or worse and must not itself push the account there.
  */
-export function applyAction(state: Portfolio, action: Action, market: MarketSnapshot, rules: Rules, status: AccountStatus): { state: Portfolio; event: ReplayEvent } {
+export function applyAction(state: Portfolio, action: Action, market: MarketSnapshot, rules: Rules, status: AccountStatus): AppliedAction {
   const draft = clonePortfolio(state);
   const name = describeAction(action);
   try {
     let detail: string;
+    let charged: InterestEvent[] = [];
     let riskIncreasing = action.type === 'borrow' || (action.type === 'transfer' && action.to === 'external');
     if (action.type === 'trade') {
       const trade = applyTrade(draft, action, market, rules, status);
       detail = trade.detail;
       riskIncreasing = trade.increases;
+    } else if (action.type === 'transfer') {
+      detail = applyTransfer(draft, action, rules);
     } else {
-      detail = action.type === 'transfer' ? applyTransfer(draft, action, rules) : applyBorrowOrRepay(draft, action, market, rules, status);
+      ({ detail, charged } = applyBorrowOrRepay(draft, action, market, rules, status));
     }
     if (riskIncreasing) {
       const after = calculateAccountSnapshot(draft, market, rules).accountStatus;
@@ -133,11 +154,11 @@ export function applyAction(state: Portfolio, action: Action, market: MarketSnap
       const before = calculateAccountSnapshot(state, market, rules).accountStatus;
       if (isWorseThan(after, worst) && isWorseThan(after, before)) refuse(`it would leave the account ${after}`);
     }
-    return { state: draft, event: { type: 'action', time: action.time, action: name, detail } };
+    return { state: draft, event: { type: 'action', time: action.time, action: name, detail }, charged };
   } catch (e) {
-    if (e instanceof Refusal) return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: e.message } };
+    if (e instanceof Refusal) return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: e.message }, charged: [] };
     if (e instanceof MissingPriceError) {
-      return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: `no fresh price: ${e.path}` } };
+      return { state, event: { type: 'actionRefused', time: action.time, action: name, reason: `no fresh price: ${e.path}` }, charged: [] };
     }
     throw e;
   }

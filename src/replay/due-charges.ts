@@ -22,7 +22,10 @@ const SAME_TIME_ORDER: Record<DueCharge['kind'], number> = { loanInterest: 0, ne
 /**
  * What is due since the step before k, up to and at step k, in the order it happens; takes the
  * scheduled actions (advancing state.nextAction). Actions before the replay window are refused
- * instead, and those refusals returned.
+ * instead, and those refusals returned. Every full UTC hour and every 00:00 in the window is due
+ * whatever the account held at the previous step: an action in the window before the hour (a borrow
+ * at 13:59:30 taken at the 14:00 step) changes what is outstanding at it, and each charge is
+ * applied to what is outstanding at its own time.
  */
 export function takeDueCharges(state: ReplayState, book: ExactPriceBook, k: number): { charges: DueCharge[]; refused: ReplayEvent[] } {
   const tl = book.timeline;
@@ -30,8 +33,8 @@ export function takeDueCharges(state: ReplayState, book: ExactPriceBook, k: numb
   const previous = k === 0 ? tl.from - 1 : tl.stepTimes[k - 1]!;
   const charges: DueCharge[] = [];
   const refused: ReplayEvent[] = [];
-  if (isHourTick(tl, state.exposure, k)) for (let h = Math.floor(previous / HOUR_MS) * HOUR_MS + HOUR_MS; h <= t; h += HOUR_MS) charges.push({ kind: 'loanInterest', time: h });
-  if (isDayTick(tl, state.exposure, k)) for (let d = Math.floor(previous / DAY_MS) * DAY_MS + DAY_MS; d <= t; d += DAY_MS) charges.push({ kind: 'negativeBalanceInterest', time: d });
+  if (isHourTick(tl, k)) for (let h = Math.floor(previous / HOUR_MS) * HOUR_MS + HOUR_MS; h <= t; h += HOUR_MS) charges.push({ kind: 'loanInterest', time: h });
+  if (isDayTick(tl, k)) for (let d = Math.floor(previous / DAY_MS) * DAY_MS + DAY_MS; d <= t; d += DAY_MS) charges.push({ kind: 'negativeBalanceInterest', time: d });
   for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) {
     const row = tl.fundingRows[f]!;
     charges.push({ kind: 'funding', time: tl.series.times[row]!, symbol: tl.series.symbols[tl.series.symbolIds[row]!]!, rate: book.valueOfRow(row) });
@@ -69,7 +72,7 @@ export function applyDueCharge(state: ReplayState, charge: DueCharge, market: Ma
     case 'action': {
       const applied = applyAction(state.account, charge.action, market, rules, state.status ?? 'NORMAL');
       state.account = applied.state;
-      events.push(applied.event);
+      events.push(applied.event, ...applied.charged);
       return;
     }
   }

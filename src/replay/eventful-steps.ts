@@ -22,11 +22,16 @@ export function describeExposure(p: Portfolio): Exposure {
 
 const isTick = (ticks: Int32Array, k: number) => ticks[findFirstAtOrAfter(ticks, k)] === k;
 
-/** Step k starts a new UTC hour and the account has loans to charge interest on. */
-export const isHourTick = (tl: MarketTimeline, exposure: Exposure, k: number) => exposure.hasLoans && isTick(tl.hourTickSteps, k);
+// The ticks below say which clock times fall in a step's window, whatever the account holds then:
+// a borrow (or a trade leaving a negative futures balance) taken at that step but timed before the
+// hour (or 00:00) is outstanding at it, and is charged there. The charge finds what is outstanding
+// at its own time; with nothing outstanding it charges nothing.
 
-/** Step k starts a new UTC day and the account has a negative futures balance to charge. */
-export const isDayTick = (tl: MarketTimeline, exposure: Exposure, k: number) => exposure.hasNegativeFutures && isTick(tl.dayTickSteps, k);
+/** Step k is the first step at or after a full UTC hour (loan interest is due at each hour since the previous step). */
+export const isHourTick = (tl: MarketTimeline, k: number) => isTick(tl.hourTickSteps, k);
+
+/** Step k is the first step at or after 00:00 UTC (negative-balance interest is due at each day since the previous step). */
+export const isDayTick = (tl: MarketTimeline, k: number) => isTick(tl.dayTickSteps, k);
 
 function fundsHeldSymbol(tl: MarketTimeline, exposure: Exposure, k: number): boolean {
   for (let f = tl.fundingOffsets[k]!; f < tl.fundingOffsets[k + 1]!; f++) if (exposure.symbols.has(tl.series.symbols[tl.series.symbolIds[tl.fundingRows[f]!]!]!)) return true;

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import { applyDueCharge, applyDueCharges, takeDueCharges } from '../../src/replay/due-charges.js';
-import { at, bookOf, ofType, pricesAt, rulesTimelineOf, stateOf } from '../helpers/replay.js';
+import { replayPortfolio, replayPortfolioExact } from '../../src/replay/replay-portfolio.js';
+import { fastSlotsOf } from '../helpers/fast.js';
+import { portfolioOf } from '../helpers/portfolio.js';
+import { at, bookOf, ofType, OPTIONS, pricesAt, rulesTimelineOf, stateOf } from '../helpers/replay.js';
+import { MINUTE } from '../helpers/series.js';
 
 const rules = rulesTimelineOf();
 // Steps at minutes 0 and 60; a funding row exactly at minute 60 (step 1).
@@ -16,12 +20,13 @@ const account = {
 };
 
 describe('takeDueCharges', () => {
-  it('refuses an action before the window and takes nothing else at step 0 but the first hour', () => {
+  it('refuses an action before the window and takes nothing else at step 0 but the hour and the day', () => {
     const state = stateOf(account, book, rules);
     const { charges, refused } = takeDueCharges(state, book, 0);
     expect(refused).toEqual([{ type: 'actionRefused', time: at(-5), action: 'repay 1 USDT', reason: 'before the replay window (from)' }]);
-    // step 0 at 00:00 starts an hour (loan interest) and a day (no negative balance: no charge)
-    expect(charges).toEqual([{ kind: 'loanInterest', time: at(0) }]);
+    // step 0 at 00:00 starts an hour (loan interest) and a day (due whatever the account holds:
+    // with no negative balance then, it charges nothing)
+    expect(charges).toEqual([{ kind: 'loanInterest', time: at(0) }, { kind: 'negativeBalanceInterest', time: at(0) }]);
     expect(state.nextAction).toBe(1);
   });
   it('orders what falls at one time: interest, then funding, then actions', () => {
@@ -54,6 +59,62 @@ describe('applyDueCharge', () => {
     expect(state.account).not.toBe(before);
     // repaying 100 of the 1,000 borrowed
     expect(state.account.balances[0]!.crossMarginBorrowed.toString()).toBe('900');
+  });
+});
+
+describe('applyDueCharge of a borrow', () => {
+  it('reports the action, then the first hour\'s interest it charged', () => {
+    const doc = { ...account, actions: [{ time: at(30), type: 'borrow', asset: 'USDT', amount: '500' }] };
+    const state = stateOf(doc, book, rules);
+    applyDueCharge(state, { kind: 'action', time: at(30), action: state.account.actions[0]! }, book.marketAt(0), rules.base);
+    // 500 · 0.0001 = 0.05 USDT, at the borrow's time
+    expect(state.result.events.map((e) => [e.type, e.time])).toEqual([['action', at(30)], ['interest', at(30)]]);
+    expect(ofType(state.result.events, 'interest')).toEqual([{ type: 'interest', time: at(30), asset: 'USDT', kind: 'loan', amount: new Dec('0.05') }]);
+    expect(state.account.balances[0]!.crossMarginInterest.toString()).toBe('0.05');
+  });
+});
+
+describe('a borrow is charged at borrow and at every full hour it is outstanding at, whatever the steps around it', () => {
+  // 1,000 USDT borrowed at 0.001 %/h: 1,000 × 0.00001 = 0.01 USDT an hour. Prices run from 13:00 to
+  // 15:30 UTC, so a borrow before 14:00 is charged 3 times (at borrow, 14:00, 15:00) and one at or
+  // after 14:00 twice (at borrow, 15:00): a borrow at exactly 14:00 is charged at borrow, not again at
+  // the hour (same-time order: interest, then funding, then actions).
+  const interestRules = rulesTimelineOf({ loanInterestHourly: { default: '0.00001' } });
+  const minuteSteps = Array.from({ length: 151 }, (_, i) => 13 * 60 + i);
+  const quarterSteps = Array.from({ length: 11 }, (_, i) => 13 * 60 + 15 * i);
+  const quarterStepsOffHour = Array.from({ length: 10 }, (_, i) => 13 * 60 + 10 + 15 * i);
+  const clock = (t: number) => new Date(t).toISOString().slice(11, 23);
+  const hm = (h: number, m: number, ms = 0) => at(h * 60 + m) + ms;
+
+  function replayBorrow(steps: number[], time: number) {
+    const book = bookOf(pricesAt(steps));
+    const portfolio = portfolioOf({ marginLeverage: 5, balances: [{ asset: 'USDT', crossMarginFree: '1000' }], actions: [{ time, type: 'borrow', asset: 'USDT', amount: '1000' }] }, interestRules.base);
+    const exact = replayPortfolioExact(portfolio, book, interestRules, OPTIONS);
+    const fast = replayPortfolio(portfolio, book, interestRules, OPTIONS, fastSlotsOf([portfolio], interestRules.base, book.timeline)[0]);
+    // the fast path (the kernel between eventful steps) reports the same charges at the same times
+    expect(fast.events).toEqual(exact.events);
+    expect(ofType(exact.events, 'action').map((e) => e.detail)).toEqual(["borrowed; first hour's interest 0.01 USDT"]);
+    return exact;
+  }
+
+  it.each([
+    ['minute steps, 13:30:30', minuteSteps, hm(13, 30, 30_000), ['13:30:30.000', '14:00:00.000', '15:00:00.000']],
+    ['minute steps, 13:58:30', minuteSteps, hm(13, 58, 30_000), ['13:58:30.000', '14:00:00.000', '15:00:00.000']],
+    ['minute steps, 13:59:00 (on the last step before the hour)', minuteSteps, hm(13, 59), ['13:59:00.000', '14:00:00.000', '15:00:00.000']],
+    ['minute steps, 13:59:30 (between the last step and the hour)', minuteSteps, hm(13, 59, 30_000), ['13:59:30.000', '14:00:00.000', '15:00:00.000']],
+    ['minute steps, 13:59:59.999', minuteSteps, hm(13, 59, MINUTE - 1), ['13:59:59.999', '14:00:00.000', '15:00:00.000']],
+    ['minute steps, 14:00:00.000 (on the hour)', minuteSteps, hm(14, 0), ['14:00:00.000', '15:00:00.000']],
+    ['minute steps, 14:00:00.001', minuteSteps, hm(14, 0, 1), ['14:00:00.001', '15:00:00.000']],
+    ['a step every 15 min, 13:50', quarterSteps, hm(13, 50), ['13:50:00.000', '14:00:00.000', '15:00:00.000']],
+    ['a step every 15 min, 13:59:30', quarterSteps, hm(13, 59, 30_000), ['13:59:30.000', '14:00:00.000', '15:00:00.000']],
+    ['steps at :10, :25, :40, :55 (none on the hour), 13:59:30', quarterStepsOffHour, hm(13, 59, 30_000), ['13:59:30.000', '14:00:00.000', '15:00:00.000']],
+  ])('%s', (_name, steps, time, charged) => {
+    const r = replayBorrow(steps, time);
+    const interest = ofType(r.events, 'interest');
+    expect(interest.length).toBe(charged.length);
+    expect(interest.map((e) => [clock(e.time), e.kind, e.amount.toString()])).toEqual(charged.map((c) => [c, 'loan', '0.01']));
+    // what the events say is what was charged: USDT net 1,000 + 1,000 borrowed − 1,000 owed − 0.01 an hour
+    expect(r.final!.assets.find((a) => a.asset === 'USDT')!.net.toString()).toBe(new Dec(1000).minus(new Dec('0.01').times(charged.length)).toString());
   });
 });
 

@@ -19,12 +19,10 @@ describe('describeExposure', () => {
 });
 
 describe('ticks', () => {
-  const loans = { hasLoans: true, hasNegativeFutures: true, symbols: new Set<string>() };
-  it('marks the steps that start a UTC hour or day, only for an account they can charge', () => {
+  it('marks the steps that start a UTC hour or day, whatever the account holds', () => {
     // step 0 starts the window at 00:00 (a new hour and day); minute 61 is the next hour's first step
-    expect([0, 1, 2, 3].map((k) => isHourTick(tl, loans, k))).toEqual([true, false, false, true]);
-    expect([0, 1, 2, 3].map((k) => isDayTick(tl, loans, k))).toEqual([true, false, false, false]);
-    expect(isHourTick(tl, { ...loans, hasLoans: false }, 3)).toBe(false);
+    expect([0, 1, 2, 3].map((k) => isHourTick(tl, k))).toEqual([true, false, false, true]);
+    expect([0, 1, 2, 3].map((k) => isDayTick(tl, k))).toEqual([true, false, false, false]);
   });
 });
 

@@ -112,8 +112,8 @@ describe('interest', () => {
         { time: start + 75 * MINUTE, type: 'repay', asset: 'USDC', amount: '2000' },
       ],
     }, rules);
-    // charged at borrow (13:20, first hour) and at 14:00; repaid before 15:00
-    expect(ofType(r.events, 'interest').map((e) => [(e.time - start) / MINUTE, e.amount.toString()])).toEqual([[60, '0.01']]);
+    // charged at borrow (13:20, first hour) and at 14:00, 1,000·0.00001 = 0.01 each; repaid before 15:00
+    expect(ofType(r.events, 'interest').map((e) => [(e.time - start) / MINUTE, e.amount.toString()])).toEqual([[20, '0.01'], [60, '0.01']]);
     expect(ofType(r.events, 'action').map((e) => e.detail)).toEqual(["borrowed; first hour's interest 0.01 USDC", 'repaid 1000.02 (0.02 interest)']);
     expect(r.final!.assets.find((a) => a.asset === 'USDC')!.net.toString()).toBe('499.98');
   });
@@ -124,6 +124,76 @@ describe('interest', () => {
     const r = replay(rows, { balances: [{ asset: 'USDT', umWalletBalance: '-10050' }, { asset: 'BTC', crossMarginFree: '1' }] }, rules);
     // |min(−10,050 + 10,000, 0)|·0.001 = 0.05
     expect(ofType(r.events, 'interest').map((e) => [e.time, e.kind, e.amount.toString()])).toEqual([[Date.UTC(2025, 5, 2), 'negativeBalance', '0.05']]);
+  });
+});
+
+describe('the interest events add up to the interest charged', () => {
+  // 22:00–01:59 UTC of 2025-06-01/02, minute prices (USDT, USDC 1; BTC and the BTCUSDT mark 100,000),
+  // loans at 0.001 %/h, negative futures balances at 0.1 %/day from 0 (VIP 0):
+  //   USDT: borrow 1,000 at 22:30:30 (0.01 at borrow, 0.01 at 23:00); repay 500.02 at 23:15 (0.02
+  //         interest, 500 principal); 0.005 on the 500 left at 00:00; all repaid at 00:30.
+  //         Futures: wallet 500 with a 0.1 BTCUSDT long from 110,000, closed at 23:59:30 at the mark
+  //         100,000: wallet −500 at 00:00 → 500·0.001 = 0.5. Loan interest 0.025, total 0.525.
+  //   USDC: futures wallet −2,000 from the start → 2,000·0.001 = 2 at 00:00.
+  //   BTC:  borrow 0.01 at 23:59:30 (between the 23:59 step and the hour): 0.01·0.00001 = 0.0000001
+  //         at borrow, at 00:00 and at 01:00 → 0.0000003.
+  // Nothing else moves a net balance (borrows and repays leave it as it is; the long's loss is in
+  // the net before and after it is closed), so each asset's interest events sum to its net's fall.
+  const start = Date.UTC(2025, 5, 1, 22, 0);
+  const time = (h: number, m: number, s = 0) => Date.UTC(2025, 5, h < 22 ? 2 : 1, h, m, s);
+  const rows: SeriesRow[] = [
+    ...everyMinute(start, 240, 'USDT', 'index', () => 1), ...everyMinute(start, 240, 'USDC', 'index', () => 1),
+    ...everyMinute(start, 240, 'BTC', 'index', () => 100_000), ...everyMinute(start, 240, 'BTCUSDT', 'mark', () => 100_000),
+  ];
+  const rules = rulesOf({ ...BASE_RULES, loanInterestHourly: { default: '0.00001' }, negativeBalanceInterest: { dailyRate: '0.001', thresholdUSD: '0', effectiveFrom: '2025-05-17T00:00:00Z' } });
+  const portfolio = portfolioOf({
+    marginLeverage: 5,
+    balances: [{ asset: 'USDT', crossMarginFree: '2000', umWalletBalance: '500' }, { asset: 'USDC', umWalletBalance: '-2000' }, { asset: 'BTC', crossMarginFree: '1' }],
+    umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0.1', entryPrice: '110000' }],
+    actions: [
+      { time: time(22, 30, 30), type: 'borrow', asset: 'USDT', amount: '1000' },
+      { time: time(23, 15), type: 'repay', asset: 'USDT', amount: '500.02' },
+      { time: time(23, 59, 30), type: 'borrow', asset: 'BTC', amount: '0.01' },
+      { time: time(23, 59, 30), type: 'trade', market: 'UM', symbol: 'BTCUSDT', side: 'SELL', qty: '0.1' },
+      { time: time(0, 30), type: 'repay', asset: 'USDT', amount: '10000' },
+    ],
+  }, rules.base);
+  const book = new ExactPriceBook(buildMarketTimeline(seriesOf(rows), { stalenessMs: HOUR }));
+  const exact = replayPortfolioExact(portfolio, book, rules, OPTIONS);
+  const fast = replayPortfolio(portfolio, book, rules, OPTIONS, fastSlotsOf([portfolio], rules.base, book.timeline)[0]);
+  const initialNet: Record<string, string> = { USDT: '1500', USDC: '-2000', BTC: '1' };
+
+  it('charges every hour a loan is outstanding at and every 00:00 a futures balance is negative at, each one event', () => {
+    const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
+    expect(ofType(exact.events, 'interest').map((e) => [clock(e.time), e.asset, e.kind, e.amount.toFixed()])).toEqual([
+      ['22:30:30', 'USDT', 'loan', '0.01'],
+      ['23:00:00', 'USDT', 'loan', '0.01'],
+      ['23:59:30', 'BTC', 'loan', '0.0000001'],
+      ['00:00:00', 'USDT', 'loan', '0.005'],
+      ['00:00:00', 'BTC', 'loan', '0.0000001'],
+      ['00:00:00', 'USDT', 'negativeBalance', '0.5'],
+      ['00:00:00', 'USDC', 'negativeBalance', '2'],
+      ['01:00:00', 'BTC', 'loan', '0.0000001'],
+    ]);
+    expect(ofType(exact.events, 'action').map((e) => e.detail)).toEqual([
+      "borrowed; first hour's interest 0.01 USDT", 'repaid 500.02 (0.02 interest)', "borrowed; first hour's interest 1e-7 BTC",
+      'filled at 100000; position 0 @ 110000; realized -1000 USDT', 'repaid 500.005 (0.005 interest)',
+    ]);
+  });
+  it.each([['exact', exact], ['fast', fast]])('sums, per asset, to the fall of its net balance (%s engine)', (_engine, r) => {
+    for (const asset of ['USDT', 'USDC', 'BTC']) {
+      const charged = ofType(r.events, 'interest').filter((e) => e.asset === asset).reduce((sum, e) => sum.plus(e.amount), new Dec(0));
+      const finalNet = r.final!.assets.find((a) => a.asset === asset)!.net;
+      expect([asset, charged.toFixed()]).toEqual([asset, new Dec(initialNet[asset]!).minus(finalNet).toFixed()]);
+    }
+    // the USDT loans' interest, all repaid: 0.02 + 0.005 = the USDT loan events' 0.01 + 0.01 + 0.005
+    const repaid = ofType(r.events, 'action').map((e) => /\((.*) interest\)/.exec(e.detail)?.[1]).filter((x) => x !== undefined).reduce((sum, x) => sum.plus(x), new Dec(0));
+    const usdtLoanEvents = ofType(r.events, 'interest').filter((e) => e.asset === 'USDT' && e.kind === 'loan').reduce((sum, e) => sum.plus(e.amount), new Dec(0));
+    expect([repaid.toFixed(), usdtLoanEvents.toFixed()]).toEqual(['0.025', '0.025']);
+  });
+  it('is the same through the fast kernel, which takes the quiet steps', () => {
+    expect(fast.events).toEqual(exact.events);
+    expect(fast.kernelSteps).toBeGreaterThan(100);
   });
 });
 
