@@ -28,8 +28,9 @@ function wrapList(label: string, items: readonly string[]): string {
 
 export const IMPORT_COMMAND = {
   synopsis: [
-    'pmbt import FILE... --out OUT.json|OUT.jsonl [--market-out M.json] [--id ID] [--mode PM|PM_PRO] [--margin-leverage N]',
-    'pmbt import FOLDER --out OUT.json|OUT.jsonl [--market-out M.json] [--mode PM|PM_PRO] [--margin-leverage N]',
+    'pmbt import FILE... --out OUT.json|OUT.jsonl [--market-out M.json] [--id ID]',
+    'pmbt import FOLDER --out OUT.json|OUT.jsonl [--market-out M.json]',
+    '            [--mode PM|PM_PRO] [--margin-leverage N]',
   ],
   about: `Turns saved Binance responses into portfolio documents for pmbt run (a job's "portfolios"), and
 with --market-out their market responses into a market snapshot for pmbt snapshot. The files given
