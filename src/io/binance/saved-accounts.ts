@@ -2,6 +2,7 @@ import { InputError, isInputError } from '../../domain/errors.js';
 import { parseJsonText } from '../../domain/json-fields.js';
 import type { ObjectStore } from '../store/types.js';
 import type { PortfolioDocumentItem } from '../convert/documents.js';
+import { PORTFOLIO_ID_PATTERN } from '../json/portfolio.js';
 import { importBinanceAccount, type BinanceImportOptions, type ImportedAccount } from './account.js';
 import { formatPortfolioDocument } from './document.js';
 import { recogniseBinanceResponse, type SavedResponse } from './responses.js';
@@ -94,6 +95,9 @@ export async function importSavedAccounts(store: ObjectStore, layout: SavedAccou
   const accounts: SavedAccountImport[] = [];
   for (const folder of layout.accounts) {
     try {
+      if (!PORTFOLIO_ID_PATTERN.test(folder.id)) {
+        throw new InputError(store.uriOf(folder.keys[0]!.slice(0, folder.keys[0]!.lastIndexOf('/'))), '', 'an account folder named with letters, digits and . _ : @ - (its name is the portfolio id)', JSON.stringify(folder.id));
+      }
       const { account, market } = separateMarketResponses(await readAll(folder.keys));
       accounts.push({ id: folder.id, result: importBinanceAccount(account, { ...options, id: folder.id }), market });
     } catch (e) {

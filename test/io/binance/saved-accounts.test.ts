@@ -62,6 +62,13 @@ describe('saved accounts in a folder', () => {
     expect(input.checksum().bytes).toBeGreaterThan(1000);
   });
 
+  it('an account folder whose name cannot be a portfolio id is named', async () => {
+    const store = await deskStore();
+    await store.write('desk/a b/balance.json', fixture('papi-v1-balance.json'));
+    const { accounts } = await importSavedAccounts(store, await listSavedAccounts(store, 'desk'), {});
+    expect(String(accounts[0]!.result)).toMatch(/desk\/a b: \(document\): expected an account folder named with letters/);
+  });
+
   it('a folder with nothing to read says so', async () => {
     const store = createMemoryStore();
     await store.write('empty/readme.txt', 'x');
