@@ -3,6 +3,8 @@ import type { PortfolioDocumentItem } from '../io/convert/documents.js';
 import { detectInputFormat } from '../io/convert/input-formats.js';
 import { parseJsonText } from '../domain/json-fields.js';
 import type { Locate } from '../io/store/open.js';
+import type { ObjectStore } from '../io/store/types.js';
+import { readSavedAccountDocuments } from '../io/binance/saved-accounts.js';
 import type { RuleDocument } from '../rules/build.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 
@@ -41,8 +43,14 @@ export async function readRuleDocuments(locate: Locate, uris: readonly string[])
   return { documents: [...defaults, ...user.map((u) => u.document)], checksums: [...defaultChecksums, ...user.map((u) => u.checksum)] };
 }
 
+async function isFolder(store: ObjectStore, key: string): Promise<boolean> {
+  for await (const _ of store.list(key)) return true;
+  return false;
+}
+
 /**
- * Streams the portfolios at `uri` (in the format its first bytes show: input-formats.ts) one record batch or
+ * Streams the portfolios at `uri` (in the format its first bytes show: input-formats.ts; or, for a
+ * folder, saved Binance responses: io/binance/saved-accounts.ts) one record batch or
  * line at a time, hashing the bytes as they pass; `checksum()` is complete once iteration ends.
  */
 export function streamPortfolioDocuments(locate: Locate, uri: string): { items: AsyncIterable<PortfolioDocumentItem>; checksum: () => InputChecksum } {
@@ -57,6 +65,14 @@ export function streamPortfolioDocuments(locate: Locate, uri: string): { items: 
     }
   }
   async function* items(): AsyncIterable<PortfolioDocumentItem> {
+    // A folder of saved Binance responses (docs/formats.md): one portfolio per account folder.
+    if (!(await store.exists(key)) && (await isFolder(store, key))) {
+      yield* readSavedAccountDocuments(store, key, (bytes) => {
+        hash.update(bytes);
+        size += bytes.length;
+      });
+      return;
+    }
     const source = hashed()[Symbol.asyncIterator]();
     const first = await source.next();
     const head = first.done ? new Uint8Array(0) : first.value;

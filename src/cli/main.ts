@@ -1,5 +1,6 @@
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
+import { IMPORT_USAGE, runImport } from './import.js';
 import { REPORT_USAGE, runReport } from './report.js';
 import { runRun, RUN_USAGE } from './run.js';
 import { runRunViaHandlers, RUN_VIA_HANDLERS_USAGE } from './run-via-handlers.js';
@@ -18,6 +19,7 @@ Commands:
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
+  pmbt import     turn saved Binance responses into portfolio documents and a market snapshot
 
 Run "pmbt <command> --help" for a command's options.`;
 
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   convert: { usage: CONVERT_USAGE, run: runConvert },
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
+  import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */

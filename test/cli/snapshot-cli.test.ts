@@ -256,9 +256,9 @@ describe('pmbt snapshot: Binance responses', () => {
     },
   };
   const importArgs = () => [
-    '--binance-balance', fixture('papi-v1-balance.json'),
-    '--binance-um', fixture('papi-v1-um-positionRisk.json'),
-    '--binance-cm', fixture('papi-v1-cm-positionRisk.json'),
+    '--binance-balance', fixture('papi-v1-balance.handmade.json'),
+    '--binance-um', fixture('papi-v1-um-positionRisk.handmade.json'),
+    '--binance-cm', fixture('papi-v1-cm-positionRisk.handmade.json'),
     '--market', write('market-binance.json', MARKET),
     '--id', 'acct-1',
     '--margin-leverage', '5',

@@ -26,12 +26,17 @@ const BALANCE_FIELDS = ['crossMarginFree', 'crossMarginLocked', 'crossMarginBorr
 const NON_NEGATIVE_BALANCE_FIELDS = new Set(['crossMarginFree', 'crossMarginLocked', 'crossMarginBorrowed', 'crossMarginInterest']);
 // Fields Binance's endpoints return that the model derives itself or does not need: accepted so a
 // pasted response parses, never used.
-const BINANCE_BALANCE_EXTRAS = ['totalWalletBalance', 'crossMarginAsset', 'negativeBalance', 'updateTime'];
+// PM Pro SPAN adds optionWalletBalance and optionEquity (options are not modelled).
+const BINANCE_BALANCE_EXTRAS = ['totalWalletBalance', 'crossMarginAsset', 'negativeBalance', 'updateTime', 'optionWalletBalance', 'optionEquity'];
 const BINANCE_POSITION_EXTRAS = [
   'markPrice', 'leverage', 'notional', 'notionalValue', 'liquidationPrice', 'maxNotionalValue', 'maxQty', 'updateTime',
   'breakEvenPrice', 'isolatedMargin', 'isolatedWallet', 'marginType', 'isAutoAddMargin', 'adlQuantile', 'initialMargin',
   'maintMargin', 'positionInitialMargin', 'openOrderInitialMargin',
+  // /fapi/v3/positionRisk, /papi/v1/um|cm/account positions[]
+  'marginAsset', 'adl', 'bidNotional', 'askNotional', 'maxNotional', 'isolated',
 ];
+/** The reported unrealized PnL: `unRealizedProfit` in positionRisk, `unrealizedProfit` in um|cm/account. */
+const REPORTED_PNL_FIELDS = ['unRealizedProfit', 'unrealizedProfit'] as const;
 const BINANCE_ORDER_EXTRAS = [
   'orderId', 'clientOrderId', 'transactTime', 'time', 'updateTime', 'status', 'type', 'timeInForce', 'cummulativeQuoteQty',
   'icebergQty', 'isWorking', 'stopPrice', 'accountId', 'selfTradePreventionMode', 'preventedMatchId', 'preventedQuantity',
@@ -62,9 +67,22 @@ export function readBalance(src: InputSource, path: string, raw: unknown): Balan
   };
 }
 
+/** True for a flat leg (positionAmt 0): Binance lists them with entryPrice "0.0"; they are dropped. */
+export function isFlatPosition(src: InputSource, path: string, raw: unknown): boolean {
+  const o = readObject(src, path, raw);
+  return readDecimal(src, joinPath(path, 'positionAmt'), o.positionAmt).isZero();
+}
+
+function readReportedPnl(src: InputSource, path: string, o: JsonObject): ReturnType<typeof readDecimal> | undefined {
+  for (const key of REPORTED_PNL_FIELDS) {
+    if (o[key] !== undefined && o[key] !== '') return readDecimal(src, joinPath(path, key), o[key]);
+  }
+  return undefined;
+}
+
 export function readPosition(src: InputSource, path: string, raw: unknown): UmPosition | CmPosition {
   const o = readObject(src, path, raw);
-  rejectUnknownKeys(src, path, o, ['symbol', 'positionAmt', 'entryPrice', 'positionSide', 'unRealizedProfit', ...BINANCE_POSITION_EXTRAS]);
+  rejectUnknownKeys(src, path, o, ['symbol', 'positionAmt', 'entryPrice', 'positionSide', ...REPORTED_PNL_FIELDS, ...BINANCE_POSITION_EXTRAS]);
   const positionAmt = readDecimal(src, joinPath(path, 'positionAmt'), o.positionAmt);
   const positionSide = readPositionSide(src, joinPath(path, 'positionSide'), o.positionSide);
   if (positionSide === 'LONG' && positionAmt.isNegative() && !positionAmt.isZero()) throw new InputError(src, joinPath(path, 'positionAmt'), 'a quantity ≥ 0 for a LONG leg', positionAmt.toString());
@@ -74,8 +92,23 @@ export function readPosition(src: InputSource, path: string, raw: unknown): UmPo
     positionAmt,
     entryPrice: readPositiveDecimal(src, joinPath(path, 'entryPrice'), o.entryPrice),
     positionSide,
-    reportedUnRealizedProfit: o.unRealizedProfit === undefined || o.unRealizedProfit === '' ? undefined : readDecimal(src, joinPath(path, 'unRealizedProfit'), o.unRealizedProfit),
+    reportedUnRealizedProfit: readReportedPnl(src, path, o),
   };
+}
+
+/**
+ * A list of positions (a portfolio document's, or a Binance response's): every row is checked for
+ * unknown fields, flat legs are then dropped before their entry price is read.
+ */
+export function readOpenPositions(src: InputSource, path: string, rows: readonly unknown[]): (UmPosition | CmPosition)[] {
+  const out: (UmPosition | CmPosition)[] = [];
+  rows.forEach((raw, i) => {
+    const at = joinPath(path, i);
+    const o = readObject(src, at, raw);
+    rejectUnknownKeys(src, at, o, ['symbol', 'positionAmt', 'entryPrice', 'positionSide', ...REPORTED_PNL_FIELDS, ...BINANCE_POSITION_EXTRAS]);
+    if (!isFlatPosition(src, at, o)) out.push(readPosition(src, at, o));
+  });
+  return out;
 }
 
 function readOrder(src: InputSource, path: string, raw: unknown, rules: Rules): MarginOpenOrder {
@@ -127,8 +160,8 @@ export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'p
     mode,
     marginLeverage: readOptional(doc, 'marginLeverage', (v) => readPositiveInteger(src, at('marginLeverage'), v)),
     balances,
-    umPositions: readList(src, doc, 'umPositions', (p, r) => readPosition(src, prefixed(p), r)),
-    cmPositions: readList(src, doc, 'cmPositions', (p, r) => readPosition(src, prefixed(p), r)),
+    umPositions: readOpenPositions(src, prefixed('umPositions'), doc.umPositions === undefined ? [] : readArray(src, at('umPositions'), doc.umPositions)),
+    cmPositions: readOpenPositions(src, prefixed('cmPositions'), doc.cmPositions === undefined ? [] : readArray(src, at('cmPositions'), doc.cmPositions)),
     marginOpenOrders: readList(src, doc, 'marginOpenOrders', (p, r) => readOrder(src, prefixed(p), r, rules)),
     // Stable sort: actions at the same time keep the order they were written in.
     actions: readList(src, doc, 'actions', (p, r) => readAction(src, prefixed(p), r)).sort((a, b) => a.time - b.time),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Dec } from '../../../src/domain/decimal.js';
 import { InputError } from '../../../src/domain/errors.js';
 import { calculateAccountSnapshot } from '../../../src/engine/exact/snapshot.js';
 import { formatBinanceDecimal } from '../../../src/records/binance-format.js';
@@ -142,7 +143,9 @@ describe('assets, loans and leverage', () => {
     const s = snap({ balances: [{ asset: 'USDT', crossMarginFree: '100' }, { asset: 'DOGE' }] });
     expect(s.assets.map((a) => a.asset)).toEqual(['USDT']);
     // a zero position: PnL and MM 0, but its margin asset is still evaluated
-    const z = snap({ umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0', entryPrice: '48000' }] });
+    // (A portfolio document drops a flat leg, so the engine is handed one directly.)
+    const flat = { symbol: 'BTCUSDT', positionAmt: new Dec(0), entryPrice: new Dec('48000'), positionSide: 'BOTH' as const };
+    const z = calculateAccountSnapshot({ ...portfolioOf({}, rules), umPositions: [flat] }, market, rules);
     expect(z.assets.map((a) => [a.asset, a.net.toString(), a.effectiveCollateralRate.toString()])).toEqual([['USDT', '0', '0']]);
     expect([z.uniMMR, z.accountStatus]).toEqual([null, 'NORMAL']);
   });
