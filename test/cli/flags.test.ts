@@ -2,6 +2,7 @@
 // --help, and every flag its --help mentions is one the parser accepts.
 import { describe, expect, it } from 'vitest';
 import { CONVERT_PORTFOLIOS_COMMAND, CONVERT_SERIES_COMMAND, CONVERT_USAGE } from '../../src/cli/convert.js';
+import { IMPORT_COMMAND, IMPORT_USAGE } from '../../src/cli/import.js';
 import { findMentionedFlags, parseFlags, renderUsage, type CommandSpec, type FlagSpec } from '../../src/cli/flags.js';
 import { REPORT_COMMAND, REPORT_USAGE } from '../../src/cli/report.js';
 import { RUN_COMMAND, RUN_USAGE } from '../../src/cli/run.js';
@@ -18,6 +19,7 @@ const COMMANDS: [string, string, CommandSpec[]][] = [
   ['scenario', SCENARIO_USAGE, [SCENARIO_COMMAND]],
   ['sample', SAMPLE_USAGE, [SAMPLE_COMMAND]],
   ['snapshot', SNAPSHOT_USAGE, [SNAPSHOT_COMMAND]],
+  ['import', IMPORT_USAGE, [IMPORT_COMMAND]],
   ['convert', CONVERT_USAGE, [CONVERT_SERIES_COMMAND, CONVERT_PORTFOLIOS_COMMAND]],
 ];
 
