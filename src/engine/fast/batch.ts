@@ -30,6 +30,11 @@ export interface FastBatch {
   posInvEntry: Float64Array; // 1/entry (CM PnL)
   /** The PnL's constant magnitude: |qty·entry| (UM), |qty/entry| (CM); its other term is the notional (snapshot.ts "error bound"). */
   posPnlScale: Float64Array;
+  /**
+   * 3 × the highest rate of the leg's bracket table (its last row: rates rise): × the notional, it
+   * bounds the margin terms and the error of a bracket row chosen on the wrong side of an edge.
+   */
+  posMarginWeight: Float64Array;
   posBracket: Int32Array; // the bracket row found last time: usually still the right one
   posIsCM: Uint8Array;
   posTableStart: Int32Array;
@@ -63,7 +68,7 @@ export interface FastBatch {
    * (snapshot.ts).
    */
   outGross: Float64Array;
-  /** The same for maintenance margin: Σ (3 × notional + loan margin) × price. */
+  /** The same for maintenance margin: Σ (3 × notional × the table's top rate + loan margin) × price. */
   outMarginScale: Float64Array;
   /** A status code (status.ts), or NEEDS_EXACT when a price or rule is missing. */
   outStatus: Int8Array;
@@ -126,7 +131,7 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   return {
     tables, size: n, modePM: new Uint8Array(n), marginCall: f(n), reduceOnly: f(n), liquidation: f(n),
     posStart: pos.s, posCount: i32(n), assetStart: assets.s, assetCount: i32(n), orderStart: orders.s, orderCount: i32(n),
-    posSeries: i32(pos.total), posEntry: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posPnlScale: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
+    posSeries: i32(pos.total), posEntry: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posPnlScale: f(pos.total), posMarginWeight: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
     posTableStart: i32(pos.total), posTableEnd: i32(pos.total),
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
     assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
@@ -237,6 +242,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
       b.posQty[i] = leg.qty;
       b.posInvEntry[i] = 1 / leg.entry;
       b.posPnlScale[i] = Math.abs(leg.isCM ? leg.qty / leg.entry : leg.qty * leg.entry);
+      b.posMarginWeight[i] = 3 * b.tables.rates[leg.range[1] - 1]!;
       b.posBracket[i] = leg.range[0];
       b.posIsCM[i] = leg.isCM ? 1 : 0;
       b.posTableStart[i] = leg.range[0];

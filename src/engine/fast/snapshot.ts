@@ -40,7 +40,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
  * It also bounds the magnitude of the terms of every step's sums over the span (`scale` for
  * adjusted equity, `marginScale` for maintenance margin): each position's largest notional and each
  * asset's largest price over the span, kept in registers, give Σ_a (|net| + Σ|qty·entry| + Σ notional)
- * × price and Σ_a (3·Σ notional + loan margin) × price. A step's float error is at most
+ * × price and Σ_a (Σ 3·top rate·notional + loan margin) × price. A step's float error is at most
  * findErrorFactor × those (docs/architecture.md "Parity contract"). A step is quiet only when its
  * status is decided with the band max(DECISION_BAND, factor) × magnitude around both sums, and its
  * numbers are within PARITY_TOLERANCE of the exact engine's by the bound (isWithinTolerance).
@@ -163,13 +163,14 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       }
       b.posBracket[i0] = r;
       scale += (netScale + b.posPnlScale[i0]! + maxNotional) * maxPrice;
-      marginScale += (3 * maxNotional + loanMM) * maxPrice;
+      marginScale += (b.posMarginWeight[i0]! * maxNotional + loanMM) * maxPrice;
       continue;
     }
 
     pnl.fill(0, 0, n);
     futuresMM.fill(0, 0, n);
     let notionalScale = 0;
+    let marginNotional = 0;
     for (let i = i0; i < i1; i++) {
       const series = b.posSeries[i]!;
       if (series < 0) {
@@ -218,6 +219,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       }
       b.posBracket[i] = r;
       notionalScale += maxNotional;
+      marginNotional += b.posMarginWeight[i]! * maxNotional;
     }
 
     const tierStart = b.assetTierStart[a]!;
@@ -238,7 +240,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     }
     const assetScaleUSD = (netScale + notionalScale) * maxPrice;
     scale += assetScaleUSD;
-    marginScale += (3 * notionalScale + loanMM) * maxPrice;
+    marginScale += (marginNotional + loanMM) * maxPrice;
     if (assetActual !== undefined) assetScale[a - a0] = assetScaleUSD;
   }
 
