@@ -3,15 +3,14 @@ import { Dec } from '../../src/domain/decimal.js';
 import type { Portfolio, RulesTimeline } from '../../src/domain/types.js';
 import { findFastKernelRefusal } from '../../src/engine/fast/refusal.js';
 import { buildMarketTimeline } from '../../src/replay/market-timeline.js';
-import { replayPortfolio, type PortfolioReplay, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
+import { replayPortfolio, type ReplayOptions } from '../../src/replay/replay-portfolio.js';
 import { ExactPriceBook } from '../../src/replay/step-market.js';
-import { renderEventRecord } from '../../src/records/events/index.js';
 import { buildRulesTimeline } from '../../src/rules/build.js';
 import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
-import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
+import { expectParity } from './parity-compare.js';
 
 // The parity suite (docs/architecture.md "Parity contract"): seeded random portfolios of every kind through random price
 // paths with jumps, replayed by the exact engine alone and by the fast kernel with exact decisions.
@@ -111,19 +110,6 @@ function randomPortfolio(rand: () => number, i: number): Record<string, unknown>
   return { id: `r${i}`, mode, balances, umPositions, cmPositions, marginOpenOrders, actions };
 }
 
-/** What must agree exactly: every event (kinds, times, amounts, liquidation legs) and the statuses. */
-const decisions = (r: PortfolioReplay) => ({
-  events: r.events.map((e) => renderEventRecord(r.portfolioId, e)),
-  statuses: r.timeline.map((row) => [row.time, row.status, row.steps]),
-  steps: r.steps,
-  gapSteps: r.gapSteps,
-  liquidations: r.liquidations,
-  bankrupt: r.bankrupt,
-  final: r.final === undefined ? null : [r.final.accountStatus, r.final.accountEquity.toString(), r.final.uniMMR?.toString() ?? null],
-});
-
-const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= PARITY_TOLERANCE * Math.max(1, Math.abs(a)));
-
 describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${SEED})`, () => {
   it('agrees on every decision and event, and on numbers within the documented tolerance', () => {
     const rand = mulberry32(SEED);
@@ -144,17 +130,7 @@ describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${S
       portfolios.forEach((p, i) => {
         const exact = replayPortfolio(p, book, RULES, OPTIONS(policy));
         const fast = replayPortfolio(p, book, RULES, OPTIONS(policy), slots[i]);
-        expect(decisions(fast), p.id).toEqual(decisions(exact));
-        exact.timeline.forEach((row, j) => {
-          const f = fast.timeline[j]!;
-          // Two steps whose uniMMR tie within the tolerance may each be a bucket's worst point (an
-          // account whose uniMMR does not move with price): then the other columns are from
-          // different steps, and only uniMMR is compared.
-          const tied = f.worstTime !== row.worstTime && close(row.uniMMR, f.uniMMR);
-          const ok = close(row.uniMMR, f.uniMMR) && (tied || (close(row.accountEquity, f.accountEquity) && close(row.maintMargin, f.maintMargin)));
-          if (!ok) expect({ id: p.id, fast: f }).toEqual({ id: p.id, fast: row });
-        });
-        expect(close(exact.minUniMMR?.toNumber() ?? null, fast.minUniMMR?.toNumber() ?? null), p.id).toBe(true);
+        expectParity(p.id, exact, fast);
         fastSteps += fast.kernelSteps;
         allSteps += fast.steps;
         if (exact.liquidations > 0) liquidated++;

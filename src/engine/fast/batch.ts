@@ -28,6 +28,13 @@ export interface FastBatch {
   posEntry: Float64Array;
   posQty: Float64Array; // UM: positionAmt; CM: contracts·contractSize (USD)
   posInvEntry: Float64Array; // 1/entry (CM PnL)
+  /** The PnL's constant magnitude: |qty·entry| (UM), |qty/entry| (CM); its other term is the notional (snapshot.ts "error bound"). */
+  posPnlScale: Float64Array;
+  /**
+   * 3 × the highest rate of the leg's bracket table (its last row: rates rise): × the notional, it
+   * bounds the margin terms and the error of a bracket row chosen on the wrong side of an edge.
+   */
+  posMarginWeight: Float64Array;
   posBracket: Int32Array; // the bracket row found last time: usually still the right one
   posIsCM: Uint8Array;
   posTableStart: Int32Array;
@@ -55,7 +62,14 @@ export interface FastBatch {
   outOpenLoss: Float64Array;
   outMaintMargin: Float64Array;
   outUniMMR: Float64Array; // NaN when there is no maintenance margin
-  outGross: Float64Array; // Σ|asset equity| + open loss: the scale of the rounding error
+  /**
+   * A bound on the magnitude sum of adjusted equity's terms (balances, PnL terms, order legs, in
+   * USD) over the last kernel call's steps: a step's float error is at most findErrorFactor × this
+   * (snapshot.ts).
+   */
+  outGross: Float64Array;
+  /** The same for maintenance margin: Σ (3 × notional × the table's top rate + loan margin) × price. */
+  outMarginScale: Float64Array;
   /** A status code (status.ts), or NEEDS_EXACT when a price or rule is missing. */
   outStatus: Int8Array;
   /**
@@ -66,12 +80,13 @@ export interface FastBatch {
   spanEquity: Float64Array;
   spanActual: Float64Array;
   spanMaintMargin: Float64Array;
-  spanGross: Float64Array;
   spanOpenLoss: Float64Array;
   spanPnl: Float64Array;
   spanFuturesMM: Float64Array;
   /** Each asset's actual USD value per step, asset-major, for portfolios with open orders. */
   spanAssetActualUSD: Float64Array;
+  /** The magnitude bound of each asset's actual USD value over the span, for portfolios with open orders. */
+  spanAssetScaleUSD: Float64Array;
 }
 
 /**
@@ -111,18 +126,19 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   const assets = starts('assets');
   const orders = starts('orders');
   const f = (len: number) => new Float64Array(len);
+  const orderAssets = capacities.reduce((most, c) => (c.orders > 0 ? Math.max(most, c.assets) : most), 0);
   const i32 = (len: number) => new Int32Array(len);
   return {
     tables, size: n, modePM: new Uint8Array(n), marginCall: f(n), reduceOnly: f(n), liquidation: f(n),
     posStart: pos.s, posCount: i32(n), assetStart: assets.s, assetCount: i32(n), orderStart: orders.s, orderCount: i32(n),
-    posSeries: i32(pos.total), posEntry: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
+    posSeries: i32(pos.total), posEntry: f(pos.total), posQty: f(pos.total), posInvEntry: f(pos.total), posPnlScale: f(pos.total), posMarginWeight: f(pos.total), posBracket: i32(pos.total), posIsCM: new Uint8Array(pos.total),
     posTableStart: i32(pos.total), posTableEnd: i32(pos.total),
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
     assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
-    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outStatus: new Int8Array(n),
-    spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanGross: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
-    spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(capacities.reduce((most, c) => (c.orders > 0 ? Math.max(most, c.assets) : most), 0) * SPAN_STEPS),
+    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n),
+    spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
+    spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(orderAssets * SPAN_STEPS), spanAssetScaleUSD: f(orderAssets),
   };
 }
 
@@ -225,6 +241,8 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
       b.posEntry[i] = leg.entry;
       b.posQty[i] = leg.qty;
       b.posInvEntry[i] = 1 / leg.entry;
+      b.posPnlScale[i] = Math.abs(leg.isCM ? leg.qty / leg.entry : leg.qty * leg.entry);
+      b.posMarginWeight[i] = 3 * b.tables.rates[leg.range[1] - 1]!;
       b.posBracket[i] = leg.range[0];
       b.posIsCM[i] = leg.isCM ? 1 : 0;
       b.posTableStart[i] = leg.range[0];

@@ -1,6 +1,11 @@
 import type { Portfolio, RulesTimeline } from '../../domain/types.js';
 
-/** Amounts from here on lose cents in float64 products (2^53 ≈ 9e15, and notionals multiply by prices). */
+/**
+ * Amounts and prices from here on lose cents in float64 products (2^53 ≈ 9e15, and notionals
+ * multiply quantities by prices). The decision band grows with them (snapshot.ts findErrorFactor),
+ * so the kernel would still decide right, but its timeline numbers would mostly need the exact
+ * engine: such a portfolio is replayed by it from the start (docs/architecture.md "Parity contract").
+ */
 const LARGEST_AMOUNT = 1e12;
 
 /**
@@ -9,11 +14,19 @@ const LARGEST_AMOUNT = 1e12;
  */
 export function findFastKernelRefusal(portfolio: Portfolio, rules: RulesTimeline): string | undefined {
   if (rules.changes.length > 0) return 'dated rule changes: the kernel flattens one version of the rule tables';
+  const positions = [...portfolio.umPositions, ...portfolio.cmPositions];
   const amounts = [
     ...portfolio.balances.flatMap((b) => [b.crossMarginFree, b.crossMarginLocked, b.crossMarginBorrowed, b.crossMarginInterest, b.umWalletBalance, b.cmWalletBalance]),
-    ...[...portfolio.umPositions, ...portfolio.cmPositions].map((p) => p.positionAmt),
+    ...positions.map((p) => p.positionAmt),
+    ...portfolio.marginOpenOrders.map((o) => o.openQty),
     ...portfolio.actions.map((a) => (a.type === 'trade' ? a.qty : a.amount)),
   ];
   if (amounts.some((x) => x.abs().gte(LARGEST_AMOUNT))) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
+  const prices = [
+    ...positions.map((p) => p.entryPrice),
+    ...portfolio.marginOpenOrders.map((o) => o.price),
+    ...portfolio.actions.flatMap((a) => (a.type === 'trade' && a.price !== undefined ? [a.price] : [])),
+  ];
+  if (prices.some((x) => x.abs().gte(LARGEST_AMOUNT))) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
   return undefined;
 }

@@ -74,6 +74,16 @@ export function findMarginalCollateralRate(t: FlatTables, start: number, end: nu
   return t.rates[findRowIndex(t, start, end, valueUSD)]!;
 }
 
+/**
+ * findMarginalCollateralRate where the float value cannot pick the wrong tier: NaN when a tier edge
+ * lies within `slack` of valueUSD (the marginal rate jumps there, so the exact value must choose).
+ */
+export function findClearMarginalCollateralRate(t: FlatTables, start: number, end: number, valueUSD: number, slack: number): number {
+  const i = findRowIndex(t, start, end, valueUSD);
+  if ((i > start && valueUSD - slack < t.floors[i]!) || (i + 1 < end && valueUSD + slack >= t.floors[i + 1]!)) return Number.NaN;
+  return t.rates[i]!;
+}
+
 /** Mirrors exact calculateAssetEquity: haircut only on a positive net. */
 export function calculateAssetEquity(t: FlatTables, start: number, end: number, netUSD: number): number {
   return netUSD > 0 ? calculateCollateralValue(t, start, end, netUSD) : netUSD;

@@ -6,7 +6,8 @@ import { portfolioOf } from '../../helpers/portfolio.js';
 import { flatCm, flatUm, PROGRAM } from '../../helpers/rules.js';
 
 // src/engine/fast/refusal.ts: the inputs the kernel will not replay (docs/architecture.md "Engines"):
-// dated rule changes, and any amount of 1e12 or more (float64 would lose cents).
+// dated rule changes, any amount of 1e12 or more (float64 would lose cents), and any entry, order or
+// trade price of 1e12 or more.
 
 const TABLES = {
   version: 1,
@@ -19,6 +20,7 @@ const DATED: RulesTimeline = buildRulesTimeline([PROGRAM, { name: 'tables', doc:
 const T = Date.UTC(2024, 5, 1);
 const refusal = (doc: Record<string, unknown>, rules = RULES) => findFastKernelRefusal(portfolioOf(doc, rules.base), rules);
 const AMOUNT = 'an amount of 1000000000000 or more: float64 would not keep its cents';
+const PRICE = 'a price of 1000000000000 or more (an entry, order or trade price): float64 would not keep its cents';
 
 describe('findFastKernelRefusal', () => {
   it('accepts an ordinary portfolio (every kind of amount, well below 1e12)', () => {
@@ -66,5 +68,28 @@ describe('findFastKernelRefusal', () => {
       umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '1' }],
     })).toBe(AMOUNT);
     expect(refusal({ actions: [{ time: T, type: 'borrow', asset: 'USDT', amount: '1' }, { time: T + 1, type: 'repay', asset: 'USDT', amount: '5e12' }] })).toBe(AMOUNT);
+  });
+  it('refuses an open order\'s open quantity of 1e12 (origQty − executedQty), not one whose open part is smaller', () => {
+    const order = (origQty: string, executedQty = '0') => ({ balances: [{ asset: 'USDT', crossMarginFree: '1' }], marginOpenOrders: [{ symbol: 'BTCUSDT', side: 'BUY', price: '40000', origQty, executedQty }] });
+    expect(refusal(order('1000000000000'))).toBe(AMOUNT);
+    expect(refusal(order('1000000000000', '1'))).toBeUndefined();
+    expect(refusal(order('100000000000'))).toBeUndefined();
+  });
+  it('refuses an open order\'s limit price of 1e12', () => {
+    expect(refusal({ marginOpenOrders: [{ symbol: 'BTCUSDT', side: 'SELL', price: '1000000000000', origQty: '1' }] })).toBe(PRICE);
+    expect(refusal({ marginOpenOrders: [{ symbol: 'BTCUSDT', side: 'SELL', price: '999999999999.99', origQty: '1' }] })).toBeUndefined();
+  });
+  it('refuses a UM or CM entry price of 1e12', () => {
+    expect(refusal({ umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '1000000000000' }] })).toBe(PRICE);
+    expect(refusal({ cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '-1', entryPrice: '5e12' }] })).toBe(PRICE);
+  });
+  it('refuses a scheduled trade\'s price of 1e12; a trade at the mark (no price) is fine', () => {
+    const trade = (price?: string) => ({ actions: [{ time: T, type: 'trade', market: 'UM', symbol: 'BTCUSDT', side: 'BUY', qty: '1', ...(price === undefined ? {} : { price }) }] });
+    expect(refusal(trade('1000000000000'))).toBe(PRICE);
+    expect(refusal(trade('40000'))).toBeUndefined();
+    expect(refusal(trade())).toBeUndefined();
+  });
+  it('names amounts before prices when both are too large', () => {
+    expect(refusal({ umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1e12', entryPrice: '1e12' }] })).toBe(AMOUNT);
   });
 });

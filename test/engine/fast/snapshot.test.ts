@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RulesTimeline } from '../../../src/domain/types.js';
 import { loadPortfolio, SPAN_STEPS } from '../../../src/engine/fast/batch.js';
 import { PARITY_TOLERANCE } from '../../../src/engine/fast/parity.js';
-import { calculateAccountSnapshot as calculateFastSnapshot, calculateAccountSnapshots, DECISION_BAND, isNearThreshold, NO_QUIET_STATUS, SNAPSHOT_NEEDS_EXACT, SNAPSHOT_OK } from '../../../src/engine/fast/snapshot.js';
+import { calculateAccountSnapshot as calculateFastSnapshot, calculateAccountSnapshots, DECISION_BAND, findErrorFactor, isNearThreshold, isWithinTolerance, NO_QUIET_STATUS, SNAPSHOT_NEEDS_EXACT, SNAPSHOT_OK } from '../../../src/engine/fast/snapshot.js';
 import { FORCE_LIQUIDATION, MARGIN_CALL, NEEDS_EXACT, NORMAL, REDUCE_ONLY, STATUS_CODES } from '../../../src/engine/fast/status.js';
 import { calculateAccountSnapshot } from '../../../src/engine/exact/snapshot.js';
 import { buildMarketTimeline } from '../../../src/replay/market-timeline.js';
@@ -72,6 +72,13 @@ describe('fast kernel spans', () => {
     return { code, status: batch.outStatus[p]!, uniMMR: batch.outUniMMR[p]!, equity: batch.outEquity[p]!, actual: batch.outActual[p]!, maintMargin: batch.outMaintMargin[p]! };
   };
 
+  /** The out* step is near a line by the band, or its numbers are not provably within the tolerance. */
+  const notQuiet = (p: number) => {
+    const factor = findErrorFactor(batch, p);
+    return isNearThreshold(batch.outEquity[p]! - batch.outOpenLoss[p]!, batch.outUniMMR[p]!, batch.outGross[p]!, batch.outMaintMargin[p]!, batch.marginCall[p]!, batch.reduceOnly[p]!, batch.liquidation[p]!, batch.outMarginScale[p]!, Math.max(DECISION_BAND, factor))
+      || !isWithinTolerance(batch.outEquity[p]!, batch.outActual[p]!, batch.outMaintMargin[p]!, batch.outUniMMR[p]!, batch.outGross[p]!, batch.outMarginScale[p]!, factor);
+  };
+
   it.each(DOCS.map((d, i) => [d.id, i] as const))('%s: a span gives every step the numbers of a one-step call, and stops where the status changes or a price is missing', (_id, p) => {
     expect(STEPS).toBeGreaterThan(2 * SPAN_STEPS); // spans are cut at SPAN_STEPS
     const statuses = new Set<number>();
@@ -83,11 +90,18 @@ describe('fast kernel spans', () => {
         continue;
       }
       const stop = calculateAccountSnapshots(batch, p, timeline, k, STEPS, first.status);
+      if (stop === k) {
+        // step k itself is not quiet in its own status: near a line, or its numbers not provably within
+        // the tolerance (actual equity near 0 against a large magnitude): the replay takes it exactly
+        expect(notQuiet(p)).toBe(true);
+        k++;
+        continue;
+      }
       expect(stop).toBeGreaterThan(k);
       expect(stop).toBeLessThanOrEqual(Math.min(STEPS, k + SPAN_STEPS));
       const stopped = stop < Math.min(STEPS, k + SPAN_STEPS);
       const atStop = stopped ? { status: batch.outStatus[p]!, uniMMR: batch.outUniMMR[p]!, equity: batch.outEquity[p]! } : undefined;
-      const nearAtStop = stopped && isNearThreshold(batch.outEquity[p]! - batch.outOpenLoss[p]!, batch.outUniMMR[p]!, batch.outGross[p]!, batch.outMaintMargin[p]!, batch.marginCall[p]!, batch.reduceOnly[p]!, batch.liquidation[p]!);
+      const nearAtStop = stopped && notQuiet(p);
       const span = Array.from({ length: stop - k }, (_, j) => [batch.spanUniMMR[j]!, batch.spanEquity[j]!, batch.spanActual[j]!, batch.spanMaintMargin[j]!]);
       for (let j = k; j < stop; j++) {
         const one = stepByStep(p, j);
@@ -168,7 +182,7 @@ function fastOneStep(doc: Record<string, unknown>, rules: ReturnType<typeof make
   const code = calculateFastSnapshot(batch, 0, timeline, 0);
   return {
     code, status: batch.outStatus[0]!, uniMMR: batch.outUniMMR[0]!, equity: batch.outEquity[0]!, actual: batch.outActual[0]!,
-    openLoss: batch.outOpenLoss[0]!, maintMargin: batch.outMaintMargin[0]!, gross: batch.outGross[0]!,
+    openLoss: batch.outOpenLoss[0]!, maintMargin: batch.outMaintMargin[0]!, gross: batch.outGross[0]!, marginScale: batch.outMarginScale[0]!,
   };
 }
 const within = (f: number, x: number, rel = 1e-12) => Math.abs(f - x) <= rel * Math.max(1, Math.abs(x));
@@ -196,8 +210,11 @@ describe('calculateAccountSnapshot (one step): hand-checked accounts, and the ex
     expect([f.code, STATUS_CODES[f.status]]).toEqual([SNAPSHOT_OK, 'NORMAL']);
     expect([within(f.equity, 19_866), within(f.actual, 20_586), within(f.maintMargin, 3228.4), within(f.uniMMR, 19_866 / 3228.4)]).toEqual([true, true, true, true]);
     expect(f.openLoss).toBe(0);
-    // gross = Σ|asset equity| = 6,186 + 4,180 + 9,500 (no negative asset here)
-    expect(within(f.gross, 19_866)).toBe(true);
+    // gross, the magnitude of adjusted equity's terms: per asset (|net| + Σ|qty|·entry + Σ notional) × price
+    // USDT 6,000 + 0.05 × 52,000 + 2,000 + 0.04 × 52,350 + 1,680 = 14,374; BTC (0.16 + 10,000 / 50,000 + 0.25) × 40,000
+    // = 24,400; ETH 5 × 2,000 = 10,000. Margin scale, (3 × top rate 0.5 % × notional + loan margin) × price:
+    // USDT 0.015 × 3,680 = 55.2; BTC (0.015 × 0.25 + 0.004) × 40,000 = 310; ETH 1.5 × 2,000 = 3,000.
+    expect([within(f.gross, 48_774), within(f.marginScale, 3365.2)]).toEqual([true, true]);
     const x = calculateAccountSnapshot(portfolioOf(doc, rules), marketOf(index, mark), rules);
     expect(within(f.uniMMR, x.uniMMR!.toNumber(), PARITY_TOLERANCE)).toBe(true);
   });
@@ -211,8 +228,8 @@ describe('calculateAccountSnapshot (one step): hand-checked accounts, and the ex
     });
     const pm = fastOneStep(doc('PM'), rules, { USDT: '1', ETH: '2000' }, { ETHUSDT: '2000' });
     expect([pm.openLoss, pm.uniMMR, pm.maintMargin]).toEqual([900, 455, 20]);
-    // gross includes the open loss: 10,000 + 900
-    expect(pm.gross).toBe(10_900);
+    // gross: USDT 10,000 + 1 × 2,000 (|qty|·entry) + 2,000 (notional), and the order's legs 1,600 + 2,500
+    expect(pm.gross).toBe(18_100);
     const pro = fastOneStep(doc('PM_PRO'), rules, { USDT: '1', ETH: '2000' }, { ETHUSDT: '2000' });
     expect([pro.openLoss, pro.uniMMR]).toEqual([0, 500]);
   });
@@ -307,5 +324,89 @@ describe('isNearThreshold and DECISION_BAND', () => {
     // 1e-9 × (1,000 + 1.5) ≈ 1.0e-6 ≥ 5e-7; 1e-9 × (2 + 1.5) = 3.5e-9 < 5e-7
     expect(near(150, 1.5 + 5e-7, 100_000, 100)).toBe(true);
     expect(near(150, 1.5 + 5e-7, 200, 100)).toBe(false);
+  });
+});
+
+describe('the decision band from the float error bound (docs/architecture.md "Parity contract")', () => {
+  const rules = makeRules({
+    collateral: { USDT: '1', ETH: [{ tierFloor: 0, tierCap: 5000, collateralRate: '0.95' }, { tierFloor: 5000, tierCap: 1e15, collateralRate: '0.8' }] },
+    umBrackets: { BTCUSDT: flatUm('0.01'), ZEROUSDT: flatUm('0'), ETHUSDT: flatUm('0.01') },
+  });
+  const plain = { balances: [{ asset: 'USDT', umWalletBalance: '10000' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '2', entryPrice: '50000' }] };
+  // + 1e12 of notional each way at a zero rate: the PnL nets to 1e7 × 0.0001 = 1,000, its float error is ~1e-4
+  const huge = { ...plain, umPositions: [...plain.umPositions, { symbol: 'ZEROUSDT', positionSide: 'LONG', positionAmt: '10000000', entryPrice: '100000' }, { symbol: 'ZEROUSDT', positionSide: 'SHORT', positionAmt: '-10000000', entryPrice: '100000.0001' }] };
+  const index = { USDT: '1', ETH: '2000' };
+  const mark = { BTCUSDT: '50000', ZEROUSDT: '100000', ETHUSDT: '2000' };
+  const loaded = (doc: Record<string, unknown>, idx: Record<string, string> = index) => {
+    const timeline = oneStepTimeline(idx, mark);
+    const { batch } = loadedBatch([portfolioOf(doc, rules)], rules, timeline);
+    calculateFastSnapshot(batch, 0, timeline, 0);
+    return { batch, timeline, code: calculateFastSnapshot(batch, 0, timeline, 0) };
+  };
+
+  it('1e12 of zero-rate notional, uniMMR 5e-8 above the margin call line: outside the old band, inside the float error — the step goes exact', () => {
+    const { batch, timeline } = loaded(huge);
+    const [adjusted, u, mm] = [batch.outEquity[0]! - batch.outOpenLoss[0]!, batch.outUniMMR[0]!, batch.outMaintMargin[0]!];
+    expect(within(u, 11, 1e-6)).toBe(true); // (10,000 + 1,000) / 1,000
+    // the old band: 1e-9 × (Σ|asset equity| / margin + uniMMR) ≈ 2.2e-8 < 5e-8
+    expect(isNearThreshold(adjusted, u, 11_000, mm, u - 5e-8, 1.2, 1.05)).toBe(false);
+    // but the proven float error of uniMMR alone is larger than the distance: k·ε × magnitude / margin
+    expect((findErrorFactor(batch, 0) * batch.outGross[0]!) / mm).toBeGreaterThan(5e-8);
+    // the magnitude counts the legs' notionals and |qty·entry| (4e12), the margin's only the rated leg
+    expect(batch.outGross[0]).toBeGreaterThan(4e12);
+    expect(within(batch.outMarginScale[0]!, 3000)).toBe(true); // 3 × 0.01 × 100,000
+    batch.marginCall[0] = u - 5e-8;
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, 1, NORMAL)).toBe(0);
+    expect(batch.outStatus[0]).toBe(NORMAL);
+    const band = Math.max(DECISION_BAND, findErrorFactor(batch, 0));
+    expect(isNearThreshold(adjusted, u, batch.outGross[0]!, mm, u - 5e-8, 1.2, 1.05, batch.outMarginScale[0]!, band)).toBe(true);
+    // far from every line it still goes exact: its numbers cannot be proven within the tolerance (error ~1e-2 on 11,000)
+    batch.marginCall[0] = 1.5;
+    expect(isNearThreshold(adjusted, u, batch.outGross[0]!, mm, 1.5, 1.2, 1.05, batch.outMarginScale[0]!, band)).toBe(false);
+    expect(isWithinTolerance(batch.outEquity[0]!, batch.outActual[0]!, mm, u, batch.outGross[0]!, batch.outMarginScale[0]!, findErrorFactor(batch, 0))).toBe(false);
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, 1, NORMAL)).toBe(0);
+  });
+
+  it('an ordinary account far from the lines stays fast; 1e-6 from a line too, 1e-10 from it goes exact', () => {
+    const { batch, timeline } = loaded(plain);
+    const u = batch.outUniMMR[0]!;
+    expect(u).toBe(10);
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, 1, NORMAL)).toBe(1);
+    batch.marginCall[0] = u * (1 - 1e-6);
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, 1, NORMAL)).toBe(1);
+    batch.marginCall[0] = u * (1 - 1e-10);
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, 1, NORMAL)).toBe(0);
+  });
+
+  it('an open order\'s leg whose holding sits on a collateral tier edge: "needs exact" (the marginal rate jumps there)', () => {
+    // 2.5 ETH × 2,000 = 5,000: the tier edge; at 2,100 it is clear of it
+    const doc = { ...plain, balances: [...plain.balances, { asset: 'ETH', crossMarginFree: '2.5' }], marginOpenOrders: [{ symbol: 'ETHUSDT', side: 'BUY', price: '2000', origQty: '1' }] };
+    expect(loaded(doc).code).toBe(SNAPSHOT_NEEDS_EXACT);
+    expect(loaded(doc, { USDT: '1', ETH: '2100' }).code).toBe(SNAPSHOT_OK);
+  });
+});
+
+describe('isWithinTolerance and isNearThreshold at the edges', () => {
+  const f = 20 * Number.EPSILON;
+  it('numbers whose proven error exceeds PARITY_TOLERANCE / 2 (relative, absolute below 1) are not within it', () => {
+    expect(isWithinTolerance(11_000, 11_000, 1000, 11, 1e6, 1e5, f)).toBe(true);
+    // actual equity −0.7 against a magnitude of 2e5: error 8.9e-10 > 5e-10
+    expect(isWithinTolerance(-0.5, -0.7, 1000, -0.0005, 2e5, 1e5, f)).toBe(false);
+    // margin error 1e9 × f ≈ 4.4e-6 on a margin of 1,000: over 5e-10 × 1,000
+    expect(isWithinTolerance(11_000, 11_000, 1000, 11, 1e6, 1e9, f)).toBe(false);
+    // uniMMR 5e6 over a margin of 1e-3: equity and margin each within their tolerance, but the margin's
+    // error 4.4e-12 moves uniMMR by 5e6 × 4.4e-12 / 1e-3 = 2.2e-2, over its tolerance 5e-10 × 5e6 = 2.5e-3
+    expect(isWithinTolerance(5000, 5000, 1e-3, 5e6, 1e6, 1e3, f)).toBe(false);
+  });
+  it('no margin: within the tolerance (no uniMMR either side) only when no margin term exists', () => {
+    expect(isWithinTolerance(100, 100, 0, Number.NaN, 100, 0, f)).toBe(true);
+    expect(isWithinTolerance(100, 100, 0, Number.NaN, 100, 1e5, f)).toBe(false);
+  });
+  it('a margin smaller than its own band: near unless adjusted equity clears the top line over the widest margin', () => {
+    // band 1e-9 × marginScale 1e9 = 1 ≥ margin 0.5
+    expect(isNearThreshold(100, 200, 100, 0.5, 1.5, 1.2, 1.05, 1e9)).toBe(false); // 100 > 1.5 × 1.5
+    expect(isNearThreshold(2, 4, 100, 0.5, 1.5, 1.2, 1.05, 1e9)).toBe(true); // 2 ≤ 1.5 × 1.5
+    expect(isNearThreshold(100, Number.NaN, 100, 0, 1.5, 1.2, 1.05, 0)).toBe(false); // no margin terms: the sign decides
+    expect(isNearThreshold(-100, Number.NaN, 100, 0, 1.5, 1.2, 1.05, 1e9)).toBe(false); // negative: FORCE_LIQUIDATION
   });
 });

@@ -6,6 +6,7 @@ import {
   calculateCmMaintMargin,
   calculateCollateralValue,
   calculateUmMaintMargin,
+  findClearMarginalCollateralRate,
   findMarginalCollateralRate,
   findRowIndex,
   flattenRuleTables,
@@ -151,6 +152,16 @@ describe('collateral: calculateCollateralValue, findMarginalCollateralRate, calc
   ])('value %d → collateral %d, marginal rate %d', (v, value, rate) => {
     expect(calculateCollateralValue(T, s, e, v)).toBeCloseTo(value, 8);
     expect(findMarginalCollateralRate(T, s, e, v)).toBe(rate);
+  });
+  it('findClearMarginalCollateralRate: the marginal rate, or NaN when a tier edge is within the slack (either side)', () => {
+    // ETH's edges at 300k (1 → 0.7) and 500k (0.7 → 0.3)
+    expect(findClearMarginalCollateralRate(T, s, e, 400_000, 1)).toBe(0.7);
+    expect(findClearMarginalCollateralRate(T, s, e, 300_000.5, 1)).toBeNaN(); // the floor below is 0.5 away
+    expect(findClearMarginalCollateralRate(T, s, e, 499_999.5, 1)).toBeNaN(); // the next floor is 0.5 away
+    expect(findClearMarginalCollateralRate(T, s, e, 300_002, 1)).toBe(0.7);
+    // the first row has no floor below it (values under 0 count as 0)
+    expect(findClearMarginalCollateralRate(T, s, e, 0, 1)).toBe(1);
+    expect(findClearMarginalCollateralRate(T, s, e, 0, 0)).toBe(1);
   });
   it('docs §2 published checks, in float64: 119,500,000; 590,000; 720,000', () => {
     const rules = makeRules({ collateral: {
