@@ -57,7 +57,7 @@ describe('the event registry', () => {
     expect(defined(checkEventRecord(ok, 'f', 'row 1'))).toEqual(ok);
     expect(() => checkEventRecord({ ...ok, type: 'meteorStrike' }, 'f', 'row 2')).toThrow(/^f: row 2\.type: expected an event type \(riskLevelChange, .*priceGapEnd\), got "meteorStrike"$/);
     expect(() => checkEventRecord({ ...ok, lossUSD: undefined }, 'f', 'row 3')).toThrow(/^f: row 3\.lossUSD: expected a bankruptcy event's lossUSD, got nothing$/);
-    expect(() => checkEventRecord({ ...ok, subject: 'BTC' }, 'f', 'row 4')).toThrow(/^f: row 4\.subject: expected no such field in a bankruptcy event \(its fields: lossUSD\)/);
+    expect(() => checkEventRecord({ ...ok, subject: 'BTC' }, 'f', 'row 4')).toThrow(/^f: row 4\.subject: expected no such field in a bankruptcy event \(its fields: lossUSD, detail\)/);
     expect(() => checkEventRecord({ ...ok, lossUSD: 1 }, 'f', 'row 5')).toThrow(/row 5\.lossUSD: expected a string, got 1/);
     expect(() => checkEventRecord({ ...ok, time: -1 }, 'f', 'row 6')).toThrow(/row 6\.time: expected a time in ms/);
     expect(() => checkEventRecord({ ...ok, portfolioId: null }, 'f', 'row 7')).toThrow(/row 7\.portfolioId: expected a string/);
