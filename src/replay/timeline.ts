@@ -40,17 +40,6 @@ export class TimelineAccumulator {
   }
 
   /**
-   * addExtremeValues for each step j in [from, to) of a kernel span (values at [j − offset]; a NaN
-   * uniMMR is none), all in `status`.
-   */
-  addExtremeSpan(times: Float64Array, from: number, to: number, offset: number, uniMMR: Float64Array, accountEquity: Float64Array, actualEquity: Float64Array, maintMargin: Float64Array, status: AccountStatus): void {
-    for (let j = from; j < to; j++) {
-      const u = uniMMR[j - offset]!;
-      this.addExtremeValues(times[j]!, u === u ? u : null, accountEquity[j - offset]!, actualEquity[j - offset]!, maintMargin[j - offset]!, status);
-    }
-  }
-
-  /**
    * addValues for each step j in [from, to) of a kernel span, all in `status`: the step's time is
    * times[j], its values at [j − offset] of the span arrays (a NaN uniMMR is none). One pass with
    * the bucket's minimum held in a local, as this runs for nearly every step of a replay.
