@@ -117,6 +117,9 @@ describe('a wick that does not liquidate', () => {
     expect(r.timeline[0]!.worstTime).toBe(at(5));
     expect(r.timeline[0]!.steps).toBe(10);
     expect(r.timeline[0]!.status).toBe('NORMAL');
+    // The portfolio's minimum is there too, its breakdown evaluated exactly at the extreme.
+    expect(r.minUniMMRTime).toBe(at(5));
+    expect(r.worstSnapshot!.uniMMR!.toString()).toBe(new Dec(3000).div(380).toString());
   });
 
   it('reports a status only the extreme reaches as intrabar, and the close takes it back', () => {
