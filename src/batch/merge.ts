@@ -92,7 +92,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     // Every batch ran with the job's rules: the first part's thresholds are the job's. Parts are
     // read one at a time, so memory holds one.
     let part = batches.length === 0 ? undefined : await readPart(0);
-    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: part?.thresholds, window: facts.window });
+    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: part?.thresholds, intrabar: part?.intrabar, window: facts.window });
     let first = true;
     for (const b of batches) {
       part = b === 0 ? part! : await readPart(b);

@@ -7,6 +7,7 @@ import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
+import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
@@ -31,6 +32,8 @@ export interface BatchResult {
   steps: number;
   /** The thresholds the batch ran with: summary.json records them for the report. */
   thresholds: JobThresholds;
+  /** The price history carries bar extremes in the window (summary.json's `intrabar`). */
+  intrabar: boolean;
 }
 
 /** Reads the id of a document that failed to parse, if it has a usable one. */
@@ -41,7 +44,7 @@ const idOf = (doc: Record<string, unknown> | undefined) => (typeof doc?.id === '
  * says why, and the rest of the batch goes on. Anything that is not bad input is a bug and throws.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
-  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules) };
+  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline) };
   const fail = (item: BatchItem, error: string) => {
     result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
     onPortfolioDone?.(0);

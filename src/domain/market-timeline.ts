@@ -35,4 +35,25 @@ export interface MarketTimeline {
   fundingSteps: Int32Array;
   hourTickSteps: Int32Array;
   dayTickSteps: Int32Array;
+  /**
+   * The bars' extremes, when the history carries high/low (docs/margin-rules.md §7 "Intrabar
+   * extremes"); absent otherwise.
+   */
+  extremes?: MarketExtremes;
+}
+
+/**
+ * Each series' bar low and high per step, where the row in force at a step is that step's own row
+ * (a carried-forward row's bar is history) and carries them; elsewhere its fresh value.
+ */
+export interface MarketExtremes {
+  /**
+   * `freshValues`, then the lows, then the highs, series-major with the same layout: series s's
+   * low at step k is at [(seriesCount + s)·steps + k], its high at [(2·seriesCount + s)·steps + k]
+   * (NaN where the fresh value is). The fast kernel reads it as its price matrix with a series id
+   * moved to s + seriesCount (low) or s + 2·seriesCount (high).
+   */
+  values: Float64Array;
+  /** Sorted steps at which some series has a bar extreme. */
+  steps: Int32Array;
 }

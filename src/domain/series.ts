@@ -17,4 +17,11 @@ export interface SeriesTable {
   /** SERIES_KIND_CODE per row. */
   kinds: Uint8Array;
   values: Float64Array;
+  /**
+   * The bar's highest and lowest value per row (docs/formats.md "Price history table"), only on
+   * index and mark rows, NaN on a row without them; both absent when the file has no such columns.
+   * A replay evaluates the account at the bar's adverse extreme too (docs/margin-rules.md §7).
+   */
+  highs?: Float64Array;
+  lows?: Float64Array;
 }

@@ -55,6 +55,11 @@ export interface SummaryHead {
   inputs: { prices: InputChecksum; portfolios: InputChecksum; rules: InputChecksum[] };
   rulesSources: string[];
   thresholds?: JobThresholds;
+  /**
+   * Whether the price history carried bar highs and lows in the window, so the replay evaluated
+   * each bar's adverse extreme too (docs/margin-rules.md §7); absent in outputs written before it.
+   */
+  intrabar?: boolean;
   window: { from: string; to: string; steps: number };
   totals: JobTotals;
 }
@@ -65,6 +70,7 @@ export interface SummaryFacts {
   inputs: SummaryHead['inputs'];
   rulesSources: readonly string[];
   thresholds: JobThresholds | undefined;
+  intrabar: boolean | undefined;
   window: { from: number; to: number; steps: number };
 }
 
@@ -84,6 +90,7 @@ export function renderSummaryOpening(s: SummaryFacts): string {
   const window = { from: new Date(s.window.from).toISOString(), to: new Date(s.window.to).toISOString(), steps: s.window.steps };
   return `{\n"version": 1,\n"job": ${JSON.stringify(s.job)},\n"inputs": ${JSON.stringify(s.inputs)},\n"rulesSources": ${JSON.stringify(s.rulesSources)},\n`
     + (s.thresholds === undefined ? '' : `"thresholds": ${JSON.stringify(s.thresholds)},\n`)
+    + (s.intrabar === undefined ? '' : `"intrabar": ${s.intrabar},\n`)
     + `"window": ${JSON.stringify(window)},\n${PORTFOLIOS_OPEN}\n`;
 }
 
@@ -128,6 +135,7 @@ function checkSummaryHead(v: unknown, file: string): SummaryHead {
   readArray(file, 'inputs.rules', inputs.rules);
   readArray(file, 'rulesSources', o.rulesSources);
   if (o.thresholds !== undefined) checkThresholds(o.thresholds, file, 'thresholds');
+  if (o.intrabar !== undefined && typeof o.intrabar !== 'boolean') throw new InputError(file, 'intrabar', 'true or false', describeValue(o.intrabar));
   const window = readObject(file, 'window', o.window);
   if (!Number.isFinite(Date.parse(String(window.from))) || !Number.isFinite(Date.parse(String(window.to))) || typeof window.steps !== 'number') throw new InputError(file, 'window', '{from, to, steps} with ISO-8601 times', describeValue(o.window));
   readObject(file, 'totals', o.totals);
@@ -179,15 +187,18 @@ export interface SummaryPart {
   /** Portfolio-steps evaluated. */
   steps: number;
   thresholds: JobThresholds;
+  /** The history carried bar extremes in the window. */
+  intrabar: boolean;
   portfolios: PortfolioSummary[];
 }
 
-export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ batch: p.batch, steps: p.steps, thresholds: p.thresholds, portfolios: p.portfolios })}\n`;
+export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ batch: p.batch, steps: p.steps, thresholds: p.thresholds, intrabar: p.intrabar, portfolios: p.portfolios })}\n`;
 
-/** Reads a part file back; parts written before thresholds were recorded read with none. */
-export function parseSummaryPart(text: string, file: string): Omit<SummaryPart, 'thresholds'> & { thresholds: JobThresholds | undefined } {
+/** Reads a part file back; parts written before thresholds (or intrabar) were recorded read with none. */
+export function parseSummaryPart(text: string, file: string): Omit<SummaryPart, 'thresholds' | 'intrabar'> & { thresholds: JobThresholds | undefined; intrabar: boolean | undefined } {
   const o = readObject(file, '', parseJsonAt(text, file, '', 'a batch summary (a JSON object)'));
   if (typeof o.batch !== 'number' || typeof o.steps !== 'number') throw new InputError(file, 'steps', 'a batch number and its steps', describeValue(o.steps));
   const portfolios = readArray(file, 'portfolios', o.portfolios).map((p, i) => checkPortfolioSummary(p, file, `portfolios[${i}]`));
-  return { batch: o.batch, steps: o.steps, thresholds: o.thresholds === undefined ? undefined : checkThresholds(o.thresholds, file, 'thresholds'), portfolios };
+  if (o.intrabar !== undefined && typeof o.intrabar !== 'boolean') throw new InputError(file, 'intrabar', 'true or false', describeValue(o.intrabar));
+  return { batch: o.batch, steps: o.steps, thresholds: o.thresholds === undefined ? undefined : checkThresholds(o.thresholds, file, 'thresholds'), intrabar: o.intrabar, portfolios };
 }

@@ -3,7 +3,8 @@ import type { Rules, RulesTimeline } from '../domain/types.js';
 import { loadPortfolio, SPAN_STEPS, type FastBatch } from '../engine/fast/batch.js';
 import { calculateAccountSnapshots, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
 import { STATUS_CODES } from '../engine/fast/status.js';
-import type { MarketTimeline } from './market-timeline.js';
+import { screenExtremeSpan, type ExtremeSpan } from './fast-extremes.js';
+import { findFirstAtOrAfter, type MarketTimeline } from './market-timeline.js';
 import { closePriceGap } from './price-gaps.js';
 import { MIN_SPAN, type FastSlot, type ReplayState } from './replay-state.js';
 
@@ -25,20 +26,36 @@ export function runFastSpan(state: ReplayState, slot: FastSlot, tl: MarketTimeli
   const status = state.status;
   const quiet = status === null || status === 'FORCE_LIQUIDATION' || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
   const spanEnd = quiet === NO_QUIET_STATUS ? k + 1 : Math.max(k + 1, Math.min(tl.stepTimes.length, k + kernel.spanLimit, state.nextEventful));
-  const stop = calculateAccountSnapshots(batch, index, tl, k, spanEnd, quiet);
+  // Where the bars have extremes, the quiet steps must be quiet at their adverse extremes too.
+  const { stop, extreme } = screenExtremeSpan(batch, index, tl, rules.quoteAssets, k, calculateAccountSnapshots(batch, index, tl, k, spanEnd, quiet), quiet);
   // The kernel evaluates its whole span before it looks for a stop: short spans after a stop,
   // doubling while quiet, bound the work a restless account wastes.
   kernel.spanLimit = stop < spanEnd ? MIN_SPAN : Math.min(2 * kernel.spanLimit, SPAN_STEPS);
-  if (stop > k) recordFastSpan(state, batch, tl, k, stop);
+  if (stop > k) recordFastSpan(state, batch, tl, k, stop, extreme);
   return stop;
 }
 
-/** Steps [k, stop) were evaluated by the kernel, all quiet in the current status. */
-export function recordFastSpan(state: ReplayState, batch: FastBatch, tl: MarketTimeline, k: number, stop: number): void {
+/**
+ * Steps [k, stop) were evaluated by the kernel, all quiet in the current status; `extreme`: the
+ * results at their bars' adverse extremes (counted at the steps that have one).
+ */
+export function recordFastSpan(state: ReplayState, batch: FastBatch, tl: MarketTimeline, k: number, stop: number, extreme?: ExtremeSpan): void {
   // A quiet span needs a status to be quiet in, which only an exact step sets.
   if (state.status === null) throw new InvariantError('fast kernel: a quiet span before any status');
   closePriceGap(state, tl.stepTimes[k]!);
-  state.timeline.addSpan(tl.stepTimes, k, stop, k, batch.spanUniMMR, batch.spanEquity, batch.spanActual, batch.spanMaintMargin, state.status);
+  // A bar's extreme goes into the timeline right after its step, as the exact engine adds them.
+  let from = k;
+  if (extreme !== undefined) {
+    const steps = tl.extremes!.steps;
+    for (let i = findFirstAtOrAfter(steps, k); i < steps.length && steps[i]! < stop; i++) {
+      const j = steps[i]!;
+      state.timeline.addSpan(tl.stepTimes, from, j + 1, k, batch.spanUniMMR, batch.spanEquity, batch.spanActual, batch.spanMaintMargin, state.status);
+      const u = extreme.uniMMR[j - k]!;
+      state.timeline.addExtremeValues(tl.stepTimes[j]!, u === u ? u : null, extreme.equity[j - k]!, extreme.actual[j - k]!, extreme.maintMargin[j - k]!, state.status);
+      from = j + 1;
+    }
+  }
+  state.timeline.addSpan(tl.stepTimes, from, stop, k, batch.spanUniMMR, batch.spanEquity, batch.spanActual, batch.spanMaintMargin, state.status);
   const minimum = state.fastMinimum;
   for (let j = k; j < stop; j++) {
     if (batch.spanUniMMR[j - k]! < minimum.uniMMR) {
@@ -46,10 +63,29 @@ export function recordFastSpan(state: ReplayState, batch: FastBatch, tl: MarketT
       minimum.time = tl.stepTimes[j]!;
       minimum.step = j;
       minimum.account = undefined;
+      minimum.extreme = false;
     }
   }
+  if (extreme !== undefined) noteExtremeMinimum(state, tl, k, stop, extreme);
   state.result.steps += stop - k;
   state.result.kernelSteps += stop - k;
   // The step that stopped the kernel comes round again, stops the kernel at once and goes to the exact engine.
   state.kernel.lastStep = stop - 1;
+}
+
+/** The extremes of a quiet span in the kernel's minimum, at the steps that have one. */
+function noteExtremeMinimum(state: ReplayState, tl: MarketTimeline, k: number, stop: number, extreme: ExtremeSpan): void {
+  const steps = tl.extremes!.steps;
+  const minimum = state.fastMinimum;
+  for (let i = findFirstAtOrAfter(steps, k); i < steps.length && steps[i]! < stop; i++) {
+    const j = steps[i]!;
+    const u = extreme.uniMMR[j - k]!;
+    if (u < minimum.uniMMR) {
+      minimum.uniMMR = u;
+      minimum.time = tl.stepTimes[j]!;
+      minimum.step = j;
+      minimum.account = undefined;
+      minimum.extreme = true;
+    }
+  }
 }

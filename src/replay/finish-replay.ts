@@ -3,13 +3,15 @@ import { MissingPriceError } from '../domain/errors.js';
 import type { RulesTimeline } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { findRulesAt } from '../rules/build.js';
+import { evaluateExtreme } from './intrabar.js';
 import type { PortfolioReplay, ReplayState } from './replay-state.js';
 import type { ExactPriceBook } from './step-market.js';
 
 /**
  * The replay's result once the last step is done. Fast steps are reported in float64
  * (docs/architecture.md "Parity contract"): the kernel's minimum replaces the exact one when lower,
- * with the account at that step evaluated exactly for its breakdown; when the replay ended on kernel
+ * with the account at that step (at its bar's adverse extreme, when the minimum was there) evaluated
+ * exactly for its breakdown; when the replay ended on kernel
  * steps, the final account is evaluated exactly at the last of them.
  */
 export function finishReplay(state: ReplayState, book: ExactPriceBook, rulesTimeline: RulesTimeline): PortfolioReplay {
@@ -19,7 +21,9 @@ export function finishReplay(state: ReplayState, book: ExactPriceBook, rulesTime
     result.minUniMMR = new Dec(minimum.uniMMR);
     result.minUniMMRTime = minimum.time;
     try {
-      result.worstSnapshot = calculateAccountSnapshot(minimum.account ?? state.account, book.marketAt(minimum.step), findRulesAt(rulesTimeline, minimum.time));
+      const account = minimum.account ?? state.account;
+      const rules = findRulesAt(rulesTimeline, minimum.time);
+      result.worstSnapshot = minimum.extreme ? evaluateExtreme(account, book, minimum.step, rules)?.snapshot : calculateAccountSnapshot(account, book.marketAt(minimum.step), rules);
     } catch (e) {
       // The kernel had every price of that step; should the exact engine still want one more, the
       // report goes without the breakdown rather than failing the portfolio.

@@ -5,10 +5,11 @@ import { noteAccountChanged, noteStatus, type ReplayState } from './replay-state
 
 /**
  * A liquidation ran at step k: reports its events, adds its liquidations, fees and bankruptcy loss
- * to the totals, and notes the status it left (BANKRUPTED ends the replay). Returns the account's
+ * to the totals, and notes the status it left (BANKRUPTED ends the replay); `intrabar`: it ran at
+ * the bar's adverse extreme, and so are the status changes it leaves. Returns the account's
  * snapshot after it.
  */
-export function applyLiquidationOutcome(state: ReplayState, outcome: LiquidationOutcome, tl: MarketTimeline, k: number): AccountSnapshot {
+export function applyLiquidationOutcome(state: ReplayState, outcome: LiquidationOutcome, tl: MarketTimeline, k: number, intrabar = false): AccountSnapshot {
   const t = tl.stepTimes[k]!;
   const result = state.result;
   result.events.push(...outcome.events);
@@ -22,10 +23,10 @@ export function applyLiquidationOutcome(state: ReplayState, outcome: Liquidation
   noteAccountChanged(state, tl, k + 1);
   if (outcome.bankrupt) {
     result.bankrupt = true;
-    noteStatus(state, 'BANKRUPTED', outcome.snapshot, t);
+    noteStatus(state, 'BANKRUPTED', outcome.snapshot, t, intrabar);
     state.timeline.add(t, outcome.snapshot, 'BANKRUPTED');
   } else {
-    noteStatus(state, outcome.snapshot.accountStatus, outcome.snapshot, t);
+    noteStatus(state, outcome.snapshot.accountStatus, outcome.snapshot, t, intrabar);
   }
   return outcome.snapshot;
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../domain/errors.js';
-import type { MarketTimeline } from '../domain/market-timeline.js';
+import type { MarketExtremes, MarketTimeline } from '../domain/market-timeline.js';
 import { SERIES_KIND_CODE, type SeriesKind, type SeriesTable } from '../domain/series.js';
 import { DAY_MS, HOUR_MS } from './charges.js';
 
@@ -72,7 +72,86 @@ export function buildMarketTimeline(series: SeriesTable, options: { from?: numbe
   return {
     series, from, to, stalenessMs: options.stalenessMs, stepTimes, seriesIds, seriesCount, rowInForce, freshValues, fundingOffsets, fundingRows: Int32Array.from(fundingRows),
     fundingSteps: Int32Array.from(fundingSteps), hourTickSteps: Int32Array.from(hourTickSteps), dayTickSteps: Int32Array.from(dayTickSteps),
+    ...(series.highs !== undefined && series.lows !== undefined ? { extremes: buildMarketExtremes(series, stepTimes, seriesCount, rowInForce, freshValues) } : {}),
   };
+}
+
+/** The extremes matrix (MarketExtremes): a row's high and low count only at the step of its own time. */
+function buildMarketExtremes(series: SeriesTable, stepTimes: Float64Array, seriesCount: number, rowInForce: Int32Array, freshValues: Float64Array): MarketExtremes {
+  const steps = stepTimes.length;
+  const size = seriesCount * steps;
+  const values = new Float64Array(3 * size);
+  values.set(freshValues, 0);
+  values.set(freshValues, size);
+  values.set(freshValues, 2 * size);
+  const highs = series.highs!;
+  const lows = series.lows!;
+  const extremeSteps: number[] = [];
+  for (let k = 0; k < steps; k++) {
+    let any = false;
+    for (let id = 0; id < seriesCount; id++) {
+      const row = rowInForce[k * seriesCount + id]!;
+      const m = id * steps + k;
+      if (row < 0 || freshValues[m] !== freshValues[m] || series.times[row] !== stepTimes[k] || lows[row] !== lows[row]) continue;
+      values[size + m] = lows[row]!;
+      values[2 * size + m] = highs[row]!;
+      any = true;
+    }
+    if (any) extremeSteps.push(k);
+  }
+  return { values, steps: Int32Array.from(extremeSteps) };
+}
+
+/** Whether the replay evaluates bar extremes anywhere in the window (summary.json's `intrabar`). */
+export const hasIntrabarExtremes = (tl: MarketTimeline) => tl.extremes !== undefined && tl.extremes.steps.length > 0;
+
+/** Whether some series has a bar extreme at step k. */
+export const hasExtremeAt = (tl: MarketTimeline, k: number) => tl.extremes !== undefined && isTickStep(tl.extremes.steps, k);
+
+const isTickStep = (sorted: Int32Array, k: number) => sorted[findFirstAtOrAfter(sorted, k)] === k;
+
+/**
+ * The underlying asset a series moves with (docs/margin-rules.md §7): an index series' asset; a
+ * mark series' symbol without its `_…` suffix and its quote (the longest of `quoteAssets` and USD
+ * that ends it): BTCUSDT, BTCUSDT_240628, BTCUSD_PERP → BTC.
+ */
+export function findUnderlyingAsset(kind: SeriesKind, name: string, quoteAssets: readonly string[]): string {
+  if (kind === 'index') return name;
+  const base = name.includes('_') ? name.slice(0, name.indexOf('_')) : name;
+  let best = '';
+  for (const q of [...quoteAssets, 'USD']) if (q.length > best.length && base.length > q.length && base.endsWith(q)) best = q;
+  return base.slice(0, base.length - best.length);
+}
+
+/** Series id → its underlying's group number (−1 for funding series), and the number of groups. */
+export interface UnderlyingGroups {
+  ofSeries: Int32Array;
+  count: number;
+}
+
+const groupCache = new WeakMap<MarketTimeline, Map<string, UnderlyingGroups>>();
+
+/** The series grouped by underlying asset (findUnderlyingAsset), cached per timeline and quote list. */
+export function findUnderlyingGroups(tl: MarketTimeline, quoteAssets: readonly string[]): UnderlyingGroups {
+  let byQuotes = groupCache.get(tl);
+  if (byQuotes === undefined) groupCache.set(tl, (byQuotes = new Map()));
+  const key = quoteAssets.join(',');
+  const known = byQuotes.get(key);
+  if (known !== undefined) return known;
+  const names = new Map<string, number>();
+  const ofSeries = new Int32Array(tl.seriesCount).fill(-1);
+  for (const [seriesKeyText, id] of tl.seriesIds) {
+    const colon = seriesKeyText.indexOf(':');
+    const kind = seriesKeyText.slice(0, colon) as SeriesKind;
+    if (kind === 'funding') continue;
+    const underlying = findUnderlyingAsset(kind, seriesKeyText.slice(colon + 1), quoteAssets);
+    let g = names.get(underlying);
+    if (g === undefined) names.set(underlying, (g = names.size));
+    ofSeries[id] = g;
+  }
+  const groups = { ofSeries, count: names.size };
+  byQuotes.set(key, groups);
+  return groups;
 }
 
 /** The index of the first element ≥ value in a sorted array (its length when none). */

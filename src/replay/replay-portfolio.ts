@@ -32,7 +32,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       k = stop;
       continue;
     }
-    evaluateExactStep(state, { timeline, k, market: market ?? book.marketAt(k), rules, options });
+    evaluateExactStep(state, { timeline, k, market: market ?? book.marketAt(k), rules, options, book });
     k++;
   }
   return finishReplay(state, book, rulesTimeline);

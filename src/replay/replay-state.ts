@@ -51,6 +51,8 @@ export interface FastMinimum {
   step: number;
   /** A copy of the account as it was at that step, once the account has changed since (undefined while the replay's account still is that account). */
   account: Portfolio | undefined;
+  /** It was at the bar's adverse extreme, not the close. */
+  extreme: boolean;
 }
 
 /** Everything a replay carries from one step to the next. */
@@ -85,7 +87,7 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
     exposure,
     nextEventful: findNextEventfulStep(tl, exposure, account.actions, 0, 0),
     kernel: { stale: true, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN },
-    fastMinimum: { uniMMR: Number.POSITIVE_INFINITY, time: 0, step: -1, account: undefined },
+    fastMinimum: { uniMMR: Number.POSITIVE_INFINITY, time: 0, step: -1, account: undefined, extreme: false },
     timeline,
     result: {
       portfolioId: portfolio.id, steps: 0, kernelSteps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
@@ -95,10 +97,13 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
   };
 }
 
-/** Reports a status change (every change, both ways) and the first time in each status. */
-export function noteStatus(state: ReplayState, to: AccountStatus, snapshot: AccountSnapshot, time: number): void {
+/**
+ * Reports a status change (every change, both ways) and the first time in each status; `intrabar`:
+ * found at the bar's adverse extreme (docs/margin-rules.md §7).
+ */
+export function noteStatus(state: ReplayState, to: AccountStatus, snapshot: AccountSnapshot, time: number, intrabar = false): void {
   if (to !== state.status) {
-    state.result.events.push({ type: 'riskLevelChange', time, from: state.status, to, uniMMR: snapshot.uniMMR });
+    state.result.events.push({ type: 'riskLevelChange', time, from: state.status, to, uniMMR: snapshot.uniMMR, ...(intrabar ? { intrabar: true as const } : {}) });
     state.status = to;
   }
   state.result.firstTimeIn[to] ??= time;

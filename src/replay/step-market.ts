@@ -8,6 +8,8 @@ import { findPriceRow, seriesKey, type MarketTimeline } from './market-timeline.
  */
 export class ExactPriceBook {
   private readonly decimals: (Dec | undefined)[];
+  private lowDecimals: (Dec | undefined)[] | undefined;
+  private highDecimals: (Dec | undefined)[] | undefined;
   constructor(readonly timeline: MarketTimeline) {
     this.decimals = new Array<Dec | undefined>(timeline.series.values.length);
   }
@@ -28,4 +30,40 @@ export class ExactPriceBook {
     });
     return { time: this.timeline.stepTimes[step], indexPrices: lookup('index'), markPrices: lookup('mark') };
   }
+
+  /**
+   * The market at step k with each underlying's prices at an extreme of their bar
+   * (docs/margin-rules.md §7): a series of group g = `groups[id]` takes its bar's low where
+   * `choice[g]` is EXTREME_LOW, its high where EXTREME_HIGH, its close where EXTREME_CLOSE or where
+   * its row in force is not step k's own or has no high/low.
+   */
+  extremeMarketAt(step: number, groups: Int32Array, choices: Int8Array): MarketSnapshot {
+    const tl = this.timeline;
+    const choice = choices.slice();
+    const lookup = (kind: 'index' | 'mark'): PriceLookup => ({
+      get: (name) => {
+        const id = tl.seriesIds.get(seriesKey(kind, name));
+        if (id === undefined) return undefined;
+        const row = findPriceRow(tl, id, step);
+        if (row < 0) return undefined;
+        const c = choice[groups[id]!]!;
+        return c === EXTREME_CLOSE || tl.series.times[row] !== tl.stepTimes[step] ? this.valueOfRow(row) : this.extremeOfRow(row, c);
+      },
+    });
+    return { time: tl.stepTimes[step], indexPrices: lookup('index'), markPrices: lookup('mark') };
+  }
+
+  /** A row's low (EXTREME_LOW) or high, or its value when it has none. */
+  private extremeOfRow(row: number, c: number): Dec {
+    const series = this.timeline.series;
+    const values = c === EXTREME_LOW ? series.lows : series.highs;
+    if (values === undefined || values[row] !== values[row]) return this.valueOfRow(row);
+    const cache = c === EXTREME_LOW ? (this.lowDecimals ??= []) : (this.highDecimals ??= []);
+    return (cache[row] ??= new Dec(values[row]!));
+  }
 }
+
+/** A choice of extremeMarketAt per underlying group. */
+export const EXTREME_CLOSE = 0;
+export const EXTREME_LOW = 1;
+export const EXTREME_HIGH = 2;

@@ -25,6 +25,21 @@ export class TimelineAccumulator {
   }
 
   /**
+   * A bar's adverse extreme at `time` (docs/margin-rules.md §7), evaluated beside the step at its
+   * close: it counts for the bucket's minimum and worst status, not as a step of its own. Call it
+   * after the step's add.
+   */
+  addExtreme(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
+    this.addExtremeValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
+  }
+
+  /** addExtreme from plain numbers (the fast kernel's). */
+  addExtremeValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
+    const row = this.rowFor(time, status);
+    if (isWorse(row.steps === 0, row.uniMMR ?? Number.NaN, u ?? Number.NaN)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
+  }
+
+  /**
    * addValues for each step j in [from, to) of a kernel span, all in `status`: the step's time is
    * times[j], its values at [j − offset] of the span arrays (a NaN uniMMR is none). One pass with
    * the bucket's minimum held in a local, as this runs for nearly every step of a replay.

@@ -57,8 +57,13 @@ const OPTIONS = (policy: 'full' | 'stepwise'): ReplayOptions => ({ liquidation: 
 
 const START = { BTC: 60000, ETH: 3000, BNB: 500 };
 
-/** Random walks with volatility and jumps; marks at a small basis; funding twice in the window. */
-function randomMarket(rand: () => number): SeriesRow[] {
+/**
+ * Random walks with volatility and jumps; marks at a small basis; funding twice in the window.
+ * With `wicks` (its own random numbers, so the closes are the same), most bars of BTC, ETH and BNB
+ * carry a high and a low, an asset's index and marks by one fraction of their close, now and then a
+ * deep wick (docs/margin-rules.md "Intrabar extremes").
+ */
+function randomMarket(rand: () => number, wicks?: () => number): SeriesRow[] {
   const rows: SeriesRow[] = [];
   const price = { ...START };
   const jumpy = rand() < 0.5;
@@ -71,8 +76,20 @@ function randomMarket(rand: () => number): SeriesRow[] {
     rows.push([t, 'BTCUSDT', 'mark', price.BTC * basis()], [t, 'ETHUSDT', 'mark', price.ETH * basis()], [t, 'BNBUSDT', 'mark', price.BNB * basis()]);
     rows.push([t, 'BTCUSDT_250328', 'mark', price.BTC * 1.01 * basis()], [t, 'BTCUSD_PERP', 'mark', price.BTC * basis()], [t, 'ETHUSD_PERP', 'mark', price.ETH * basis()]);
     if (k === 10 || k === 20) for (const s of ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'BTCUSD_PERP', 'ETHUSD_PERP']) rows.push([t + 1 + Math.floor(rand() * 9), s, 'funding', (rand() - 0.4) * 0.002]);
+    if (wicks !== undefined) addWicks(rows, t, wicks);
   }
   return rows;
+}
+
+/** Highs and lows on step t's BTC, ETH and BNB rows (index and marks), most of the time. */
+function addWicks(rows: SeriesRow[], t: number, rand: () => number): void {
+  const span = new Map<string, [up: number, down: number] | undefined>();
+  for (const a of ['BTC', 'ETH', 'BNB']) span.set(a, rand() < 0.8 ? [rand() * 0.004, rand() * (rand() < 0.1 ? 0.08 : 0.006)] : undefined);
+  for (const row of rows) {
+    if (row[0] !== t || row[2] === 'funding') continue;
+    const w = span.get(row[2] === 'index' ? row[1] : row[1].slice(0, 3));
+    if (w !== undefined) row.push(row[3] * (1 + w[0]), row[3] * (1 - w[1]));
+  }
 }
 
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -118,8 +135,10 @@ describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${S
     let allSteps = 0;
     let liquidated = 0;
     let statusChanges = 0;
+    let intrabar = 0;
     for (let m = 0; checked < PORTFOLIOS; m++) {
-      const timeline = buildMarketTimeline(seriesOf(randomMarket(rand)), { stalenessMs: 5 * MINUTE });
+      // One market in four has bar highs and lows.
+      const timeline = buildMarketTimeline(seriesOf(randomMarket(rand, m % 4 === 3 ? mulberry32(SEED + m) : undefined)), { stalenessMs: 5 * MINUTE });
       const book = new ExactPriceBook(timeline);
       const count = Math.min(PER_MARKET, PORTFOLIOS - checked);
       const portfolios: Portfolio[] = [];
@@ -135,14 +154,16 @@ describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${S
         allSteps += fast.steps;
         if (exact.liquidations > 0) liquidated++;
         statusChanges += exact.events.filter((e) => e.type === 'riskLevelChange').length;
+        intrabar += exact.events.filter((e) => 'intrabar' in e).length;
       });
       checked += count;
     }
     // The suite must exercise what it claims to: liquidations and status changes, not only calm steps.
     expect(liquidated).toBeGreaterThan(PORTFOLIOS / 50);
     expect(statusChanges).toBeGreaterThan(PORTFOLIOS);
+    expect(intrabar).toBeGreaterThan(PORTFOLIOS / 100);
     // ... and most steps went through the kernel
     expect(fastSteps / allSteps).toBeGreaterThan(0.5);
-    console.log(JSON.stringify({ parity: { portfolios: PORTFOLIOS, liquidated, statusChanges, kernelShare: +(fastSteps / allSteps).toFixed(3) } }));
+    console.log(JSON.stringify({ parity: { portfolios: PORTFOLIOS, liquidated, statusChanges, intrabar, kernelShare: +(fastSteps / allSteps).toFixed(3) } }));
   });
 });

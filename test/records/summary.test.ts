@@ -17,6 +17,7 @@ const FACTS: SummaryFacts = {
   inputs: { prices: { uri: 'p.arrow', bytes: 1, sha256: 'aa' }, portfolios: { uri: 'p.jsonl', bytes: 2, sha256: 'bb' }, rules: [] },
   rulesSources: ['defaults'],
   thresholds: THRESHOLDS,
+  intrabar: true,
   window: { from: Date.UTC(2024, 2, 1), to: Date.UTC(2024, 2, 2), steps: 1441 },
 };
 
@@ -64,6 +65,15 @@ describe('summary.json', () => {
     expect(pretty.seen).toEqual(PORTFOLIOS);
     expect(pretty.head).toEqual(streamed.head);
   });
+  it('says whether the bars\' extremes were evaluated (intrabar), after the thresholds; an older summary.json has no such field', async () => {
+    const text = render(FACTS);
+    expect(text).toContain(`"thresholds": ${JSON.stringify(THRESHOLDS)},\n"intrabar": true,\n"window"`);
+    expect((await read(text)).head.intrabar).toBe(true);
+    expect((await read(render({ ...FACTS, intrabar: false }))).head.intrabar).toBe(false);
+    expect((await read(render({ ...FACTS, intrabar: undefined }))).head.intrabar).toBeUndefined();
+    await expect(read(text.replace('"intrabar": true', '"intrabar": 1'))).rejects.toThrow(/^summary\.json: intrabar: expected true or false, got 1$/);
+  });
+
   it('reads an older summary.json without thresholds as having none', async () => {
     const { head } = await read(render({ ...FACTS, thresholds: undefined }));
     expect(head.thresholds).toBeUndefined();
@@ -82,9 +92,11 @@ describe('summary.json', () => {
 
 describe('a batch’s part summary', () => {
   it('round-trips, and reads a part written before thresholds were recorded', () => {
-    const part = { batch: 3, steps: 40, thresholds: THRESHOLDS, portfolios: PORTFOLIOS };
+    const part = { batch: 3, steps: 40, thresholds: THRESHOLDS, intrabar: false, portfolios: PORTFOLIOS };
     expect(parseSummaryPart(renderSummaryPart(part), 'part.json')).toEqual(part);
     expect(parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json').thresholds).toBeUndefined();
+    expect(parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json').intrabar).toBeUndefined();
+    expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, intrabar: 'yes', portfolios: [] }), 'part.json')).toThrow(/^part\.json: intrabar: expected true or false/);
     expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [{ ok: false, portfolioId: null, index: 'x' }] }), 'part.json')).toThrow(/^part\.json: portfolios\[0\]\.index: expected number/);
   });
 });

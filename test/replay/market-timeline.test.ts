@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/domain/errors.js';
-import { buildMarketTimeline, describePriceState, findFirstAtOrAfter, findPriceRow, seriesKey } from '../../src/replay/market-timeline.js';
-import { seriesOf } from '../helpers/series.js';
+import { buildMarketTimeline, describePriceState, findFirstAtOrAfter, findPriceRow, findUnderlyingAsset, findUnderlyingGroups, hasIntrabarExtremes, seriesKey } from '../../src/replay/market-timeline.js';
+import { seriesOf, type SeriesRow } from '../helpers/series.js';
 import { at } from '../helpers/replay.js';
 import { MINUTE } from '../helpers/series.js';
 
@@ -33,5 +33,34 @@ describe('prices in force', () => {
   });
   it('finds the first element at or after a value', () => {
     expect([0, 1, 5, 9].map((v) => findFirstAtOrAfter(Int32Array.from([1, 5, 5, 8]), v))).toEqual([0, 0, 1, 4]);
+  });
+});
+
+describe('bar extremes', () => {
+  // BTC index bars at minutes 0 and 2 with a high and low; BTCUSDT mark bars at minutes 0, 1, 2,
+  // minute 1 without extremes; the BTC row of minute 0 is carried forward to minute 1.
+  const T = Date.UTC(2024, 2, 1);
+  const m = (n: number) => T + n * 60_000;
+  const rows: SeriesRow[] = [
+    [m(0), 'BTC', 'index', 100, 110, 90], [m(0), 'BTCUSDT', 'mark', 101, 111, 91],
+    [m(1), 'BTCUSDT', 'mark', 102],
+    [m(2), 'BTC', 'index', 103, 104, 80], [m(2), 'BTCUSDT', 'mark', 103, 105, 81],
+  ];
+  const ext = buildMarketTimeline(seriesOf(rows), { stalenessMs: 8 * 60_000 });
+  const at = (kind: 'index' | 'mark', name: string, block: 0 | 1 | 2, k: number) => ext.extremes!.values[(block * ext.seriesCount + ext.seriesIds.get(seriesKey(kind, name))!) * 3 + k];
+
+  it('count at the step of their own row only: a carried-forward bar is history', () => {
+    expect(Array.from(ext.extremes!.steps)).toEqual([0, 2]);
+    expect([0, 1, 2].map((k) => [at('index', 'BTC', 0, k), at('index', 'BTC', 1, k), at('index', 'BTC', 2, k)])).toEqual([[100, 90, 110], [100, 100, 100], [103, 80, 104]]);
+    expect([0, 1, 2].map((k) => at('mark', 'BTCUSDT', 1, k))).toEqual([91, 102, 81]);
+    expect(hasIntrabarExtremes(ext)).toBe(true);
+    expect(hasIntrabarExtremes(tl)).toBe(false);
+  });
+
+  it('group each series by its underlying asset', () => {
+    expect(['BTCUSDT', 'BTCUSDT_240628', 'BTCUSD_PERP', 'ETHBTC', '1000PEPEUSDC'].map((s) => findUnderlyingAsset('mark', s, ['USDT', 'USDC', 'BTC']))).toEqual(['BTC', 'BTC', 'BTC', 'ETH', '1000PEPE']);
+    const groups = findUnderlyingGroups(ext, ['USDT']);
+    expect(groups.count).toBe(1);
+    expect(groups.ofSeries[ext.seriesIds.get('index:BTC')!]).toBe(groups.ofSeries[ext.seriesIds.get('mark:BTCUSDT')!]);
   });
 });

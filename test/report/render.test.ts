@@ -47,6 +47,13 @@ describe('renderReportHtml', () => {
     for (const w of data.worst) expect(html).toContain(`id="portfolio-${data.worst.indexOf(w)}"`);
     expect(html).toContain('bad-field');
   });
+  it('says in one sentence when the bars\' extremes were evaluated (summary.json intrabar), and nothing otherwise', () => {
+    expect(data.intrabar).toBe(false);
+    expect(html).not.toContain('Intrabar');
+    const page = renderReportHtml({ ...data, intrabar: true });
+    expect(page).toContain("Intrabar: the price history carries each bar's high and low, so every step was also evaluated at the bar's adverse extreme");
+    expect(embedded(page)).toEqual(embedded(html));
+  });
   it('is the same bytes for the same data, and small', () => {
     expect(renderReportHtml(data)).toBe(html);
     expect(Buffer.byteLength(html)).toBeLessThan(150_000);

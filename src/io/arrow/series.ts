@@ -18,7 +18,7 @@ import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { registerArrowCodecs } from './codecs.js';
 import { encodeArrowFile } from './ipc.js';
-import { cellPath, describeTime, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
+import { cellPath, describeTime, findColumnIndex, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
 
 /**
  * The historical series file (docs/formats.md): one long Arrow table
@@ -26,10 +26,13 @@ import { cellPath, describeTime, readNumberColumn, readStringColumnCodes, readTi
  *   symbol utf8 or dictionary<utf8>                      — asset (index) or contract (mark, funding)
  *   kind   utf8 or dictionary<utf8>: index | mark | funding
  *   value  float64 (any float or integer type is read) — index/mark prices > 0, funding any finite
+ *   high, low  optional float64, nullable — the bar's extremes on index/mark rows (both or neither
+ *              on a row; low ≤ value ≤ high); null where a row has none
  * IPC file or stream format, any number of record batches, LZ4 or ZSTD compressed or not. Column
  * names are matched exactly first, then case-insensitively. Times are floored to milliseconds.
  * The writer emits time Timestamp(ms, UTC), symbol Dictionary<Utf8, Int32>, kind
- * Dictionary<Utf8, Int8>, value Float64, schema metadata pmbt.series.version = 1.
+ * Dictionary<Utf8, Int8>, value Float64 (then high, low Float64 nullable, only when the table has
+ * them), schema metadata pmbt.series.version = 1.
  */
 
 export const SERIES_FORMAT_VERSION = '1';
@@ -73,7 +76,41 @@ export function validateSeriesValues(kinds: Uint8Array, values: Float64Array, de
   }
 }
 
-/** Reads and validates the four columns of a long table, in file order. */
+/**
+ * Checks a long table's bar extremes: given on index and mark rows only, both or neither, finite,
+ * and low ≤ value ≤ high (so low > 0).
+ */
+export function validateSeriesExtremes(kinds: Uint8Array, values: Float64Array, highs: Float64Array, lows: Float64Array, describeRow: (row: number, column: 'high' | 'low') => [src: string, path: string]): void {
+  for (let i = 0; i < values.length; i++) {
+    const high = highs[i]!;
+    const low = lows[i]!;
+    if (high !== high && low !== low) continue;
+    const fail = (column: 'high' | 'low', expected: string, got: number): never => {
+      const [src, path] = describeRow(i, column);
+      throw new InputError(src, path, expected, Number.isNaN(got) ? 'null' : String(got));
+    };
+    if (kinds[i] === SERIES_KIND_CODE.funding) fail(high === high ? 'high' : 'low', 'null on a funding row (high and low are for index and mark rows)', high === high ? high : low);
+    if (high !== high) fail('high', 'a high beside the low (both or neither)', high);
+    if (low !== low) fail('low', 'a low beside the high (both or neither)', low);
+    if (!Number.isFinite(high) || high < values[i]!) fail('high', `a finite number ≥ the row's value ${values[i]}`, high);
+    if (!Number.isFinite(low) || low > values[i]! || low <= 0) fail('low', `a number > 0 and ≤ the row's value ${values[i]}`, low);
+  }
+}
+
+/** The optional high and low columns (NaN where null), or undefined when the table has neither. */
+function readExtremeColumns(table: Table, src: string, kinds: Uint8Array, values: Float64Array): { highs: Float64Array; lows: Float64Array } | undefined {
+  const hasHigh = findColumnIndex(table.schema, 'high') >= 0;
+  const hasLow = findColumnIndex(table.schema, 'low') >= 0;
+  if (!hasHigh && !hasLow) return undefined;
+  const high = requireColumn(table, 'high', src, 'float64, beside low');
+  const low = requireColumn(table, 'low', src, 'float64, beside high');
+  const highs = readNumberColumn(high.vector, src, high.name, true);
+  const lows = readNumberColumn(low.vector, src, low.name, true);
+  validateSeriesExtremes(kinds, values, highs, lows, (row, column) => [src, cellPath(column === 'high' ? high.name : low.name, row)]);
+  return { highs, lows };
+}
+
+/** Reads and validates the columns of a long table, in file order. */
 export function decodeSeriesTable(table: Table, src: string, options: DecodeSeriesOptions): SeriesTable {
   const time = requireColumn(table, 'time', src, 'timestamp');
   const symbol = requireColumn(table, 'symbol', src, 'dictionary or utf8 string');
@@ -95,13 +132,15 @@ export function decodeSeriesTable(table: Table, src: string, options: DecodeSeri
   const kinds = Uint8Array.from(readStringColumnCodes(kind.vector, src, kind.name, `one of ${SERIES_KINDS.join(', ')}`, encodeKind(src, kind.name)));
   const values = readNumberColumn(value.vector, src, value.name);
   validateSeriesValues(kinds, values, (row) => [src, cellPath(value.name, row)]);
-  return { times, symbolIds, symbols, kinds, values };
+  const extremes = readExtremeColumns(table, src, kinds, values);
+  return extremes === undefined ? { times, symbolIds, symbols, kinds, values } : { times, symbolIds, symbols, kinds, values, ...extremes };
 }
 
 /**
  * Reads a series file (see the top of this file). Fails with an InputError naming the file, the
  * column and the row: missing column, wrong type, null, unknown kind, non-finite value, price ≤ 0
- * on an index or mark row, or a time earlier than the previous row's.
+ * on an index or mark row, a time earlier than the previous row's, or a high/low that breaks
+ * validateSeriesExtremes.
  */
 export function readSeriesArrow(bytes: Uint8Array, src: string): SeriesTable {
   return decodeSeriesTable(readArrowTable(bytes, src), src, { requireSorted: true, numericTimeUnit: 'ms' });
@@ -123,13 +162,28 @@ export function writeSeriesArrow(table: SeriesTable): Uint8Array {
     new Field('kind', kindType, false),
     new Field('value', new Float64(), false),
   ];
+  const extremes = table.highs !== undefined && table.lows !== undefined ? [table.highs, table.lows] : [];
+  if (extremes.length > 0) fields.push(new Field('high', new Float64(), true), new Field('low', new Float64(), true));
   const schema = new Schema(fields, new Map([['pmbt.series.version', SERIES_FORMAT_VERSION]]));
   const children = [
     makeData({ type: timeType, length: n, nullCount: 0, data: timeMs }),
     makeData({ type: symbolType, length: n, nullCount: 0, data: table.symbolIds, dictionary: vectorFromArray([...table.symbols], new Utf8()) }),
     makeData({ type: kindType, length: n, nullCount: 0, data: Int8Array.from(table.kinds), dictionary: vectorFromArray([...SERIES_KINDS], new Utf8()) }),
     makeData({ type: new Float64(), length: n, nullCount: 0, data: table.values }),
+    ...extremes.map((values) => makeNullableFloats(values)),
   ];
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
   return encodeArrowFile(new Table(schema, [batch]));
+}
+
+/** A nullable float64 column from values with NaN for null. */
+function makeNullableFloats(values: Float64Array) {
+  const n = values.length;
+  const valid = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (values[i] === values[i]) valid[i >> 3] = valid[i >> 3]! | (1 << (i & 7));
+    else nullCount++;
+  }
+  return makeData({ type: new Float64(), length: n, nullCount, nullBitmap: nullCount === 0 ? undefined : valid, data: values });
 }

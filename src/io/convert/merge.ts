@@ -52,6 +52,7 @@ export function mergeSeriesParts(parts: readonly SeriesPart[]): MergedSeries {
   order.sort((a, b) => times[a]! - times[b]! || a - b);
 
   const out: SeriesTable = { times: new Float64Array(total), symbolIds: new Int32Array(total), symbols, kinds: new Uint8Array(total), values: new Float64Array(total) };
+  const kept = new Int32Array(total);
   let n = 0;
   const firstOfKey = new Map<number, number>();
   for (let k = 0; k < total; k++) {
@@ -77,10 +78,30 @@ export function mergeSeriesParts(parts: readonly SeriesPart[]): MergedSeries {
     out.symbolIds[n] = symbolIds[i]!;
     out.kinds[n] = kinds[i]!;
     out.values[n] = values[i]!;
+    kept[n] = i;
     n++;
   }
+  const table: SeriesTable = { times: out.times.slice(0, n), symbolIds: out.symbolIds.slice(0, n), symbols, kinds: out.kinds.slice(0, n), values: out.values.slice(0, n) };
+  addMergedExtremes(table, parts, total, kept.subarray(0, n));
   return {
-    table: { times: out.times.slice(0, n), symbolIds: out.symbolIds.slice(0, n), symbols, kinds: out.kinds.slice(0, n), values: out.values.slice(0, n) },
+    table,
     duplicatesDropped: total - n,
   };
+}
+
+/** The bar highs and lows of the rows kept (indexes into the parts' rows laid end to end; NaN where a row has none), when some part has them. */
+function addMergedExtremes(table: SeriesTable, parts: readonly SeriesPart[], total: number, kept: Int32Array): void {
+  if (!parts.some((p) => p.highs !== undefined)) return;
+  const highs = new Float64Array(total).fill(Number.NaN);
+  const lows = new Float64Array(total).fill(Number.NaN);
+  let at = 0;
+  for (const part of parts) {
+    if (part.highs !== undefined && part.lows !== undefined) {
+      highs.set(part.highs, at);
+      lows.set(part.lows, at);
+    }
+    at += part.times.length;
+  }
+  table.highs = Float64Array.from(kept, (i) => highs[i]!);
+  table.lows = Float64Array.from(kept, (i) => lows[i]!);
 }

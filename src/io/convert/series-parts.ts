@@ -1,7 +1,7 @@
 import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind } from '../../domain/series.js';
 import type { EpochUnit } from '../arrow/columns.js';
-import { validateSeriesValues } from '../arrow/series.js';
+import { validateSeriesExtremes, validateSeriesValues } from '../arrow/series.js';
 import type { SourceTable } from './source-table.js';
 import { formatDuration } from './time-text.js';
 
@@ -13,6 +13,9 @@ export interface SeriesPart {
   symbols: readonly string[];
   symbolIds: Int32Array;
   kinds: Uint8Array;
+  /** Bar highs and lows (NaN where a row has none), when the file has high and low columns (long tables) or they were asked for (candles). */
+  highs?: Float64Array;
+  lows?: Float64Array;
   rowPath: (i: number) => string;
   /** Rows left out because their value was missing (--skip-missing). */
   skipped: number;
@@ -41,6 +44,8 @@ export interface CandleSpec {
   timeUnit: EpochUnit | 'auto';
   /** Drop rows whose value is missing (null, empty, NaN) instead of failing. */
   skipMissing: boolean;
+  /** Also take each candle's `high` and `low` columns as the bar's extremes (index and mark series). */
+  extremes?: boolean;
 }
 
 export const TIME_COLUMNS = ['time', 'date', 'timestamp', 'datetime', 'open_time', 'opentime', 'open time'];
@@ -114,6 +119,7 @@ export function extractCandleSeries(table: SourceTable, spec: CandleSpec): Serie
   const rowPath = (i: number) => table.cellPath(valueColumn, rows[i]!);
   const kinds = new Uint8Array(times.length).fill(SERIES_KIND_CODE[spec.kind]);
   validateSeriesValues(kinds, values, (i) => [src, rowPath(i)]);
+  const extremes = spec.extremes === true ? readExtremes(table, rows, kinds, values) : undefined;
 
   let note = `${valueColumn} at candle open`;
   if (at === 'close') {
@@ -123,8 +129,8 @@ export function extractCandleSeries(table: SourceTable, spec: CandleSpec): Serie
     note = `${valueColumn} at candle close (open time + ${formatDuration(interval)}${spec.intervalMs === undefined ? ', inferred' : ''})`;
   }
   return {
-    src, times, values, symbols: [spec.symbol], symbolIds: new Int32Array(times.length), kinds, rowPath,
-    skipped: rawValues.length - rows.length, note,
+    src, times, values, symbols: [spec.symbol], symbolIds: new Int32Array(times.length), kinds, ...extremes, rowPath,
+    skipped: rawValues.length - rows.length, note: extremes === undefined ? note : `${note}, with high and low`,
   };
 }
 
@@ -156,5 +162,20 @@ export function extractLongSeries(table: SourceTable, options: { timeColumn?: st
   const values = pick(rawValues, rows);
   const rowPath = (i: number) => table.cellPath(valueColumn, rows[i]!);
   validateSeriesValues(kinds, values, (i) => [src, rowPath(i)]);
-  return { src, times: pick(rawTimes, rows), values, symbols, symbolIds, kinds, rowPath, skipped: rawValues.length - rows.length, note: 'long table (time, symbol, kind, value)' };
+  const extremes = table.findColumn('high') !== undefined || table.findColumn('low') !== undefined ? readExtremes(table, rows, kinds, values) : undefined;
+  const note = extremes === undefined ? 'long table (time, symbol, kind, value)' : 'long table (time, symbol, kind, value, high, low)';
+  return { src, times: pick(rawTimes, rows), values, symbols, symbolIds, kinds, ...extremes, rowPath, skipped: rawValues.length - rows.length, note };
+}
+
+/** The kept rows' `high` and `low` (missing cells NaN), checked against their values (validateSeriesExtremes). */
+function readExtremes(table: SourceTable, rows: Int32Array, kinds: Uint8Array, values: Float64Array): { highs: Float64Array; lows: Float64Array } {
+  const [high, low] = ['high', 'low'].map((c) => {
+    const name = table.findColumn(c);
+    if (name === undefined) throw new InputError(table.src, c, `a column "${c}" (beside ${c === 'high' ? 'low' : 'high'})`, listColumns(table));
+    return name;
+  }) as [string, string];
+  const highs = pick(table.readNumbers(high, true), rows);
+  const lows = pick(table.readNumbers(low, true), rows);
+  validateSeriesExtremes(kinds, values, highs, lows, (i, column) => [table.src, table.cellPath(column === 'high' ? high : low, rows[i]!)]);
+  return { highs, lows };
 }

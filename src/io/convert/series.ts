@@ -20,6 +20,8 @@ export interface ConvertSeriesOptions {
   timeColumn?: string;
   timeUnit?: EpochUnit | 'auto';
   skipMissing?: boolean;
+  /** Candle files of index and mark series: also take each candle's high and low as the bar's extremes (long tables carry theirs when they have the columns). */
+  extremes?: boolean;
   /** Round every time to the nearest multiple of this many ms (funding times carry ms jitter). */
   roundToMs?: number;
   maxInputBytes?: number;
@@ -37,7 +39,7 @@ export function extractSeriesPart(bytes: Uint8Array, input: SeriesInput, options
   const timeUnit = options.timeUnit ?? 'auto';
   const skipMissing = options.skipMissing ?? false;
   if (input.symbol !== undefined && input.kind !== undefined) {
-    return extractCandleSeries(table, { symbol: input.symbol, kind: input.kind, column: input.column, at: options.at, intervalMs: options.intervalMs, timeColumn: options.timeColumn, timeUnit, skipMissing });
+    return extractCandleSeries(table, { symbol: input.symbol, kind: input.kind, column: input.column, at: options.at, intervalMs: options.intervalMs, timeColumn: options.timeColumn, timeUnit, skipMissing, extremes: options.extremes });
   }
   if (!isLongTable(table)) {
     throw new InputError(input.path, '', 'a long table with columns time, symbol, kind, value (or give the symbol and kind of a candle file)', `columns ${table.columnNames.join(', ') || '(none)'}`);

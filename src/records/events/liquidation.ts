@@ -15,12 +15,24 @@ export interface LiquidatedLeg {
   feeUSD: Dec;
 }
 
-export interface LiquidationEvent { type: 'liquidation'; time: number; /** A name in the replay's liquidation-policy table. */ policy: string; uniMMRBefore: Dec | null; uniMMRAfter: Dec | null; legs: LiquidatedLeg[]; feesUSD: Dec }
+export interface LiquidationEvent {
+  type: 'liquidation';
+  time: number;
+  /** A name in the replay's liquidation-policy table. */
+  policy: string;
+  uniMMRBefore: Dec | null;
+  uniMMRAfter: Dec | null;
+  legs: LiquidatedLeg[];
+  feesUSD: Dec;
+  /** Triggered at the bar's adverse extreme and filled at its prices ∓ slippage (docs/margin-rules.md §7). */
+  intrabar?: true;
+}
 
-/** The record's `detail`: the policy, uniMMR before, and the legs with 8-decimal amounts. */
+/** The record's `detail`: the policy, uniMMR before, and the legs with 8-decimal amounts; `intrabar` only when true. */
 export interface LiquidationDetail {
   policy: string;
   uniMMRBefore: string;
+  intrabar?: true;
   legs: { kind: LiquidatedLeg['kind']; name: string; quantity: string; price: string; realizedPnl: string; feeUSD: string }[];
 }
 
@@ -34,6 +46,7 @@ export const liquidation = defineEventType<LiquidationEvent>({
     const detail: LiquidationDetail = {
       policy: e.policy,
       uniMMRBefore: formatUniMMR(e.uniMMRBefore),
+      ...(e.intrabar === true ? { intrabar: true as const } : {}),
       legs: e.legs.map((l) => ({ kind: l.kind, name: l.name, quantity: f(l.quantity), price: f(l.price), realizedPnl: f(l.realizedPnl), feeUSD: f(l.feeUSD) })),
     };
     r.detail = JSON.stringify(detail);

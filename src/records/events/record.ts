@@ -49,5 +49,11 @@ export const defineEventType = <E extends { type: string; time: number }>(t: Eve
 
 export const formatAmount = formatBinanceDecimal;
 
+/**
+ * The `detail` of an event found only at a bar's adverse extreme (docs/margin-rules.md §7): such
+ * events carry `intrabar: true`; events at the close leave it out (and their records unchanged).
+ */
+export const INTRABAR_DETAIL = 'intrabar';
+
 /** A uniMMR as the records print it: 8 decimals, or `null` (the text) without maintenance margin. */
 export const formatUniMMR = (u: Dec | null) => (u === null ? 'null' : formatBinanceDecimal(u));

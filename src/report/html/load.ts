@@ -151,6 +151,7 @@ export async function loadReportData(files: JobOutputFiles, options: LoadReportO
   return {
     ...describeJob(head, summary.noMaintMargin),
     thresholds,
+    intrabar: head.intrabar === true,
     distribution,
     grid: { times: Array.from({ length: grid.count }, (_, i) => grid.start + i * grid.intervalMs), intervalMs: grid.intervalMs },
     statusOverTime: { marginCall: statusCounts[0]!, reduceOnly: statusCounts[1]!, forceLiquidation: statusCounts[2]!, liquidations, bankruptcies },

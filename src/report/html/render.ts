@@ -41,7 +41,7 @@ Portfolios: <code>${escapeHtml(j.portfolios)}</code>.</p>
 <h2>How to read this report</h2>
 <p><b>uniMMR</b> (Binance's unified maintenance margin ratio) is the account's equity divided by the maintenance margin its positions and loans require. The lower it is, the closer the account is to liquidation; Binance acts on it at fixed levels:</p>
 <ul class="zones">${ZONE_LIST.map((z) => `<li><span class="sw ${z.zone}"></span><b>${escapeHtml(z.label(d.thresholds))}</b>&nbsp;${escapeHtml(z.what)}</li>`).join('')}</ul>
-<p class="explain">Thresholds: ${escapeHtml(d.thresholds.source)}. All times are UTC. Amounts are in USD unless a column says otherwise. Charts: drag across a chart to zoom in, double-click to zoom out; click a legend entry to hide or show a line.</p>
+<p class="explain">Thresholds: ${escapeHtml(d.thresholds.source)}.${d.intrabar ? " Intrabar: the price history carries each bar's high and low, so every step was also evaluated at the bar's adverse extreme (per underlying, all its prices at the low or all at the high, whichever is worse), and what only that extreme reached is marked intrabar." : ''} All times are UTC. Amounts are in USD unless a column says otherwise. Charts: drag across a chart to zoom in, double-click to zoom out; click a legend entry to hide or show a line.</p>
 </section>`;
 }
 

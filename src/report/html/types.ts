@@ -23,6 +23,8 @@ export interface ReportData {
   };
   window: { from: number; to: number; steps: number };
   thresholds: ReportThresholds;
+  /** The replay also evaluated each bar's adverse extreme (summary.json's `intrabar`; false when it does not say). */
+  intrabar: boolean;
   totals: {
     portfolios: number;
     ok: number;

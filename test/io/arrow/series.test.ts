@@ -48,7 +48,7 @@ const f64 = (values: (number | null)[]) => vectorFromArray(values, new Float64()
 const msTimes = (values: number[]) => makeData({ type: new TimestampMillisecond('UTC'), length: values.length, nullCount: 0, data: BigInt64Array.from(values, BigInt) });
 
 /** A valid three-row long table; `replace` swaps one column. */
-function longTable(replace: Partial<Record<'time' | 'symbol' | 'kind' | 'value', Data | null>> = {}, batches = 1): Uint8Array {
+function longTable(replace: Partial<Record<'time' | 'symbol' | 'kind' | 'value' | 'high' | 'low', Data | null>> = {}, batches = 1): Uint8Array {
   const base: Record<string, Data> = {
     time: msTimes([T0, T0, T0 + 60_000]),
     symbol: utf8(['BTC', 'BTCUSDT', 'BTCUSDT']),
@@ -56,7 +56,7 @@ function longTable(replace: Partial<Record<'time' | 'symbol' | 'kind' | 'value',
     value: f64([40000, 40010, -0.0001]),
   };
   const columns: Column[] = [];
-  for (const name of ['time', 'symbol', 'kind', 'value']) {
+  for (const name of ['time', 'symbol', 'kind', 'value', 'high', 'low']) {
     const data = name in replace ? replace[name as keyof typeof replace] : base[name];
     if (data) columns.push({ name, data });
   }
@@ -183,5 +183,45 @@ describe('writeSeriesArrow determinism', () => {
     const first = write(table);
     const second = write(table);
     expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
+  });
+});
+
+describe('bar highs and lows (optional high and low columns)', () => {
+  const withExtremes: SeriesTable = {
+    times: Float64Array.from([T0, T0, T0 + 17, T0 + 60_000]),
+    symbolIds: Int32Array.from([0, 1, 1, 1]),
+    symbols: ['BTC', 'BTCUSDT'],
+    kinds: Uint8Array.from([0, 1, 2, 1]),
+    values: Float64Array.from([40000, 40010, -0.0001, 40020]),
+    // The funding row has none; the last mark row has none either: extremes only where given.
+    highs: Float64Array.from([40100, 40120, Number.NaN, Number.NaN]),
+    lows: Float64Array.from([39000, 39010, Number.NaN, Number.NaN]),
+  };
+
+  test('round-trip, nullable float64 after value; a table without them is written as before (four columns)', () => {
+    const bytes = writeSeriesArrow(withExtremes);
+    const t = tableFromIPC(bytes);
+    expect(t.schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`).slice(3)).toEqual(['value:Float64:false', 'high:Float64:true', 'low:Float64:true']);
+    expect(t.getChild('high')!.nullCount).toBe(2);
+    expect(readSeriesArrow(bytes, 'x.arrow')).toEqual(withExtremes);
+    const { highs: _h, lows: _l, ...closes } = withExtremes;
+    expect(tableFromIPC(writeSeriesArrow(closes)).schema.fields.map((f) => f.name)).toEqual(['time', 'symbol', 'kind', 'value']);
+    expect(readSeriesArrow(writeSeriesArrow(closes), 'x.arrow')).toEqual(closes);
+  });
+
+  test("reads another tool's high and low columns, nulls where a row has none", () => {
+    const t = readSeriesArrow(longTable({ high: f64([40100, null, null]), low: f64([39900, null, null]) }), 'f');
+    expect(Array.from(t.highs!)).toEqual([40100, Number.NaN, Number.NaN]);
+    expect(Array.from(t.lows!)).toEqual([39900, Number.NaN, Number.NaN]);
+  });
+
+  test.each([
+    ['only one of the two columns', { high: f64([40100, null, null]) }, /^f: low: expected a column "low"/],
+    ['a high without its low', { high: f64([40100, null, null]), low: f64([null, null, null]) }, /^f: low, row 0: expected a low beside the high \(both or neither\), got null$/],
+    ['a high below the value', { high: f64([39999, null, null]), low: f64([39900, null, null]) }, /^f: high, row 0: expected a finite number ≥ the row's value 40000, got 39999$/],
+    ['a low above the value', { high: f64([40100, null, null]), low: f64([40001, null, null]) }, /^f: low, row 0: expected a number > 0 and ≤ the row's value 40000, got 40001$/],
+    ['extremes on a funding row', { high: f64([null, null, 0.1]), low: f64([null, null, -0.1]) }, /^f: high, row 2: expected null on a funding row/],
+  ])('rejects %s, naming the column and the row', (_, columns, error) => {
+    expect(() => readSeriesArrow(longTable(columns), 'f')).toThrow(error);
   });
 });

@@ -98,6 +98,31 @@ describe('long tables in CSV, JSON, JSON Lines and Arrow', () => {
   });
 });
 
+describe('bar highs and lows', () => {
+  test('a long table with high and low columns keeps them (empty where a row has none)', () => {
+    const p = extract('time,symbol,kind,value,high,low\n2021-11-18 00:00:00,BTC,index,40000,40100,39000\n2021-11-18 00:00:00,BTCUSDT,funding,-0.0001,,\n', {});
+    expect([Array.from(p.highs!), Array.from(p.lows!)]).toEqual([[40100, Number.NaN], [39000, Number.NaN]]);
+    expect(p.note).toBe('long table (time, symbol, kind, value, high, low)');
+    expect(() => extract('time,symbol,kind,value,high,low\n2021-11-18 00:00:00,BTC,index,40000,39999,39000\n', {})).toThrow(/^x\.csv: high, line 2: expected a finite number ≥ the row's value 40000, got 39999$/);
+    expect(() => extract('time,symbol,kind,value,high\n2021-11-18 00:00:00,BTC,index,40000,40100\n', {})).toThrow(/^x\.csv: low: expected a column "low"/);
+  });
+
+  test("a candle's high and low when asked for (extremes), not otherwise", () => {
+    const csv = 'timestamp,Open,High,Low,Close\n2021-11-18 00:00:00,10,12,9,11\n2021-11-18 01:00:00,11,13,10,12\n';
+    expect(extract(csv, mark).highs).toBeUndefined();
+    const q = extract(csv, mark, { extremes: true });
+    expect([Array.from(q.highs ?? []), Array.from(q.lows ?? [])]).toEqual([[12, 13], [9, 10]]);
+  });
+
+  test('merged into one table with NaN where a part has none; a table of closes stays without them', async () => {
+    const a = file('ext-a.csv', 'time,symbol,kind,value,high,low\n2021-11-18 00:00:01,BTC,index,2,3,1\n');
+    const b = file('ext-b.csv', 'time,symbol,kind,value\n2021-11-18 00:00:00,ETH,index,4\n');
+    const { table } = await convertSeriesFiles([{ path: a }, { path: b }]);
+    expect([Array.from(table.highs!), Array.from(table.lows!)]).toEqual([[Number.NaN, 3], [Number.NaN, 1]]);
+    expect((await convertSeriesFiles([{ path: b }])).table.highs).toBeUndefined();
+  });
+});
+
 describe('merging inputs', () => {
   test('sorts by time, stably: equal times keep input order', async () => {
     const a = file('a.csv', 'time,symbol,kind,value\n2021-11-18 00:00:02,A,index,1\n2021-11-18 00:00:01,B,index,2\n');

@@ -35,6 +35,14 @@ describe('the event registry', () => {
     expect(records.find((r) => r.type === 'funding')).toMatchObject({ subject: 'BTCUSDT', amount: '-7.40000000', rate: '0.000123456789', price: '60000.50000000', detail: 'USDT' });
     expect(records.filter((r) => r.type === 'priceGap').map((r) => r.detail)).toEqual(['stale (last 2024-03-01T06:00:00.000Z)', 'missing']);
   });
+  it('marks what was found at a bar\'s adverse extreme as intrabar, in the detail (and only then)', () => {
+    const details = records.filter((r) => all[records.indexOf(r)]!.type !== 'liquidation' && 'intrabar' in all[records.indexOf(r)]!).map((r) => [r.type, r.detail]);
+    expect(details).toEqual([['riskLevelChange', 'intrabar'], ['ordersCancelled', '1 open orders cancelled (intrabar)'], ['liquidationCancelled', 'intrabar'], ['bankruptcy', 'intrabar']]);
+    const [atClose, intrabar] = records.filter((r) => r.type === 'liquidation').map((r) => JSON.parse(r.detail!) as Record<string, unknown>);
+    expect(atClose).not.toHaveProperty('intrabar');
+    expect(intrabar).toMatchObject({ policy: 'full', uniMMRBefore: '0.80000000', intrabar: true });
+    expect(records.filter((r) => r.type === 'riskLevelChange' || r.type === 'bankruptcy').filter((r) => r.detail === undefined)).toHaveLength(3);
+  });
   it('round-trips every type through an events.jsonl line', () => {
     const lines = records.map(renderEventLine);
     expect(lines[0]).toBe('{"portfolioId":"p-0-α","time":1709280000000,"at":"2024-03-01T08:00:00.000Z","type":"riskLevelChange","to":"NORMAL","uniMMR":"3.12345678"}');
@@ -57,7 +65,7 @@ describe('the event registry', () => {
     expect(defined(checkEventRecord(ok, 'f', 'row 1'))).toEqual(ok);
     expect(() => checkEventRecord({ ...ok, type: 'meteorStrike' }, 'f', 'row 2')).toThrow(/^f: row 2\.type: expected an event type \(riskLevelChange, .*priceGapEnd\), got "meteorStrike"$/);
     expect(() => checkEventRecord({ ...ok, lossUSD: undefined }, 'f', 'row 3')).toThrow(/^f: row 3\.lossUSD: expected a bankruptcy event's lossUSD, got nothing$/);
-    expect(() => checkEventRecord({ ...ok, subject: 'BTC' }, 'f', 'row 4')).toThrow(/^f: row 4\.subject: expected no such field in a bankruptcy event \(its fields: lossUSD\)/);
+    expect(() => checkEventRecord({ ...ok, subject: 'BTC' }, 'f', 'row 4')).toThrow(/^f: row 4\.subject: expected no such field in a bankruptcy event \(its fields: lossUSD, detail\)/);
     expect(() => checkEventRecord({ ...ok, lossUSD: 1 }, 'f', 'row 5')).toThrow(/row 5\.lossUSD: expected a string, got 1/);
     expect(() => checkEventRecord({ ...ok, time: -1 }, 'f', 'row 6')).toThrow(/row 6\.time: expected a time in ms/);
     expect(() => checkEventRecord({ ...ok, portfolioId: null }, 'f', 'row 7')).toThrow(/row 7\.portfolioId: expected a string/);
