@@ -11,7 +11,7 @@ import { fastSlotsOf } from '../helpers/fast.js';
 import { marketOf, portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
-import { expectParity } from './parity-compare.js';
+import { expectParity, mulberry32 } from './parity-compare.js';
 
 // The adversarial parity suite (docs/architecture.md "Parity contract"): portfolios built to sit on
 // the decision lines — uniMMR exactly at 1.5, 1.2 or 1.05 at every fourth step and within 1e-15 …
@@ -23,17 +23,6 @@ const PORTFOLIOS = Math.max(24, Math.round(Number(process.env.PMBT_PARITY_PORTFO
 const SEED = Number(process.env.PMBT_SEED ?? 20261121);
 const STEPS = 24;
 const T0 = Date.UTC(2024, 5, 1);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // BTCUSDT's first bracket edge is the main leg's notional at the star price (2 × 50,000); ETH's
 // collateral tier edge is the 80 ETH holding's value at its star price (80 × 2,500); ZEROUSDT has a

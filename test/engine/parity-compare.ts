@@ -34,3 +34,15 @@ export function expectParity(id: string, exact: PortfolioReplay, fast: Portfolio
   });
   expect(close(exact.minUniMMR?.toNumber() ?? null, fast.minUniMMR?.toNumber() ?? null), id).toBe(true);
 }
+
+/** A small seeded generator (mulberry32): the parity suites' random portfolios and paths. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -10,7 +10,7 @@ import { fastSlotsOf } from '../helpers/fast.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { PROGRAM } from '../helpers/rules.js';
 import { MINUTE, seriesOf, type SeriesRow } from '../helpers/series.js';
-import { expectParity } from './parity-compare.js';
+import { expectParity, mulberry32 } from './parity-compare.js';
 
 // The parity suite (docs/architecture.md "Parity contract"): seeded random portfolios of every kind through random price
 // paths with jumps, replayed by the exact engine alone and by the fast kernel with exact decisions.
@@ -20,17 +20,6 @@ const SEED = Number(process.env.PMBT_SEED ?? 20261121);
 const PER_MARKET = 500;
 const STEPS = 30;
 const T0 = Date.UTC(2024, 5, 1);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Small bracket tables so positions cross brackets; tiered collateral for ETH and BNB.
 const RULES_DOC = {
