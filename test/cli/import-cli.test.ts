@@ -1,7 +1,6 @@
 // End-to-end tests of `pmbt import` through the real binary (bin/pmbt.js → dist/, built by `npm test`
 // before vitest): saved Binance responses (test/fixtures/binance/, transcribed from Binance's
 // documentation) into portfolio documents that `pmbt run` replays, and into a market snapshot.
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_COMMAND, IMPORT_USAGE } from '../../src/cli/import.js';
 import { findMentionedFlags, parseFlags } from '../../src/cli/flags.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { runPmbt } from '../helpers/pmbt.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'pmbt.js');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'binance');
 const fixture = (name: string) => join(FIXTURES, name);
 
@@ -30,19 +29,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function pmbt(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
-    });
-  });
-}
+const pmbt = runPmbt;
 
 /** Runs a tiny job over `portfolios` (a file or a folder) and returns its stdout summary. */
 async function runJob(jobId: string, portfolios: string): Promise<string> {

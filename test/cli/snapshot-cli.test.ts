@@ -1,15 +1,14 @@
 // End-to-end tests of `pmbt snapshot`: every case spawns the real binary (bin/pmbt.js → dist/), so
 // `npm run build` must have run first (`npm test` does). Small inputs are written to a temporary
 // directory per run; the saved Binance responses live in test/fixtures/binance/.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPmbt } from '../helpers/pmbt.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'pmbt.js');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'binance');
 const fixture = (name: string) => join(FIXTURES, name);
 
@@ -35,21 +34,8 @@ function write(name: string, content: unknown): string {
   return path;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `node bin/pmbt.js snapshot ...args` from the repo root; never rejects. */
-function pmbt(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'snapshot', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const pmbt = (args: string[]) => runPmbt(['snapshot', ...args]);
 
 interface SnapshotOut {
   portfolioId: string;

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import type { FakeExecution as MemoryFakeExecution } from '../helpers/memory-job-service.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -136,13 +137,8 @@ function closeServer(server: Server, sockets: Set<import('node:net').Socket>): P
   return new Promise((r) => server.close(() => r()));
 }
 
-export interface FakeExecution {
-  executionArn: string;
-  name: string;
-  input: unknown;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  error?: string;
-  cause?: string;
+/** The memory job service's execution record, plus when the execution's work has finished. */
+export interface FakeExecution extends MemoryFakeExecution {
   done: Promise<void>;
 }
 
