@@ -134,6 +134,14 @@ export function extractCandleSeries(table: SourceTable, spec: CandleSpec): Serie
   };
 }
 
+/**
+ * What is done to a part once all its rows are read (a streamed file is extracted chunk by chunk
+ * and the chunks' parts concatenated first): shapes whose rows depend on each other are reduced here.
+ */
+export function finishSeriesPart(part: SeriesPart): SeriesPart {
+  return part;
+}
+
 /** Whether a table is already in the long (time, symbol, kind, value) form. */
 export function isLongTable(table: SourceTable): boolean {
   return ['symbol', 'kind', 'value'].every((c) => table.findColumn(c) !== undefined) && TIME_COLUMNS.some((c) => table.findColumn(c) !== undefined);

@@ -3,7 +3,7 @@ import { SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/se
 import { describeTime, type EpochUnit } from '../arrow/columns.js';
 import { MAX_SERIES_INPUT_BYTES, openSourceTable, readBoundedFile } from './input-files.js';
 import { mergeSeriesParts } from './merge.js';
-import { extractCandleSeries, extractLongSeries, isLongTable, type CandleAt, type SeriesPart } from './series-parts.js';
+import { extractCandleSeries, extractLongSeries, finishSeriesPart, isLongTable, type CandleAt, type SeriesPart } from './series-parts.js';
 
 /** One input of `pmbt convert series`: a long table, or one series of a candle file. */
 export interface SeriesInput {
@@ -56,7 +56,7 @@ export async function convertSeriesFiles(inputs: readonly SeriesInput[], options
   const parts: SeriesPart[] = [];
   for (const input of inputs) {
     const bytes = await readBoundedFile(input.path, options.maxInputBytes ?? MAX_SERIES_INPUT_BYTES);
-    const part = extractSeriesPart(bytes, input, options);
+    const part = finishSeriesPart(extractSeriesPart(bytes, input, options));
     if (options.roundToMs !== undefined) roundTimes(part.times, options.roundToMs);
     parts.push(part);
   }
