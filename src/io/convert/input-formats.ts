@@ -4,7 +4,8 @@ import { readArrowTable } from '../arrow/series.js';
 import type { PortfolioDocumentItem } from './documents.js';
 import { readPortfolioDocumentsFromJson } from './portfolio-json.js';
 import { arrowSourceTable, type SourceTable } from './source-table.js';
-import { csvTable, jsonRecordsTable } from './text-tables.js';
+import { jsonTable } from './json-tables.js';
+import { csvTable } from './text-tables.js';
 
 // The one registry of input formats: how each is recognised from a file's first bytes and how it
 // is read, as portfolios (pmbt run, convert portfolios) and as a table (convert series). Formats
@@ -57,7 +58,7 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
       return first === undefined ? use === 'portfolios' : first === 0x5b || first === 0x7b;
     },
     readPortfolios: readPortfolioDocumentsFromJson,
-    readTable: (bytes, src) => jsonRecordsTable(new TextDecoder('utf-8').decode(bytes), src),
+    readTable: (bytes, src) => jsonTable(new TextDecoder('utf-8').decode(bytes), src),
   },
   {
     // Any other text: the CSV parser names the line it cannot read.
