@@ -2,26 +2,11 @@ import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind } from '../../domain/series.js';
 import type { EpochUnit } from '../arrow/columns.js';
 import { validateSeriesExtremes, validateSeriesValues } from '../arrow/series.js';
+import type { SeriesPart } from './series-part.js';
 import type { SourceTable } from './source-table.js';
+export type { SeriesPart } from './series-part.js';
+import { DEFAULT_TICKER_BAR_MS, extractTardisTicker, isTardisTicker } from './tardis.js';
 import { formatDuration } from './time-text.js';
-
-/** Rows taken from one input file, before merging; `rowPath` names a row's value cell in that file. */
-export interface SeriesPart {
-  src: string;
-  times: Float64Array;
-  values: Float64Array;
-  symbols: readonly string[];
-  symbolIds: Int32Array;
-  kinds: Uint8Array;
-  /** Bar highs and lows (NaN where a row has none), when the file has high and low columns (long tables) or they were asked for (candles). */
-  highs?: Float64Array;
-  lows?: Float64Array;
-  rowPath: (i: number) => string;
-  /** Rows left out because their value was missing (--skip-missing). */
-  skipped: number;
-  /** How the rows were read, for the command's report. */
-  note: string;
-}
 
 /**
  * When a candle's value is known. A candle's timestamp is its open time; its `open` is observed
@@ -48,12 +33,13 @@ export interface CandleSpec {
   extremes?: boolean;
 }
 
-export const TIME_COLUMNS = ['time', 'date', 'timestamp', 'datetime', 'open_time', 'opentime', 'open time'];
+// calc_time: Binance's fundingRate archive files; fundingTime: its REST funding history.
+export const TIME_COLUMNS = ['time', 'date', 'timestamp', 'datetime', 'open_time', 'opentime', 'open time', 'calc_time', 'fundingTime', 'funding_time'];
 const VALUE_COLUMNS: Record<SeriesKind, readonly string[]> = {
   index: ['close', 'value', 'price'],
   mark: ['close', 'value', 'price'],
   // freqtrade's -funding_rate files keep the rate in `open`.
-  funding: ['fundingRate', 'funding_rate', 'rate', 'value', 'open'],
+  funding: ['fundingRate', 'funding_rate', 'last_funding_rate', 'rate', 'value', 'open'],
 };
 const OBSERVED_AT_CLOSE = new Set(['close', 'high', 'low']);
 
@@ -139,7 +125,76 @@ export function extractCandleSeries(table: SourceTable, spec: CandleSpec): Serie
  * and the chunks' parts concatenated first): shapes whose rows depend on each other are reduced here.
  */
 export function finishSeriesPart(part: SeriesPart): SeriesPart {
-  return part;
+  const finished = part.repeatsCombine === true ? combineRepeats(part) : part;
+  checkFundingSpacing(finished);
+  return finished;
+}
+
+/** One row per (symbol, kind, time): the last one's value, the extremes of all (first-row order kept). */
+function combineRepeats(part: SeriesPart): SeriesPart {
+  const first = new Map<string, number>();
+  const keep: number[] = [];
+  const values = Float64Array.from(part.values);
+  const highs = part.highs === undefined ? undefined : Float64Array.from(part.highs);
+  const lows = part.lows === undefined ? undefined : Float64Array.from(part.lows);
+  const source = new Int32Array(part.times.length);
+  for (let i = 0; i < part.times.length; i++) {
+    const key = `${part.symbolIds[i]}/${part.kinds[i]}/${part.times[i]}`;
+    const at = first.get(key);
+    source[i] = i;
+    if (at === undefined) {
+      first.set(key, i);
+      keep.push(i);
+      continue;
+    }
+    values[at] = part.values[i]!;
+    source[at] = i;
+    if (highs !== undefined && lows !== undefined) {
+      highs[at] = Math.max(highs[at]!, part.highs![i]!);
+      lows[at] = Math.min(lows[at]!, part.lows![i]!);
+    }
+  }
+  const pickF = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]!);
+  return {
+    ...part,
+    times: pickF(part.times),
+    values: pickF(values),
+    ...(highs !== undefined && lows !== undefined ? { highs: pickF(highs), lows: pickF(lows) } : {}),
+    symbolIds: Int32Array.from(keep, (i) => part.symbolIds[i]!),
+    kinds: Uint8Array.from(keep, (i) => part.kinds[i]!),
+    rowPath: (i) => part.rowPath(source[keep[i]!]!),
+    repeatsCombine: false,
+  };
+}
+
+/**
+ * Binance pays funding every 1, 4 or 8 hours: funding rows of one contract closer than this are
+ * not realized funding but a ticker, premium-index or predicted-rate file read as funding.
+ */
+export const MIN_FUNDING_SPACING_MS = 30 * 60_000;
+
+function checkFundingSpacing(part: SeriesPart): void {
+  const bySymbol = new Map<number, number[]>();
+  for (let i = 0; i < part.times.length; i++) {
+    if (part.kinds[i] !== SERIES_KIND_CODE.funding) continue;
+    const rows = bySymbol.get(part.symbolIds[i]!) ?? [];
+    rows.push(i);
+    bySymbol.set(part.symbolIds[i]!, rows);
+  }
+  for (const [id, rows] of bySymbol) {
+    rows.sort((a, b) => part.times[a]! - part.times[b]! || a - b);
+    for (let k = 1; k < rows.length; k++) {
+      const gap = part.times[rows[k]!]! - part.times[rows[k - 1]!]!;
+      if (gap > 0 && gap < MIN_FUNDING_SPACING_MS) {
+        throw new InputError(
+          part.src,
+          part.rowPath(rows[k]!),
+          `funding rows of ${part.symbols[id]} at least ${formatDuration(MIN_FUNDING_SPACING_MS)} apart (Binance pays funding every 1, 4 or 8 hours)`,
+          `a row ${formatDuration(gap)} after the one at ${part.rowPath(rows[k - 1]!)}: this looks like a ticker or premium-index file, not realized funding`,
+        );
+      }
+    }
+  }
 }
 
 /** Whether a table is already in the long (time, symbol, kind, value) form. */
@@ -186,4 +241,68 @@ function readExtremes(table: SourceTable, rows: Int32Array, kinds: Uint8Array, v
   const lows = pick(table.readNumbers(low, true), rows);
   validateSeriesExtremes(kinds, values, highs, lows, (i, column) => [table.src, table.cellPath(column === 'high' ? high : low, rows[i]!)]);
   return { highs, lows };
+}
+
+/** One input file's request: a long table, or one series of a candle file when symbol and kind are given. */
+export interface PartRequest {
+  symbol?: string;
+  kind?: SeriesKind;
+  column?: string;
+  at?: CandleAt;
+  intervalMs?: number;
+  timeColumn?: string;
+  timeUnit: EpochUnit | 'auto';
+  skipMissing: boolean;
+  extremes?: boolean;
+}
+
+/** The archive's funding files are named `<SYMBOL>-fundingRate-<YYYY-MM>.zip` (and .csv inside). */
+const FUNDING_FILE_NAME = /(?:^|[/\\])([A-Z0-9]+(?:_[A-Z0-9]+)?)-fundingRate-[^/\\]*$/;
+
+/**
+ * Reads one table the way its shape says: a Tardis derivative_ticker file, a candle file of the
+ * named series, a long table, or Binance's funding history (REST records carry their symbol; an
+ * archive file's name does). Anything else is an error saying what the file looks like.
+ */
+export function extractTablePart(table: SourceTable, request: PartRequest): SeriesPart {
+  if (isTardisTicker(table)) return extractTardisTicker(table, { symbol: request.symbol, kind: request.kind, barMs: request.intervalMs ?? DEFAULT_TICKER_BAR_MS });
+  if (request.symbol !== undefined && request.kind !== undefined) return extractCandleSeries(table, { ...request, symbol: request.symbol, kind: request.kind });
+  if (isLongTable(table)) return extractLongSeries(table, request);
+  if (['symbol', 'fundingTime', 'fundingRate'].every((c) => table.findColumn(c) !== undefined)) return extractSymbolFunding(table, request);
+  if (table.findColumn('calc_time') !== undefined && table.findColumn('last_funding_rate') !== undefined) {
+    const symbol = FUNDING_FILE_NAME.exec(table.src)?.[1];
+    if (symbol === undefined) throw new InputError(table.src, '', 'the file name of a Binance fundingRate file (SYMBOL-fundingRate-YYYY-MM.csv), or FILE:SYMBOL:funding', 'a funding file whose name does not say its symbol');
+    return extractCandleSeries(table, { ...request, symbol, kind: 'funding' });
+  }
+  const candles = table.findColumn('close') !== undefined && TIME_COLUMNS.some((c) => table.findColumn(c) !== undefined);
+  throw new InputError(
+    table.src,
+    '',
+    candles ? 'the series this candle file holds: FILE:SYMBOL:KIND (e.g. BTCUSDT-1m-2024-03-01.zip:BTCUSDT:mark) or --symbol and --kind' : 'a long table with columns time, symbol, kind, value (or give the symbol and kind of a candle file)',
+    `${candles ? 'candles with ' : ''}${listColumns(table)}`,
+  );
+}
+
+/** Binance's REST funding history, [{symbol, fundingTime, fundingRate, markPrice}]: one funding row per record. */
+function extractSymbolFunding(table: SourceTable, request: PartRequest): SeriesPart {
+  const symbols: string[] = [];
+  const rawIds = table.readStringCodes(table.findColumn('symbol')!, 'a symbol', (text) => symbols.push(text) - 1);
+  const rateColumn = table.findColumn('fundingRate')!;
+  const rawValues = table.readNumbers(rateColumn, request.skipMissing);
+  const rows = keptRows(rawValues, request.skipMissing);
+  const kinds = new Uint8Array(rows.length).fill(SERIES_KIND_CODE.funding);
+  const values = pick(rawValues, rows);
+  const rowPath = (i: number) => table.cellPath(rateColumn, rows[i]!);
+  validateSeriesValues(kinds, values, (i) => [table.src, rowPath(i)]);
+  return {
+    src: table.src,
+    times: pick(table.readTimes(table.findColumn('fundingTime')!, request.timeUnit), rows),
+    values,
+    symbols,
+    symbolIds: Int32Array.from(rows, (r) => rawIds[r]!),
+    kinds,
+    rowPath,
+    skipped: rawValues.length - rows.length,
+    note: 'Binance funding rate history (symbol, fundingTime, fundingRate)',
+  };
 }

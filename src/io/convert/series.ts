@@ -1,9 +1,8 @@
-import { InputError } from '../../domain/errors.js';
 import { SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { describeTime, type EpochUnit } from '../arrow/columns.js';
 import { MAX_SERIES_INPUT_BYTES, openSourceTable, readBoundedFile } from './input-files.js';
 import { mergeSeriesParts } from './merge.js';
-import { extractCandleSeries, extractLongSeries, finishSeriesPart, isLongTable, type CandleAt, type SeriesPart } from './series-parts.js';
+import { extractTablePart, finishSeriesPart, type CandleAt, type SeriesPart } from './series-parts.js';
 
 /** One input of `pmbt convert series`: a long table, or one series of a candle file. */
 export interface SeriesInput {
@@ -33,18 +32,19 @@ export interface ConvertedSeries {
   duplicatesDropped: number;
 }
 
-/** Reads one input file into rows; candle or long form by the presence of a symbol. */
+/** Reads one input file into rows, the way its shape says (extractTablePart). */
 export function extractSeriesPart(bytes: Uint8Array, input: SeriesInput, options: ConvertSeriesOptions): SeriesPart {
-  const table = openSourceTable(bytes, input.path);
-  const timeUnit = options.timeUnit ?? 'auto';
-  const skipMissing = options.skipMissing ?? false;
-  if (input.symbol !== undefined && input.kind !== undefined) {
-    return extractCandleSeries(table, { symbol: input.symbol, kind: input.kind, column: input.column, at: options.at, intervalMs: options.intervalMs, timeColumn: options.timeColumn, timeUnit, skipMissing, extremes: options.extremes });
-  }
-  if (!isLongTable(table)) {
-    throw new InputError(input.path, '', 'a long table with columns time, symbol, kind, value (or give the symbol and kind of a candle file)', `columns ${table.columnNames.join(', ') || '(none)'}`);
-  }
-  return extractLongSeries(table, { timeColumn: options.timeColumn, timeUnit, skipMissing });
+  return extractTablePart(openSourceTable(bytes, input.path), {
+    symbol: input.symbol,
+    kind: input.kind,
+    column: input.column,
+    at: options.at,
+    intervalMs: options.intervalMs,
+    timeColumn: options.timeColumn,
+    timeUnit: options.timeUnit ?? 'auto',
+    skipMissing: options.skipMissing ?? false,
+    extremes: options.extremes,
+  });
 }
 
 function roundTimes(times: Float64Array, step: number): void {
