@@ -72,6 +72,17 @@ export function inferIntervalMs(times: Float64Array): number | undefined {
   return best;
 }
 
+/**
+ * Binance klines carry their close time (open time + interval − 1 ms): the interval is read from
+ * the first row rather than guessed from the spacing, so a file of one candle converts too.
+ */
+function closeTimeInterval(table: SourceTable, openTimes: Float64Array): number | undefined {
+  const column = table.findColumn('close_time');
+  if (column === undefined || openTimes.length === 0) return undefined;
+  const interval = table.readTimes(column, 'auto')[0]! + 1 - openTimes[0]!;
+  return interval > 0 ? interval : undefined;
+}
+
 /** Row indexes whose value is present; all rows unless missing values are skipped. */
 function keptRows(values: Float64Array, skipMissing: boolean): Int32Array {
   const kept = new Int32Array(values.length);
@@ -109,10 +120,11 @@ export function extractCandleSeries(table: SourceTable, spec: CandleSpec): Serie
 
   let note = `${valueColumn} at candle open`;
   if (at === 'close') {
-    const interval = spec.intervalMs ?? inferIntervalMs(rawTimes);
+    const fromCloseTime = spec.intervalMs === undefined ? closeTimeInterval(table, rawTimes) : undefined;
+    const interval = spec.intervalMs ?? fromCloseTime ?? inferIntervalMs(rawTimes);
     if (interval === undefined) throw new InputError(src, timeColumn, 'two or more candles to infer the interval from (or give --interval)', `${rawTimes.length} row(s)`);
     for (let i = 0; i < times.length; i++) times[i] = times[i]! + interval;
-    note = `${valueColumn} at candle close (open time + ${formatDuration(interval)}${spec.intervalMs === undefined ? ', inferred' : ''})`;
+    note = `${valueColumn} at candle close (open time + ${formatDuration(interval)}${spec.intervalMs !== undefined ? '' : fromCloseTime !== undefined ? ', from close_time' : ', inferred'})`;
   }
   return {
     src, times, values, symbols: [spec.symbol], symbolIds: new Int32Array(times.length), kinds, ...extremes, rowPath,

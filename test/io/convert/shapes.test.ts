@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { SERIES_KIND_CODE, type SeriesTable } from '../../../src/domain/series.js';
+import { convertSeriesFiles, type ConvertSeriesOptions, type SeriesInput } from '../../../src/io/convert/series.js';
+
+// Files whose shape says what they are, converted without flags (docs/formats.md "Files users
+// bring"). Fixtures: test/fixtures/formats/README.md.
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/formats');
+const fixture = (name: string) => join(FIXTURES, name);
+const dir = mkdtempSync(join(tmpdir(), 'pmbt-shapes-'));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function convert(inputs: SeriesInput[], options: ConvertSeriesOptions = {}) {
+  return convertSeriesFiles(inputs, options);
+}
+
+/** The rows of one (symbol, kind) as [ISO time, value, high, low]. */
+function rowsOf(table: SeriesTable, symbol: string, kind: keyof typeof SERIES_KIND_CODE): [string, number, number | undefined, number | undefined][] {
+  const id = table.symbols.indexOf(symbol);
+  const out: [string, number, number | undefined, number | undefined][] = [];
+  for (let i = 0; i < table.times.length; i++) {
+    if (table.symbolIds[i] !== id || table.kinds[i] !== SERIES_KIND_CODE[kind]) continue;
+    const high = table.highs?.[i];
+    const low = table.lows?.[i];
+    out.push([new Date(table.times[i]!).toISOString(), table.values[i]!, Number.isNaN(high) ? undefined : high, Number.isNaN(low) ? undefined : low]);
+  }
+  return out;
+}
+
+describe('Binance REST kline arrays and ccxt OHLCV arrays', () => {
+  test("/fapi/v1/indexPriceKlines (Binance's documented response): one candle, closed at close_time + 1 ms", async () => {
+    const { table, parts } = await convert([{ path: fixture('fapi-v1-indexPriceKlines.json'), symbol: 'BTC', kind: 'index' }], { extremes: true });
+    // open 1591256400000 (2020-06-04T07:40Z), close_time 1591256459999 → a 1m candle, stamped at 07:41.
+    expect(rowsOf(table, 'BTC', 'index')).toEqual([['2020-06-04T07:41:00.000Z', 9651.552, 9653.6964, 9651.386]]);
+    expect(parts[0]!.note).toBe('close at candle close (open time + 1m, from close_time), with high and low');
+  });
+
+  test('ccxt fetchOHLCV: [timestamp, open, high, low, close, volume] rows', async () => {
+    const { table } = await convert([{ path: fixture('ccxt-fetchOHLCV.json'), symbol: 'ETHUSDT', kind: 'mark' }], { intervalMs: 60_000 });
+    // 1504541580000 = 2017-09-04T16:13:00Z; close 4230.7 at the candle's end.
+    expect(rowsOf(table, 'ETHUSDT', 'mark')).toEqual([['2017-09-04T16:14:00.000Z', 4230.7, undefined, undefined]]);
+  });
+
+  test('arrays of another width, or rows of mixed width, name what was expected', async () => {
+    await expect(convert([{ path: file('five.json', '[[1,2,3,4,5]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow(
+      'five.json: [0]: expected rows of 12 (Binance kline arrays (REST /fapi|/dapi klines, mark/index/premium-index klines)) or 6 (OHLCV arrays (ccxt fetchOHLCV)) values, got 5 values',
+    );
+    await expect(convert([{ path: file('mixed.json', '[[1504541580000,1,2,0.5,1.5,3],[1504541640000,1,2]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow(
+      'mixed.json: [1]: expected 6 values like the first row (OHLCV arrays (ccxt fetchOHLCV)), got 3',
+    );
+    await expect(convert([{ path: file('rec.json', '[{"time":1},[1]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow('rec.json: [1]: expected an object, like the first row');
+  });
+});
+
+describe("Binance's funding history", () => {
+  test('/fapi/v1/fundingRate JSON carries its symbol: no flags', async () => {
+    const { table, parts } = await convert([{ path: fixture('fapi-v1-fundingRate.json') }]);
+    // fundingTime 1570608000000 = 2019-10-09T08:00Z, 1570636800000 = 16:00Z.
+    expect(rowsOf(table, 'BTCUSDT', 'funding')).toEqual([
+      ['2019-10-09T08:00:00.000Z', -0.0375, undefined, undefined],
+      ['2019-10-09T16:00:00.000Z', 0.0001, undefined, undefined],
+    ]);
+    expect(parts[0]!.note).toBe('Binance funding rate history (symbol, fundingTime, fundingRate)');
+  });
+
+  test("the archive's fundingRate CSV: symbol from the file name, calc_time and last_funding_rate found", async () => {
+    const csv = 'calc_time,funding_interval_hours,last_funding_rate\n1709251200000,8,0.00031000\n1709280000007,8,0.00012500\n';
+    const { table } = await convert([{ path: file('BTCUSDT-fundingRate-2024-03.csv', csv) }]);
+    expect(rowsOf(table, 'BTCUSDT', 'funding')).toEqual([
+      ['2024-03-01T00:00:00.000Z', 0.00031, undefined, undefined],
+      ['2024-03-01T08:00:00.007Z', 0.000125, undefined, undefined],
+    ]);
+    await expect(convert([{ path: file('funding.csv', csv) }])).rejects.toThrow(
+      'funding.csv: (document): expected the file name of a Binance fundingRate file (SYMBOL-fundingRate-YYYY-MM.csv), or FILE:SYMBOL:funding',
+    );
+    const named = await convert([{ path: file('funding2.csv', csv), symbol: 'ETHUSDT', kind: 'funding' }]);
+    expect(rowsOf(named.table, 'ETHUSDT', 'funding')).toHaveLength(2);
+  });
+
+  test('funding rows minutes apart are a ticker or premium file, not funding: an error naming both rows', async () => {
+    const csv = 'time,funding_rate\n2024-03-01 00:00:00,0.0001\n2024-03-01 00:00:03,0.00011\n';
+    await expect(convert([{ path: file('ticks.csv', csv), symbol: 'BTCUSDT', kind: 'funding' }])).rejects.toThrow(
+      'ticks.csv: funding_rate, line 3: expected funding rows of BTCUSDT at least 30m apart (Binance pays funding every 1, 4 or 8 hours), got a row 3s after the one at funding_rate, line 2: this looks like a ticker or premium-index file, not realized funding',
+    );
+  });
+});
+
+describe('Tardis derivative_ticker', () => {
+  const binance = fixture('binance-futures_derivative_ticker.handmade.csv');
+
+  test('mark and index as 1m bars with high and low; funding once per funding_timestamp', async () => {
+    const { table, parts } = await convert([{ path: binance }]);
+    // Rows at 07:59:58, 07:59:59 fall in the bar closing 08:00; 08:00:00, 08:00:01, 08:00:01.5 in the one closing 08:01.
+    expect(rowsOf(table, 'BTCUSDT', 'mark')).toEqual([
+      ['2024-03-01T08:00:00.000Z', 61491, 61491, 61490.2],
+      ['2024-03-01T08:01:00.000Z', 61500, 61500, 61475],
+    ]);
+    // index_price of BTCUSDT is BTC's index (in USDT, taken as USD).
+    expect(rowsOf(table, 'BTC', 'index')).toEqual([
+      ['2024-03-01T08:00:00.000Z', 61482, 61482, 61480.5],
+      ['2024-03-01T08:01:00.000Z', 61490, 61490, 61470],
+    ]);
+    // 08:00 funding: the rate last seen before it (07:59:59); 16:00 was last seen at 08:00:01, not settled here.
+    expect(rowsOf(table, 'BTCUSDT', 'funding')).toEqual([['2024-03-01T08:00:00.000Z', 0.0003125, undefined, undefined]]);
+    expect(parts[0]!.note).toContain('1 funding time(s) not yet settled in the file left out');
+  });
+
+  test('named as funding with its funding_rate column it is still one row per funding time, never one per ticker row', async () => {
+    const { table } = await convert([{ path: binance, symbol: 'BTCUSDT', kind: 'funding', column: 'funding_rate' }]);
+    expect(table.times.length).toBe(1);
+    expect(rowsOf(table, 'BTCUSDT', 'funding')).toEqual([['2024-03-01T08:00:00.000Z', 0.0003125, undefined, undefined]]);
+  });
+
+  test('--interval sets the bar; a symbol the file does not have is an error', async () => {
+    const { table } = await convert([{ path: binance, symbol: 'BTCUSDT', kind: 'mark' }], { intervalMs: 3_600_000 });
+    expect(rowsOf(table, 'BTCUSDT', 'mark')).toEqual([
+      ['2024-03-01T08:00:00.000Z', 61491, 61491, 61490.2],
+      ['2024-03-01T09:00:00.000Z', 61500, 61500, 61475],
+    ]);
+    await expect(convert([{ path: binance, symbol: 'ETHUSDT', kind: 'mark' }])).rejects.toThrow(/symbol: expected rows of ETHUSDT, got only BTCUSDT/);
+  });
+
+  test("Deribit's real rows (no funding_timestamp: continuous funding) give mark and index bars, no funding", async () => {
+    const { table } = await convert([{ path: fixture('deribit_derivative_ticker.csv') }]);
+    // 1786320665523000 µs = 2026-08-10T00:11:05.523Z: all three rows in the bar closing 00:12.
+    expect(rowsOf(table, 'BTC-PERPETUAL', 'mark')).toEqual([['2026-08-10T00:12:00.000Z', 65237.9, 65237.9, 65220.13]]);
+    expect(rowsOf(table, 'BTC-PERPETUAL', 'funding')).toEqual([]);
+  });
+});
+
+test('a file whose shape says nothing and no series named: the error says what it looks like', async () => {
+  await expect(convert([{ path: file('klines.csv', 'open_time,open,high,low,close\n1709251200000,1,2,0.5,1.5\n') }])).rejects.toThrow(
+    'klines.csv: (document): expected the series this candle file holds: FILE:SYMBOL:KIND (e.g. BTCUSDT-1m-2024-03-01.zip:BTCUSDT:mark) or --symbol and --kind, got candles with columns open_time, open, high, low, close',
+  );
+});
