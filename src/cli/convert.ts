@@ -16,9 +16,14 @@ export const CONVERT_SERIES_COMMAND = {
     'pmbt convert series --input FILE[:SYMBOL:KIND[:COLUMN]] [--input ...] --out OUT.arrow',
     '                    [--symbol S --kind K [--value-column C]] [--at open|close] [--interval 8h]',
     '                    [--time-column NAME] [--time-unit s|ms|us|ns] [--skip-missing] [--round-to D]',
+    '                    [--extremes]',
   ],
   heading: `series: turns price and funding files into the historical series table (Arrow IPC file: time
-ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stable).`,
+ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stable). Files that say
+what they hold need no symbol or kind: long tables, Binance's funding history (REST JSON, or an
+archive SYMBOL-fundingRate-*.csv), Tardis.dev derivative_ticker files (mark and index as bars of
+--interval, default 1m; funding once per funding_timestamp). Candle files — Binance klines (archive
+CSV, REST arrays), ccxt OHLCV arrays, other tools' candles — name their series as FILE:SYMBOL:KIND.`,
   column: 25,
   flags: [
     {
@@ -31,10 +36,11 @@ ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stab
     { name: 'kind', value: 'K', description: `with --symbol: ${SERIES_KINDS.join(', ')}` },
     { name: 'value-column', value: 'C', description: ['default: close for index/mark; fundingRate, funding_rate, rate, value or', 'open (the first present) for funding. Column names ignore case.'] },
     { name: 'at', value: 'open|close', description: ["when a candle's value is stamped. A candle's time is its open time; its", 'close/high/low are only known at its end. Default: close (open time +', 'interval) for close/high/low of index/mark series, else open.'] },
-    { name: 'interval', value: 'D', description: ['candle length (5m, 1h, 8h, 1d) for --at close; default: the most common', 'spacing between rows'] },
+    { name: 'interval', value: 'D', description: ['candle length (5m, 1h, 8h, 1d) for --at close; default: from close_time', '(Binance klines), else the most common spacing between rows. The bar length', 'of ticker files (default 1m).'] },
     { name: 'time-column', value: 'NAME', description: 'default: the first of time, date, timestamp, datetime, open_time' },
     { name: 'time-unit', value: 'U', description: ['unit of epoch-number times; default: guessed from the first value', '(below 1e11 seconds, 1e14 ms, 1e17 us, else ns). Text times are', 'YYYY-MM-DD HH:MM:SS (UTC) or ISO 8601.'] },
     { name: 'skip-missing', description: 'drop rows whose value is empty/null/NaN instead of failing' },
+    { name: 'extremes', description: ["candle files of index and mark series: also keep each candle's high and", 'low as the bar\'s extremes, so the replay sees the wicks'] },
     { name: 'round-to', value: 'D', description: ["round every time to the nearest multiple of D (e.g. 1s): Binance's", 'realized funding times lag the funding hour by a few ms. Default: keep.'] },
   ],
   footer: `Times below a millisecond are floored. Rows repeating a (time, symbol, kind) with the same value
@@ -106,6 +112,7 @@ async function runConvertSeries(argv: string[]): Promise<string> {
     timeUnit: timeUnit as EpochUnit | undefined,
     skipMissing: values['skip-missing'] ?? false,
     roundToMs,
+    extremes: values.extremes ?? false,
   });
   const bytes = writeSeriesArrow(converted.table);
   await writeFileAtomically(values.out, (write) => write(bytes));

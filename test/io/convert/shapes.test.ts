@@ -140,3 +140,17 @@ test('a file whose shape says nothing and no series named: the error says what i
     'klines.csv: (document): expected the series this candle file holds: FILE:SYMBOL:KIND (e.g. BTCUSDT-1m-2024-03-01.zip:BTCUSDT:mark) or --symbol and --kind, got candles with columns open_time, open, high, low, close',
   );
 });
+
+test("pmbt convert series --extremes keeps each candle's high and low", async () => {
+  const { runConvert } = await import('../../../src/cli/convert.js');
+  const { readSeriesArrow } = await import('../../../src/io/arrow/series.js');
+  const { readFileSync } = await import('node:fs');
+  const csv = file('BTCUSDT-1m-2024-03-01.csv', 'open_time,open,high,low,close,volume,close_time\n1709251200000,100,104,97,101,0,1709251259999\n');
+  const out = join(dir, 'extremes.arrow');
+  const report = await runConvert(['series', '--input', `${csv}:BTCUSDT:mark`, '--extremes', '--out', out]);
+  expect(report).toContain('close at candle close (open time + 1m, from close_time), with high and low');
+  const table = readSeriesArrow(new Uint8Array(readFileSync(out)), out);
+  expect(rowsOf(table, 'BTCUSDT', 'mark')).toEqual([['2024-03-01T00:01:00.000Z', 101, 104, 97]]);
+  await runConvert(['series', '--input', `${csv}:BTCUSDT:mark`, '--out', out]);
+  expect(readSeriesArrow(new Uint8Array(readFileSync(out)), out).highs).toBeUndefined();
+});
