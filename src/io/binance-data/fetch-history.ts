@@ -69,14 +69,17 @@ async function fetchSeries(state: RunState, series: SeriesSpec, from: number, to
         const result = await fetchUnit(ctx, series, source, unit);
         parts.push(...result.parts);
         if (result.replacedBy !== undefined) {
+          // The month is not a file: its days are.
           pending.unshift(...result.replacedBy);
-          state.filesTotal += result.replacedBy.length;
+          state.filesTotal += result.replacedBy.length - 1;
+          continue;
         }
         state.filesDone++;
         state.progress?.({ filesDone: state.filesDone, filesTotal: state.filesTotal, bytes: state.bytes, item: `${series.symbol} ${series.kind} ${source.name} ${unit.type} ${new Date(unit.start).toISOString().slice(0, unit.type === 'month' ? 7 : 10)}` });
       }
     } catch (e) {
-      if (!(e instanceof UnlistedSymbolError) || s + 1 === series.sources.length) throw e;
+      if (!(e instanceof UnlistedSymbolError)) throw e;
+      if (s + 1 === series.sources.length) throw e.toInputError();
       state.filesTotal -= pending.length;
       state.notes.push(`${series.symbol} ${series.kind}: ${e.message}; using ${series.sources[s + 1]!.market} ${series.sources[s + 1]!.name}`);
       continue;

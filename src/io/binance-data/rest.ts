@@ -44,6 +44,18 @@ export function createRestClient(deps: HttpDeps, hosts: { um: string; cm: string
 /** The symbol or pair is not listed on that market (Binance's -1121 "Invalid symbol"): try another source. */
 export class UnlistedSymbolError extends Error {
   override name = 'UnlistedSymbolError';
+  constructor(
+    readonly url: string,
+    readonly failure: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** When no other source is left: bad input, naming the URL and Binance's answer. */
+  toInputError(): InputError {
+    return new InputError(this.url, '', 'a successful response', this.failure);
+  }
 }
 
 function endpointOf(client: RestClient, source: SourceSpec): string {
@@ -60,7 +72,7 @@ async function getPage(client: RestClient, source: SourceSpec, url: string, weig
   const res = await getWithRetry(client.deps, url, client.retry, (r) => client.budgets[source.market].observe(r, client.deps));
   if (!res.ok) {
     const failure = await describeFailure(res);
-    if (res.status === 400 && failure.includes('"code":-1121')) throw new UnlistedSymbolError(`${source.name} is not listed on ${source.market === 'um' ? 'USDⓈ-M' : 'COIN-M'}`);
+    if (res.status === 400 && failure.includes('"code":-1121')) throw new UnlistedSymbolError(url, failure, `${source.name} is not listed on ${source.market === 'um' ? 'USDⓈ-M' : 'COIN-M'}`);
     throw new InputError(url, '', 'a successful response', failure);
   }
   const text = await res.text();

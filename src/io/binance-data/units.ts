@@ -111,6 +111,15 @@ function daysOfMonth(ctx: UnitContext, month: number): number[] {
   return listDays(Math.max(month, ctx.from), Math.min(nextMonth(month), ctx.end) - DAY_MS);
 }
 
+async function hasAllDaysCached(ctx: UnitContext, source: SourceSpec, days: readonly number[]): Promise<boolean> {
+  const base = ctx.archiveUrl.replace(/\/+$/, '');
+  for (const day of days) {
+    if ((await ctx.cache.get(restKey(ctx, source, day))) !== undefined) continue;
+    if (source.dataset === 'fundingRate' || (await ctx.cache.get(cacheKeyOfUrl(`${base}/${archivePath(source, ctx.interval, { daily: day })}`))) === undefined) return false;
+  }
+  return days.length > 0;
+}
+
 /**
  * Fetches one unit. A day: its archive zip, else (404: not published yet, or not listed then)
  * REST; a REST day already cached is used before asking the archive again. Funding has monthly
@@ -121,9 +130,12 @@ export async function fetchUnit(ctx: UnitContext, series: SeriesSpec, source: So
   if (unit.type === 'today') return { parts: [await getRestDay(ctx, series, source, unit.start, unit.end, false)] };
   if (unit.type === 'month') {
     const path = archivePath(source, ctx.interval, { monthly: unit.start });
+    const days = daysOfMonth(ctx, unit.start);
+    // A month already fetched day by day (its file was missing last time) is not asked for again.
+    if (await hasAllDaysCached(ctx, source, days)) return { parts: [], replacedBy: days.map((start) => ({ type: 'day', start })) };
     const zip = await getArchiveZip(ctx, path);
     if (zip !== undefined) return { parts: [decodeZip(ctx, zip, path, series)] };
-    return { parts: [], replacedBy: daysOfMonth(ctx, unit.start).map((start) => ({ type: 'day', start })) };
+    return { parts: [], replacedBy: days.map((start) => ({ type: 'day', start })) };
   }
   const dayEnd = unit.start + DAY_MS;
   if (source.dataset !== 'fundingRate') {
