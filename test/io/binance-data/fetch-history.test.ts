@@ -2,9 +2,8 @@
 // archive and REST, the switch between them, resume from the cache, checksums, backoff, weights.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERIES_KIND_CODE, type SeriesTable } from '../../../src/domain/series.js';
-import { archivePath } from '../../../src/io/binance-data/archive.js';
 import { memoryCache } from '../../../src/io/binance-data/cache.js';
-import { DAY_MS, parseDay } from '../../../src/io/binance-data/days.js';
+import { parseDay } from '../../../src/io/binance-data/days.js';
 import { fetchPriceHistory, type FetchHistoryOptions } from '../../../src/io/binance-data/fetch-history.js';
 import type { HttpDeps } from '../../../src/io/binance-data/http.js';
 import { planFetch } from '../../../src/io/binance-data/plan.js';
