@@ -72,7 +72,7 @@ describe('fetchPriceHistory', () => {
     expect(FUNDING_JITTER_MS).toBeGreaterThan(0);
   });
 
-  it('takes the days the archive does not have from REST, paging at the limit, and rounds REST funding times', async () => {
+  it('takes the days the archive does not have from REST (a day of 1-minute bars in one page of 1440), and rounds REST funding times', async () => {
     const plan = planFetch(['ETHUSDT']);
     const { result, server: s } = await run({ archiveUntil: '2024-03-05' }, { plan, from: day('2024-03-04'), to: day('2024-03-07') }, '2024-03-08T00:30:00Z');
     expect(countRequests(s, /daily\/markPriceKlines\/ETHUSDT\/1m\/ETHUSDT-1m-2024-03-0[45]\.zip$/)).toBe(2);
@@ -91,4 +91,17 @@ describe('fetchPriceHistory', () => {
     expect(s.weight).toEqual({ fapi: 2 * 10 + 4, dapi: 2 * 10 });
   });
 
+  it('when --to is today: the closed bars so far from REST, never cached; no archive request for today', async () => {
+    const plan = planFetch(['BTCUSDT']);
+    const { result, cache, server: s } = await run({}, { plan, from: day('2024-03-07'), to: day('2024-03-08'), interval: '1h' }, '2024-03-08T10:30:00Z');
+    const mark = rowsOf(result.table, 'BTCUSDT', 'mark');
+    // 03-07 whole (24 bars), 03-08 the bars closed by 10:30 (00:00 … 09:00 opens, the last closing at 10:00).
+    expect(mark.length).toBe(24 + 10);
+    expect(result.table.times[mark.at(-1)!]).toBe(Date.parse('2024-03-08T10:00:00Z'));
+    expect(s.log.some((l) => l.path.includes('2024-03-08.zip'))).toBe(false);
+    expect(cache.keys().some((k) => k.includes('2024-03-08'))).toBe(false);
+    // Funding paid so far today: 00:00 and 08:00.
+    expect(rowsOf(result.table, 'BTCUSDT', 'funding').map((i) => result.table.times[i]).filter((t) => t! >= day('2024-03-08'))).toEqual([Date.parse('2024-03-08T00:00:00Z'), Date.parse('2024-03-08T08:00:00Z')]);
+    expect(rowsOf(result.table, 'USDT', 'index').length).toBe(24 + 10);
+  });
 });
