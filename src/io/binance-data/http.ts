@@ -18,6 +18,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 60_000 };
 
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
 /** Binance asks clients to back off on these: 429 (over a limit), 418 (IP banned for a while), and server errors. */
 const isRetryable = (status: number) => status === 418 || status === 429 || status >= 500;
 
@@ -52,7 +54,8 @@ export async function getWithRetry(deps: HttpDeps, url: string, policy: RetryPol
     try {
       const res = await deps.fetch(url, { signal: AbortSignal.timeout(policy.timeoutMs) });
       onAttempt?.(res);
-      if (!isRetryable(res.status)) return res;
+      // The body is read here so that a connection lost mid-body is retried like one lost before it.
+      if (!isRetryable(res.status)) return new Response(NULL_BODY_STATUSES.has(res.status) ? null : await res.arrayBuffer(), { status: res.status, headers: res.headers });
       last = await describeFailure(res);
       wait = retryAfterMs(res) ?? wait;
     } catch (e) {

@@ -28,8 +28,8 @@ function fakeHttp(nowText: string): HttpDeps & { sleeps: number[] } {
 async function run(serverOptions: BinanceDataServerOptions, options: Partial<FetchHistoryOptions> & Pick<FetchHistoryOptions, 'plan' | 'from' | 'to'>, nowText = '2024-06-01T12:00:00Z') {
   server ??= await startBinanceDataServer(serverOptions);
   const http = options.http ?? fakeHttp(nowText);
-  const cache = options.cache ?? memoryCache();
-  const result = await fetchPriceHistory({ interval: '1m', http, cache, urls: { archive: server.url, fapi: server.url, dapi: server.url }, ...options });
+  const cache = memoryCache();
+  const result = await fetchPriceHistory({ interval: '1m', http, urls: { archive: server.url, fapi: server.url, dapi: server.url }, ...options, cache });
   return { result, http, cache, server };
 }
 
