@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../../domain/errors.js';
+import type { ObjectStore } from '../store/types.js';
 
 /**
  * Where downloaded files are kept between runs, by key (a URL's path). Only complete, verified
@@ -78,6 +79,19 @@ export function memoryCache(): ByteCache & { keys(): string[] } {
     put: async (key, bytes) => void files.set(checkCacheKey(key), bytes),
     delete: async (key) => void files.delete(key),
     keys: () => [...files.keys()].sort(),
+  };
+}
+
+/** The largest file kept: a monthly 1-minute zip is a few MB. */
+const MAX_CACHED_BYTES = 512 * 1024 * 1024;
+
+/** A cache in an object store under a prefix (a bucket for a scheduled job; the store writes atomically). */
+export function storeCache(store: ObjectStore, prefix: string): ByteCache {
+  const keyOf = (key: string) => (prefix === '' ? checkCacheKey(key) : `${prefix}/${checkCacheKey(key)}`);
+  return {
+    get: async (key) => ((await store.exists(keyOf(key))) ? store.read(keyOf(key), { maxBytes: MAX_CACHED_BYTES }) : undefined),
+    put: (key, bytes) => store.write(keyOf(key), bytes),
+    delete: (key) => store.delete(keyOf(key)),
   };
 }
 

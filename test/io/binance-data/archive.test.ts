@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { archivePath, decodeArchiveCsv, parseChecksum } from '../../../src/io/binance-data/archive.js';
-import { cacheKeyOfUrl, checkCacheKey, defaultCacheFolder, folderCache, memoryCache } from '../../../src/io/binance-data/cache.js';
+import { cacheKeyOfUrl, checkCacheKey, defaultCacheFolder, folderCache, memoryCache, storeCache } from '../../../src/io/binance-data/cache.js';
+import { createMemoryStore } from '../../../src/io/store/memory.js';
 import { parseDay } from '../../../src/io/binance-data/days.js';
 import { fetchPriceHistory } from '../../../src/io/binance-data/fetch-history.js';
 import type { HttpDeps } from '../../../src/io/binance-data/http.js';
@@ -73,6 +74,19 @@ describe('cache', () => {
     expect(() => cacheKeyOfUrl('http://h/a%2F..%2F..%2Fb')).toThrow(/cache key/);
     expect(defaultCacheFolder({ XDG_CACHE_HOME: '/x/cache' }, '/home/u')).toBe('/x/cache/pmbt');
     expect(defaultCacheFolder({}, '/home/u')).toBe('/home/u/.cache/pmbt');
+  });
+
+  it('an object store serves as the cache (a scheduled job\'s bucket), under its prefix', async () => {
+    const s = await start();
+    const store = createMemoryStore();
+    const first = await fetchWith(s, storeCache(store, 'binance-cache'), ['BTCUSDT'], '2024-03-01', '2024-03-02');
+    const keys: string[] = [];
+    for await (const k of store.list('binance-cache')) keys.push(k);
+    expect(keys).toContain('binance-cache/data/futures/um/daily/markPriceKlines/BTCUSDT/1h/BTCUSDT-1h-2024-03-01.zip');
+    const requests = s.log.length;
+    const second = await fetchWith(s, storeCache(store, 'binance-cache'), ['BTCUSDT'], '2024-03-01', '2024-03-02');
+    expect(s.log.length).toBe(requests);
+    expect(second.table.values).toEqual(first.table.values);
   });
 
   it('resumes an interrupted run: the second run downloads only what the first did not finish', async () => {
