@@ -129,9 +129,19 @@ export async function fetchPriceHistory(options: FetchHistoryOptions): Promise<F
     },
   };
   const results = new Map<SeriesSpec, SeriesPart[]>();
+  const failures = new Map<SeriesSpec, unknown>();
   await runPool(options.plan.series, options.concurrency ?? 6, async (series) => {
-    results.set(series, await fetchSeries(state, series, options.from, options.to));
+    // After a failure no new series starts; those started finish, and the error reported is that
+    // of the first series in plan order, the same whichever download happened to fail first.
+    if (failures.size > 0) return;
+    try {
+      results.set(series, await fetchSeries(state, series, options.from, options.to));
+    } catch (e) {
+      failures.set(series, e);
+    }
   });
+  const failed = options.plan.series.find((s) => failures.has(s));
+  if (failed !== undefined) throw failures.get(failed);
   // Merged in plan order, whatever order the downloads finished in: the same inputs give the same bytes.
   const parts = options.plan.series.flatMap((s) => results.get(s) ?? []);
   parts.push(...options.plan.constantIndex.map((asset) => constantIndexPart(asset, options.from, end, intervalMs)));

@@ -61,7 +61,8 @@ describe('checksums', () => {
     const s = await start({ corrupt: [path] });
     const cache = memoryCache();
     await expect(fetchWith(s, cache, ['BTCUSDT'], '2024-03-01', '2024-03-03')).rejects.toThrow(new RegExp(`${s.url}/${path}: \\(document\\): expected SHA-256 [0-9a-f]{64} \\(its \\.CHECKSUM\\), got [0-9a-f]{64}: the download is corrupt`));
-    expect(cache.keys().filter((k) => k.includes('2024-03-02'))).toEqual([]);
+    expect(cache.keys().filter((k) => k.includes('BTCUSDT-1h-2024-03-02'))).toEqual([]);
+    expect(cache.keys()).toContain('data/futures/um/daily/markPriceKlines/BTCUSDT/1h/BTCUSDT-1h-2024-03-01.zip');
   });
 });
 
