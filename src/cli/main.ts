@@ -1,5 +1,6 @@
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
+import { FETCH_USAGE, runFetch } from './fetch.js';
 import { IMPORT_USAGE, runImport } from './import.js';
 import { REPORT_USAGE, runReport } from './report.js';
 import { runRun, RUN_USAGE } from './run.js';
@@ -16,6 +17,7 @@ Commands:
   pmbt report     (re)make report.html, the page of charts, for a finished job
   pmbt scenario   apply a named stress scenario (shock, bleed, depeg, crash replay) to a price history
   pmbt run-via-handlers  the same job through the serverless steps (plan → batches → merge), locally
+  pmbt fetch      download Binance's public mark, index and funding history into a price history
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   scenario: { usage: SCENARIO_USAGE, run: runScenario },
   'run-via-handlers': { usage: RUN_VIA_HANDLERS_USAGE, run: runRunViaHandlers },
   convert: { usage: CONVERT_USAGE, run: runConvert },
+  fetch: { usage: FETCH_USAGE, run: runFetch },
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
   import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },

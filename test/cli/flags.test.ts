@@ -2,6 +2,7 @@
 // --help, and every flag its --help mentions is one the parser accepts.
 import { describe, expect, it } from 'vitest';
 import { CONVERT_PORTFOLIOS_COMMAND, CONVERT_SERIES_COMMAND, CONVERT_USAGE } from '../../src/cli/convert.js';
+import { FETCH_COMMAND, FETCH_USAGE } from '../../src/cli/fetch.js';
 import { IMPORT_COMMAND, IMPORT_USAGE } from '../../src/cli/import.js';
 import { findMentionedFlags, parseFlags, renderUsage, type CommandSpec, type FlagSpec } from '../../src/cli/flags.js';
 import { REPORT_COMMAND, REPORT_USAGE } from '../../src/cli/report.js';
@@ -21,6 +22,7 @@ const COMMANDS: [string, string, CommandSpec[]][] = [
   ['snapshot', SNAPSHOT_USAGE, [SNAPSHOT_COMMAND]],
   ['import', IMPORT_USAGE, [IMPORT_COMMAND]],
   ['convert', CONVERT_USAGE, [CONVERT_SERIES_COMMAND, CONVERT_PORTFOLIOS_COMMAND]],
+  ['fetch', FETCH_USAGE, [FETCH_COMMAND]],
 ];
 
 /** Whether some parser of the command takes `--flag` (with a value if it needs one). */
