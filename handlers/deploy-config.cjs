@@ -1,6 +1,7 @@
 'use strict';
 // Values serverless.yml computes at package time (not Lambda code; never bundled):
 //   ${file(./handlers/deploy-config.cjs):scheduleEvents}   one schedule event per test of data/stress-tests.json
+//   ${file(./handlers/deploy-config.cjs):fetchSchedule}    the fetch-prices rule, from data/price-history.json
 //   ${file(./handlers/deploy-config.cjs):maxConcurrency}   the Distributed Map's MaxConcurrency, from the
 //   ${file(./handlers/deploy-config.cjs):itemsPerBatch}    deploy parameters as numbers (a --param value
 //                                                          arrives as a string; the state machine needs an integer)
@@ -10,6 +11,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const STRESS_TESTS = join(__dirname, '..', 'data', 'stress-tests.json');
+const PRICE_HISTORY = join(__dirname, '..', 'data', 'price-history.json');
 
 function readTests() {
   const config = JSON.parse(readFileSync(STRESS_TESTS, 'utf8'));
@@ -41,6 +43,12 @@ module.exports = {
         },
       },
     })),
+  // src/batch/price-history.ts validates the whole file when the function runs.
+  fetchSchedule: () => {
+    const config = JSON.parse(readFileSync(PRICE_HISTORY, 'utf8'));
+    if (typeof config.schedule !== 'string' || !/^(cron|rate)\([^()]+\)$/.test(config.schedule)) throw new Error(`${PRICE_HISTORY}: schedule: expected cron(...) or rate(...), got ${JSON.stringify(config.schedule)}`);
+    return [{ schedule: { rate: [config.schedule], description: 'pm-backtester: append the ended days to the price history' } }];
+  },
   // Distributed Map limits: MaxConcurrency 0 would mean "as many as possible" (up to 10,000); we keep it explicit.
   maxConcurrency: ({ resolveVariable }) => readCount(resolveVariable, 'maxConcurrency', 1, 10000),
   itemsPerBatch: ({ resolveVariable }) => readCount(resolveVariable, 'itemsPerBatch', 1, 100),

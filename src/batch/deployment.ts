@@ -15,10 +15,12 @@ export const BUCKET_PREFIXES = {
   jobs: 'jobs',
   /** Prices written by the scheduled stress tests: `scenarios/<jobId>/prices.arrow`. */
   scenarios: 'scenarios',
+  /** The price history the scheduled fetch keeps up to date (data/price-history.json). */
+  history: 'history',
 } as const;
 
 /** Where a job's prices, portfolios and rules may be read from. */
-export const INPUT_PREFIXES = ['inputs', 'data', BUCKET_PREFIXES.scenarios] as const;
+export const INPUT_PREFIXES = ['inputs', 'data', BUCKET_PREFIXES.scenarios, BUCKET_PREFIXES.history] as const;
 
 export interface Deployment {
   bucket: string;

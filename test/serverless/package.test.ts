@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAP_DEFAULTS, REPLAY_RETRY } from '../../src/batch/local-state-machine.js';
 import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
+import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SERVERLESS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -60,7 +61,7 @@ afterAll(() => {
 
 describe('serverless package', () => {
   it('packages offline with osls, one zip per function', () => {
-    expect(readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['api.zip', 'merge.zip', 'plan.zip', 'replayBatch.zip', 'schedule.zip', 'snapshot.zip']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['api.zip', 'fetchPrices.zip', 'merge.zip', 'plan.zip', 'replayBatch.zip', 'schedule.zip', 'snapshot.zip']);
     // Printed so a slow packaging shows up in the test log.
     console.info(`serverless package: ${packageMs} ms`);
   });
@@ -86,10 +87,10 @@ describe('serverless package', () => {
 
   it('grants least privilege: S3 scoped to the bucket and its prefixes, Step Functions to this state machine, never a * resource', () => {
     const roles = ofType('AWS::IAM::Role');
-    expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
+    expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'FetchPricesRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
     expect(ofType('AWS::IAM::Policy')).toEqual([]);
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
-    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/(reports|jobs|inputs|data|scenarios)\/\*$/;
+    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/(reports|jobs|inputs|data|scenarios|history)\/\*$/;
     const s3Bucket = 'arn:${AWS::Partition}:s3:::${DataBucket}';
     let s3Statements = 0;
     let statesStatements = 0;
@@ -133,7 +134,10 @@ describe('serverless package', () => {
     expect(statesStatements).toBeGreaterThan(3);
     // The steps that write reports may only write under reports/; nothing but the API and the schedule starts jobs.
     const actionsOf = (roleId: string) => (resources[roleId].Properties.Policies as Json[]).flatMap((p) => asList(p.PolicyDocument.Statement as Json[])).flatMap((s) => asList(s.Action as string[]));
-    for (const roleId of ['PlanRole', 'ReplayBatchRole', 'MergeRole', 'SnapshotRole']) expect(actionsOf(roleId).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
+    for (const roleId of ['PlanRole', 'ReplayBatchRole', 'MergeRole', 'SnapshotRole', 'FetchPricesRole']) expect(actionsOf(roleId).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
+    // The scheduled fetch touches history/ only.
+    const fetchResources = (resources.FetchPricesRole.Properties.Policies as Json[]).flatMap((p) => asList(p.PolicyDocument.Statement as Json[])).filter((s) => asList(s.Action as string[]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')).flatMap((s) => asList(s.Resource as Json[]));
+    expect(fetchResources).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${DataBucket}/history/*' }]);
     expect(actionsOf('SnapshotRole').filter((a) => a.startsWith('s3:'))).toEqual([]);
     // Each function runs as its own role.
     for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Role, id).toEqual({ 'Fn::GetAtt': [id.replace(/LambdaFunction$/, 'Role'), 'Arn'] });
@@ -175,7 +179,7 @@ describe('serverless package', () => {
 
   it('schedules one rule per stress test of data/stress-tests.json, sending the handler its test and time', async () => {
     const tests = await readStressTests(join(ROOT, 'data', 'stress-tests.json'));
-    const rules = ofType('AWS::Events::Rule');
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets[0].Arn).includes('ScheduleLambdaFunction'));
     expect(rules).toHaveLength(tests.length);
     for (const test of tests) {
       const rule = rules.find(([, r]) => (r.Properties.Targets[0].InputTransformer.InputTemplate as string).includes(JSON.stringify(test.name)));
@@ -190,6 +194,16 @@ describe('serverless package', () => {
       const sent = JSON.parse((p.Targets[0].InputTransformer.InputTemplate as string).replace('<time>', '"2026-11-23T06:00:00Z"')) as unknown;
       expect(parseScheduleEvent(sent)).toEqual({ test: test.name, time: new Date('2026-11-23T06:00:00Z') });
     }
+  });
+
+  it('schedules the fetch-prices function from data/price-history.json, alone (reserved concurrency 1)', async () => {
+    const config = await readPriceHistoryConfig(join(ROOT, 'data', 'price-history.json'));
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets[0].Arn).includes('FetchPricesLambdaFunction'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties.ScheduleExpression).toBe(config.schedule);
+    const fn = resources.FetchPricesLambdaFunction.Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Environment.Variables.PMBT_PRICE_HISTORY).toBe('data/price-history.json');
   });
 
   it('serves POST /backtests and GET /backtests/{jobId} over an HTTP API with IAM authorization', () => {
@@ -248,5 +262,9 @@ describe('serverless package', () => {
     expect(JSON.parse(api)).toMatchObject({ statusCode: 400 });
     const names = (await readStressTests(join(ROOT, 'data', 'stress-tests.json'))).map((t) => t.name).join(', ');
     expect(schedule).toBe(`error InputError: event: test: expected one of the tests ${names}, got "no-such-test"`);
+    // The scheduled fetch reaches the internet, so it is not invoked here (test/handlers/fetch-prices.test.ts runs it on loopback); its bundle carries its config.
+    const listing = await new Promise<string>((resolve, reject) => execFile('unzip', ['-l', join(dir, 'fetchPrices.zip')], (e, out) => (e ? reject(e) : resolve(out))));
+    expect(listing).toMatch(/ data\/price-history\.json\n/);
+    expect(listing).toMatch(/ handlers\/fetch-prices\.mjs\n/);
   });
 });
