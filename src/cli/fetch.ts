@@ -3,6 +3,7 @@ import { streamPortfolioDocuments } from '../batch/inputs.js';
 import { writeSeriesArrow } from '../io/arrow/series.js';
 import { defaultCacheFolder, folderCache } from '../io/binance-data/cache.js';
 import { DAY_MS, KLINE_INTERVALS, parseDay, startOfDay } from '../io/binance-data/days.js';
+import { BINANCE_DATA_URLS } from '../io/binance-data/urls.js';
 import { fetchPriceHistory, type FetchProgress } from '../io/binance-data/fetch-history.js';
 import { collectPortfolioNeeds, planFetch, STABLECOINS, type FetchPlan } from '../io/binance-data/plan.js';
 import { writeFileAtomically } from '../io/convert/output-files.js';
@@ -33,9 +34,9 @@ where it was. Today's bars that have closed are fetched when --to is today (neve
     { name: 'interval', value: 'I', description: `kline interval: ${Object.keys(KLINE_INTERVALS).join(', ')}`, default: '1m' },
     { name: 'out', value: 'FILE', description: 'the price history to write (Arrow IPC)', required: true },
     { name: 'cache', value: 'DIR', description: 'downloads kept between runs (default $XDG_CACHE_HOME/pmbt or ~/.cache/pmbt)' },
-    { name: 'archive-url', value: 'URL', description: 'the data archive', default: 'https://data.binance.vision' },
-    { name: 'fapi-url', value: 'URL', description: 'the USDⓈ-M futures REST API', default: 'https://fapi.binance.com' },
-    { name: 'dapi-url', value: 'URL', description: 'the COIN-M futures REST API', default: 'https://dapi.binance.com' },
+    { name: 'archive-url', value: 'URL', description: 'the data archive', default: BINANCE_DATA_URLS.archive },
+    { name: 'fapi-url', value: 'URL', description: 'the USDⓈ-M futures REST API', default: BINANCE_DATA_URLS.fapi },
+    { name: 'dapi-url', value: 'URL', description: 'the COIN-M futures REST API', default: BINANCE_DATA_URLS.dapi },
     { name: 'quiet', description: 'no progress on stderr' },
   ],
 } as const satisfies CommandSpec;

@@ -1,10 +1,11 @@
 import { InputError } from '../../domain/errors.js';
 import type { SeriesKind } from '../../domain/series.js';
+import { parseFuturesSymbol, type FuturesMarket } from '../binance/symbols.js';
 
 // What to download for a set of contracts and assets (docs/cli.md "pmbt fetch"): per contract its
 // mark klines and, for a perpetual, its realized funding; per asset its USD index.
 
-export type FuturesMarket = 'um' | 'cm';
+export type { FuturesMarket };
 export type Dataset = 'markPriceKlines' | 'indexPriceKlines' | 'fundingRate';
 
 /** One Binance series: where it lives (market, data set, Binance's symbol or pair). */
@@ -40,20 +41,13 @@ export interface ContractInfo {
 
 /** Assumed worth 1 USD: Binance publishes no USD index for them on the futures markets. */
 export const STABLECOINS = ['USDT', 'USDC', 'FDUSD'] as const;
-const UM_QUOTES = ['FDUSD', 'USDT', 'USDC', 'BUSD'];
 const CONTRACT_EXPECTED = 'a Binance futures contract: BTCUSDT, BTCUSDC, BTCUSDT_240628 (USDⓈ-M) or BTCUSD_PERP, BTCUSD_240628 (COIN-M)';
 
-/**
- * `*USD_PERP` and `*USD_YYMMDD` are COIN-M; `*USDT`, `*USDC` (…) and their `_YYMMDD` deliveries
- * are USDⓈ-M.
- */
+/** The contract's market, base and margin asset (parseFuturesSymbol); an InputError for anything else. */
 export function classifyContract(symbol: string, src = '--symbols'): ContractInfo {
-  const cm = /^([A-Z0-9]+)USD_(PERP|\d{6})$/.exec(symbol);
-  if (cm !== null) return { market: 'cm', perpetual: cm[2] === 'PERP', base: cm[1]!, marginAsset: cm[1]! };
-  const um = /^([A-Z0-9]+?)(_\d{6})?$/.exec(symbol);
-  const quote = um === null ? undefined : UM_QUOTES.find((q) => um[1]!.endsWith(q) && um[1]!.length > q.length);
-  if (um === null || quote === undefined) throw new InputError(src, symbol, CONTRACT_EXPECTED, JSON.stringify(symbol));
-  return { market: 'um', perpetual: um[2] === undefined, base: um[1]!.slice(0, -quote.length), marginAsset: quote };
+  const contract = parseFuturesSymbol(symbol);
+  if (contract === undefined) throw new InputError(src, symbol, CONTRACT_EXPECTED, JSON.stringify(symbol));
+  return { market: contract.market, perpetual: contract.perpetual, base: contract.base, marginAsset: contract.market === 'cm' ? contract.base : contract.quote };
 }
 
 /**
