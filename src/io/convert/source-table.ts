@@ -60,11 +60,11 @@ const isMissing = (v: unknown) => v === undefined || v === null || (typeof v ===
  * A table of text or JSON cells, column-major. `cells[c][r]` is row r of column c; `pathOf` names
  * a cell the way the file's format counts (CSV lines, JSON Lines lines, JSON array indexes).
  */
-export function textSourceTable(src: string, columnNames: readonly string[], cells: readonly (readonly unknown[])[], rowCount: number, pathOf: (column: string, row: number) => string): SourceTable {
+export function textSourceTable(src: string, columnNames: readonly string[], cells: readonly ArrayLike<unknown>[], rowCount: number, pathOf: (column: string, row: number) => string): SourceTable {
   const lowerIndex = new Map<string, number>();
   columnNames.forEach((n, i) => lowerIndex.has(n.toLowerCase()) || lowerIndex.set(n.toLowerCase(), i));
   const indexOf = (name: string) => (columnNames.includes(name) ? columnNames.indexOf(name) : lowerIndex.get(name.toLowerCase()) ?? -1);
-  const columnCells = (name: string) => cells[indexOf(name)] ?? [];
+  const columnCells = (name: string): ArrayLike<unknown> => cells[indexOf(name)] ?? [];
 
   return {
     src,
@@ -81,7 +81,12 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
         const text = typeof v === 'string' ? v.trim() : undefined;
         let ms: number | undefined;
         let raw = describeValue(v);
-        if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
+        if (typeof v === 'bigint') {
+          // Parquet's int64 epochs: exact, whatever their unit.
+          epochUnit ??= guessEpochUnit(Number(v));
+          ms = epochBigIntToMs(v, epochUnit);
+          raw = `${String(v)} ${epochUnit}`;
+        } else if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
           const n = Number(v);
           epochUnit ??= guessEpochUnit(n);
           // Nanosecond integers pass 2^53: divide them exactly.
@@ -104,8 +109,8 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
         if (isMissing(v)) {
           if (!allowMissing) throw new InputError(src, pathOf(column, r), 'a number', v === null ? 'null' : 'nothing');
           out[r] = NaN;
-        } else if (typeof v === 'number') {
-          out[r] = v;
+        } else if (typeof v === 'number' || typeof v === 'bigint') {
+          out[r] = Number(v);
         } else if (typeof v === 'string' && NUMBER_TEXT.test(v.trim())) {
           out[r] = Number(v);
         } else {
