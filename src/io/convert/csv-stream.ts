@@ -10,8 +10,8 @@ export const CSV_CHUNK_ROWS = 65_536;
 /** A table of consecutive rows of one file, and where each row is in it (for durable row paths). */
 export interface TableChunk {
   table: SourceTable;
-  /** The row's line (CSV) or row (Parquet) number in the file, counted from 1. */
-  positions: ArrayLike<number>;
+  /** A row's line (CSV) or row (Parquet) number in the file, counted from 1. */
+  position: (row: number) => number;
   /** Names the place in a message: "line" or "row", after a zip member's name if any. */
   where: string;
 }
@@ -77,6 +77,7 @@ export async function* readCsvChunks(source: ByteSource, src: string, where = ''
   const out: CsvRecords = { records: [], lines: [] };
   let names: string[] | undefined;
   let like = 'the header';
+  let yielded = false;
   let first = true;
   const take = function* (final: boolean): Generator<TableChunk> {
     if (names === undefined && out.records.length > 0) {
@@ -89,11 +90,13 @@ export async function* readCsvChunks(source: ByteSource, src: string, where = ''
       }
     }
     if (names === undefined) return;
-    while (out.records.length >= chunkRows || (final && out.records.length > 0)) {
+    // A header and no rows is still a table (extraction then names what it lacks).
+    while (out.records.length >= chunkRows || (final && (out.records.length > 0 || !yielded))) {
+      yielded = true;
       const records = out.records.splice(0, chunkRows);
       const lines = out.lines.splice(0, chunkRows);
       checkCsvWidths(records, lines, names.length, like, src, where);
-      yield { table: csvChunkTable(src, where, names, records, lines), positions: lines, where: `${where}line` };
+      yield { table: csvChunkTable(src, where, names, records, lines), position: (row) => lines[row]!, where: `${where}line` };
     }
   };
   for await (const piece of iterateChunks(source)) {

@@ -10,7 +10,7 @@ const arrowStream = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0]);
 
 describe('the input format registry', () => {
   it('registers each format once, in the order they are tried', () => {
-    expect(INPUT_FORMATS.map((f) => f.name)).toEqual(['arrow', 'json', 'csv']);
+    expect(INPUT_FORMATS.map((f) => f.name)).toEqual(['arrow', 'zip', 'parquet', 'json', 'csv']);
   });
 
   it.each([
@@ -26,7 +26,7 @@ describe('the input format registry', () => {
   });
 
   it('reads a recognised table with the format\'s reader', () => {
-    const table = detectInputFormat(arrowFile, 'p.arrow', 'table').readTable(arrowFile, 'p.arrow');
+    const table = detectInputFormat(arrowFile, 'p.arrow', 'table').readTable!(arrowFile, 'p.arrow');
     expect(table.rowCount).toBe(1);
     expect(table.columnNames).toContain('value');
   });
