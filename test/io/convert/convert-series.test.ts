@@ -182,7 +182,7 @@ describe('malformed inputs name the file, the column and the row', () => {
 
   test('a file read whole over the size limit (a streamed CSV has none), and a missing file', async () => {
     const big = file('big.json', '[{"time":1637193600000}]');
-    await expect(convertSeriesFiles([{ path: big }], { maxInputBytes: 10 })).rejects.toThrow(`${big}: (document): expected a file of at most 10 bytes, got 25 bytes`);
+    await expect(convertSeriesFiles([{ path: big }], { maxInputBytes: 10 })).rejects.toThrow(`${big}: (document): expected a file of at most 10 bytes, got 24 bytes`);
     const csv = file('big.csv', 'time,symbol,kind,value\n2021-11-18 00:00:00,BTC,index,1\n');
     expect((await convertSeriesFiles([{ path: csv }], { maxInputBytes: 10 })).table.values).toEqual(new Float64Array([1]));
     await expect(convertSeriesFiles([{ path: join(dir, 'nope.csv') }])).rejects.toThrow(`${join(dir, 'nope.csv')}: (document): expected a readable file, got no such file`);
