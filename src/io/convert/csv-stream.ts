@@ -124,6 +124,9 @@ function decodeStrict(decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Arr
   try {
     return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
   } catch {
-    throw new InputError(src, `${where}near line ${reader.currentLine}`, 'CSV text in UTF-8', 'bytes that are not UTF-8 text');
+    // Decode again leniently to find the line of the first bad byte.
+    const lenient = bytes === undefined ? '' : new TextDecoder('utf-8').decode(bytes);
+    const bad = lenient.indexOf('\uFFFD');
+    throw new InputError(src, `${where}line ${reader.lineAt(bad < 0 ? lenient : lenient.slice(0, bad))}`, 'CSV text in UTF-8', 'bytes that are not UTF-8 text');
   }
 }

@@ -31,11 +31,6 @@ export class CsvRecordReader {
     private readonly maxRecordChars = MAX_CSV_RECORD_CHARS,
   ) {}
 
-  /** The line the next record starts on. */
-  get currentLine(): number {
-    return this.line;
-  }
-
   /** Appends the records completed by `piece` to `out`; `final` ends the text. */
   push(piece: string, final: boolean, out: CsvRecords): void {
     const text = this.pending + piece;
@@ -43,7 +38,7 @@ export class CsvRecordReader {
     // files that mix them read alike.
     this.parser ??= new Papa.Parser({ delimiter: ',', newline: '\n', quoteChar: '"', escapeChar: '"' });
     const result = this.parser.parse(text, 0, !final) as { data: string[][]; errors: { code: string; row: number }[]; meta: { cursor: number } };
-    const firstLines = this.collect(result.data, out);
+    const firstLines = this.collect(result.data, out, text.length > this.maxRecordChars);
     const error = result.errors[0];
     if (error !== undefined) {
       const at = `${this.where}line ${firstLines[error.row] ?? this.line}`;
@@ -51,16 +46,26 @@ export class CsvRecordReader {
       throw new InputError(this.src, at, 'a comma or line end after a closing double quote', 'other text');
     }
     this.pending = final ? '' : text.slice(result.meta.cursor);
-    if (this.pending.length > this.maxRecordChars) {
-      throw new InputError(this.src, `${this.where}line ${this.line}`, `a record of at most ${this.maxRecordChars} characters`, 'a longer one (no line break, or an unclosed double quote)');
-    }
+    if (this.pending.length > this.maxRecordChars) this.refuseLongRecord();
+  }
+
+  /** The line of a position in text not yet pushed, `before` being the text up to it. */
+  lineAt(before: string): number {
+    let line = this.line;
+    for (const text of [this.pending, before]) for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) line++;
+    return line;
+  }
+
+  private refuseLongRecord(): never {
+    throw new InputError(this.src, `${this.where}line ${this.line}`, `a record of at most ${this.maxRecordChars} characters`, 'a longer one (no line break, or an unclosed double quote)');
   }
 
   /** Moves the parsed rows into `out`, numbering lines; returns the first line of each row. */
-  private collect(rows: string[][], out: CsvRecords): number[] {
+  private collect(rows: string[][], out: CsvRecords, checkLength: boolean): number[] {
     const firstLines: number[] = [];
     for (const cells of rows) {
       const line = this.line;
+      if (checkLength && cells.reduce((n, c) => n + c.length + 1, 0) > this.maxRecordChars) this.refuseLongRecord();
       firstLines.push(line);
       let breaks = 0;
       for (let c = 0; c < cells.length; c++) {

@@ -85,7 +85,7 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     description: 'CSV (with a header line, or headerless Binance klines / OHLCV)',
     recognise: () => true,
     readTable: (bytes, src) => csvTable(decodeCsvText(bytes, src), src),
-    readTableChunks: (path, src) => readCsvChunks(createReadStream(path, { highWaterMark: 1 << 20 }), src),
+    readTableChunks: (path, src) => readCsvChunks(createReadStream(path, { highWaterMark: 1 << 18 }), src),
   },
 ];
 

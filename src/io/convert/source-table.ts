@@ -80,7 +80,7 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
         const v = col[r];
         const text = typeof v === 'string' ? v.trim() : undefined;
         let ms: number | undefined;
-        let raw = describeValue(v);
+        let raw = typeof v === 'bigint' ? String(v) : describeValue(v);
         if (typeof v === 'bigint') {
           // Parquet's int64 epochs: exact, whatever their unit.
           epochUnit ??= guessEpochUnit(Number(v));
