@@ -62,8 +62,7 @@ export function checkCsvWidths(records: readonly string[][], lines: ArrayLike<nu
 
 /** Rows of CSV cells as a column-major table whose cell paths name the file's lines. */
 export function csvChunkTable(src: string, where: string, names: readonly string[], records: readonly string[][], lines: ArrayLike<number>): SourceTable {
-  const cells = names.map((_, c) => records.map((r) => r[c]));
-  return textSourceTable(src, names, cells, records.length, (column, row) => `${column}, ${where}line ${lines[row]}`);
+  return textSourceTable(src, names, { rows: records }, records.length, (column, row) => `${column}, ${where}line ${lines[row]}`);
 }
 
 /**
