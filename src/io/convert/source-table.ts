@@ -83,39 +83,7 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
     columnNames,
     findColumn: (name) => columnNames[indexOf(name)],
     cellPath: pathOf,
-    readTimes(column, unit) {
-      const cell = columnCells(column);
-      const out = new Float64Array(rowCount);
-      let epochUnit = unit === 'auto' ? undefined : unit;
-      for (let r = 0; r < rowCount; r++) {
-        const v = cell(r);
-        const text = typeof v === 'string' ? v.trim() : undefined;
-        let ms: number | undefined;
-        let epoch = false;
-        if (typeof v === 'bigint') {
-          // Parquet's int64 epochs: exact, whatever their unit.
-          epochUnit ??= guessEpochUnit(Number(v));
-          ms = epochBigIntToMs(v, epochUnit);
-          epoch = true;
-        } else if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
-          const n = Number(v);
-          epochUnit ??= guessEpochUnit(n);
-          // Nanosecond integers pass 2^53: divide them exactly.
-          ms = text !== undefined && text.length > 15 && INTEGER_TEXT.test(text) ? epochBigIntToMs(BigInt(text), epochUnit) : epochNumberToMs(n, epochUnit);
-          epoch = true;
-        } else if (text !== undefined) {
-          ms = parseDateTimeText(text);
-        }
-        if (ms !== undefined && isTimeInRange(ms)) {
-          out[r] = ms;
-          continue;
-        }
-        const raw = epoch ? `${String(v)} ${epochUnit}` : describeValue(v);
-        if (ms === undefined) throw new InputError(src, pathOf(column, r), TIME_TEXT_EXPECTED, isMissing(v) ? 'nothing' : raw);
-        throw new InputError(src, pathOf(column, r), TIME_RANGE_TEXT, raw);
-      }
-      return out;
-    },
+    readTimes: (column, unit) => readTextTimes(src, column, columnCells(column), rowCount, unit, pathOf),
     readNumbers(column, allowMissing) {
       const cell = columnCells(column);
       const out = new Float64Array(rowCount);
@@ -152,4 +120,38 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
       return out;
     },
   };
+}
+
+/** Times of a text column as ms since 1970; epoch numbers in `unit` ('auto': guessed from the first). */
+function readTextTimes(src: string, column: string, cell: (row: number) => unknown, rowCount: number, unit: EpochUnit | 'auto', pathOf: (column: string, row: number) => string): Float64Array {
+  const out = new Float64Array(rowCount);
+  let epochUnit = unit === 'auto' ? undefined : unit;
+  for (let r = 0; r < rowCount; r++) {
+    const v = cell(r);
+    const text = typeof v === 'string' ? v.trim() : undefined;
+    let ms: number | undefined;
+    let epoch = false;
+    if (typeof v === 'bigint') {
+      // Parquet's int64 epochs: exact, whatever their unit.
+      epochUnit ??= guessEpochUnit(Number(v));
+      ms = epochBigIntToMs(v, epochUnit);
+      epoch = true;
+    } else if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
+      const n = Number(v);
+      epochUnit ??= guessEpochUnit(n);
+      // Nanosecond integers pass 2^53: divide them exactly.
+      ms = text !== undefined && text.length > 15 && INTEGER_TEXT.test(text) ? epochBigIntToMs(BigInt(text), epochUnit) : epochNumberToMs(n, epochUnit);
+      epoch = true;
+    } else if (text !== undefined) {
+      ms = parseDateTimeText(text);
+    }
+    if (ms !== undefined && isTimeInRange(ms)) {
+      out[r] = ms;
+      continue;
+    }
+    const raw = epoch ? `${String(v)} ${epochUnit}` : describeValue(v);
+    if (ms === undefined) throw new InputError(src, pathOf(column, r), TIME_TEXT_EXPECTED, isMissing(v) ? 'nothing' : raw);
+    throw new InputError(src, pathOf(column, r), TIME_RANGE_TEXT, raw);
+  }
+  return out;
 }
