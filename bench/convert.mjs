@@ -2,12 +2,30 @@
 // same CSV in a zip, and the same rows as Parquet (snappy, int64 ms open times), 1M rows each by
 // default. Run after `npm run build` (or `npm run bench:convert`); prints one JSON line.
 //   node bench/convert.mjs [rows]
+//   node bench/convert.mjs --stream FILE.csv   read a CSV chunk by chunk through extraction, keeping
+//                                              no rows: the memory streaming itself needs
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import yazl from 'yazl';
-import { convertSeriesFiles } from '../dist/io/convert/series.js';
+import { convertSeriesFiles, extractTablePart } from '../dist/io/convert/series.js';
+import { readCsvChunks } from '../dist/io/convert/csv-stream.js';
+
+if (process.argv[2] === '--stream') {
+  const path = process.argv[3];
+  const { createReadStream } = await import('node:fs');
+  const t0 = performance.now();
+  let rows = 0;
+  let peakHeapMiB = 0;
+  for await (const chunk of readCsvChunks(createReadStream(path, { highWaterMark: 1 << 18 }), path)) {
+    rows += extractTablePart(chunk.table, { path, symbol: 'BTCUSDT', kind: 'mark' }, { intervalMs: 60_000, extremes: true }).times.length;
+    peakHeapMiB = Math.max(peakHeapMiB, process.memoryUsage().heapUsed / 2 ** 20);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({ file: path, bytes: statSync(path).size, rows, seconds: Number(seconds.toFixed(1)), peakHeapMiB: Math.round(peakHeapMiB), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  process.exit(0);
+}
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'pmbt-bench-convert-'));
