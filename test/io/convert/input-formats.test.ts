@@ -20,6 +20,9 @@ describe('the input format registry', () => {
     ['JSON Lines after a byte-order mark', text('\uFEFF{"id": "a"}\n{"id": "b"}\n'), 'json', 'json'],
     ['an empty file (no portfolios; a table without a header, for the CSV reader to refuse)', new Uint8Array(0), 'csv', 'json'],
     ['CSV', text('time,symbol,kind,value\n'), 'csv', undefined],
+    ['a zip archive (its local header signature)', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), 'zip', undefined],
+    ['a Parquet file ("PAR1")', text('PAR1\x15\x04\x15\x80'), 'parquet', undefined],
+    ['gzip data (left to the CSV reader, which says what it looks like)', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), 'csv', undefined],
   ])('recognises %s', (_what, head, asTable, asPortfolios) => {
     expect(detectInputFormat(head, 'f', 'table').name).toBe(asTable);
     if (asPortfolios !== undefined) expect(detectInputFormat(head, 'f', 'portfolios').name).toBe(asPortfolios);
