@@ -202,6 +202,15 @@ describe('big files stream in chunks', () => {
     expect(part.note).toBe('close at candle close (open time + 1m, inferred)');
   });
 
+  test('a long table across chunks: symbols first seen in a later chunk keep their names', async () => {
+    let csv = 'time,symbol,kind,value\n';
+    for (let i = 0; i < rows; i++) csv += `${T0 + i * MIN},${i < 65_536 ? 'A' : i % 2 === 0 ? 'B' : 'A'},index,${i < 65_536 ? 1 : i % 2 === 0 ? 2 : 3}\n`;
+    const { table } = await convertSeriesFiles([{ path: file('long-table.csv', csv) }]);
+    expect(table.symbols).toEqual(['A', 'B']);
+    const at = (i: number) => [table.symbols[table.symbolIds[i]!], table.values[i]];
+    expect([at(0), at(65_535), at(65_536), at(65_537)]).toEqual([['A', 1], ['A', 1], ['B', 2], ['A', 3]]);
+  });
+
   test('an error in a later chunk names its real line', async () => {
     const path = file('big-bad.csv', big(66_000));
     await expect(convert({ path, ...mark })).rejects.toThrow(`${path}: close, line 66002: expected a number, got "oops"`);
