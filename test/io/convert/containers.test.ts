@@ -237,3 +237,25 @@ describe('the incremental CSV reader', () => {
     }
   });
 });
+
+describe('a long table as Parquet, over several row groups (hyparquet-writer)', () => {
+  test('string symbol and kind columns, a TIMESTAMP time column; rows named across row groups', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const T0 = Date.UTC(2024, 8, 20, 15);
+    const write = (name: string, last: number) => file(name, new Uint8Array(parquetWriteBuffer({
+      rowGroupSize: 2,
+      columnData: [
+        { name: 'time', data: [0, 0, 1, 1, 2].map((h) => new Date(T0 + h * 3_600_000)), type: 'TIMESTAMP' },
+        { name: 'symbol', data: ['SOLUSDT', 'SOL', 'SOLUSDT', 'SOL', 'SOLUSDT'], type: 'STRING' },
+        { name: 'kind', data: ['mark', 'index', 'mark', 'index', 'mark'], type: 'STRING' },
+        { name: 'value', data: [147.88, 147.8, 147.66, 147.6, last], type: 'DOUBLE' },
+      ],
+    })));
+    const { table } = await convertSeriesFiles([{ path: write('long-good.parquet', 147.85) }]);
+    expect(table.symbols).toEqual(['SOLUSDT', 'SOL']);
+    expect(Array.from(table.values)).toEqual([147.88, 147.8, 147.66, 147.6, 147.85]);
+    expect(iso(table.times[4])).toBe('2024-09-20T17:00:00.000Z');
+    const bad = write('long-bad.parquet', -1);
+    await expect(convert({ path: bad })).rejects.toThrow(`${bad}: value, row 5: expected a price > 0 for kind mark, got -1`);
+  });
+});
