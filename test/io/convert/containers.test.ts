@@ -193,7 +193,7 @@ describe('big files stream in chunks', () => {
     return csv;
   };
 
-  test('70,000 rows cross a 65,536-row chunk: every row kept, lines named across chunks', async () => {
+  test('70,000 rows cross chunk boundaries (8,192 rows): every row kept, lines named across chunks', async () => {
     const { part } = await convert({ path: file('big.csv', big()), ...mark });
     expect(part.times.length).toBe(rows);
     expect(part.times[rows - 1]).toBe(T0 + rows * MIN);
