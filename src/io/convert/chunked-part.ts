@@ -72,6 +72,8 @@ export class ChunkedPartBuilder {
 
   /** Extracts a chunk with `extract` and appends its rows; the chunk may then be dropped. */
   add(chunk: TableChunk, extract: (table: SourceTable) => SeriesPart): SeriesPart {
+    // While recording, the table's cellPath notes which chunk row a part's row came from (its value
+    // cell) instead of naming it: that is all a row path needs once the chunk is gone.
     let recording: ((column: string, row: number) => void) | undefined;
     const table: SourceTable = { ...chunk.table, cellPath: (column, row) => (recording === undefined ? chunk.table.cellPath(column, row) : (recording(column, row), '')) };
     const part = extract(table);

@@ -1,4 +1,4 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../../domain/errors.js';
 import { isTimeInRange, TIME_RANGE_TEXT } from '../arrow/columns.js';
@@ -61,8 +61,8 @@ function rowGroupTable(src: string, names: readonly string[], timeColumns: Reado
 /** A Parquet file as one table per row group, rows numbered from 1 across the file. */
 export async function* readParquetChunks(path: string, src: string): AsyncIterable<TableChunk> {
   const { file, metadata } = await readFooter(path, src);
-  // Top-level columns only: the schema's first element is the root.
-  const top = metadata.schema.slice(1).filter((e, i, all) => e.num_children === undefined && !all.slice(0, i).some((p) => (p.num_children ?? 0) > 0));
+  // Flat top-level columns only (a struct or list column is not a price).
+  const top = parquetSchema(metadata).children.filter((c) => c.children.length === 0).map((c) => c.element);
   const names = top.map((e) => e.name);
   const timeColumns = new Set(top.filter(isTimeElement).map((e) => e.name));
   let groupStart = 0;
