@@ -28,8 +28,8 @@ CSV, REST arrays), ccxt OHLCV arrays, other tools' candles — name their series
   flags: [
     {
       name: 'input', value: 'FILE', repeatable: true, required: true,
-      description: ['a long table with columns time, symbol, kind, value (CSV, JSON array,', 'JSON Lines, or Arrow/Feather with any timestamp unit)'],
-      forms: [{ value: 'FILE:SYMBOL:KIND[:COLUMN]', description: ['one series of a candle file (freqtrade Feather, CSV such as', 'timestamp,Open,High,Low,Close,Volume): e.g. x-8h-mark.feather:XRPUSDT:mark', 'or x-8h-funding_rate.feather:XRPUSDT:funding (the rate is in "open")'] }],
+      description: ['a long table with columns time, symbol, kind, value (CSV, JSON array,', 'JSON Lines, Parquet, or Arrow/Feather with any timestamp unit), or a zip', 'of CSVs (Binance archive files); CSV, zip and Parquet are streamed,', 'whatever their size'],
+      forms: [{ value: 'FILE:SYMBOL:KIND[:COLUMN]', description: ['one series of a candle file (freqtrade Feather, CSV such as', 'timestamp,Open,High,Low,Close,Volume, Binance klines with or without', 'their header): e.g. x-8h-mark.feather:XRPUSDT:mark,', 'BTCUSDT-1m-2024-03.zip:BTCUSDT:mark', 'or x-8h-funding_rate.feather:XRPUSDT:funding (the rate is in "open")'] }],
     },
     { name: 'out', value: 'OUT.arrow', description: 'where to write the series table', required: true },
     { name: 'symbol', value: 'S', description: 'with --kind: the symbol of every --input that does not name its own' },

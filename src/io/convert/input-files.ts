@@ -1,27 +1,52 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { InputError } from '../../domain/errors.js';
 import { detectInputFormat } from './input-formats.js';
 import type { SourceTable } from './source-table.js';
 
 /**
- * The converter reads a series input whole; this bounds one file (CSV text must also stay below
- * V8's ~512 MiB string limit). Larger histories: split by month and pass several --input.
+ * Bounds a series input read whole (Arrow and JSON; JSON text must also stay below V8's ~512 MiB
+ * string limit). CSV, zip and Parquet inputs are streamed and have no size limit.
  */
 export const MAX_SERIES_INPUT_BYTES = 256 * 1024 * 1024;
+
+function unreadable(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new InputError(path, '', 'a readable file', code === 'ENOENT' ? 'no such file' : String(code ?? e));
+}
 
 export async function readBoundedFile(path: string, maxBytes: number): Promise<Uint8Array> {
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(path, '', 'a readable file', code === 'ENOENT' ? 'no such file' : String(code ?? e));
+    throw unreadable(path, e);
   }
   if (size > maxBytes) throw new InputError(path, '', `a file of at most ${maxBytes} bytes`, `${size} bytes`);
   return new Uint8Array(await readFile(path));
 }
 
-/** Reads one input of the converter as the format its content shows (input-formats.ts). */
+/** The first `length` bytes of a file (fewer when it is shorter), to recognise its format. */
+export async function readFileHead(path: string, length = 4096): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+  try {
+    const head = new Uint8Array(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  } catch (e) {
+    throw unreadable(path, e);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads one input of the converter, held whole, as the format its content shows (input-formats.ts). */
 export function openSourceTable(bytes: Uint8Array, src: string): SourceTable {
-  return detectInputFormat(bytes, src, 'table').readTable(bytes, src);
+  const format = detectInputFormat(bytes, src, 'table');
+  if (format.readTable === undefined) throw new InputError(src, '', 'a file that can be read whole (Arrow, JSON or CSV)', `a ${format.description}, which is read from its path (convertSeriesFiles)`);
+  return format.readTable(bytes, src);
 }

@@ -1,11 +1,15 @@
+import { createReadStream } from 'node:fs';
 import { InputError } from '../../domain/errors.js';
 import { readPortfolioDocuments } from '../arrow/portfolios.js';
 import { readArrowTable } from '../arrow/series.js';
 import type { PortfolioDocumentItem } from './documents.js';
 import { readPortfolioDocumentsFromJson } from './portfolio-json.js';
 import { arrowSourceTable, type SourceTable } from './source-table.js';
+import { describeBinaryHead, readCsvChunks, type TableChunk } from './csv-stream.js';
 import { jsonTable } from './json-tables.js';
+import { isParquetBytes, readParquetChunks } from './parquet.js';
 import { csvTable } from './text-tables.js';
+import { isZipBytes, readZipCsvMembers } from './zip.js';
 
 // The one registry of input formats: how each is recognised from a file's first bytes and how it
 // is read, as portfolios (pmbt run, convert portfolios) and as a table (convert series). Formats
@@ -21,6 +25,8 @@ export interface InputFormat {
   recognise(head: Uint8Array, use: InputUse): boolean;
   readPortfolios?: (source: Uint8Array | AsyncIterable<Uint8Array>, src: string) => AsyncIterable<PortfolioDocumentItem>;
   readTable?: (bytes: Uint8Array, src: string) => SourceTable;
+  /** Reads the file at `path` as tables of consecutive rows, holding one at a time (any size). */
+  readTableChunks?: (path: string, src: string) => AsyncIterable<TableChunk>;
 }
 
 const ARROW_FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -48,6 +54,20 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     readTable: (bytes, src) => arrowSourceTable(readArrowTable(bytes, src), src),
   },
   {
+    // Binance's archive ships every CSV in a zip; a user's zip may hold several CSVs, read in
+    // member order as one input's rows.
+    name: 'zip',
+    description: 'zip archive of CSV files',
+    recognise: (head, use) => use === 'table' && isZipBytes(head),
+    readTableChunks: zipCsvChunks,
+  },
+  {
+    name: 'parquet',
+    description: 'Parquet file',
+    recognise: (head, use) => use === 'table' && isParquetBytes(head),
+    readTableChunks: readParquetChunks,
+  },
+  {
     // JSON arrays, single documents and JSON Lines all open with [ or {; the readers tell them
     // apart. Blank portfolios are JSON Lines with no line; a blank table is left to the CSV reader,
     // which says it has no header.
@@ -63,20 +83,35 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
   {
     // Any other text: the CSV parser names the line it cannot read.
     name: 'csv',
-    description: 'CSV with a header line',
+    description: 'CSV (with a header line, or headerless Binance klines / OHLCV)',
     recognise: () => true,
-    readTable: (bytes, src) => csvTable(new TextDecoder('utf-8').decode(bytes), src),
+    readTable: (bytes, src) => csvTable(decodeCsvText(bytes, src), src),
+    readTableChunks: (path, src) => readCsvChunks(createReadStream(path, { highWaterMark: 1 << 18 }), src),
   },
 ];
 
-type Reader<U extends InputUse> = U extends 'portfolios' ? Required<Pick<InputFormat, 'readPortfolios'>> : Required<Pick<InputFormat, 'readTable'>>;
+async function* zipCsvChunks(path: string, src: string): AsyncIterable<TableChunk> {
+  for await (const member of readZipCsvMembers(path, src)) yield* readCsvChunks(member.bytes, src, `${member.name} `);
+}
+
+function decodeCsvText(bytes: Uint8Array, src: string): string {
+  const binary = describeBinaryHead(bytes);
+  if (binary !== undefined) throw new InputError(src, '', 'CSV text', `bytes that look like ${binary}`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(src, '', 'CSV text in UTF-8', 'bytes that are not UTF-8 text');
+  }
+}
+
+type Reader<U extends InputUse> = U extends 'portfolios' ? Required<Pick<InputFormat, 'readPortfolios'>> : InputFormat;
 
 /**
  * The first registered format that can be read for `use` and recognises `head`; an InputError
  * naming the file and the formats expected when none does.
  */
 export function detectInputFormat<U extends InputUse>(head: Uint8Array, src: string, use: U): InputFormat & Reader<U> {
-  const usable = INPUT_FORMATS.filter((f) => (use === 'portfolios' ? f.readPortfolios : f.readTable) !== undefined);
+  const usable = INPUT_FORMATS.filter((f) => (use === 'portfolios' ? f.readPortfolios !== undefined : f.readTable !== undefined || f.readTableChunks !== undefined));
   const format = usable.find((f) => f.recognise(head, use));
   if (format === undefined) {
     throw new InputError(src, '', `${use === 'portfolios' ? 'portfolios as ' : ''}${usable.map((f) => f.description).join(', or ')}`, `a file starting with ${describeHead(head)}`);

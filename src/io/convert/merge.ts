@@ -102,6 +102,10 @@ function addMergedExtremes(table: SeriesTable, parts: readonly SeriesPart[], tot
     }
     at += part.times.length;
   }
-  table.highs = Float64Array.from(kept, (i) => highs[i]!);
-  table.lows = Float64Array.from(kept, (i) => lows[i]!);
+  table.highs = new Float64Array(kept.length);
+  table.lows = new Float64Array(kept.length);
+  for (let k = 0; k < kept.length; k++) {
+    table.highs[k] = highs[kept[k]!]!;
+    table.lows[k] = lows[kept[k]!]!;
+  }
 }

@@ -1,8 +1,13 @@
 import { SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { describeTime, type EpochUnit } from '../arrow/columns.js';
-import { MAX_SERIES_INPUT_BYTES, openSourceTable, readBoundedFile } from './input-files.js';
+import { ChunkedPartBuilder } from './chunked-part.js';
+import type { TableChunk } from './csv-stream.js';
+import { detectInputFormat } from './input-formats.js';
+import { MAX_SERIES_INPUT_BYTES, openSourceTable, readBoundedFile, readFileHead } from './input-files.js';
 import { mergeSeriesParts } from './merge.js';
-import { extractTablePart, finishSeriesPart, type CandleAt, type SeriesPart } from './series-parts.js';
+import { extractTablePart, findTimeColumn, finishSeriesPart, inferIntervalMs, type CandleAt, type PartRequest, type SeriesPart } from './series-parts.js';
+import type { SourceTable } from './source-table.js';
+import { isTardisTicker } from './tardis.js';
 
 /** One input of `pmbt convert series`: a long table, or one series of a candle file. */
 export interface SeriesInput {
@@ -32,9 +37,9 @@ export interface ConvertedSeries {
   duplicatesDropped: number;
 }
 
-/** Reads one input file into rows, the way its shape says (extractTablePart). */
-export function extractSeriesPart(bytes: Uint8Array, input: SeriesInput, options: ConvertSeriesOptions): SeriesPart {
-  return extractTablePart(openSourceTable(bytes, input.path), {
+/** What extractTablePart needs of an input and the command's options. */
+function requestOf(input: SeriesInput, options: ConvertSeriesOptions): PartRequest {
+  return {
     symbol: input.symbol,
     kind: input.kind,
     column: input.column,
@@ -44,19 +49,76 @@ export function extractSeriesPart(bytes: Uint8Array, input: SeriesInput, options
     timeUnit: options.timeUnit ?? 'auto',
     skipMissing: options.skipMissing ?? false,
     extremes: options.extremes,
-  });
+  };
+}
+
+/** Reads one input file held whole into rows, the way its shape says (extractTablePart). */
+export function extractSeriesPart(bytes: Uint8Array, input: SeriesInput, options: ConvertSeriesOptions): SeriesPart {
+  return extractTablePart(openSourceTable(bytes, input.path), requestOf(input, options));
 }
 
 function roundTimes(times: Float64Array, step: number): void {
   for (let i = 0; i < times.length; i++) times[i] = Math.round(times[i]! / step) * step;
 }
 
-/** Reads every input (each at most maxInputBytes) and merges them into one time-sorted table. */
+const spacingGivesInterval = (table: SourceTable) => !isTardisTicker(table) && table.findColumn('close_time') === undefined;
+
+/** The candle interval of a run of chunks' rows (their most common spacing). */
+function inferChunksInterval(chunks: readonly TableChunk[], options: ConvertSeriesOptions): number | undefined {
+  const times = chunks.map((c) => c.table.readTimes(findTimeColumn(c.table, options.timeColumn), options.timeUnit ?? 'auto'));
+  const all = new Float64Array(times.reduce((n, t) => n + t.length, 0));
+  times.reduce((at, t) => (all.set(t, at), at + t.length), 0);
+  return inferIntervalMs(all);
+}
+
+/**
+ * A streamed file's rows, extracted chunk by chunk and joined. A candle file's interval (for
+ * --at close) is inferred once, from the first chunks holding two rows, and reused for the rest:
+ * a chunk's own spacing could differ (a short last chunk, a one-row member of a zip).
+ */
+async function extractStreamedPart(chunks: AsyncIterable<TableChunk>, input: SeriesInput, options: ConvertSeriesOptions): Promise<SeriesPart> {
+  const builder = new ChunkedPartBuilder(input.path);
+  const inferOnce = input.symbol !== undefined && input.kind !== undefined && options.intervalMs === undefined;
+  let interval = options.intervalMs;
+  let pending: TableChunk[] = [];
+  let pendingRows = 0;
+  const flush = () => {
+    interval = inferChunksInterval(pending, options);
+    for (const chunk of pending) {
+      // A chunk that can infer the interval itself does (its report then says "inferred").
+      const own = chunk.table.rowCount >= 2 && pending.length === 1;
+      const part = builder.add(chunk, (table) => extractTablePart(table, requestOf(input, { ...options, intervalMs: own ? undefined : interval })));
+      if (own) builder.note = part.note;
+    }
+    pending = [];
+  };
+  for await (const chunk of chunks) {
+    // A ticker file's --interval is its bar, and klines' is in close_time: neither is inferred from the spacing.
+    if (!inferOnce || (interval !== undefined && pending.length === 0) || !spacingGivesInterval(chunk.table)) {
+      builder.add(chunk, (table) => extractTablePart(table, requestOf(input, { ...options, intervalMs: interval })));
+      continue;
+    }
+    pending.push(chunk);
+    pendingRows += chunk.table.rowCount;
+    if (pendingRows >= 2) flush();
+  }
+  if (pending.length > 0) flush();
+  return builder.finish();
+}
+
+/** One input's rows: streamed when its format can be (CSV, zip, Parquet), else read whole (at most maxInputBytes). */
+async function readSeriesPart(input: SeriesInput, options: ConvertSeriesOptions): Promise<SeriesPart> {
+  const format = detectInputFormat(await readFileHead(input.path), input.path, 'table');
+  if (format.readTableChunks !== undefined) return extractStreamedPart(format.readTableChunks(input.path, input.path), input, options);
+  const bytes = await readBoundedFile(input.path, options.maxInputBytes ?? MAX_SERIES_INPUT_BYTES);
+  return extractSeriesPart(bytes, input, options);
+}
+
+/** Reads every input and merges them into one time-sorted table. */
 export async function convertSeriesFiles(inputs: readonly SeriesInput[], options: ConvertSeriesOptions = {}): Promise<ConvertedSeries> {
   const parts: SeriesPart[] = [];
   for (const input of inputs) {
-    const bytes = await readBoundedFile(input.path, options.maxInputBytes ?? MAX_SERIES_INPUT_BYTES);
-    const part = finishSeriesPart(extractSeriesPart(bytes, input, options));
+    const part = finishSeriesPart(await readSeriesPart(input, options));
     if (options.roundToMs !== undefined) roundTimes(part.times, options.roundToMs);
     parts.push(part);
   }

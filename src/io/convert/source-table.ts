@@ -56,15 +56,26 @@ const INTEGER_TEXT = /^-?\d+$/;
 
 const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && (v.trim() === '' || v.trim().toLowerCase() === 'nan'));
 
+/** Cells by column (`cells[c][r]`), or by row (`{ rows }`, `rows[r][c]`: a CSV parser's records, not copied). */
+export type TextCells = readonly ArrayLike<unknown>[] | { rows: readonly (readonly unknown[])[] };
+
 /**
- * A table of text or JSON cells, column-major. `cells[c][r]` is row r of column c; `pathOf` names
- * a cell the way the file's format counts (CSV lines, JSON Lines lines, JSON array indexes).
+ * A table of text or JSON cells. `pathOf` names a cell the way the file's format counts (CSV
+ * lines, JSON Lines lines, JSON array indexes).
  */
-export function textSourceTable(src: string, columnNames: readonly string[], cells: readonly (readonly unknown[])[], rowCount: number, pathOf: (column: string, row: number) => string): SourceTable {
+export function textSourceTable(src: string, columnNames: readonly string[], cells: TextCells, rowCount: number, pathOf: (column: string, row: number) => string): SourceTable {
   const lowerIndex = new Map<string, number>();
   columnNames.forEach((n, i) => lowerIndex.has(n.toLowerCase()) || lowerIndex.set(n.toLowerCase(), i));
   const indexOf = (name: string) => (columnNames.includes(name) ? columnNames.indexOf(name) : lowerIndex.get(name.toLowerCase()) ?? -1);
-  const columnCells = (name: string) => cells[indexOf(name)] ?? [];
+  const columnCells = (name: string): ((row: number) => unknown) => {
+    const c = indexOf(name);
+    if (Array.isArray(cells)) {
+      const column = (cells as readonly ArrayLike<unknown>[])[c] ?? [];
+      return (r) => column[r];
+    }
+    const rows = (cells as { rows: readonly (readonly unknown[])[] }).rows;
+    return (r) => rows[r]?.[c];
+  };
 
   return {
     src,
@@ -72,40 +83,17 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
     columnNames,
     findColumn: (name) => columnNames[indexOf(name)],
     cellPath: pathOf,
-    readTimes(column, unit) {
-      const col = columnCells(column);
-      const out = new Float64Array(rowCount);
-      let epochUnit = unit === 'auto' ? undefined : unit;
-      for (let r = 0; r < rowCount; r++) {
-        const v = col[r];
-        const text = typeof v === 'string' ? v.trim() : undefined;
-        let ms: number | undefined;
-        let raw = describeValue(v);
-        if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
-          const n = Number(v);
-          epochUnit ??= guessEpochUnit(n);
-          // Nanosecond integers pass 2^53: divide them exactly.
-          ms = text !== undefined && INTEGER_TEXT.test(text) && text.length > 15 ? epochBigIntToMs(BigInt(text), epochUnit) : epochNumberToMs(n, epochUnit);
-          raw = `${String(v)} ${epochUnit}`;
-        } else if (text !== undefined) {
-          ms = parseDateTimeText(text);
-        }
-        if (ms === undefined) throw new InputError(src, pathOf(column, r), TIME_TEXT_EXPECTED, isMissing(v) ? 'nothing' : raw);
-        if (!isTimeInRange(ms)) throw new InputError(src, pathOf(column, r), TIME_RANGE_TEXT, raw);
-        out[r] = ms;
-      }
-      return out;
-    },
+    readTimes: (column, unit) => readTextTimes(src, column, columnCells(column), rowCount, unit, pathOf),
     readNumbers(column, allowMissing) {
-      const col = columnCells(column);
+      const cell = columnCells(column);
       const out = new Float64Array(rowCount);
       for (let r = 0; r < rowCount; r++) {
-        const v = col[r];
+        const v = cell(r);
         if (isMissing(v)) {
           if (!allowMissing) throw new InputError(src, pathOf(column, r), 'a number', v === null ? 'null' : 'nothing');
           out[r] = NaN;
-        } else if (typeof v === 'number') {
-          out[r] = v;
+        } else if (typeof v === 'number' || typeof v === 'bigint') {
+          out[r] = Number(v);
         } else if (typeof v === 'string' && NUMBER_TEXT.test(v.trim())) {
           out[r] = Number(v);
         } else {
@@ -115,11 +103,11 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
       return out;
     },
     readStringCodes(column, expected, encode) {
-      const col = columnCells(column);
+      const cell = columnCells(column);
       const out = new Int32Array(rowCount);
       const seen = new Map<string, number>();
       for (let r = 0; r < rowCount; r++) {
-        const v = col[r];
+        const v = cell(r);
         const text = typeof v === 'string' ? v.trim() : undefined;
         if (text === undefined || text === '') throw new InputError(src, pathOf(column, r), expected, describeValue(v));
         let code = seen.get(text);
@@ -132,4 +120,38 @@ export function textSourceTable(src: string, columnNames: readonly string[], cel
       return out;
     },
   };
+}
+
+/** Times of a text column as ms since 1970; epoch numbers in `unit` ('auto': guessed from the first). */
+function readTextTimes(src: string, column: string, cell: (row: number) => unknown, rowCount: number, unit: EpochUnit | 'auto', pathOf: (column: string, row: number) => string): Float64Array {
+  const out = new Float64Array(rowCount);
+  let epochUnit = unit === 'auto' ? undefined : unit;
+  for (let r = 0; r < rowCount; r++) {
+    const v = cell(r);
+    const text = typeof v === 'string' ? v.trim() : undefined;
+    let ms: number | undefined;
+    let epoch = false;
+    if (typeof v === 'bigint') {
+      // Parquet's int64 epochs: exact, whatever their unit.
+      epochUnit ??= guessEpochUnit(Number(v));
+      ms = epochBigIntToMs(v, epochUnit);
+      epoch = true;
+    } else if (typeof v === 'number' || (text !== undefined && NUMBER_TEXT.test(text))) {
+      const n = Number(v);
+      epochUnit ??= guessEpochUnit(n);
+      // Nanosecond integers pass 2^53: divide them exactly.
+      ms = text !== undefined && text.length > 15 && INTEGER_TEXT.test(text) ? epochBigIntToMs(BigInt(text), epochUnit) : epochNumberToMs(n, epochUnit);
+      epoch = true;
+    } else if (text !== undefined) {
+      ms = parseDateTimeText(text);
+    }
+    if (ms !== undefined && isTimeInRange(ms)) {
+      out[r] = ms;
+      continue;
+    }
+    const raw = epoch ? `${String(v)} ${epochUnit}` : describeValue(v);
+    if (ms === undefined) throw new InputError(src, pathOf(column, r), TIME_TEXT_EXPECTED, isMissing(v) ? 'nothing' : raw);
+    throw new InputError(src, pathOf(column, r), TIME_RANGE_TEXT, raw);
+  }
+  return out;
 }

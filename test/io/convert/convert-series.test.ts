@@ -180,9 +180,11 @@ describe('malformed inputs name the file, the column and the row', () => {
     expect(() => extract(bytes, { ...mark, path: 'c.feather' })).toThrow('c.feather: close, row 1: expected a number, got null');
   });
 
-  test('a file over the size limit, and a missing file', async () => {
-    const big = file('big.csv', 'time,symbol,kind,value\n');
-    await expect(convertSeriesFiles([{ path: big }], { maxInputBytes: 10 })).rejects.toThrow(`${big}: (document): expected a file of at most 10 bytes, got 23 bytes`);
+  test('a file read whole over the size limit (a streamed CSV has none), and a missing file', async () => {
+    const big = file('big.json', '[{"time":1637193600000}]');
+    await expect(convertSeriesFiles([{ path: big }], { maxInputBytes: 10 })).rejects.toThrow(`${big}: (document): expected a file of at most 10 bytes, got 24 bytes`);
+    const csv = file('big.csv', 'time,symbol,kind,value\n2021-11-18 00:00:00,BTC,index,1\n');
+    expect((await convertSeriesFiles([{ path: csv }], { maxInputBytes: 10 })).table.values).toEqual(new Float64Array([1]));
     await expect(convertSeriesFiles([{ path: join(dir, 'nope.csv') }])).rejects.toThrow(`${join(dir, 'nope.csv')}: (document): expected a readable file, got no such file`);
   });
 });
