@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { InputError } from '../../domain/errors.js';
 import { readPortfolioDocuments } from '../arrow/portfolios.js';
 import { readArrowTable } from '../arrow/series.js';
@@ -62,6 +63,13 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     readTableChunks: zipCsvChunks,
   },
   {
+    // Tardis.dev ships its CSV files gzip-compressed (.csv.gz): decompressed as they stream.
+    name: 'gzip',
+    description: 'gzip-compressed CSV',
+    recognise: (head, use) => use === 'table' && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08,
+    readTableChunks: (path, src) => readCsvChunks(gunzipped(path, src), src),
+  },
+  {
     name: 'parquet',
     description: 'Parquet file',
     recognise: (head, use) => use === 'table' && isParquetBytes(head),
@@ -89,6 +97,15 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     readTableChunks: (path, src) => readCsvChunks(createReadStream(path, { highWaterMark: 1 << 18 }), src),
   },
 ];
+
+/** A gzip file's bytes as they are decompressed; a corrupt or truncated one is an InputError naming it. */
+async function* gunzipped(path: string, src: string): AsyncIterable<Uint8Array> {
+  try {
+    for await (const piece of createReadStream(path, { highWaterMark: 1 << 18 }).pipe(createGunzip())) yield piece as Uint8Array;
+  } catch (e) {
+    throw new InputError(src, '', 'a whole gzip file', `${e instanceof Error ? e.message : String(e)} (truncated or corrupt?)`);
+  }
+}
 
 async function* zipCsvChunks(path: string, src: string): AsyncIterable<TableChunk> {
   for await (const member of readZipCsvMembers(path, src)) yield* readCsvChunks(member.bytes, src, `${member.name} `);

@@ -173,9 +173,18 @@ describe('Parquet files (polars, snappy and zstd)', () => {
 });
 
 describe('files that cannot be what they claim', () => {
-  test('gzip data given as CSV', async () => {
-    const gz = file('BTCUSDT-1m.csv', gzipSync(Buffer.from(text(UM_1M))));
-    await expect(convert({ path: gz, ...mark })).rejects.toThrow(`${gz}: (document): expected CSV text, got bytes that look like gzip data`);
+  test('gzip-compressed CSV (Tardis.dev ships .csv.gz) is decompressed as it streams; a truncated one is an error', async () => {
+    const packed = gzipSync(Buffer.from(text(UM_1M)));
+    const gz = file('BTCUSDT-1m.csv.gz', packed);
+    const { part } = await convert({ path: gz, ...mark });
+    expect(Array.from(part.values)).toEqual([7182.44, 7179.01, 7177.93]);
+    const cut = file('cut.csv.gz', packed.subarray(0, packed.length - 12));
+    await expect(convert({ path: cut, ...mark })).rejects.toThrow(`${cut}: (document): expected a whole gzip file, got unexpected end of file (truncated or corrupt?)`);
+  });
+
+  test('bzip2 data given as CSV says what it looks like', async () => {
+    const bz = file('x.csv', Buffer.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26]));
+    await expect(convert({ path: bz, ...mark })).rejects.toThrow(`${bz}: (document): expected CSV text, got bytes that look like bzip2 data`);
   });
 
   test('bytes that are not UTF-8', async () => {

@@ -10,7 +10,7 @@ const arrowStream = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0]);
 
 describe('the input format registry', () => {
   it('registers each format once, in the order they are tried', () => {
-    expect(INPUT_FORMATS.map((f) => f.name)).toEqual(['arrow', 'zip', 'parquet', 'json', 'csv']);
+    expect(INPUT_FORMATS.map((f) => f.name)).toEqual(['arrow', 'zip', 'gzip', 'parquet', 'json', 'csv']);
   });
 
   it.each([
@@ -22,7 +22,8 @@ describe('the input format registry', () => {
     ['CSV', text('time,symbol,kind,value\n'), 'csv', undefined],
     ['a zip archive (its local header signature)', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), 'zip', undefined],
     ['a Parquet file ("PAR1")', text('PAR1\x15\x04\x15\x80'), 'parquet', undefined],
-    ['gzip data (left to the CSV reader, which says what it looks like)', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), 'csv', undefined],
+    ['gzip data (Tardis.dev .csv.gz)', new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]), 'gzip', undefined],
+    ['bzip2 data (left to the CSV reader, which says what it looks like)', new Uint8Array([0x42, 0x5a, 0x68, 0x39, 0, 0, 0, 0]), 'csv', undefined],
   ])('recognises %s', (_what, head, asTable, asPortfolios) => {
     expect(detectInputFormat(head, 'f', 'table').name).toBe(asTable);
     if (asPortfolios !== undefined) expect(detectInputFormat(head, 'f', 'portfolios').name).toBe(asPortfolios);

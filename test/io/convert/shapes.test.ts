@@ -154,3 +154,29 @@ test("pmbt convert series --extremes keeps each candle's high and low", async ()
   await runConvert(['series', '--input', `${csv}:BTCUSDT:mark`, '--out', out]);
   expect(readSeriesArrow(new Uint8Array(readFileSync(out)), out).highs).toBeUndefined();
 });
+
+test('a gzip-compressed Tardis file of 20,000 ticker rows, read in chunks: bars across chunk edges are whole, funding is one row', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const t0 = Date.UTC(2024, 2, 1, 7, 40); // ticks every 100 ms from 07:40:00 to 08:13:19.9
+  const f1 = Date.UTC(2024, 2, 1, 8);
+  const f2 = Date.UTC(2024, 2, 1, 16);
+  const lines = ['exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,open_interest,last_price,index_price,mark_price'];
+  for (let i = 0; i < 20_000; i++) {
+    const t = (t0 + i * 100) * 1000;
+    const funding = t0 + i * 100 < f1 ? f1 : f2;
+    lines.push(`binance-futures,ETHUSDT,${t},${t + 150},${funding * 1000},${(0.0001 + i * 1e-9).toFixed(9)},,1000,3500.5,${3500 + (i % 37)},${3500 + (i % 100)}`);
+  }
+  const path = join(dir, 'binance-futures_derivative_ticker_2024-03-01_ETHUSDT.csv.gz');
+  writeFileSync(path, gzipSync(Buffer.from(`${lines.join('\n')}\n`)));
+  const { table } = await convert([{ path }]);
+  const marks = rowsOf(table, 'ETHUSDT', 'mark');
+  // 600 ticks a minute: 34 bars closing 07:41 … 08:14; each bar spans a full cycle of 100, so high 3599, low 3500.
+  expect(marks).toHaveLength(34);
+  expect(marks[0]).toEqual(['2024-03-01T07:41:00.000Z', 3599, 3599, 3500]);
+  // The bar closing 07:54 holds ticks 7,800–8,399 and so crosses the chunk edge at 8,192; its last tick, 8,399, has mark 3599.
+  expect(marks[13]).toEqual(['2024-03-01T07:54:00.000Z', 3599, 3599, 3500]);
+  expect(marks[33]).toEqual(['2024-03-01T08:14:00.000Z', 3599, 3599, 3500]);
+  expect(rowsOf(table, 'ETH', 'index')).toHaveLength(34);
+  // The rate last seen before 08:00 is tick 11,999's: 0.0001 + 11,999e-9; 16:00 is not settled in the file.
+  expect(rowsOf(table, 'ETHUSDT', 'funding')).toEqual([['2024-03-01T08:00:00.000Z', Number((0.0001 + 11_999e-9).toFixed(9)), undefined, undefined]]);
+});
