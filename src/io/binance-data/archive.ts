@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { unzipSync } from 'fflate';
 import { InputError } from '../../domain/errors.js';
-import { BINANCE_FUNDING_CSV_COLUMNS, BINANCE_KLINE_COLUMNS } from '../binance/klines.js';
-import { extractSeriesPart } from '../convert/series.js';
+import { readSeriesBytes } from '../convert/series.js';
 import type { SeriesPart } from '../convert/series-parts.js';
 import { formatDay, formatMonth } from './days.js';
 import type { SeriesSpec, SourceSpec } from './plan.js';
@@ -38,43 +36,12 @@ export function verifyChecksum(zip: Uint8Array, expected: string, url: string): 
   if (actual !== expected) throw new InputError(url, '', `SHA-256 ${expected} (its .CHECKSUM)`, `${actual}: the download is corrupt and was not kept`);
 }
 
-/** The one CSV file inside an archive zip. */
-export function unzipCsv(zip: Uint8Array, url: string): { name: string; bytes: Uint8Array } {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip, { filter: (f) => f.name.toLowerCase().endsWith('.csv') });
-  } catch (e) {
-    throw new InputError(url, '', 'a zip archive', e instanceof Error ? e.message : String(e));
-  }
-  const names = Object.keys(files);
-  if (names.length !== 1) throw new InputError(url, '', 'a zip holding one CSV file', `${names.length} CSV files`);
-  return { name: names[0]!, bytes: files[names[0]!]! };
-}
-
-const HEADERS = {
-  klines: new TextEncoder().encode(`${BINANCE_KLINE_COLUMNS.join(',')}\n`),
-  funding: new TextEncoder().encode(`${BINANCE_FUNDING_CSV_COLUMNS.join(',')}\n`),
-};
-
-/** Files before about 2022 have no header row: give them the one later files carry. */
-function withHeader(csv: Uint8Array, header: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < csv.length && (csv[i] === 0x20 || csv[i] === 0x0a || csv[i] === 0x0d || csv[i] === 0xef || csv[i] === 0xbb || csv[i] === 0xbf)) i++;
-  const startsWithDigit = i < csv.length && csv[i]! >= 0x30 && csv[i]! <= 0x39;
-  if (!startsWithDigit) return csv;
-  const out = new Uint8Array(header.length + csv.length);
-  out.set(header);
-  out.set(csv, header.length);
-  return out;
-}
-
 /**
- * One archive CSV as series rows: klines stamped at their close (open time + interval) with the
- * bar's high and low; funding at its calc_time.
+ * One archive zip as series rows, read by `pmbt convert`'s reader (its CSV member, with or without
+ * the header row files before ~2022 lack): klines stamped at their close (open time + interval)
+ * with the bar's high and low; funding at its calc_time.
  */
-export function decodeArchiveCsv(csv: Uint8Array, src: string, series: SeriesSpec, intervalMs: number): SeriesPart {
-  if (series.kind === 'funding') {
-    return extractSeriesPart(withHeader(csv, HEADERS.funding), { path: src, symbol: series.symbol, kind: 'funding', column: 'last_funding_rate' }, { timeColumn: 'calc_time', at: 'open' });
-  }
-  return extractSeriesPart(withHeader(csv, HEADERS.klines), { path: src, symbol: series.symbol, kind: series.kind, column: 'close' }, { timeColumn: 'open_time', at: 'close', intervalMs, extremes: true });
+export function decodeArchiveZip(zip: Uint8Array, url: string, series: SeriesSpec, intervalMs: number): Promise<SeriesPart> {
+  if (series.kind === 'funding') return readSeriesBytes(zip, { path: url, symbol: series.symbol, kind: 'funding', column: 'last_funding_rate' }, { timeColumn: 'calc_time', at: 'open' });
+  return readSeriesBytes(zip, { path: url, symbol: series.symbol, kind: series.kind, column: 'close' }, { timeColumn: 'open_time', at: 'close', intervalMs, extremes: true });
 }

@@ -1,7 +1,7 @@
 import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE } from '../../domain/series.js';
 import type { SeriesPart } from '../convert/series-parts.js';
-import { archivePath, decodeArchiveCsv, parseChecksum, unzipCsv, verifyChecksum } from './archive.js';
+import { archivePath, decodeArchiveZip, parseChecksum, verifyChecksum } from './archive.js';
 import { cacheKeyOfUrl, checkCacheKey, type ByteCache } from './cache.js';
 import { DAY_MS, formatDay, listDays, nextMonth, startOfMonth } from './days.js';
 import { getWithRetry, type HttpDeps, type RetryPolicy } from './http.js';
@@ -75,10 +75,8 @@ async function getArchiveZip(ctx: UnitContext, path: string): Promise<Uint8Array
   return zip;
 }
 
-function decodeZip(ctx: UnitContext, zip: Uint8Array, path: string, series: SeriesSpec): SeriesPart {
-  const url = `${ctx.archiveUrl.replace(/\/+$/, '')}/${path}`;
-  const { bytes } = unzipCsv(zip, url);
-  return decodeArchiveCsv(bytes, url, series, ctx.intervalMs);
+function decodeZip(ctx: UnitContext, zip: Uint8Array, path: string, series: SeriesSpec): Promise<SeriesPart> {
+  return decodeArchiveZip(zip, `${ctx.archiveUrl.replace(/\/+$/, '')}/${path}`, series, ctx.intervalMs);
 }
 
 const restKey = (ctx: UnitContext, source: SourceSpec, day: number) =>
@@ -134,7 +132,7 @@ export async function fetchUnit(ctx: UnitContext, series: SeriesSpec, source: So
     // A month already fetched day by day (its file was missing last time) is not asked for again.
     if (await hasAllDaysCached(ctx, source, days)) return { parts: [], replacedBy: days.map((start) => ({ type: 'day', start })) };
     const zip = await getArchiveZip(ctx, path);
-    if (zip !== undefined) return { parts: [decodeZip(ctx, zip, path, series)] };
+    if (zip !== undefined) return { parts: [await decodeZip(ctx, zip, path, series)] };
     return { parts: [], replacedBy: days.map((start) => ({ type: 'day', start })) };
   }
   const dayEnd = unit.start + DAY_MS;
@@ -142,7 +140,7 @@ export async function fetchUnit(ctx: UnitContext, series: SeriesSpec, source: So
     const path = archivePath(source, ctx.interval, { daily: unit.start });
     const hasRestDay = (await ctx.cache.get(restKey(ctx, source, unit.start))) !== undefined;
     const zip = hasRestDay ? undefined : await getArchiveZip(ctx, path);
-    if (zip !== undefined) return { parts: [decodeZip(ctx, zip, path, series)] };
+    if (zip !== undefined) return { parts: [await decodeZip(ctx, zip, path, series)] };
   }
   return { parts: [await getRestDay(ctx, series, source, unit.start, dayEnd, true)] };
 }

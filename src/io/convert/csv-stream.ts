@@ -1,5 +1,5 @@
 import { InputError } from '../../domain/errors.js';
-import { BINANCE_KLINE_COLUMNS, CCXT_OHLCV_COLUMNS } from '../binance/klines.js';
+import { BINANCE_FUNDING_CSV_COLUMNS, BINANCE_KLINE_COLUMNS, CCXT_OHLCV_COLUMNS } from '../binance/klines.js';
 import { CsvRecordReader, type CsvRecords } from './csv.js';
 import { iterateChunks, type ByteSource } from './documents.js';
 import { textSourceTable, type SourceTable } from './source-table.js';
@@ -45,10 +45,11 @@ export function nameCsvColumns(first: readonly string[], src: string, where: str
   if (!first.every((c) => NUMBER_CELL.test(c))) return { names: first.map((h) => h.trim()), headerless: false };
   if (first.length === BINANCE_KLINE_COLUMNS.length) return { names: [...BINANCE_KLINE_COLUMNS], headerless: true };
   if (first.length === CCXT_OHLCV_COLUMNS.length) return { names: [...CCXT_OHLCV_COLUMNS], headerless: true };
+  if (first.length === BINANCE_FUNDING_CSV_COLUMNS.length) return { names: [...BINANCE_FUNDING_CSV_COLUMNS], headerless: true };
   throw new InputError(
     src,
     `${where}line 1`,
-    `a header line naming the columns, or a headerless layout recognised by width (Binance kline ${BINANCE_KLINE_COLUMNS.length} columns, OHLCV ${CCXT_OHLCV_COLUMNS.length})`,
+    `a header line naming the columns, or a headerless layout recognised by width (Binance kline ${BINANCE_KLINE_COLUMNS.length} columns, OHLCV ${CCXT_OHLCV_COLUMNS.length}, Binance funding ${BINANCE_FUNDING_CSV_COLUMNS.length})`,
     `no header and ${first.length} columns of numbers`,
   );
 }

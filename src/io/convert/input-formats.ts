@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../domain/errors.js';
 import { readPortfolioDocuments } from '../arrow/portfolios.js';
@@ -27,7 +28,8 @@ export interface InputFormat {
   readPortfolios?: (source: Uint8Array | AsyncIterable<Uint8Array>, src: string) => AsyncIterable<PortfolioDocumentItem>;
   readTable?: (bytes: Uint8Array, src: string) => SourceTable;
   /** Reads the file at `path` as tables of consecutive rows, holding one at a time (any size). */
-  readTableChunks?: (path: string, src: string) => AsyncIterable<TableChunk>;
+  /** Streamed from a path, or from the file's bytes already in memory (a download). */
+  readTableChunks?: (file: string | Uint8Array, src: string) => AsyncIterable<TableChunk>;
 }
 
 const ARROW_FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -67,7 +69,7 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     name: 'gzip',
     description: 'gzip-compressed CSV',
     recognise: (head, use) => use === 'table' && head[0] === 0x1f && head[1] === 0x8b && head[2] === 0x08,
-    readTableChunks: (path, src) => readCsvChunks(gunzipped(path, src), src),
+    readTableChunks: (file, src) => readCsvChunks(gunzipped(file, src), src),
   },
   {
     name: 'parquet',
@@ -94,21 +96,22 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
     description: 'CSV (with a header line, or headerless Binance klines / OHLCV)',
     recognise: () => true,
     readTable: (bytes, src) => csvTable(decodeCsvText(bytes, src), src),
-    readTableChunks: (path, src) => readCsvChunks(createReadStream(path, { highWaterMark: 1 << 18 }), src),
+    readTableChunks: (file, src) => readCsvChunks(typeof file === 'string' ? createReadStream(file, { highWaterMark: 1 << 18 }) : file, src),
   },
 ];
 
 /** A gzip file's bytes as they are decompressed; a corrupt or truncated one is an InputError naming it. */
-async function* gunzipped(path: string, src: string): AsyncIterable<Uint8Array> {
+async function* gunzipped(file: string | Uint8Array, src: string): AsyncIterable<Uint8Array> {
+  const packed = typeof file === 'string' ? createReadStream(file, { highWaterMark: 1 << 18 }) : Readable.from([file]);
   try {
-    for await (const piece of createReadStream(path, { highWaterMark: 1 << 18 }).pipe(createGunzip())) yield piece as Uint8Array;
+    for await (const piece of packed.pipe(createGunzip())) yield piece as Uint8Array;
   } catch (e) {
     throw new InputError(src, '', 'a whole gzip file', `${e instanceof Error ? e.message : String(e)} (truncated or corrupt?)`);
   }
 }
 
-async function* zipCsvChunks(path: string, src: string): AsyncIterable<TableChunk> {
-  for await (const member of readZipCsvMembers(path, src)) yield* readCsvChunks(member.bytes, src, `${member.name} `);
+async function* zipCsvChunks(file: string | Uint8Array, src: string): AsyncIterable<TableChunk> {
+  for await (const member of readZipCsvMembers(file, src)) yield* readCsvChunks(member.bytes, src, `${member.name} `);
 }
 
 function decodeCsvText(bytes: Uint8Array, src: string): string {

@@ -27,8 +27,15 @@ function isTimeElement(e: SchemaElement): boolean {
   return e.type === 'INT96' || e.logical_type?.type === 'TIMESTAMP' || e.logical_type?.type === 'DATE' || e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS' || e.converted_type === 'DATE';
 }
 
-async function readFooter(path: string, src: string): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
-  const file = await asyncBufferFromFile(path);
+/** hyparquet's view of a file on disk, or of bytes in memory. */
+async function asyncBufferOf(file: string | Uint8Array): Promise<AsyncBuffer> {
+  if (typeof file === 'string') return asyncBufferFromFile(file);
+  const buffer = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  return { byteLength: buffer.byteLength, slice: (start, end) => buffer.slice(start, end) };
+}
+
+async function readFooter(source: string | Uint8Array, src: string): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
+  const file = await asyncBufferOf(source);
   try {
     return { file, metadata: await parquetMetadataAsync(file) };
   } catch (e) {
@@ -59,8 +66,8 @@ function rowGroupTable(src: string, names: readonly string[], timeColumns: Reado
 }
 
 /** A Parquet file as one table per row group, rows numbered from 1 across the file. */
-export async function* readParquetChunks(path: string, src: string): AsyncIterable<TableChunk> {
-  const { file, metadata } = await readFooter(path, src);
+export async function* readParquetChunks(source: string | Uint8Array, src: string): AsyncIterable<TableChunk> {
+  const { file, metadata } = await readFooter(source, src);
   // Flat top-level columns only (a struct or list column is not a price).
   const top = parquetSchema(metadata).children.filter((c) => c.children.length === 0).map((c) => c.element);
   const names = top.map((e) => e.name);

@@ -106,12 +106,22 @@ async function extractStreamedPart(chunks: AsyncIterable<TableChunk>, input: Ser
   return builder.finish();
 }
 
-/** One input's rows: streamed when its format can be (CSV, zip, Parquet), else read whole (at most maxInputBytes). */
+/** One input's rows: streamed when its format can be (CSV, zip, gzip, Parquet), else read whole (at most maxInputBytes). */
 async function readSeriesPart(input: SeriesInput, options: ConvertSeriesOptions): Promise<SeriesPart> {
   const format = detectInputFormat(await readFileHead(input.path), input.path, 'table');
   if (format.readTableChunks !== undefined) return extractStreamedPart(format.readTableChunks(input.path, input.path), input, options);
   const bytes = await readBoundedFile(input.path, options.maxInputBytes ?? MAX_SERIES_INPUT_BYTES);
   return extractSeriesPart(bytes, input, options);
+}
+
+/**
+ * A file already in memory (a download; `input.path` names it in messages) read like
+ * convertSeriesFiles reads one input, finished but not merged.
+ */
+export async function readSeriesBytes(bytes: Uint8Array, input: SeriesInput, options: ConvertSeriesOptions = {}): Promise<SeriesPart> {
+  const format = detectInputFormat(bytes, input.path, 'table');
+  const part = format.readTableChunks !== undefined ? await extractStreamedPart(format.readTableChunks(bytes, input.path), input, options) : extractSeriesPart(bytes, input, options);
+  return finishSeriesPart(part);
 }
 
 /** Reads every input and merges them into one time-sorted table. */

@@ -20,12 +20,14 @@ export interface ZipMember {
 
 const isCsvMember = (name: string) => !name.endsWith('/') && /\.csv$/i.test(name);
 
-function openZip(path: string, src: string): Promise<yauzl.ZipFile> {
+function openZip(source: string | Uint8Array, src: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
+    const opened = (err: Error | null, zip: yauzl.ZipFile) => {
       if (err !== null) reject(new InputError(src, '', 'a complete zip archive (its central directory at the end)', `a truncated or damaged zip (${err.message})`));
       else resolve(zip);
-    });
+    };
+    if (typeof source === 'string') yauzl.open(source, { lazyEntries: true, autoClose: false }, opened);
+    else yauzl.fromBuffer(Buffer.from(source.buffer, source.byteOffset, source.byteLength), { lazyEntries: true }, opened);
   });
 }
 
@@ -66,8 +68,8 @@ async function* memberBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, src: string)
  * passed over). A zip with no CSV member, or an encrypted member or one compressed other than by
  * deflate, is an InputError naming the file and the member.
  */
-export async function* readZipCsvMembers(path: string, src: string): AsyncIterable<ZipMember> {
-  const zip = await openZip(path, src);
+export async function* readZipCsvMembers(source: string | Uint8Array, src: string): AsyncIterable<ZipMember> {
+  const zip = await openZip(source, src);
   const names: string[] = [];
   let csvMembers = 0;
   try {

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { archivePath, decodeArchiveCsv, parseChecksum } from '../../../src/io/binance-data/archive.js';
+import { zipSync } from 'fflate';
+import { archivePath, decodeArchiveZip, parseChecksum } from '../../../src/io/binance-data/archive.js';
 import { cacheKeyOfUrl, checkCacheKey, defaultCacheFolder, folderCache, memoryCache, storeCache } from '../../../src/io/binance-data/cache.js';
 import { createMemoryStore } from '../../../src/io/store/memory.js';
 import { parseDay } from '../../../src/io/binance-data/days.js';
@@ -45,13 +46,16 @@ describe('archive paths', () => {
     expect(() => parseChecksum(`${sum}  OTHER.zip`, 'BTCUSDT-1m-2024-03-08.zip', 'u')).toThrow(/u: \(document\): expected "<sha256 hex>  BTCUSDT-1m-2024-03-08.zip"/);
   });
 
-  it('headerless CSVs (before 2022) read like headed ones', () => {
+  it('headerless CSVs (before 2022) read like headed ones, through convert\'s zip reader', async () => {
     const series = { symbol: 'BTCUSDT', kind: 'mark' as const, sources: [] };
     const row = '1709251200000,100,110,90,105,0,1709251259999,0,60,0,0,0\n';
-    const headed = decodeArchiveCsv(new TextEncoder().encode(`open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n${row}`), 'a', series, 60_000);
-    const bare = decodeArchiveCsv(new TextEncoder().encode(row), 'b', series, 60_000);
+    const zip = (csv: string) => zipSync({ 'BTCUSDT-1m-2024-03-01.csv': new TextEncoder().encode(csv) });
+    const headed = await decodeArchiveZip(zip(`open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n${row}`), 'a', series, 60_000);
+    const bare = await decodeArchiveZip(zip(row), 'b', series, 60_000);
     expect([...bare.times, ...bare.values, ...bare.highs!, ...bare.lows!]).toEqual([1709251260000, 105, 110, 90]);
     expect([...headed.times, ...headed.values]).toEqual([...bare.times, ...bare.values]);
+    const funding = await decodeArchiveZip(zipSync({ 'BTCUSDT-fundingRate-2024-03.csv': new TextEncoder().encode('1709251200001,8,0.00031\n') }), 'c', { symbol: 'BTCUSDT', kind: 'funding', sources: [] }, 60_000);
+    expect([...funding.times, ...funding.values]).toEqual([1709251200001, 0.00031]);
   });
 });
 

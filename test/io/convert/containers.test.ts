@@ -98,7 +98,7 @@ describe('headerless Binance archive CSVs (futures before ~2022, every spot file
     expect(Array.from((await convert({ path: ohlcv, ...mark })).part.values)).toEqual([7182.44, 7179.01]);
     const five = file('five.csv', '1577836800000,7189.43,7190.52,7177,7182.44\n');
     await expect(convert({ path: five, ...mark })).rejects.toThrow(
-      `${five}: line 1: expected a header line naming the columns, or a headerless layout recognised by width (Binance kline 12 columns, OHLCV 6), got no header and 5 columns of numbers`,
+      `${five}: line 1: expected a header line naming the columns, or a headerless layout recognised by width (Binance kline 12 columns, OHLCV 6, Binance funding 3), got no header and 5 columns of numbers`,
     );
     const short = file('short.csv', `${text(UM_1M)}1577836980000,7177.93\n`);
     await expect(convert({ path: short, ...mark })).rejects.toThrow(`${short}: line 4: expected 12 fields like the first line, got 2`);
