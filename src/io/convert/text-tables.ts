@@ -1,7 +1,7 @@
 import { InputError } from '../../domain/errors.js';
 import { CsvRecordReader, type CsvRecords } from './csv.js';
 import { checkCsvWidths, csvChunkTable, nameCsvColumns } from './csv-stream.js';
-import { textSourceTable, type SourceTable } from './source-table.js';
+import type { SourceTable } from './source-table.js';
 
 /** A whole CSV text as one table: its header, or positional names when it has none (csv-stream.ts). */
 export function csvTable(text: string, src: string): SourceTable {
