@@ -28,7 +28,7 @@ CSV, REST arrays), ccxt OHLCV arrays, other tools' candles — name their series
   flags: [
     {
       name: 'input', value: 'FILE', repeatable: true, required: true,
-      description: ['a long table with columns time, symbol, kind, value (CSV, JSON array,', 'JSON Lines, Parquet, or Arrow/Feather with any timestamp unit), or a zip', 'of CSVs (Binance archive files); CSV, zip and Parquet are streamed,', 'whatever their size'],
+      description: ['a file that says what it holds (a long table time, symbol, kind, value;', 'funding history; a Tardis derivative_ticker) as CSV (also gzip-compressed', 'or a zip of CSVs), JSON, JSON Lines, Parquet or Arrow/Feather'],
       forms: [{ value: 'FILE:SYMBOL:KIND[:COLUMN]', description: ['one series of a candle file (freqtrade Feather, CSV such as', 'timestamp,Open,High,Low,Close,Volume, Binance klines with or without', 'their header): e.g. x-8h-mark.feather:XRPUSDT:mark,', 'BTCUSDT-1m-2024-03.zip:BTCUSDT:mark', 'or x-8h-funding_rate.feather:XRPUSDT:funding (the rate is in "open")'] }],
     },
     { name: 'out', value: 'OUT.arrow', description: 'where to write the series table', required: true },
@@ -44,7 +44,8 @@ CSV, REST arrays), ccxt OHLCV arrays, other tools' candles — name their series
     { name: 'round-to', value: 'D', description: ["round every time to the nearest multiple of D (e.g. 1s): Binance's", 'realized funding times lag the funding hour by a few ms. Default: keep.'] },
   ],
   footer: `Times below a millisecond are floored. Rows repeating a (time, symbol, kind) with the same value
-are dropped; with a different value they are an error. Each input may be at most
+are dropped; with a different value they are an error. CSV, gzip, zip and Parquet inputs are
+streamed, whatever their size; an Arrow or JSON input is read whole, at most
 ${MAX_SERIES_INPUT_BYTES / 1024 / 1024} MiB.`,
 } as const satisfies CommandSpec;
 

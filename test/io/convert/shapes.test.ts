@@ -180,3 +180,12 @@ test('a gzip-compressed Tardis file of 20,000 ticker rows, read in chunks: bars 
   // The rate last seen before 08:00 is tick 11,999's: 0.0001 + 11,999e-9; 16:00 is not settled in the file.
   expect(rowsOf(table, 'ETHUSDT', 'funding')).toEqual([['2024-03-01T08:00:00.000Z', Number((0.0001 + 11_999e-9).toFixed(9)), undefined, undefined]]);
 });
+
+test("the archive's funding zip as downloaded: symbol from its name, no flags", async () => {
+  const { zipSync } = await import('fflate');
+  const csv = 'calc_time,funding_interval_hours,last_funding_rate\n1709251200000,8,0.00031000\n1709280000007,8,0.00012500\n';
+  const path = join(dir, 'BTCUSDT-fundingRate-2024-03.zip');
+  writeFileSync(path, zipSync({ 'BTCUSDT-fundingRate-2024-03.csv': new TextEncoder().encode(csv) }));
+  const { table } = await convert([{ path }]);
+  expect(rowsOf(table, 'BTCUSDT', 'funding').map((r) => r[1])).toEqual([0.00031, 0.000125]);
+});
