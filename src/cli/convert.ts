@@ -16,7 +16,7 @@ export const CONVERT_SERIES_COMMAND = {
     'pmbt convert series --input FILE[:SYMBOL:KIND[:COLUMN]] [--input ...] --out OUT.arrow',
     '                    [--symbol S --kind K [--value-column C]] [--at open|close] [--interval 8h]',
     '                    [--time-column NAME] [--time-unit s|ms|us|ns] [--skip-missing] [--round-to D]',
-    '                    [--extremes]',
+    '                    [--extremes] [--usd-index USDT,USDC]',
   ],
   heading: `series: turns price and funding files into the historical series table (Arrow IPC file: time
 ms UTC, symbol, kind index|mark|funding, value), merged and sorted by time (stable). Files that say
@@ -40,6 +40,7 @@ CSV, REST arrays), ccxt OHLCV arrays, other tools' candles — name their series
     { name: 'time-column', value: 'NAME', description: 'default: the first of time, date, timestamp, datetime, open_time' },
     { name: 'time-unit', value: 'U', description: ['unit of epoch-number times; default: guessed from the first value', '(below 1e11 seconds, 1e14 ms, 1e17 us, else ns). Text times are', 'YYYY-MM-DD HH:MM:SS (UTC) or ISO 8601.'] },
     { name: 'skip-missing', description: 'drop rows whose value is empty/null/NaN instead of failing' },
+    { name: 'usd-index', value: 'ASSETS', description: ['assets taken as 1 USD, comma-separated (stablecoins: USDT,USDC): an index', 'row of 1 at every time the table has prices. A row the inputs give for', 'the asset at the same time must be 1 too.'] },
     { name: 'extremes', description: ["candle files of index and mark series: also keep each candle's high and", 'low as the bar\'s extremes, so the replay sees the wicks'] },
     { name: 'round-to', value: 'D', description: ["round every time to the nearest multiple of D (e.g. 1s): Binance's", 'realized funding times lag the funding hour by a few ms. Default: keep.'] },
   ],
@@ -88,6 +89,14 @@ export function parseSeriesInputSpec(spec: string): SeriesInput {
   return { path: spec };
 }
 
+function readAssetList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const assets = text.split(',').map((a) => a.trim());
+  const bad = assets.find((a) => !/^[A-Z0-9]+$/.test(a));
+  if (bad !== undefined) throw new UsageError(`--usd-index takes assets such as USDT,USDC, got ${JSON.stringify(bad)}`);
+  return assets;
+}
+
 async function runConvertSeries(argv: string[]): Promise<string> {
   const { values } = parseFlags(CONVERT_SERIES_COMMAND.flags, argv);
   if ((values.symbol === undefined) !== (values.kind === undefined)) throw new UsageError('give --symbol and --kind together');
@@ -114,6 +123,7 @@ async function runConvertSeries(argv: string[]): Promise<string> {
     skipMissing: values['skip-missing'] ?? false,
     roundToMs,
     extremes: values.extremes ?? false,
+    usdIndex: readAssetList(values['usd-index']),
   });
   const bytes = writeSeriesArrow(converted.table);
   await writeFileAtomically(values.out, (write) => write(bytes));

@@ -6,7 +6,7 @@ import { DAY_MS, KLINE_INTERVALS, splitWholeMonths, startOfDay } from './days.js
 import { DEFAULT_RETRY, type HttpDeps, type RetryPolicy } from './http.js';
 import type { FetchPlan, SeriesSpec } from './plan.js';
 import { createRestClient, UnlistedSymbolError, type RestClient } from './rest.js';
-import { constantIndexPart, fetchUnit, keepInRange, planUnits, type FetchUnit, type UnitContext } from './units.js';
+import { fetchUnit, keepInRange, planUnits, stablecoinIndexPart, type FetchUnit, type UnitContext } from './units.js';
 
 export interface FetchProgress {
   filesDone: number;
@@ -144,7 +144,7 @@ export async function fetchPriceHistory(options: FetchHistoryOptions): Promise<F
   if (failed !== undefined) throw failures.get(failed);
   // Merged in plan order, whatever order the downloads finished in: the same inputs give the same bytes.
   const parts = options.plan.series.flatMap((s) => results.get(s) ?? []);
-  parts.push(...options.plan.constantIndex.map((asset) => constantIndexPart(asset, options.from, end, intervalMs)));
+  parts.push(...options.plan.constantIndex.map((asset) => stablecoinIndexPart(asset, options.from, end, intervalMs)));
   const { table } = mergeSeriesParts(parts);
   return { table, files: state.filesDone, fromCache: state.fromCache, bytes: state.bytes, restRequests: rest.requests, notes: state.notes };
 }

@@ -1,6 +1,6 @@
 import { InputError } from '../../domain/errors.js';
-import { SERIES_KIND_CODE } from '../../domain/series.js';
 import type { SeriesPart } from '../convert/series-parts.js';
+import { constantIndexPart } from '../convert/merge.js';
 import { archivePath, decodeArchiveZip, parseChecksum, verifyChecksum } from './archive.js';
 import { cacheKeyOfUrl, checkCacheKey, type ByteCache } from './cache.js';
 import { DAY_MS, formatDay, listDays, nextMonth, startOfMonth } from './days.js';
@@ -189,12 +189,7 @@ export function keepInRange(part: SeriesPart, from: number, end: number, offsetM
 }
 
 /** A constant USD index of 1 at every bar close in (from, end] (stablecoins). */
-export function constantIndexPart(asset: string, from: number, end: number, intervalMs: number): SeriesPart {
+export function stablecoinIndexPart(asset: string, from: number, end: number, intervalMs: number): SeriesPart {
   const n = Math.max(0, Math.floor((end - from) / intervalMs));
-  const times = Float64Array.from({ length: n }, (_, i) => from + (i + 1) * intervalMs);
-  const ones = () => new Float64Array(n).fill(1);
-  return {
-    src: `${asset} (stablecoin, assumed 1 USD)`, times, values: ones(), highs: ones(), lows: ones(), symbols: [asset], symbolIds: new Int32Array(n),
-    kinds: new Uint8Array(n).fill(SERIES_KIND_CODE.index), rowPath: (i) => `bar ${i + 1}`, skipped: 0, note: 'constant 1 USD',
-  };
+  return { ...constantIndexPart(asset, Float64Array.from({ length: n }, (_, i) => from + (i + 1) * intervalMs)), src: `${asset} (stablecoin, assumed 1 USD)` };
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../../domain/errors.js';
-import { SERIES_KINDS, type SeriesTable } from '../../domain/series.js';
+import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesTable } from '../../domain/series.js';
 import { describeTime } from '../arrow/columns.js';
 import type { SeriesPart } from './series-parts.js';
 
@@ -108,4 +108,24 @@ function addMergedExtremes(table: SeriesTable, parts: readonly SeriesPart[], tot
     table.highs[k] = highs[kept[k]!]!;
     table.lows[k] = lows[kept[k]!]!;
   }
+}
+
+/** A USD index of 1 for `asset` at each of `times` (a stablecoin taken at par), with high = low = 1. */
+export function constantIndexPart(asset: string, times: Float64Array): SeriesPart {
+  const n = times.length;
+  const ones = () => new Float64Array(n).fill(1);
+  return {
+    src: `${asset} (assumed 1 USD)`, times, values: ones(), highs: ones(), lows: ones(), symbols: [asset], symbolIds: new Int32Array(n),
+    kinds: new Uint8Array(n).fill(SERIES_KIND_CODE.index), rowPath: (i) => `row ${i + 1}`, skipped: 0, note: 'constant 1 USD',
+  };
+}
+
+/** The distinct times of a table's index and mark rows, ascending (the table is sorted by time). */
+export function priceTimes(table: SeriesTable): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i < table.times.length; i++) {
+    if (table.kinds[i] === SERIES_KIND_CODE.funding) continue;
+    if (out.length === 0 || out[out.length - 1] !== table.times[i]) out.push(table.times[i]!);
+  }
+  return Float64Array.from(out);
 }

@@ -4,7 +4,7 @@ import { ChunkedPartBuilder } from './chunked-part.js';
 import type { TableChunk } from './csv-stream.js';
 import { detectInputFormat } from './input-formats.js';
 import { MAX_SERIES_INPUT_BYTES, openSourceTable, readBoundedFile, readFileHead } from './input-files.js';
-import { mergeSeriesParts } from './merge.js';
+import { constantIndexPart, mergeSeriesParts, priceTimes } from './merge.js';
 import { extractTablePart, findTimeColumn, finishSeriesPart, inferIntervalMs, type CandleAt, type PartRequest, type SeriesPart } from './series-parts.js';
 import type { SourceTable } from './source-table.js';
 import { isTardisTicker } from './tardis.js';
@@ -29,6 +29,8 @@ export interface ConvertSeriesOptions {
   /** Round every time to the nearest multiple of this many ms (funding times carry ms jitter). */
   roundToMs?: number;
   maxInputBytes?: number;
+  /** Assets taken as 1 USD (stablecoins): an index row of 1 at every time the table has prices. */
+  usdIndex?: readonly string[];
 }
 
 export interface ConvertedSeries {
@@ -132,8 +134,11 @@ export async function convertSeriesFiles(inputs: readonly SeriesInput[], options
     if (options.roundToMs !== undefined) roundTimes(part.times, options.roundToMs);
     parts.push(part);
   }
-  const { table, duplicatesDropped } = mergeSeriesParts(parts);
-  return { table, parts, duplicatesDropped };
+  const merged = mergeSeriesParts(parts);
+  if (options.usdIndex === undefined || options.usdIndex.length === 0) return { ...merged, parts };
+  const times = priceTimes(merged.table);
+  const constant = options.usdIndex.map((asset) => constantIndexPart(asset, times));
+  return { ...mergeSeriesParts([...parts, ...constant]), parts: [...parts, ...constant] };
 }
 
 /** One line per (symbol, kind): rows and time span, for the command's report. */

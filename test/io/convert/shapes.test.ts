@@ -189,3 +189,20 @@ test("the archive's funding zip as downloaded: symbol from its name, no flags", 
   const { table } = await convert([{ path }]);
   expect(rowsOf(table, 'BTCUSDT', 'funding').map((r) => r[1])).toEqual([0.00031, 0.000125]);
 });
+
+test('--usd-index: a stablecoin at 1 USD at every time the table has prices, listed in the report', async () => {
+  const { runConvert } = await import('../../../src/cli/convert.js');
+  const { readSeriesArrow } = await import('../../../src/io/arrow/series.js');
+  const { readFileSync } = await import('node:fs');
+  const { table } = await convert([{ path: fixture('binance-futures_derivative_ticker.handmade.csv') }], { usdIndex: ['USDT'] });
+  // The mark and index bars close at 08:00 and 08:01; the funding row at 08:00 adds no time of its own.
+  expect(rowsOf(table, 'USDT', 'index')).toEqual([
+    ['2024-03-01T08:00:00.000Z', 1, 1, 1],
+    ['2024-03-01T08:01:00.000Z', 1, 1, 1],
+  ]);
+  const out = join(dir, 'usd.arrow');
+  const report = await runConvert(['series', '--input', fixture('binance-futures_derivative_ticker.handmade.csv'), '--usd-index', 'USDT,USDC', '--out', out]);
+  expect(report).toContain('USDC (assumed 1 USD): 2 rows (constant 1 USD)');
+  expect(readSeriesArrow(new Uint8Array(readFileSync(out)), out).symbols).toContain('USDC');
+  await expect(runConvert(['series', '--input', 'x.csv', '--usd-index', 'usdt', '--out', out])).rejects.toThrow('--usd-index takes assets such as USDT,USDC, got "usdt"');
+});
