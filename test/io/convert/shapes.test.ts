@@ -71,11 +71,12 @@ describe("Binance's funding history", () => {
   });
 
   test("the archive's fundingRate CSV: symbol from the file name, calc_time and last_funding_rate found", async () => {
-    const csv = 'calc_time,funding_interval_hours,last_funding_rate\n1709251200000,8,0.00031000\n1709280000007,8,0.00012500\n';
-    const { table } = await convert([{ path: file('BTCUSDT-fundingRate-2024-03.csv', csv) }]);
+    // Real rows of BTCUSDT-fundingRate-2026-08 (test/fixtures/formats/README.md), with Binance's ms jitter.
+    const csv = 'calc_time,funding_interval_hours,last_funding_rate\n1785542400001,8,0.00004123\n1785571200002,8,-0.00001500\n';
+    const { table } = await convert([{ path: file('BTCUSDT-fundingRate-2026-08.csv', csv) }]);
     expect(rowsOf(table, 'BTCUSDT', 'funding')).toEqual([
-      ['2024-03-01T00:00:00.000Z', 0.00031, undefined, undefined],
-      ['2024-03-01T08:00:00.007Z', 0.000125, undefined, undefined],
+      ['2026-08-01T00:00:00.001Z', 0.00004123, undefined, undefined],
+      ['2026-08-01T08:00:00.002Z', -0.000015, undefined, undefined],
     ]);
     await expect(convert([{ path: file('funding.csv', csv) }])).rejects.toThrow(
       'funding.csv: (document): expected the file name of a Binance fundingRate file (SYMBOL-fundingRate-YYYY-MM.csv), or FILE:SYMBOL:funding',
