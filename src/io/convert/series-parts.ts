@@ -256,17 +256,7 @@ function readExtremes(table: SourceTable, rows: Int32Array, kinds: Uint8Array, v
 }
 
 /** One input file's request: a long table, or one series of a candle file when symbol and kind are given. */
-export interface PartRequest {
-  symbol?: string;
-  kind?: SeriesKind;
-  column?: string;
-  at?: CandleAt;
-  intervalMs?: number;
-  timeColumn?: string;
-  timeUnit: EpochUnit | 'auto';
-  skipMissing: boolean;
-  extremes?: boolean;
-}
+export type PartRequest = Omit<CandleSpec, 'symbol' | 'kind'> & Partial<Pick<CandleSpec, 'symbol' | 'kind'>>;
 
 /** The archive's funding files are named `<SYMBOL>-fundingRate-<YYYY-MM>.zip` (and .csv inside). */
 const FUNDING_FILE_NAME = /(?:^|[/\\])([A-Z0-9]+(?:_[A-Z0-9]+)?)-fundingRate-[^/\\]*$/;
