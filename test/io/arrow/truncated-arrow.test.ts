@@ -61,3 +61,17 @@ describe('a truncated Arrow price history', () => {
     expect(readSeriesArrow(tableToIPC(tableFromIPC(prices), 'stream'), 'desk.arrow').times.length).toBe(500);
   });
 });
+
+describe('Arrow portfolio action times in another unit than their column claims', () => {
+  test('epoch seconds in a timestamp[ms] action time fail that portfolio alone, saying they look like seconds', async () => {
+    const action = { type: 'transfer', asset: 'USDT', amount: '1', from: 'external', to: 'um' };
+    const bytes = writePortfoliosArrow([
+      { id: 'ok', actions: [{ ...action, time: Date.UTC(2024, 2, 12) }] },
+      { id: 'seconds', actions: [{ ...action, time: Date.UTC(2024, 2, 12) / 1000 }] },
+    ]);
+    const items = [];
+    for await (const item of readPortfolioDocuments(bytes, 'desk.arrow')) items.push(item);
+    expect(items[0]!.error).toBeUndefined();
+    expect(items[1]!.error?.message).toBe("desk.arrow: [1].actions[0].time: expected a time from 2009-01-01 to before 2100-01-01 in the column's unit ms, got 1710201600 ms (1970-01-20T19:03:21.600Z; the values look like epoch seconds)");
+  });
+});
