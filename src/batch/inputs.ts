@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PortfolioDocumentItem } from '../io/convert/documents.js';
 import { detectInputFormat } from '../io/convert/input-formats.js';
+import { InputError } from '../domain/errors.js';
 import { parseJsonText } from '../domain/json-fields.js';
 import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
@@ -76,11 +77,18 @@ export function streamPortfolioDocuments(locate: Locate, uri: string): { items: 
     const source = hashed()[Symbol.asyncIterator]();
     const first = await source.next();
     const head = first.done ? new Uint8Array(0) : first.value;
+    const blank = head.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
     async function* replay(): AsyncIterable<Uint8Array> {
       if (!first.done) yield head;
       for (let n = await source.next(); !n.done; n = await source.next()) yield n.value;
     }
-    yield* detectInputFormat(head, uri, 'portfolios').readPortfolios(replay(), uri);
+    let count = 0;
+    for await (const item of detectInputFormat(head, uri, 'portfolios').readPortfolios(replay(), uri)) {
+      count++;
+      yield item;
+    }
+    // No portfolio would still merge into a complete-looking report of 0 portfolios.
+    if (count === 0) throw new InputError(uri, '', 'at least one portfolio', size === 0 ? 'an empty file' : blank ? `a blank file (${size} bytes)` : 'none');
   }
   let digest: string | undefined;
   return { items: items(), checksum: () => ({ uri, bytes: size, sha256: (digest ??= hash.digest('hex')) }) };

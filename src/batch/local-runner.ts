@@ -1,5 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
+import { parseLocation } from '../io/store/location.js';
+import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext } from './context.js';
 import { createLocator, type Locate, type StoreSettings } from '../io/store/open.js';
 import { readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
@@ -74,11 +77,26 @@ export interface LocalRunOptions {
   locate?: Locate;
 }
 
+/**
+ * A local output folder that is a regular file (or lies under one) would fail deep in the run with
+ * an ENOTDIR stack trace: say so first. (An S3 key can be an object and a prefix at once.)
+ */
+async function rejectFileOutput(store: ObjectStore, jobKey: string, output: string): Promise<void> {
+  const segments = jobKey.split('/');
+  for (let n = 1; n <= segments.length; n++) {
+    const key = segments.slice(0, n).join('/');
+    if (key !== '' && (await store.exists(key))) {
+      throw new InputError('job', 'output', 'a folder (local path or s3://bucket/prefix/)', `${output}, which is a file${n < segments.length - 1 ? ` (${key} is a file)` : ''}`);
+    }
+  }
+}
+
 export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Promise<LocalRunResult> {
   const started = Date.now();
   const locate = options.locate ?? createLocator(options.storeSettings);
   const { store, key: outKey } = locate(spec.output);
   const jobKey = joinKey(outKey, spec.jobId);
+  if (parseLocation(spec.output).kind === 'local') await rejectFileOutput(store, jobKey, spec.output);
   // The old marker goes first: from here until the new one, the job's outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   for await (const k of store.list(joinKey(jobKey, '_parts'))) await store.delete(k);

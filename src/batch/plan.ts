@@ -1,3 +1,4 @@
+import { findTooDeepField, MAX_JSON_DEPTH } from '../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../io/convert/documents.js';
 import type { BatchItem } from './run-batch.js';
 
@@ -8,15 +9,21 @@ export interface PlannedBatch {
 
 /**
  * Splits the portfolio stream into batches of `batchSize` in input order, so the batches (and so
- * the outputs) are the same whatever runs them. A repeated id fails that portfolio alone.
+ * the outputs) are the same whatever runs them. A repeated id, or a document nested more than
+ * MAX_JSON_DEPTH levels deep, fails that portfolio alone.
  */
 export async function* planBatches(items: AsyncIterable<PortfolioDocumentItem>, batchSize: number, src: string): AsyncIterable<PlannedBatch> {
   const seen = new Map<string, number>();
   let current: BatchItem[] = [];
   let batch = 0;
   for await (const item of items) {
+    // Every job's documents pass here, whatever their format: a document nested too deep fails
+    // alone, before it is copied to a worker or written to a batch file (either overflows the stack).
+    const tooDeep = item.error === undefined ? findTooDeepField(item.doc) : undefined;
     if (item.error !== undefined) {
       current.push({ index: item.index, error: item.error.message });
+    } else if (tooDeep !== undefined) {
+      current.push({ index: item.index, error: `${src}: [${item.index}].${tooDeep}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper` });
     } else {
       const id = item.doc.id;
       const first = typeof id === 'string' ? seen.get(id) : undefined;

@@ -110,3 +110,22 @@ export function readTime(src: InputSource, path: string, v: unknown): number {
   }
   throw new InputError(src, path, 'a time: milliseconds since 1970, or ISO-8601 with a zone such as "2024-03-12T00:00:00Z"', describeValue(v));
 }
+
+/**
+ * How deep a portfolio document may nest (the document itself is level 1). Deeper values are no
+ * portfolio anyone writes, and copying them between threads or rendering them overflows the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+function nestsDeeper(v: unknown, levels: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (levels <= 0) return true;
+  for (const child of Object.values(v as Record<string, unknown>)) if (nestsDeeper(child, levels - 1)) return true;
+  return false;
+}
+
+/** The first top-level field of `doc` that nests more than `max` levels deep, or undefined (recursion bounded by `max`). */
+export function findTooDeepField(doc: Record<string, unknown>, max = MAX_JSON_DEPTH): string | undefined {
+  for (const [key, v] of Object.entries(doc)) if (nestsDeeper(v, max - 1)) return key;
+  return undefined;
+}

@@ -99,11 +99,32 @@ export function isTimeInRange(ms: number): boolean {
 export const TIME_RANGE_TEXT = 'a time from 1970 on (at most 8.64e15 ms)';
 
 /**
+ * The times a job's inputs can plausibly hold (docs/formats.md): from 2009-01-01 (before any crypto
+ * market) to before 2100-01-01. Outside it a time column's values are almost surely in another unit
+ * than the column claims (epoch seconds typed as milliseconds replay in 1970), so they are refused
+ * instead of replayed.
+ */
+export const PLAUSIBLE_TIME_FROM_MS = Date.UTC(2009, 0, 1);
+export const PLAUSIBLE_TIME_BEFORE_MS = Date.UTC(2100, 0, 1);
+const EPOCH_UNIT_WORDS: Record<EpochUnit, string> = { s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds' };
+
+export function isTimePlausible(ms: number): boolean {
+  return ms >= PLAUSIBLE_TIME_FROM_MS && ms < PLAUSIBLE_TIME_BEFORE_MS;
+}
+
+/** The InputError for a time outside the plausible window: what the raw value looks like. */
+export function implausibleTimeError(src: string, path: string, raw: number | bigint, unit: EpochUnit, ms: number): InputError {
+  const looksLike = guessEpochUnit(Number(raw));
+  const hint = ms < 0 ? 'a time before 1970' : looksLike === unit ? `a time ${ms < PLAUSIBLE_TIME_FROM_MS ? 'before 2009' : 'from 2100 on'}` : `the values look like epoch ${EPOCH_UNIT_WORDS[looksLike]}`;
+  return new InputError(src, path, `a time from 2009-01-01 to before 2100-01-01 in the column's unit ${unit}`, `${String(raw)} ${unit} (${describeTime(ms)}; ${hint})`);
+}
+
+/**
  * A time column as ms since 1970. Timestamps of any unit (a missing time zone is read as UTC);
  * integer or float columns are epoch numbers in `numericUnit` ('auto': guessed from the first
  * value with guessEpochUnit).
  */
-export function readTimeColumnMs(vector: Vector, src: string, column: string, numericUnit: EpochUnit | 'auto'): Float64Array {
+export function readTimeColumnMs(vector: Vector, src: string, column: string, numericUnit: EpochUnit | 'auto', options: { plausibleOnly?: boolean } = {}): Float64Array {
   const type = vector.type as DataType;
   const isTimestamp = DataType.isTimestamp(type);
   if (!isTimestamp && !DataType.isInt(type) && !DataType.isFloat(type)) {
@@ -123,6 +144,8 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
       for (let i = 0; i < data.length; i++) out[base + i] = typeof values[i] === 'bigint' ? epochBigIntToMs(values[i] as bigint, unit!) : epochNumberToMs(values[i] as number, unit!);
     }
     for (let i = 0; i < data.length; i++) {
+      // Rows counted from 1 in this message (issue 15).
+      if (options.plausibleOnly === true && !isTimePlausible(out[base + i]!)) throw implausibleTimeError(src, cellPath(column, base + i + 1), values[i]!, unit!, out[base + i]!);
       if (!isTimeInRange(out[base + i]!)) throw new InputError(src, cellPath(column, base + i), TIME_RANGE_TEXT, `${String(values[i])} ${unit}`);
     }
     base += data.length;

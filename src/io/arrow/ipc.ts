@@ -20,6 +20,41 @@ export function encodeArrowFile(table: Table): Uint8Array {
 }
 
 const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31, 0, 0]; // "ARROW1" + 2 bytes padding
+const MAGIC_LENGTH = 6;
+
+function hasMagicAt(bytes: Uint8Array, at: number): boolean {
+  if (at < 0 || bytes.length < at + MAGIC_LENGTH) return false;
+  for (let i = 0; i < MAGIC_LENGTH; i++) if (bytes[at + i] !== FILE_MAGIC[i]) return false;
+  return true;
+}
+
+/**
+ * An Arrow IPC file starts and ends with "ARROW1"; its stream part alone reads as a valid stream,
+ * so a file cut before its footer would silently give fewer rows. `head` and `tail` are the
+ * file's first and last bytes (at least 6 of each when the file has them); a stream (starting
+ * with the 0xFFFFFFFF continuation marker) has no footer and passes.
+ */
+export function rejectTruncatedArrowFile(head: Uint8Array, tail: Uint8Array, size: number, src: string): void {
+  if (!hasMagicAt(head, 0)) return;
+  if (size >= 2 * MAGIC_LENGTH && hasMagicAt(tail, tail.length - MAGIC_LENGTH)) return;
+  throw new InputError(src, '', 'an Arrow file ending with its footer (magic "ARROW1")', `a file that ends before it (${size} bytes: truncated?)`);
+}
+
+/** Passes a byte stream through, keeping its first and last bytes for rejectTruncatedArrowFile. */
+export class StreamEnds {
+  head = new Uint8Array(0);
+  tail = new Uint8Array(0);
+  size = 0;
+
+  async *watch(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.size += chunk.length;
+      if (this.head.length < MAGIC_LENGTH) this.head = concatBytes([this.head, chunk]).slice(0, MAGIC_LENGTH);
+      this.tail = concatBytes([this.tail, chunk.subarray(Math.max(0, chunk.length - MAGIC_LENGTH))]).slice(-MAGIC_LENGTH);
+      yield chunk;
+    }
+  }
+}
 
 /** Pulls exact byte counts from an async chunk stream; the rest stays readable. */
 class ChunkReader {

@@ -1,6 +1,6 @@
 import { DataType, Precision, TimeUnit, type Data, type Field } from 'apache-arrow';
 import { InputError } from '../../domain/errors.js';
-import { decodeStringChunk, epochBigIntToMs, epochNumberToMs, isStringLikeType, isTimeInRange, TIME_RANGE_TEXT, type EpochUnit } from './columns.js';
+import { decodeStringChunk, epochBigIntToMs, epochNumberToMs, implausibleTimeError, isStringLikeType, isTimeInRange, isTimePlausible, TIME_RANGE_TEXT, type EpochUnit } from './columns.js';
 
 /**
  * Readers of one cell of a portfolio column, built once per record batch from the batch's Data
@@ -58,6 +58,8 @@ function makeTimeReader(data: Data, src: string): CellReader {
     const raw = values[row]!;
     const ms = typeof raw === 'bigint' ? epochBigIntToMs(raw, unit) : epochNumberToMs(raw, unit);
     if (!isTimeInRange(ms)) throw new InputError(src, path, TIME_RANGE_TEXT, `${String(raw)} ${unit}`);
+    // As in the price history: outside 2009..2100 the column's unit is not the values' (issue 15).
+    if (!isTimePlausible(ms)) throw implausibleTimeError(src, path, raw, unit, ms);
     return ms;
   };
 }

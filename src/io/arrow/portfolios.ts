@@ -52,7 +52,7 @@ import { readTime } from '../../domain/json-fields.js';
 import { describeValue, joinPath, readDecimal } from '../../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../convert/documents.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile, openSequentialIpc, SequentialReadableFileWriter } from './ipc.js';
+import { encodeArrowFile, openSequentialIpc, rejectTruncatedArrowFile, SequentialReadableFileWriter, StreamEnds } from './ipc.js';
 import { FIELD_KIND_TYPES, makeScalarReader, makeStructListReader, type CellReader, type FieldKind } from './portfolio-cells.js';
 
 export const PORTFOLIOS_FORMAT_VERSION = '1';
@@ -294,17 +294,49 @@ async function openBatches(source: Uint8Array | AsyncIterable<Uint8Array> | File
 }
 
 /**
+ * How to tell, once the batches are read (or failed), whether the input was an Arrow file cut
+ * before its footer: bytes are checked at once; a stream is watched as it passes and then read to
+ * its end (a sequential reader stops at the end-of-stream marker, before the footer).
+ */
+function watchForTruncation(source: Uint8Array | AsyncIterable<Uint8Array> | FileHandle, src: string): { source: typeof source; check: () => Promise<void> } {
+  if (source instanceof Uint8Array) {
+    return { source, check: () => Promise.resolve(rejectTruncatedArrowFile(source.subarray(0, 6), source.subarray(Math.max(0, source.length - 6)), source.length, src)) };
+  }
+  if (isFileHandle(source)) return { source, check: () => Promise.resolve() };
+  const ends = new StreamEnds();
+  const watched = ends.watch(source);
+  const check = async () => {
+    for (let next = await watched.next(); next.done !== true; next = await watched.next());
+    rejectTruncatedArrowFile(ends.head, ends.tail, ends.size, src);
+  };
+  return { source: { [Symbol.asyncIterator]: () => watched }, check };
+}
+
+/** A failure reading the batches: a truncated file says so, anything else is wrapped. */
+async function readFailure(check: () => Promise<void>, src: string, e: unknown): Promise<unknown> {
+  try {
+    await check();
+  } catch (truncated) {
+    if (truncated instanceof InputError) return truncated;
+  }
+  return wrapArrowError(src, e);
+}
+
+/**
  * Reads portfolios from Arrow bytes, a byte stream or an open file, one record batch in memory at
  * a time, yielding each row as a raw document (version 1, absent fields left out) for
- * parsePortfolio, or the InputError that row fails with. File-level problems are thrown.
+ * parsePortfolio, or the InputError that row fails with. File-level problems (a file cut before
+ * its footer among them) are thrown.
  */
 export async function* readPortfolioDocuments(source: Uint8Array | AsyncIterable<Uint8Array> | FileHandle, src: string): AsyncIterable<PortfolioDocumentItem> {
   registerArrowCodecs();
+  const watched = watchForTruncation(source, src);
+  if (source instanceof Uint8Array) await watched.check();
   let batches: AsyncIterator<RecordBatch>;
   try {
-    batches = await openBatches(source, src);
+    batches = await openBatches(watched.source, src);
   } catch (e) {
-    throw wrapArrowError(src, e);
+    throw await readFailure(watched.check, src, e);
   }
   let plans: ColumnPlan[] | undefined;
   let index = 0;
@@ -313,11 +345,12 @@ export async function* readPortfolioDocuments(source: Uint8Array | AsyncIterable
     try {
       next = await batches.next();
     } catch (e) {
-      throw wrapArrowError(src, e);
+      throw await readFailure(watched.check, src, e);
     }
     if (next.done) break;
     plans ??= planColumns(next.value.schema, src);
     yield* decodeBatch(next.value, plans, index, src);
     index += next.value.numRows;
   }
+  await watched.check();
 }

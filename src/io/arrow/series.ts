@@ -17,7 +17,7 @@ import {
 import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile } from './ipc.js';
+import { encodeArrowFile, rejectTruncatedArrowFile } from './ipc.js';
 import { cellPath, describeTime, findColumnIndex, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
 
 /**
@@ -40,6 +40,7 @@ export const SERIES_FORMAT_VERSION = '1';
 /** Parses IPC bytes (file or stream); codec and framing failures become an InputError on the file. */
 export function readArrowTable(bytes: Uint8Array, src: string): Table {
   registerArrowCodecs();
+  rejectTruncatedArrowFile(bytes.subarray(0, 6), bytes.subarray(Math.max(0, bytes.length - 6)), bytes.length, src);
   try {
     return tableFromIPC(bytes);
   } catch (e) {
@@ -52,6 +53,8 @@ export interface DecodeSeriesOptions {
   requireSorted: boolean;
   /** Unit of integer/float time columns. */
   numericTimeUnit: EpochUnit | 'auto';
+  /** Refuse times outside 2009..2100 (a column in another unit than it claims): the job reader. */
+  plausibleTimes?: boolean;
 }
 
 function encodeKind(src: string, column: string) {
@@ -117,7 +120,7 @@ export function decodeSeriesTable(table: Table, src: string, options: DecodeSeri
   const kind = requireColumn(table, 'kind', src, `${SERIES_KINDS.join(' | ')}`);
   const value = requireColumn(table, 'value', src, 'float64');
 
-  const times = readTimeColumnMs(time.vector, src, time.name, options.numericTimeUnit);
+  const times = readTimeColumnMs(time.vector, src, time.name, options.numericTimeUnit, { plausibleOnly: options.plausibleTimes });
   if (options.requireSorted) {
     for (let i = 1; i < times.length; i++) {
       if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i - 1}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
@@ -143,7 +146,37 @@ export function decodeSeriesTable(table: Table, src: string, options: DecodeSeri
  * validateSeriesExtremes.
  */
 export function readSeriesArrow(bytes: Uint8Array, src: string): SeriesTable {
-  return decodeSeriesTable(readArrowTable(bytes, src), src, { requireSorted: true, numericTimeUnit: 'ms' });
+  const table = decodeSeriesTable(readArrowTable(bytes, src), src, { requireSorted: true, numericTimeUnit: 'ms', plausibleTimes: true });
+  // An empty history would replay nothing and still write a complete-looking report.
+  if (table.times.length === 0) throw new InputError(src, '', 'at least one price row', 'none');
+  rejectRepeatedSeriesKeys(table, src);
+  return table;
+}
+
+/**
+ * Rejects a (time, symbol, kind) given twice in a table sorted by time: with another value the
+ * last would silently win, and with the same value a funding row would be charged twice. Keys
+ * are compared within each run of equal times only, so memory stays small.
+ */
+export function rejectRepeatedSeriesKeys(table: SeriesTable, src: string): void {
+  const { times, symbolIds, kinds, values } = table;
+  const seen = new Map<number, number>();
+  let groupStart = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (times[i] !== times[i - 1]) {
+      groupStart = i;
+      if (seen.size > 0) seen.clear();
+      continue;
+    }
+    if (i === groupStart + 1) seen.set(symbolIds[groupStart]! * 8 + kinds[groupStart]!, groupStart);
+    const key = symbolIds[i]! * 8 + kinds[i]!;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const what = `${describeTime(times[i]!)} ${table.symbols[symbolIds[i]!]} ${SERIES_KINDS[kinds[i]!]}`;
+      throw new InputError(src, `row ${i + 1}`, 'each (time, symbol, kind) once', `${what} again with value ${values[i]} (row ${first + 1} has ${values[first]})`);
+    }
+    seen.set(key, i);
+  }
 }
 
 /** Writes the series table as an Arrow IPC file, one record batch. */
