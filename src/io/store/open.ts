@@ -76,7 +76,8 @@ export function createS3Client(settings: StoreSettings): S3Client {
     ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
     ...(settings.s3ForcePathStyle ? { forcePathStyle: true } : {}),
     // The SDK builds its NodeHttpHandler from these (no direct dependency on @smithy packages).
-    requestHandler: { connectionTimeout: Math.min(S3_TIMEOUTS.connectionMs, requestMs), requestTimeout: requestMs },
+    // Without throwOnRequestTimeout a silent socket only logs a warning and the request waits on.
+    requestHandler: { connectionTimeout: Math.min(S3_TIMEOUTS.connectionMs, requestMs), requestTimeout: requestMs, throwOnRequestTimeout: true },
     retryMode: 'standard',
     maxAttempts: S3_MAX_ATTEMPTS,
   });
