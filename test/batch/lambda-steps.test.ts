@@ -48,6 +48,28 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     for (const [key, bytes] of reference) expect(Buffer.from(reports.get(key)!).equals(Buffer.from(bytes)), key).toBe(true);
   });
 
+  it('retries a failed plan and merge like a batch (serverless.yml: every task), but never an InputError', async () => {
+    const reference = await readReports();
+    const failures: string[] = [];
+    let planCalls = 0;
+    let mergeCalls = 0;
+    const flaky: StateMachineSteps = {
+      ...steps,
+      plan: async (e) => (++planCalls === 1 ? Promise.reject(new Error('S3 timed out')) : steps.plan(e)),
+      merge: async (e) => (++mergeCalls <= 2 ? Promise.reject(new Error('connection reset')) : steps.merge(e)),
+    };
+    const onStepFailed = (step: string, attempt: number) => failures.push(`${step} ${attempt}`);
+    await runStateMachineLocally({ job: renderJobSpec(parseJobSpec(job)) }, flaky, env.locate, { retryIntervalMs: 1, onStepFailed });
+    expect(failures).toEqual(['plan 0', 'merge 0', 'merge 1']);
+    const reports = await readReports();
+    for (const [key, bytes] of reference) expect(Buffer.from(reports.get(key)!).equals(Buffer.from(bytes)), key).toBe(true);
+
+    failures.length = 0;
+    const bad = { job: { ...renderJobSpec(parseJobSpec(job)), output: 's3://other-bucket/reports/' } };
+    await expect(runStateMachineLocally(bad, steps, env.locate, { retryIntervalMs: 1, onStepFailed })).rejects.toThrow(/event\.job: output/);
+    expect(failures).toEqual(['plan 0']);
+  });
+
   it('a batch without its parts makes the merge refuse, and no completion marker appears', async () => {
     await steps.plan({ job: renderJobSpec(parseJobSpec(job)) });
     expect(bucket.keys().filter((k) => k.startsWith(`${JOB_PREFIX}_plan/`))).toHaveLength(8);
