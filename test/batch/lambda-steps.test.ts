@@ -4,7 +4,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
 import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent, type StepEnvironment } from '../../src/batch/lambda-steps.js';
+import { PLANNED_READ_ATTEMPTS } from '../../src/batch/distributed.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
+import { InputError } from '../../src/domain/errors.js';
+import type { ObjectStore } from '../../src/io/store/types.js';
 import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { createMemoryLocator, createMemoryStore, type MemoryStore } from '../../src/io/store/memory.js';
 import { writeSmallJob } from '../helpers/job-files.js';
@@ -68,6 +71,34 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     const bad = { job: { ...renderJobSpec(parseJobSpec(job)), output: 's3://other-bucket/reports/' } };
     await expect(runStateMachineLocally(bad, steps, env.locate, { retryIntervalMs: 1, onStepFailed })).rejects.toThrow(/event\.job: output/);
     expect(failures).toEqual(['plan 0']);
+  });
+
+  it('replayBatch reads a planned input again while it differs from the plan, and refuses one that stays different', async () => {
+    // A store that cuts the first `cut` reads of the prices in half, as a body cut in transit.
+    let reads = 0;
+    let cut = 1;
+    const cutting: StepEnvironment = {
+      ...env,
+      locate: (uri) => {
+        const loc = env.locate(uri);
+        if (!uri.endsWith('/prices.arrow')) return loc;
+        const read: ObjectStore['read'] = async (key, options) => {
+          const bytes = await loc.store.read(key, options);
+          return ++reads <= cut ? bytes.subarray(0, bytes.length >> 1) : bytes;
+        };
+        return { key: loc.key, store: { ...loc.store, read } };
+      },
+    };
+    // Own job ids: a process keeps the context of the last plan it replayed, keyed by the plan.
+    for (const jobId of ['reread', 'changed']) await steps.plan({ job: renderJobSpec(parseJobSpec({ ...job, jobId })) });
+    await handleReplayBatchEvent({ jobId: 'reread', output: job.output as string, batch: 0 }, cutting);
+    expect(reads).toBe(2);
+    reads = 0;
+    cut = Infinity;
+    const refused = handleReplayBatchEvent({ jobId: 'changed', output: job.output as string, batch: 0 }, cutting);
+    await expect(refused).rejects.toThrow(/s3:\/\/pm-data\/inputs\/small\/prices\.arrow: .*changed after planning/);
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    expect(reads).toBe(PLANNED_READ_ATTEMPTS);
   });
 
   it('a batch without its parts makes the merge refuse, and no completion marker appears', async () => {

@@ -25,12 +25,19 @@ export interface InjectedFault {
   kind: FaultKind;
   method: string;
   url: string;
+  /**
+   * For a stall: whether the client closed the connection before the proxy did, i.e. its request
+   * timeout ended the stall (what the tests assert instead of timing anything).
+   */
+  closedByClient?: boolean;
 }
 
 export interface FaultPlan {
   seed: number;
   /** Share of requests that meet a fault, 0 to 1 (0: a clean proxy). */
   rate: number;
+  /** Chooses the fault of each request instead of the seeded draw (a test aiming at one request). */
+  pick?: (req: { method: string; url: string; index: number }) => FaultKind | undefined;
 }
 
 export interface FaultProxy {
@@ -68,6 +75,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   if (upstream.hostname !== '127.0.0.1') throw new Error(`fault proxy: target must be on 127.0.0.1, got ${options.target}`);
   let next = random(0);
   let rate = 0;
+  let pick: FaultPlan['pick'];
   let requests = 0;
   let faults: InjectedFault[] = [];
   const sockets = new Set<Socket>();
@@ -80,14 +88,23 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const server = createServer((req, res) => {
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    const kind = pick ? pick({ method, url, index: requests }) : draw();
     requests++;
-    const kind = draw();
-    if (kind !== undefined) faults.push({ kind, method: req.method ?? '', url: req.url ?? '' });
+    const fault: InjectedFault | undefined = kind === undefined ? undefined : { kind, method, url };
+    if (fault) faults.push(fault);
     if (kind === 'drop') return void req.socket.destroy();
     if (kind === 'reset') return void req.socket.resetAndDestroy();
     if (kind === 'stall') {
       req.resume();
-      const timer = setTimeout(() => { timers.delete(timer); req.socket.destroy(); }, options.stallMs);
+      let byProxy = false;
+      req.socket.once('close', () => { fault!.closedByClient = !byProxy; });
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        byProxy = true;
+        req.socket.destroy();
+      }, options.stallMs);
       timers.add(timer);
       return;
     }
@@ -104,6 +121,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     reset(plan: FaultPlan) {
       next = random(plan.seed);
       rate = plan.rate;
+      pick = plan.pick;
       requests = 0;
       faults = [];
     },
@@ -111,6 +129,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     get faults() { return faults; },
     stop() {
       for (const t of timers) clearTimeout(t);
+      timers.clear();
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(() => r()));
     },
