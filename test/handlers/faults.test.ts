@@ -1,8 +1,8 @@
 // The handler pipeline (plan → replayBatch × N → merge, through the local state machine, as
 // job-pipeline.test.ts runs it) with the S3 traffic going through a proxy that drops, resets,
 // stalls or truncates a seeded share of requests (test/helpers/fault-proxy.ts). Each run must end
-// either with the same reports as a clean run or with a failure and no `_SUCCESS`: never with
-// reports that differ, and never hanging (a stall outlives the client's request timeout, made small
+// either with the same reports as a clean run or with a failure (not an InputError: the inputs are
+// valid) and no `_SUCCESS`: never with reports that differ, and never hanging (a stall outlives the client's request timeout, made small
 // here through PMBT_S3_REQUEST_TIMEOUT_MS).
 import { readFileSync, rmSync } from 'node:fs';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import { handler as plan } from '../../handlers/plan.js';
 import { handler as replayBatch } from '../../handlers/replay-batch.js';
 import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
 import { runStateMachineLocally } from '../../src/batch/local-state-machine.js';
+import { isInputError } from '../../src/domain/errors.js';
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
@@ -107,6 +108,9 @@ describe('the handler pipeline through a faulty network', () => {
       outcomes.push('same reports');
     } else {
       expect(outcome).toBeInstanceOf(Error);
+      // The job's inputs are valid: an InputError here would be a cut body read as bad data
+      // (which the state machine does not retry), not a clean failure.
+      expect(isInputError(outcome), (outcome as Error).message).toBe(false);
       expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
       outcomes.push(`failed: ${(outcome as Error).message}`);
     }
