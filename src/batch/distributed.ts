@@ -224,10 +224,29 @@ function checkUnchanged(planned: InputChecksum, now: InputChecksum): void {
 /** The context of the last plan this process replayed (a warm Lambda reuses it across batches). */
 let cachedContext: { digest: string; ctx: Promise<BatchContext> } | undefined;
 
+/** Reads of an input whose size and SHA-256 the plan recorded, first one included. */
+export const PLANNED_READ_ATTEMPTS = 3;
+
+const sameBytes = (a: InputChecksum, b: InputChecksum) => a.sha256 === b.sha256 && a.bytes === b.bytes;
+
+/**
+ * Reads the planned inputs again while their bytes differ from the plan's record: a body the store
+ * could not verify (a multipart object with no checksum) may have been cut in transit. A difference
+ * that stays is the input having changed (checkUnchanged then refuses it, naming the URI).
+ */
+async function readAsPlanned<T>(read: () => Promise<T>, matches: (got: T) => boolean): Promise<T> {
+  let got = await read();
+  for (let attempt = 1; attempt < PLANNED_READ_ATTEMPTS && !matches(got); attempt++) got = await read();
+  return got;
+}
+
 async function buildPlannedContext(facts: JobFacts, locate: Locate): Promise<BatchContext> {
-  const prices = await readPricesBytes(locate, facts.spec.prices);
+  const prices = await readAsPlanned(() => readPricesBytes(locate, facts.spec.prices), (p) => sameBytes(facts.inputs.prices, p.checksum));
   checkUnchanged(facts.inputs.prices, prices.checksum);
-  const rules = await readRuleDocuments(locate, facts.spec.rules);
+  const rules = await readAsPlanned(
+    () => readRuleDocuments(locate, facts.spec.rules),
+    (r) => r.checksums.length === facts.inputs.rules.length && r.checksums.every((c, i) => sameBytes(facts.inputs.rules[i]!, c)),
+  );
   if (rules.checksums.length !== facts.inputs.rules.length) throw new InputError('rules', '', `${facts.inputs.rules.length} rule files as planned`, String(rules.checksums.length));
   rules.checksums.forEach((c, i) => checkUnchanged(facts.inputs.rules[i]!, c));
   return buildBatchContext(facts.spec, prices.bytes, rules.documents);

@@ -4,7 +4,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
 import { handleMergeEvent, handlePlanEvent, handleReplayBatchEvent, type StepEnvironment } from '../../src/batch/lambda-steps.js';
+import { PLANNED_READ_ATTEMPTS } from '../../src/batch/distributed.js';
 import { runJobLocally } from '../../src/batch/local-runner.js';
+import { InputError } from '../../src/domain/errors.js';
+import type { ObjectStore } from '../../src/io/store/types.js';
 import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { createMemoryLocator, createMemoryStore, type MemoryStore } from '../../src/io/store/memory.js';
 import { writeSmallJob } from '../helpers/job-files.js';
@@ -46,6 +49,56 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     const reports = await readReports();
     expect([...reports.keys()]).toEqual([...reference.keys()]);
     for (const [key, bytes] of reference) expect(Buffer.from(reports.get(key)!).equals(Buffer.from(bytes)), key).toBe(true);
+  });
+
+  it('retries a failed plan and merge like a batch (serverless.yml: every task), but never an InputError', async () => {
+    const reference = await readReports();
+    const failures: string[] = [];
+    let planCalls = 0;
+    let mergeCalls = 0;
+    const flaky: StateMachineSteps = {
+      ...steps,
+      plan: async (e) => (++planCalls === 1 ? Promise.reject(new Error('S3 timed out')) : steps.plan(e)),
+      merge: async (e) => (++mergeCalls <= 2 ? Promise.reject(new Error('connection reset')) : steps.merge(e)),
+    };
+    const onStepFailed = (step: string, attempt: number) => failures.push(`${step} ${attempt}`);
+    await runStateMachineLocally({ job: renderJobSpec(parseJobSpec(job)) }, flaky, env.locate, { retryIntervalMs: 1, onStepFailed });
+    expect(failures).toEqual(['plan 0', 'merge 0', 'merge 1']);
+    const reports = await readReports();
+    for (const [key, bytes] of reference) expect(Buffer.from(reports.get(key)!).equals(Buffer.from(bytes)), key).toBe(true);
+
+    failures.length = 0;
+    const bad = { job: { ...renderJobSpec(parseJobSpec(job)), output: 's3://other-bucket/reports/' } };
+    await expect(runStateMachineLocally(bad, steps, env.locate, { retryIntervalMs: 1, onStepFailed })).rejects.toThrow(/event\.job: output/);
+    expect(failures).toEqual(['plan 0']);
+  });
+
+  it('replayBatch reads a planned input again while it differs from the plan, and refuses one that stays different', async () => {
+    // A store that cuts the first `cut` reads of the prices in half, as a body cut in transit.
+    let reads = 0;
+    let cut = 1;
+    const cutting: StepEnvironment = {
+      ...env,
+      locate: (uri) => {
+        const loc = env.locate(uri);
+        if (!uri.endsWith('/prices.arrow')) return loc;
+        const read: ObjectStore['read'] = async (key, options) => {
+          const bytes = await loc.store.read(key, options);
+          return ++reads <= cut ? bytes.subarray(0, bytes.length >> 1) : bytes;
+        };
+        return { key: loc.key, store: { ...loc.store, read } };
+      },
+    };
+    // Own job ids: a process keeps the context of the last plan it replayed, keyed by the plan.
+    for (const jobId of ['reread', 'changed']) await steps.plan({ job: renderJobSpec(parseJobSpec({ ...job, jobId })) });
+    await handleReplayBatchEvent({ jobId: 'reread', output: job.output as string, batch: 0 }, cutting);
+    expect(reads).toBe(2);
+    reads = 0;
+    cut = Infinity;
+    const refused = handleReplayBatchEvent({ jobId: 'changed', output: job.output as string, batch: 0 }, cutting);
+    await expect(refused).rejects.toThrow(/s3:\/\/pm-data\/inputs\/small\/prices\.arrow: .*changed after planning/);
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    expect(reads).toBe(PLANNED_READ_ATTEMPTS);
   });
 
   it('a batch without its parts makes the merge refuse, and no completion marker appears', async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAP_DEFAULTS, REPLAY_RETRY } from '../../src/batch/local-state-machine.js';
+import { MAP_DEFAULTS, REPLAY_RETRY, STEP_RETRY } from '../../src/batch/local-state-machine.js';
 import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
 import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
 
@@ -161,11 +161,16 @@ describe('serverless package', () => {
     expect(map.Next).toBe('Merge');
     const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
     expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:ReplayBatchLambdaFunction.Arn', 'Payload.$': '$' }, End: true });
-    const retryAll = (task.Retry as Json[]).find((r) => r.ErrorEquals.includes('States.ALL'));
-    expect(retryAll).toMatchObject({ IntervalSeconds: REPLAY_RETRY.intervalSeconds, MaxAttempts: REPLAY_RETRY.maxAttempts, BackoffRate: REPLAY_RETRY.backoffRate });
-    expect(retryAll!.BackoffRate).toBeGreaterThan(1);
-    expect((task.Retry as Json[])[0]).toEqual({ ErrorEquals: ['InputError'], MaxAttempts: 0 });
-    for (const step of [Plan, Merge]) expect((step.Retry as Json[]).some((r) => r.BackoffRate > 1)).toBe(true);
+    // Every task: InputError first and never retried, then every other error with the local state
+    // machine's numbers (exponential backoff, full jitter).
+    for (const [name, step] of [['ReplayBatch', task], ['Plan', Plan], ['Merge', Merge]] as const) {
+      expect(step.Retry, name).toEqual([
+        { ErrorEquals: ['InputError'], MaxAttempts: 0 },
+        { ErrorEquals: ['States.ALL'], IntervalSeconds: STEP_RETRY.intervalSeconds, MaxAttempts: STEP_RETRY.maxAttempts, BackoffRate: STEP_RETRY.backoffRate, JitterStrategy: 'FULL' },
+      ]);
+    }
+    expect(STEP_RETRY.backoffRate).toBeGreaterThan(1);
+    expect(REPLAY_RETRY).toEqual(STEP_RETRY);
     expect(Merge).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'GetAtt:MergeLambdaFunction.Arn', Payload: { 'jobId.$': '$.jobId', 'output.$': '$.output' } }, End: true });
   });
 

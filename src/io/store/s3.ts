@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -9,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { InputError } from '../../domain/errors.js';
+import { InputError, isInputError } from '../../domain/errors.js';
 import { collectBytes, encodeText, tooLargeError } from './bytes.js';
 import { isValidKey, validateKey, validatePrefix } from './keys.js';
 import { validateBucketName } from './location.js';
@@ -25,6 +26,22 @@ import type { ObjectStore, ReadOptions, WriteBody } from './types.js';
 // large and streamed ones through lib-storage's Upload, which cuts them into Buffer parts (or
 // one Buffer PutObject when they fit in a part). Integrity checks stay on, with no special client
 // settings, in production and in tests alike.
+
+// Why reads check what arrived: the SDK retries a request only until the response headers arrive,
+// so a body cut short afterwards surfaces as a stream error (or, if the connection closed at a
+// point where the framing still looks complete, as fewer bytes). The SDK validates the body
+// against the object's checksum when S3 returns one (objects it uploaded with a checksum); this
+// store adds a length check against Content-Length and, for single-part objects stored unencrypted
+// or with SSE-S3 (whose ETag is the MD5 of the bytes), an MD5 check, which also covers servers that
+// return no checksum (s3rver, so the fault tests can see it). read() retries a body that fails
+// these checks; readStream() cannot take back bytes it has yielded, so it throws at the end and
+// the step fails (the state machine retries it). Either way a short body is never data.
+// docs/serverless.md "Timeouts, retries and verified reads".
+
+/** Whole-object reads: attempts at getting a complete, verified body (each a GET with its own retries). */
+export const READ_ATTEMPTS = 3;
+/** Pause before a read's next attempt, times the attempt number. */
+const READ_RETRY_DELAY_MS = 100;
 
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
@@ -61,10 +78,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   return {
     uriOf,
     read: (key, readOptions) => readObject(ctx, key, readOptions),
-    async *readStream(key: string): AsyncIterable<Uint8Array> {
-      const out = await getObject(ctx, key);
-      yield* out.Body as AsyncIterable<Uint8Array>;
-    },
+    readStream: (key) => readVerifiedStream(ctx, key),
     write: (key, body) => writeObject(ctx, key, body),
 
     async *list(prefix: string): AsyncIterable<string> {
@@ -112,16 +126,80 @@ async function getObject(ctx: S3StoreContext, key: string): Promise<GetObjectCom
 }
 
 async function readObject(ctx: S3StoreContext, key: string, { maxBytes }: ReadOptions): Promise<Uint8Array> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+    if (attempt > 1) await new Promise((r) => setTimeout(r, READ_RETRY_DELAY_MS * (attempt - 1)));
+    try {
+      return await readObjectOnce(ctx, key, maxBytes);
+    } catch (e) {
+      // A missing or oversized object stays so; a cut or corrupt body may not.
+      if (isInputError(e)) throw e;
+      last = e;
+    }
+  }
+  throw new Error(`GetObject ${ctx.uriOf(key)}: no complete body in ${READ_ATTEMPTS} attempts: ${(last as Error)?.message ?? String(last)}`, { cause: last });
+}
+
+async function readObjectOnce(ctx: S3StoreContext, key: string, maxBytes: number): Promise<Uint8Array> {
   const out = await getObject(ctx, key);
   if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
     out.Body.destroy();
     throw tooLargeError(ctx.uriOf(key), maxBytes, out.ContentLength);
   }
   try {
-    return await collectBytes(out.Body, ctx.uriOf(key), maxBytes);
+    const bytes = await collectBytes(out.Body, ctx.uriOf(key), maxBytes);
+    verifyBody(ctx.uriOf(key), out, bytes.byteLength, () => createHash('md5').update(bytes).digest('hex'));
+    return bytes;
   } finally {
     out.Body.destroy();
   }
+}
+
+/** The object's chunks as they arrive, checked at the end (see the note at the top). */
+async function* readVerifiedStream(ctx: S3StoreContext, key: string): AsyncIterable<Uint8Array> {
+  const out = await getObject(ctx, key);
+  const md5 = md5OfETag(out) === undefined ? undefined : createHash('md5');
+  let length = 0;
+  const body = out.Body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await body.next();
+      } catch (e) {
+        // A connection lost mid-body says only "aborted"; name the object.
+        throw new Error(`GetObject ${ctx.uriOf(key)}: body failed after ${length} bytes: ${(e as Error).message}`, { cause: e });
+      }
+      if (next.done) break;
+      md5?.update(next.value);
+      length += next.value.byteLength;
+      yield next.value;
+    }
+  } finally {
+    out.Body.destroy();
+  }
+  verifyBody(ctx.uriOf(key), out, length, () => md5!.digest('hex'));
+}
+
+/**
+ * The MD5 an ETag stands for, when it stands for one: a single-part object (multipart ETags end in
+ * `-N`) not encrypted with KMS or a customer key (their ETags are not the MD5 of the data).
+ */
+function md5OfETag(out: GetObjectCommandOutput): string | undefined {
+  const m = /^"?([0-9a-f]{32})"?$/i.exec(out.ETag ?? '');
+  if (!m || out.SSECustomerAlgorithm !== undefined) return undefined;
+  if (out.ServerSideEncryption !== undefined && out.ServerSideEncryption !== 'AES256') return undefined;
+  return m[1]!.toLowerCase();
+}
+
+function verifyBody(uri: string, out: GetObjectCommandOutput, length: number, md5: () => string): void {
+  if (out.ContentLength !== undefined && length !== out.ContentLength) {
+    throw new Error(`GetObject ${uri}: body of ${length} bytes, Content-Length ${out.ContentLength}: incomplete`);
+  }
+  const expected = md5OfETag(out);
+  if (expected === undefined) return;
+  const actual = md5();
+  if (actual !== expected) throw new Error(`GetObject ${uri}: body MD5 ${actual} differs from the ETag ${expected}: incomplete or corrupt`);
 }
 
 function upload(ctx: S3StoreContext, key: string, body: Uint8Array | Readable) {
