@@ -7,7 +7,8 @@ import type { MergeEvent, PlanEvent, ReplayBatchEvent } from './lambda-steps.js'
 // run in this process against the same handlers, for `pmbt run-via-handlers` and the tests.
 // Same semantics: the map reads the plan's manifest, groups items like the ItemBatcher, runs at
 // most maxConcurrency groups at once, retries a failed group with exponential backoff (never an
-// InputError, which would fail again), tolerates no failure, and merges only when all succeeded.
+// InputError, which would fail again) with full jitter, tolerates no failure, merges only when all
+// succeeded, and fails as the deployed map fails (MapFailureError).
 
 export interface StateMachineSteps {
   plan(event: PlanEvent): Promise<PlanResult>;
@@ -15,8 +16,46 @@ export interface StateMachineSteps {
   merge(event: MergeEvent): Promise<MergeResult>;
 }
 
-/** The replay task's retry policy; serverless.yml's ReplayBatch Retry has the same numbers. */
-export const REPLAY_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2 } as const;
+/**
+ * The replay task's retry policy: serverless.yml's ReplayBatch Retry (the definition deployed) in
+ * this module's terms; test/serverless/package.test.ts checks the packaged definition against it
+ * field by field, jitter included, so the two cannot drift apart unnoticed.
+ */
+export const REPLAY_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: 'FULL' } as const;
+
+/**
+ * Delay before retry `attempt` (0 = the first retry): Step Functions' interval × rate^attempt, and
+ * with JitterStrategy FULL a uniformly random delay between 0 and that (so children failing
+ * together do not retry together). `random` is in [0, 1).
+ */
+export function findRetryDelayMs(attempt: number, intervalMs: number, random: () => number): number {
+  return random() * intervalMs * REPLAY_RETRY.backoffRate ** attempt;
+}
+
+/** The Distributed Map's failure error on AWS when more children fail than tolerated (here: any). */
+export const MAP_FAILURE_ERROR = 'States.ExceedToleratedFailureThreshold';
+/** The cause Step Functions gives with it. */
+export const MAP_FAILURE_CAUSE = 'The specified tolerated failure threshold was exceeded';
+
+/**
+ * How a failed map fails the local execution: with the error name and cause Step Functions gives
+ * the execution (`name`, `message`), so callers (the API's job status, the CLI) see one shape
+ * locally and on AWS. The cause also names the child's own error, which on AWS is found in the map
+ * run's failed child execution; `cause` (the standard Error field) keeps that error itself.
+ */
+export class MapFailureError extends Error {
+  override name = MAP_FAILURE_ERROR;
+  constructor(readonly items: readonly BatchManifestItem[], readonly attempts: number, childError: unknown) {
+    super(`${MAP_FAILURE_CAUSE}: a child (batches ${items.map((i) => i.batch).join(', ')}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'} with ${describeChildError(childError)}`, { cause: childError });
+  }
+}
+
+/** `{"Error": name, "Cause": message}`, as a failed Lambda task reports it in its child execution. */
+function describeChildError(e: unknown): string {
+  const error = e instanceof Error ? e.name : 'Error';
+  const cause = e instanceof Error ? e.message : String(e);
+  return JSON.stringify({ Error: error, Cause: cause });
+}
 /** serverless.yml's defaults for the map (deploy-time parameters maxConcurrency and itemsPerBatch). */
 export const MAP_DEFAULTS = { maxConcurrency: 1000, itemsPerBatch: 1 } as const;
 
@@ -29,6 +68,8 @@ export interface LocalStateMachineOptions {
   retryIntervalMs?: number;
   onGroupDone?: (items: readonly BatchManifestItem[], attempt: number) => void;
   onGroupFailed?: (items: readonly BatchManifestItem[], attempt: number, error: unknown) => void;
+  /** The jitter's random source, in [0, 1); Math.random by default. */
+  random?: () => number;
 }
 
 export interface LocalExecution {
@@ -47,6 +88,7 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
   const itemsPerBatch = options.itemsPerBatch ?? MAP_DEFAULTS.itemsPerBatch;
   const maxAttempts = options.maxAttempts ?? REPLAY_RETRY.maxAttempts;
   const intervalMs = options.retryIntervalMs ?? REPLAY_RETRY.intervalSeconds * 1000;
+  const random = options.random ?? Math.random;
   const t0 = Date.now();
   const plan = await steps.plan(input);
   const t1 = Date.now();
@@ -64,8 +106,9 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
         return;
       } catch (e) {
         options.onGroupFailed?.(group, attempt, e);
-        if (isInputError(e) || attempt >= maxAttempts) throw e;
-        await sleep(intervalMs * REPLAY_RETRY.backoffRate ** attempt);
+        // Retry: [InputError] MaxAttempts 0, then States.ALL: bad input would fail the same way again.
+        if (isInputError(e) || attempt >= maxAttempts) throw new MapFailureError(group, attempt + 1, e);
+        await sleep(findRetryDelayMs(attempt, intervalMs, random));
       }
     }
   });

@@ -1,3 +1,4 @@
+import { MapFailureError } from '../batch/local-state-machine.js';
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
 import { FETCH_USAGE, runFetch } from './fetch.js';
@@ -62,6 +63,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(out.stdout);
     return out.exitCode;
   } catch (e) {
+    // run-via-handlers fails as the deployed map does; a child's bad input is still bad input (2).
+    if (e instanceof MapFailureError) {
+      process.stderr.write(`pmbt ${name}: ${e.name}: ${oneLine(e.message)}\n`);
+      return isInputError(e.cause) ? 2 : 1;
+    }
     if (isInputError(e)) {
       process.stderr.write(`pmbt ${name}: ${oneLine(e.message)}\n`);
       return 2;

@@ -188,10 +188,13 @@ describe('serverless package', () => {
     expect(map.Next).toBe('Merge');
     const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
     expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:ReplayBatchLambdaFunction.Arn', 'Payload.$': '$' }, End: true });
-    const retryAll = (task.Retry as Json[]).find((r) => r.ErrorEquals.includes('States.ALL'));
-    expect(retryAll).toMatchObject({ IntervalSeconds: REPLAY_RETRY.intervalSeconds, MaxAttempts: REPLAY_RETRY.maxAttempts, BackoffRate: REPLAY_RETRY.backoffRate });
-    expect(retryAll!.BackoffRate).toBeGreaterThan(1);
-    expect((task.Retry as Json[])[0]).toEqual({ ErrorEquals: ['InputError'], MaxAttempts: 0 });
+    // The whole Retry, field by field: src/batch/local-state-machine.ts emulates exactly this (a field
+    // it does not know, e.g. MaxDelaySeconds, must fail here until the emulation learns it).
+    expect(task.Retry).toEqual([
+      { ErrorEquals: ['InputError'], MaxAttempts: 0 },
+      { ErrorEquals: ['States.ALL'], IntervalSeconds: REPLAY_RETRY.intervalSeconds, MaxAttempts: REPLAY_RETRY.maxAttempts, BackoffRate: REPLAY_RETRY.backoffRate, JitterStrategy: REPLAY_RETRY.jitterStrategy },
+    ]);
+    expect(REPLAY_RETRY.backoffRate).toBeGreaterThan(1);
     for (const step of [Plan, Merge]) expect((step.Retry as Json[]).some((r) => r.BackoffRate > 1)).toBe(true);
     expect(Merge).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'GetAtt:MergeLambdaFunction.Arn', Payload: { 'jobId.$': '$.jobId', 'output.$': '$.output' } }, End: true });
   });
