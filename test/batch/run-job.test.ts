@@ -5,6 +5,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner.js';
 import { parseJobSpec } from '../../src/batch/job.js';
+import { planJob } from '../../src/batch/distributed.js';
 import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
 import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
@@ -109,6 +110,13 @@ describe('a re-run after a run killed mid-write', () => {
       // the re-run's own writes left none behind
       const temps = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? temps(join(dir, e.name)) : /^\.pmbt-[0-9a-f]{16}\.tmp$/.test(e.name) ? [join(dir, e.name)] : []));
       expect(temps(jobDir)).toEqual([]);
+      // the serverless steps' plan does the same on a local output (pmbt run-via-handlers)
+      const leftover = join(jobDir, '_plan', '.pmbt-0000000000000abc.tmp');
+      mkdirSync(join(leftover, '..'), { recursive: true });
+      writeFileSync(leftover, 'half a file');
+      await planJob(spec, locate);
+      expect(existsSync(leftover)).toBe(false);
+      for (const f of kept) expect(existsSync(f), f).toBe(true);
     } finally {
       rmSync(job.dir, { recursive: true, force: true });
     }
