@@ -7,6 +7,7 @@ import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
 import { JOB_ID_PATTERN, parseJobSpec, renderJobSpec, type JobSpec } from './job.js';
+import { readJobThresholds, renderJobThresholds } from '../records/summary.js';
 import { mergeJob, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
 import { replayBatch, writeBatchParts, type BatchItem } from './run-batch.js';
@@ -58,6 +59,8 @@ interface JobPlanDocument {
   portfolioCount: number;
   inputs: JobFacts['inputs'];
   rulesSources: string[];
+  /** What the report needs from the rules, so the merge never reads rule files (its package has none). */
+  thresholds: JobFacts['thresholds'];
   window: JobFacts['window'];
 }
 
@@ -114,6 +117,8 @@ export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   // A local run's timings (run.json) describe that run, not this one.
   await store.delete(joinKey(jobKey, 'run.json'));
+  // A previous run of this job killed mid-write (a local store) left temporary files in its folder.
+  await store.removeTemporaryFiles?.(jobKey);
   await deleteFolder(store, joinKey(jobKey, '_parts'));
   await deleteFolder(store, joinKey(jobKey, PLAN_FOLDER));
 
@@ -139,6 +144,7 @@ export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult
     portfolioCount: count,
     inputs: { prices: prices.checksum, portfolios: portfolios.checksum(), rules: rules.checksums },
     rulesSources: ctx.rules.base.sources,
+    thresholds: renderJobThresholds(ctx.rules.base.thresholds, spec.rules),
     window: { from: tl.from, to: tl.to, steps: tl.stepTimes.length },
   };
   await store.write(planKey(jobKey, JOB_PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
@@ -210,6 +216,7 @@ export async function readJobPlan(store: ObjectStore, jobKey: string, jobId: str
         rules: readArray(src, 'inputs.rules', inputs.rules).map((r, i) => readChecksum(src, `inputs.rules[${i}]`, r)),
       },
       rulesSources: readArray(src, 'rulesSources', o.rulesSources).map((s, i) => readString(src, `rulesSources[${i}]`, s)),
+      thresholds: readJobThresholds(o.thresholds, src, 'thresholds'),
       window: { from: window.from, to: window.to, steps: window.steps },
     },
   };

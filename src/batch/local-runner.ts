@@ -9,6 +9,7 @@ import { readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './
 import { renderJobSpec, type JobSpec } from './job.js';
 import { mergeJob, SUCCESS_MARKER, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
+import { renderJobThresholds } from '../records/summary.js';
 import { replayBatch, writeBatchParts } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -99,6 +100,8 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
   if (parseLocation(spec.output).kind === 'local') await rejectFileOutput(store, jobKey, spec.output);
   // The old marker goes first: from here until the new one, the job's outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
+  // A previous run of this job killed mid-write left temporary files in its folder: they are ours.
+  await store.removeTemporaryFiles?.(jobKey);
   for await (const k of store.list(joinKey(jobKey, '_parts'))) await store.delete(k);
 
   const prices = await readPricesBytes(locate, spec.prices);
@@ -159,6 +162,7 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
     portfolioCount: count,
     inputs: { prices: prices.checksum, portfolios: portfolios.checksum(), rules: rules.checksums },
     rulesSources: ctx.rules.base.sources,
+    thresholds: renderJobThresholds(ctx.rules.base.thresholds, spec.rules),
     window: { from: tl.from, to: tl.to, steps: tl.stepTimes.length },
   });
   const done = Date.now();

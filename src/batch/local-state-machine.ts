@@ -7,8 +7,8 @@ import type { MergeEvent, PlanEvent, ReplayBatchEvent } from './lambda-steps.js'
 // run in this process against the same handlers, for `pmbt run-via-handlers` and the tests.
 // Same semantics: the map reads the plan's manifest, groups items like the ItemBatcher, runs at
 // most maxConcurrency groups at once, retries a failed step (plan, group, merge) with exponential
-// backoff (never an InputError, which would fail again), tolerates no failure, and merges only when
-// all succeeded.
+// backoff and full jitter (never an InputError, which would fail again), tolerates no failure,
+// merges only when all succeeded, and fails as the deployed map fails (MapFailureError).
 
 export interface StateMachineSteps {
   plan(event: PlanEvent): Promise<PlanResult>;
@@ -17,13 +17,48 @@ export interface StateMachineSteps {
 }
 
 /**
- * The retry policy of every task (Plan, ReplayBatch, Merge); serverless.yml's Retry blocks have the
- * same numbers. A transient fault (S3 timing out after its own retries, a Lambda error) costs a
- * step a few seconds instead of the job; an InputError is never retried.
+ * The retry policy of every task (Plan, ReplayBatch, Merge): serverless.yml's Retry blocks in this
+ * module's terms; test/serverless/package.test.ts checks the packaged definition against it field
+ * by field, jitter included. A transient fault (S3 timing out after its own retries, a Lambda
+ * error) costs a step a few seconds instead of the job; an InputError is never retried.
  */
-export const STEP_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2 } as const;
+export const STEP_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: 'FULL' } as const;
 /** The replay task's retry policy (the same as every task's). */
 export const REPLAY_RETRY = STEP_RETRY;
+
+/**
+ * Delay before retry `attempt` (0 = the first retry): Step Functions' interval × rate^attempt, and
+ * with JitterStrategy FULL a uniformly random delay between 0 and that (so children failing
+ * together do not retry together). `random` is in [0, 1).
+ */
+export function findRetryDelayMs(attempt: number, intervalMs: number, random: () => number): number {
+  return random() * intervalMs * STEP_RETRY.backoffRate ** attempt;
+}
+
+/** The Distributed Map's failure error on AWS when more children fail than tolerated (here: any). */
+export const MAP_FAILURE_ERROR = 'States.ExceedToleratedFailureThreshold';
+/** The cause Step Functions gives with it. */
+export const MAP_FAILURE_CAUSE = 'The specified tolerated failure threshold was exceeded';
+
+/**
+ * How a failed map fails the local execution: with the error name and cause Step Functions gives
+ * the execution (`name`, `message`), so callers (the API's job status, the CLI) see one shape
+ * locally and on AWS. The cause also names the child's own error, which on AWS is found in the map
+ * run's failed child execution; `cause` (the standard Error field) keeps that error itself.
+ */
+export class MapFailureError extends Error {
+  override name = MAP_FAILURE_ERROR;
+  constructor(readonly items: readonly BatchManifestItem[], readonly attempts: number, childError: unknown) {
+    super(`${MAP_FAILURE_CAUSE}: a child (batches ${items.map((i) => i.batch).join(', ')}) failed after ${attempts} attempt${attempts === 1 ? '' : 's'} with ${describeChildError(childError)}`, { cause: childError });
+  }
+}
+
+/** `{"Error": name, "Cause": message}`, as a failed Lambda task reports it in its child execution. */
+function describeChildError(e: unknown): string {
+  const error = e instanceof Error ? e.name : 'Error';
+  const cause = e instanceof Error ? e.message : String(e);
+  return JSON.stringify({ Error: error, Cause: cause });
+}
 /** serverless.yml's defaults for the map (deploy-time parameters maxConcurrency and itemsPerBatch). */
 export const MAP_DEFAULTS = { maxConcurrency: 1000, itemsPerBatch: 1 } as const;
 
@@ -38,6 +73,8 @@ export interface LocalStateMachineOptions {
   onStepFailed?: (step: 'plan' | 'merge', attempt: number, error: unknown) => void;
   onGroupDone?: (items: readonly BatchManifestItem[], attempt: number) => void;
   onGroupFailed?: (items: readonly BatchManifestItem[], attempt: number, error: unknown) => void;
+  /** The jitter's random source, in [0, 1); Math.random by default. */
+  random?: () => number;
 }
 
 export interface LocalExecution {
@@ -53,6 +90,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface RetryPolicy {
   maxAttempts: number;
   intervalMs: number;
+  random: () => number;
 }
 
 /** Runs `task` as a Task state with the Retry blocks of serverless.yml: InputError never retried. */
@@ -63,7 +101,7 @@ async function withRetry<T>(policy: RetryPolicy, task: () => Promise<T>, onFaile
     } catch (e) {
       onFailed(attempt, e);
       if (isInputError(e) || attempt >= policy.maxAttempts) throw e;
-      await sleep(policy.intervalMs * STEP_RETRY.backoffRate ** attempt);
+      await sleep(findRetryDelayMs(attempt, policy.intervalMs, policy.random));
     }
   }
 }
@@ -72,7 +110,8 @@ async function withRetry<T>(policy: RetryPolicy, task: () => Promise<T>, onFaile
 export async function runStateMachineLocally(input: PlanEvent, steps: StateMachineSteps, locate: Locate, options: LocalStateMachineOptions = {}): Promise<LocalExecution> {
   const maxConcurrency = options.maxConcurrency ?? MAP_DEFAULTS.maxConcurrency;
   const itemsPerBatch = options.itemsPerBatch ?? MAP_DEFAULTS.itemsPerBatch;
-  const policy: RetryPolicy = { maxAttempts: options.maxAttempts ?? STEP_RETRY.maxAttempts, intervalMs: options.retryIntervalMs ?? STEP_RETRY.intervalSeconds * 1000 };
+  const random = options.random ?? Math.random;
+  const policy: RetryPolicy = { maxAttempts: options.maxAttempts ?? STEP_RETRY.maxAttempts, intervalMs: options.retryIntervalMs ?? STEP_RETRY.intervalSeconds * 1000, random };
   const stepFailed = (step: 'plan' | 'merge') => (attempt: number, e: unknown) => options.onStepFailed?.(step, attempt, e);
   const t0 = Date.now();
   const plan = await withRetry(policy, () => steps.plan(input), stepFailed('plan'));
@@ -84,14 +123,18 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
   let invocations = 0;
   await forEachLimited(groups, Math.max(1, maxConcurrency), async (group) => {
     let attempts = 0;
-    await withRetry(policy, async () => {
-      invocations++;
-      await steps.replayBatch({ Items: group });
-      options.onGroupDone?.(group, attempts);
-    }, (attempt, e) => {
-      attempts = attempt + 1;
-      options.onGroupFailed?.(group, attempt, e);
-    });
+    try {
+      await withRetry(policy, async () => {
+        invocations++;
+        await steps.replayBatch({ Items: group });
+        options.onGroupDone?.(group, attempts);
+      }, (attempt, e) => {
+        attempts = attempt + 1;
+        options.onGroupFailed?.(group, attempt, e);
+      });
+    } catch (e) {
+      throw new MapFailureError(group, attempts, e);
+    }
   });
   const t2 = Date.now();
   const merge = await withRetry(policy, () => steps.merge({ jobId: plan.jobId, output: plan.output }), stepFailed('merge'));

@@ -3,7 +3,7 @@ import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js'
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { EVENTS_SCHEMA } from '../records/events/arrow.js';
-import { addToJobTotals, emptyJobTotals, parseSummaryPart, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobTotals } from '../records/summary.js';
+import { addToJobTotals, emptyJobTotals, parseSummaryPart, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobThresholds, type JobTotals } from '../records/summary.js';
 import { TIMELINE_SCHEMA } from '../records/timeline.js';
 import { buildReportHtml, type JobOutputFiles } from '../report/html/index.js';
 import type { InputChecksum } from './inputs.js';
@@ -20,6 +20,8 @@ export interface JobFacts {
   portfolioCount: number;
   inputs: { prices: InputChecksum; portfolios: InputChecksum; rules: InputChecksum[] };
   rulesSources: string[];
+  /** The status thresholds the job runs with: summary.json records them and the report draws its bands with them. */
+  thresholds: JobThresholds;
   window: { from: number; to: number; steps: number };
 }
 
@@ -89,10 +91,10 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   const totals = emptyJobTotals();
   manifest['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), textChunks((async function* () {
     const readPart = async (b: number) => parseSummaryPart(new TextDecoder().decode(await read(b, 'summary.json')), store.uriOf(partKey(jobKey, b, 'summary.json')));
-    // Every batch ran with the job's rules: the first part's thresholds are the job's. Parts are
-    // read one at a time, so memory holds one.
+    // The thresholds come from the facts (the plan recorded them), never from rule files: the
+    // merge's package and role have none. Parts are read one at a time, so memory holds one.
     let part = batches.length === 0 ? undefined : await readPart(0);
-    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: part?.thresholds, intrabar: part?.intrabar, window: facts.window });
+    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, intrabar: part?.intrabar, window: facts.window });
     let first = true;
     for (const b of batches) {
       part = b === 0 ? part! : await readPart(b);

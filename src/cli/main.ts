@@ -1,3 +1,4 @@
+import { MapFailureError } from '../batch/local-state-machine.js';
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
 import { FETCH_USAGE, runFetch } from './fetch.js';
@@ -8,7 +9,7 @@ import { runRunViaHandlers, RUN_VIA_HANDLERS_USAGE } from './run-via-handlers.js
 import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runScenario, SCENARIO_USAGE } from './scenario.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
-import { UsageError } from './usage.js';
+import { UsageError, type CommandOutput } from './usage.js';
 
 const USAGE = `pmbt — Binance Portfolio Margin backtester
 
@@ -25,7 +26,7 @@ Commands:
 
 Run "pmbt <command> --help" for a command's options.`;
 
-const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string> }> = {
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string | CommandOutput> }> = {
   run: { usage: RUN_USAGE, run: runRun },
   report: { usage: REPORT_USAGE, run: runReport },
   scenario: { usage: SCENARIO_USAGE, run: runScenario },
@@ -37,7 +38,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },
 };
 
-/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error, 3 `pmbt run` with failed portfolios). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -54,9 +55,19 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    process.stdout.write(await command.run(rest));
-    return 0;
+    const out = await command.run(rest);
+    if (typeof out === 'string') {
+      process.stdout.write(out);
+      return 0;
+    }
+    process.stdout.write(out.stdout);
+    return out.exitCode;
   } catch (e) {
+    // run-via-handlers fails as the deployed map does; a child's bad input is still bad input (2).
+    if (e instanceof MapFailureError) {
+      process.stderr.write(`pmbt ${name}: ${e.name}: ${oneLine(e.message)}\n`);
+      return isInputError(e.cause) ? 2 : 1;
+    }
     if (isInputError(e)) {
       process.stderr.write(`pmbt ${name}: ${oneLine(e.message)}\n`);
       return 2;

@@ -5,13 +5,15 @@ import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { JOB_FLAGS, JOB_FLAGS_HEADING, readJobSpecWithFlags } from './job-flags.js';
 import { createProgressPrinter } from './progress.js';
 import { locateUri, readCliStoreSettings } from './stores.js';
-import { UsageError } from './usage.js';
+import { EXIT_SOME_FAILED, UsageError, type CommandOutput } from './usage.js';
 
 export const RUN_COMMAND = {
   synopsis: ['pmbt run JOB.json [options]'],
   about: `Runs a backtest job (docs/formats.md "Job spec") on this machine: replays every portfolio through the
 price history across CPU cores and writes report.html, timeline.arrow, events.arrow, events.jsonl,
-summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.`,
+summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a summary table to stdout.
+Exit code 0 when every portfolio was replayed, 3 when some failed (the reports are still written;
+summary.json says why each failed), 2 bad input or usage, 1 internal error.`,
   heading: JOB_FLAGS_HEADING,
   column: 23,
   flags: [
@@ -24,7 +26,7 @@ summary.json and _SUCCESS (last) under OUTPUT/JOBID/. Progress goes to stderr, a
 export const RUN_USAGE = renderUsage(RUN_COMMAND);
 
 
-export async function runRun(argv: string[]): Promise<string> {
+export async function runRun(argv: string[]): Promise<CommandOutput> {
   const { values, positionals } = parseFlags(RUN_COMMAND.flags, argv, { positionals: true });
   if (positionals.length !== 1) throw new UsageError('give exactly one job file: pmbt run JOB.json');
   const jobFile = positionals[0]!;
@@ -45,8 +47,11 @@ export async function runRun(argv: string[]): Promise<string> {
   } finally {
     progress.end();
   }
-  return renderRunTable(spec.jobId, result);
+  return { stdout: renderRunTable(spec.jobId, result), exitCode: findRunExitCode(result) };
 }
+
+/** 0 only when every portfolio succeeded: a failed portfolio is a result a script must not miss. */
+export const findRunExitCode = (r: LocalRunResult): number => (r.totals.failed > 0 ? EXIT_SOME_FAILED : 0);
 
 const usd = (s: string) => Number(s).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -58,7 +63,7 @@ export function renderRunTable(jobId: string, r: LocalRunResult): string {
   const perSec = r.timings.replayMs > 0 ? Math.round((t.portfolioSteps * 1000) / r.timings.replayMs) : 0;
   const rows: [string, string][] = [
     ['job', `${jobId} → ${r.jobUri}`],
-    ['portfolios', `${t.portfolios} (ok ${t.ok}, failed ${t.failed})`],
+    ['portfolios', `${t.portfolios} (ok ${t.ok}, failed ${t.failed})${t.failed > 0 ? ` · exit code ${EXIT_SOME_FAILED}: some portfolios failed, see summary.json` : ''}`],
     ['liquidated', `${t.liquidated} (bankrupt ${t.bankrupt})`],
     ['worst uniMMR', t.worst === null ? 'none (no maintenance margin)' : `${t.worst.minUniMMR} ${t.worst.portfolioId} at ${t.worst.time}`],
     ['worst status', statuses || 'none'],

@@ -142,6 +142,15 @@ function checkSummaryHead(v: unknown, file: string): SummaryHead {
   return o as unknown as SummaryHead;
 }
 
+/**
+ * Reads recorded thresholds (summary.json, a part, the plan's job.json). Missing ones are an error
+ * naming the field: a report drawn with other bands than the job ran with would mislead.
+ */
+export function readJobThresholds(v: unknown, file: string, path: string): JobThresholds {
+  if (v === undefined) throw new InputError(file, path, 'the status thresholds the job ran with ({marginCall, reduceOnly, liquidation, source}); written by a version that did not record them: run the job again', 'none');
+  return checkThresholds(v, file, path);
+}
+
 function checkThresholds(v: unknown, file: string, path: string): JobThresholds {
   const t = readObject(file, path, v);
   for (const key of ['marginCall', 'reduceOnly', 'liquidation'] as const) if (typeof t[key] !== 'number' || !(t[key] > 0)) throw new InputError(file, `${path}.${key}`, 'a number > 0', describeValue(t[key]));

@@ -109,6 +109,28 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     expect(await bucket.exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
   });
 
+  it('the merge takes the thresholds from the plan\'s job record, and fails naming them when it has none', async () => {
+    await steps.plan({ job: renderJobSpec(parseJobSpec(job)) });
+    for (let batch = 0; batch < 6; batch++) await steps.replayBatch({ jobId: 'small', output: job.output as string, batch });
+    const planKey = `${JOB_PREFIX}_plan/job.json`;
+    const plan = JSON.parse(new TextDecoder().decode(await bucket.read(planKey, { maxBytes: 1 << 20 }))) as Record<string, unknown>;
+    expect(plan.thresholds).toEqual({ marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'data/rules/ (defaults)' });
+    // Other numbers in the record than the parts carry: summary.json and the page follow the record.
+    const recorded = { marginCall: 3, reduceOnly: 2, liquidation: 1.5, source: 'the plan record' };
+    await bucket.write(planKey, JSON.stringify({ ...plan, thresholds: recorded }));
+    await steps.merge({ jobId: 'small', output: job.output as string });
+    const summary = JSON.parse(new TextDecoder().decode(await bucket.read(`${JOB_PREFIX}summary.json`, { maxBytes: 1 << 30 }))) as { thresholds: unknown };
+    expect(summary.thresholds).toEqual(recorded);
+    expect(new TextDecoder().decode(await bucket.read(`${JOB_PREFIX}report.html`, { maxBytes: 1 << 30 }))).toContain('<b>above 3</b>');
+    // A plan written before it recorded them: no default, an error naming the field.
+    const { thresholds: _dropped, ...older } = plan;
+    await bucket.write(planKey, JSON.stringify(older));
+    const merged = await bucket.read(`${JOB_PREFIX}summary.json`, { maxBytes: 1 << 30 });
+    await expect(steps.merge({ jobId: 'small', output: job.output as string })).rejects.toThrow(/_plan\/job\.json: thresholds: expected the status thresholds the job ran with .*got none/);
+    // it failed before writing anything
+    expect(Buffer.from(await bucket.read(`${JOB_PREFIX}summary.json`, { maxBytes: 1 << 30 })).equals(Buffer.from(merged))).toBe(true);
+  });
+
   it('validates each event against the deployment before touching storage', async () => {
     const before = bucket.keys();
     const spec = renderJobSpec(parseJobSpec(job));

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner.js';
 import { parseJobSpec } from '../../src/batch/job.js';
+import { planJob } from '../../src/batch/distributed.js';
 import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
 import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
@@ -70,8 +71,8 @@ describe('a job run on one machine', () => {
     const { store, key } = locate(join(files.dir, 'out', 'small'));
     const summaryBefore = read('summary.json');
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown };
-    const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; window: { from: string; to: string; steps: number } };
-    const jobFacts = { spec, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
+    const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; thresholds: never; window: { from: string; to: string; steps: number } };
+    const jobFacts = { spec, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
     unlinkSync(join(out, SUCCESS_MARKER));
     await mergeJob(store, key, jobFacts);
     expect(read('summary.json').equals(summaryBefore)).toBe(true);
@@ -81,5 +82,43 @@ describe('a job run on one machine', () => {
     unlinkSync(join(out, '_parts', 'batch-000002', 'summary.json'));
     await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 of job small has not finished/);
     expect(existsSync(join(out, SUCCESS_MARKER))).toBe(false);
+  });
+});
+
+describe('a re-run after a run killed mid-write', () => {
+  it('removes the temporary files left in its own job folder, and nothing else', async () => {
+    const job = writeSmallJob();
+    try {
+      const spec = parseJobSpec(job.job);
+      await runJobLocally(spec, { workers: 1, ...LOCAL_STORES });
+      const output = join(job.dir, 'out');
+      const jobDir = join(output, 'small');
+      const before = readFileSync(join(jobDir, 'summary.json'));
+      // What a write killed between open and rename leaves (src/io/store/local.ts names them so),
+      // in the job's folder and below it.
+      const leftovers = [join(jobDir, '.pmbt-0123456789abcdef.tmp'), join(jobDir, '_parts', 'batch-000002', '.pmbt-fedcba9876543210.tmp'), join(jobDir, 'deep', 'er', '.pmbt-00000000000000ff.tmp')];
+      // Not ours to remove: another job's folder, the output folder itself, and names outside the pattern.
+      const kept = [join(output, 'other-job', '.pmbt-0123456789abcdef.tmp'), join(output, '.pmbt-0123456789abcdef.tmp'), join(jobDir, '.pmbt-notes.tmp'), join(jobDir, 'pmbt-0123456789abcdef.tmp'), join(jobDir, '.pmbt-0123456789ABCDEF.tmp')];
+      for (const f of [...leftovers, ...kept]) {
+        mkdirSync(join(f, '..'), { recursive: true });
+        writeFileSync(f, 'half a file');
+      }
+      await runJobLocally(spec, { workers: 1, ...LOCAL_STORES });
+      for (const f of leftovers) expect(existsSync(f), f).toBe(false);
+      for (const f of kept) expect(existsSync(f), f).toBe(true);
+      expect(readFileSync(join(jobDir, 'summary.json')).equals(before)).toBe(true);
+      // the re-run's own writes left none behind
+      const temps = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? temps(join(dir, e.name)) : /^\.pmbt-[0-9a-f]{16}\.tmp$/.test(e.name) ? [join(dir, e.name)] : []));
+      expect(temps(jobDir)).toEqual([]);
+      // the serverless steps' plan does the same on a local output (pmbt run-via-handlers)
+      const leftover = join(jobDir, '_plan', '.pmbt-0000000000000abc.tmp');
+      mkdirSync(join(leftover, '..'), { recursive: true });
+      writeFileSync(leftover, 'half a file');
+      await planJob(spec, locate);
+      expect(existsSync(leftover)).toBe(false);
+      for (const f of kept) expect(existsSync(f), f).toBe(true);
+    } finally {
+      rmSync(job.dir, { recursive: true, force: true });
+    }
   });
 });

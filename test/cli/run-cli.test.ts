@@ -32,7 +32,8 @@ describe('pmbt run', () => {
     const copies: Record<string, Buffer>[] = [];
     for (const workers of ['1', '2', '3']) {
       const r = await pmbt([files.jobFile, '--workers', workers]);
-      expect(r.code, r.stderr).toBe(0);
+      // the small job has two bad portfolios: exit code 3
+      expect(r.code, r.stderr).toBe(3);
       copies.push(Object.fromEntries(OUTPUTS.map((f) => [f, readFileSync(join(files.dir, 'out', 'small', f))])));
     }
     for (const f of OUTPUTS) {
@@ -43,12 +44,26 @@ describe('pmbt run', () => {
 
   it('ends with a summary table and reports progress on stderr', async () => {
     const r = await pmbt([files.jobFile, '--workers', '2', '--output', join(files.dir, 'out-table')]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^job {10}small → .*out-table\/small$/m);
-    expect(r.stdout).toMatch(/^portfolios {3}26 \(ok 24, failed 2\)$/m);
+    expect(r.stdout).toMatch(/^portfolios {3}26 \(ok 24, failed 2\) · exit code 3: some portfolios failed, see summary\.json$/m);
     expect(r.stdout).toMatch(/^worst uniMMR \d+\.\d{8} p\d+ at 2024-03-12T/m);
     expect(r.stdout).toMatch(/^throughput {3}[\d,]+ portfolio-steps\/s/m);
     expect(r.stderr).toMatch(/portfolios \(\d+%\)/);
+  });
+
+  it('exits 0 only when every portfolio succeeded, 3 when some failed (the reports written either way)', async () => {
+    // the small job without its two bad portfolios
+    const clean = join(files.dir, 'clean.jsonl');
+    const lines = readFileSync(files.job.portfolios as string, 'utf8').split('\n').filter((l) => l.startsWith('{"id":"p'));
+    expect(lines).toHaveLength(24);
+    writeFileSync(clean, `${lines.join('\n')}\n`);
+    const ok = await pmbt([files.jobFile, '--portfolios', clean, '--output', join(files.dir, 'out-clean'), '--quiet']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^portfolios {3}24 \(ok 24, failed 0\)$/m);
+    const failed = await pmbt([files.jobFile, '--output', join(files.dir, 'out-failed'), '--quiet']);
+    expect(failed.code, failed.stderr).toBe(3);
+    expect(readFileSync(join(files.dir, 'out-failed', 'small', '_SUCCESS'), 'utf8')).toMatch(/"portfolios": 26/);
   });
 
   it('lets flags override the job file, and reports a bad job field with exit code 2', async () => {
@@ -87,10 +102,10 @@ describe('pmbt run against S3 (a real S3-compatible server on loopback)', () => 
     await client.send(new PutObjectCommand({ Bucket: 'pm-data', Key: 'in/portfolios.jsonl', Body: readFileSync(files.job.portfolios as string) }));
     const env = { PMBT_S3_ENDPOINT: s3.endpoint, PMBT_S3_FORCE_PATH_STYLE: '1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
     const r = await pmbt([files.jobFile, '--prices', 's3://pm-data/in/prices.arrow', '--portfolios', 's3://pm-data/in/portfolios.jsonl', '--output', 's3://pm-data/reports/', '--workers', '2', '--quiet'], env);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(3);
     const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'pm-data', Key: key }))).Body!.transformToByteArray());
     const local = await pmbt([files.jobFile, '--output', join(files.dir, 'out-for-s3'), '--quiet']);
-    expect(local.code).toBe(0);
+    expect(local.code).toBe(3);
     for (const f of ['timeline.arrow', 'events.arrow', 'events.jsonl']) {
       expect((await get(`reports/small/${f}`)).equals(readFileSync(join(files.dir, 'out-for-s3', 'small', f))), f).toBe(true);
     }

@@ -77,7 +77,7 @@ beforeAll(async () => {
   const jobFile = join(tmp, 'job.json');
   writeFileSync(jobFile, JSON.stringify(job));
   const [run, built, builtMerge] = await Promise.all([pmbt(['run', jobFile, '--workers', '2', '--quiet']), bundleHandler('handlers/replay-batch.ts', tmp), bundleHandler('handlers/merge.ts', tmp)]);
-  expect(run.code, run.stderr).toBe(0);
+  expect(run.code, run.stderr).toBe(3); // the small job has two bad portfolios
   bundle = built;
   mergeBundle = builtMerge;
   reference = await readReports();
@@ -179,7 +179,9 @@ describe('the state machine, run locally over the handlers', () => {
       },
       merge: async (e) => { merges++; return merge(e); },
     };
-    await expect(runStateMachineLocally(input(), failing, readStepEnvironment().locate, { itemsPerBatch: 2, maxConcurrency: 2, maxAttempts: 2, retryIntervalMs: 1 })).rejects.toThrow('worker out of memory');
+    // failed as the deployed map fails the execution, the child's error in the cause
+    const failure = runStateMachineLocally(input(), failing, readStepEnvironment().locate, { itemsPerBatch: 2, maxConcurrency: 2, maxAttempts: 2, retryIntervalMs: 1 });
+    await expect(failure).rejects.toMatchObject({ name: 'States.ExceedToleratedFailureThreshold', message: 'The specified tolerated failure threshold was exceeded: a child (batches 2, 3) failed after 3 attempts with {"Error":"Error","Cause":"worker out of memory"}' });
     expect(attempts).toBe(3);
     expect(merges).toBe(0);
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);

@@ -13,8 +13,8 @@ import { readLines } from '../../src/records/lines.js';
 import { TIMELINE_SCHEMA } from '../../src/records/timeline.js';
 import { buildDistributionBins } from '../../src/report/html/distribution.js';
 import { loadReportData } from '../../src/report/html/load.js';
-import { DEFAULT_THRESHOLDS } from '../../src/report/html/thresholds.js';
 import type { ReportData } from '../../src/report/html/types.js';
+import type { JobThresholds } from '../../src/records/summary.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 
 // The report's data loader on a real (small) job: what it keeps must agree with the job's files.
@@ -102,7 +102,7 @@ describe('loadReportData', () => {
       if (firstHalf.length > 0) expect(w.uniMMR[0]).toBeCloseTo(Math.min(...firstHalf), 4);
     }
   });
-  it('uses the thresholds it is given, else those summary.json records, else the defaults saying so', async () => {
+  it('uses the thresholds it is given, else those summary.json records, and never falls back to defaults', async () => {
     const custom = await loadReportData(openJobOutputs(store, key), { thresholds: { marginCall: 2, reduceOnly: 1.5, liquidation: 1.1, source: 'test' } });
     expect(custom.distribution.map((b) => b.label).slice(0, 5)).toEqual(['≤ 0', '0–1.1', '1.1–1.5', '1.5–2', '2–3']);
     // the job ran with data/rules/ alone: summary.json records their thresholds, the report uses them
@@ -114,9 +114,10 @@ describe('loadReportData', () => {
     for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
     const { thresholds: _recorded, ...older } = summary;
     await local.write('summary.json', JSON.stringify(older));
-    const fallback = await loadReportData(openJobOutputs(local, ''));
-    expect(fallback.thresholds).toMatchObject({ marginCall: DEFAULT_THRESHOLDS.marginCall, reduceOnly: DEFAULT_THRESHOLDS.reduceOnly, liquidation: DEFAULT_THRESHOLDS.liquidation });
-    expect(fallback.thresholds.source).toMatch(/defaults \(this summary.json does not record the thresholds/);
+    // no quiet fallback to default bands: the report fails, naming the file and the missing field
+    await expect(loadReportData(openJobOutputs(local, ''))).rejects.toThrow(/summary\.json: thresholds: expected the status thresholds the job ran with .*got none/);
+    // an override still draws the page (pmbt report's caller chose the bands)
+    expect((await loadReportData(openJobOutputs(local, ''), { thresholds: summary.thresholds as JobThresholds })).thresholds).toEqual(summary.thresholds);
   });
   it('fails, naming the file and line, on an events.jsonl line it cannot read', async () => {
     const dir = join(files.dir, 'broken-events');
@@ -159,7 +160,7 @@ describe('the streaming readers', () => {
     expect(pretty.distribution).toEqual(data.distribution);
   });
   it('bins minimum uniMMR by the status bands', () => {
-    expect(buildDistributionBins(DEFAULT_THRESHOLDS).map((b) => `${b.label}:${b.zone}`)).toEqual([
+    expect(buildDistributionBins({ marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'docs/margin-rules.md' }).map((b) => `${b.label}:${b.zone}`)).toEqual([
       '≤ 0:bankrupt', '0–1.05:liquidation', '1.05–1.2:reduceOnly', '1.2–1.5:marginCall', '1.5–2:normal', '2–3:normal', '3–5:normal', '5–10:normal', '10–20:normal', '20–50:normal', '50–100:normal', '> 100:normal',
     ]);
   });

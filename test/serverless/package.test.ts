@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAP_DEFAULTS, REPLAY_RETRY, STEP_RETRY } from '../../src/batch/local-state-machine.js';
 import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
 import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { writeSmallJob } from '../helpers/job-files.js';
+import { startS3Server } from '../helpers/s3-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SERVERLESS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -58,6 +61,30 @@ beforeAll(async () => {
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Runs a packaged function: its zip unpacked as its own /var/task (`task-<name><suffix>`), its handler
+ * called in a fresh process with the template's environment (/var/task paths mapped to the unpacked
+ * folder) plus `extraEnv`. Resolves with the result's JSON, or `error <name>: <message>`.
+ */
+function invokePackaged(name: string, event: unknown, extraEnv: Record<string, string> = {}, suffix = ''): Promise<string> {
+  const fns = Object.fromEntries(ofType('AWS::Lambda::Function').map(([, f]) => [f.Properties.FunctionName.replace(`pm-backtester-${STAGE}-`, ''), f.Properties]));
+  return new Promise<string>((resolve, reject) => {
+    const task = join(dir, `task-${name}${suffix}`);
+    execFile('unzip', ['-q', '-o', join(dir, `${name}.zip`), '-d', task], (unzipErr) => {
+      if (unzipErr) return reject(unzipErr);
+      const props = fns[name]!;
+      const [file, fnName] = (props.Handler as string).split('.');
+      const vars = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/^\/var\/task(?=\/|$)/, task) : k === 'PMBT_DATA_BUCKET' ? 'pm-data' : 'arn:aws:states:us-east-1:000000000000:stateMachine:x']));
+      const script = `const m = await import(${JSON.stringify(join(task, `${file}.mjs`))});
+        try { console.log(JSON.stringify(await m.${fnName}(JSON.parse(process.argv[1])))); } catch (e) { console.log('error ' + e.name + ': ' + String(e.message).replace(/\\n/g, ' ')); }`;
+      execFile(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(event)], { cwd: task, env: { PATH: process.env.PATH, ...vars, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...extraEnv }, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${name}: ${stderr}`));
+        else resolve(stdout.trim().split('\n').at(-1)!);
+      });
+    });
+  });
+}
 
 describe('serverless package', () => {
   it('packages offline with osls, one zip per function', () => {
@@ -161,12 +188,13 @@ describe('serverless package', () => {
     expect(map.Next).toBe('Merge');
     const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
     expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:ReplayBatchLambdaFunction.Arn', 'Payload.$': '$' }, End: true });
-    // Every task: InputError first and never retried, then every other error with the local state
-    // machine's numbers (exponential backoff, full jitter).
+    // Every task, the whole Retry field by field: InputError first and never retried, then every other
+    // error with the local state machine's numbers (src/batch/local-state-machine.ts emulates exactly
+    // this: a field it does not know, e.g. MaxDelaySeconds, must fail here until the emulation learns it).
     for (const [name, step] of [['ReplayBatch', task], ['Plan', Plan], ['Merge', Merge]] as const) {
       expect(step.Retry, name).toEqual([
         { ErrorEquals: ['InputError'], MaxAttempts: 0 },
-        { ErrorEquals: ['States.ALL'], IntervalSeconds: STEP_RETRY.intervalSeconds, MaxAttempts: STEP_RETRY.maxAttempts, BackoffRate: STEP_RETRY.backoffRate, JitterStrategy: 'FULL' },
+        { ErrorEquals: ['States.ALL'], IntervalSeconds: STEP_RETRY.intervalSeconds, MaxAttempts: STEP_RETRY.maxAttempts, BackoffRate: STEP_RETRY.backoffRate, JitterStrategy: STEP_RETRY.jitterStrategy },
       ]);
     }
     expect(STEP_RETRY.backoffRate).toBeGreaterThan(1);
@@ -233,24 +261,7 @@ describe('serverless package', () => {
   });
 
   it('bundles runnable ESM handlers with the files they read (rules, stress tests)', async () => {
-    const fns = Object.fromEntries(ofType('AWS::Lambda::Function').map(([, f]) => [f.Properties.FunctionName.replace(`pm-backtester-${STAGE}-`, ''), f.Properties]));
-    // Each function's zip unpacked as its own /var/task, run with the template's environment.
-    const invoke = (name: string, event: unknown) => new Promise<string>((resolve, reject) => {
-      const task = join(dir, `task-${name}`);
-      execFile('unzip', ['-q', '-o', join(dir, `${name}.zip`), '-d', task], (unzipErr) => {
-        if (unzipErr) return reject(unzipErr);
-        const props = fns[name]!;
-        const [file, fnName] = (props.Handler as string).split('.');
-        const vars = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, typeof v === 'string' ? v : k === 'PMBT_DATA_BUCKET' ? 'pm-data' : 'arn:aws:states:us-east-1:000000000000:stateMachine:x']));
-        vars.PMBT_RULES_DIR = join(task, 'data', 'rules');
-        const script = `const m = await import(${JSON.stringify(join(task, `${file}.mjs`))});
-          try { console.log(JSON.stringify(await m.${fnName}(${JSON.stringify(event)}))); } catch (e) { console.log('error ' + e.name + ': ' + e.message); }`;
-        execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: task, env: { PATH: process.env.PATH, ...vars, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }, encoding: 'utf8' }, (err, stdout, stderr) => {
-          if (err) reject(new Error(`${name}: ${stderr}`));
-          else resolve(stdout.trim().split('\n').at(-1)!);
-        });
-      });
-    });
+    const invoke = (name: string, event: unknown) => invokePackaged(name, event);
     const json = (p: string) => JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as unknown;
     const [snapshot, plan, replay, merge, api, schedule] = await Promise.all([
       invoke('snapshot', { portfolio: json('data/samples/portfolio-pm-pro-example.json'), market: json('data/samples/market-example.json'), rules: [json('data/samples/rules-pm-pro-example.json')] }),
@@ -272,4 +283,42 @@ describe('serverless package', () => {
     expect(listing).toMatch(/ data\/price-history\.json\n/);
     expect(listing).toMatch(/ handlers\/fetch-prices\.mjs\n/);
   });
+
+  it('merges a planned job with the packaged merge alone (no rule files in its package): the report has the job\'s thresholds', async () => {
+    const listing = await new Promise<string>((resolve, reject) => execFile('unzip', ['-l', join(dir, 'merge.zip')], (e, out) => (e ? reject(e) : resolve(out))));
+    // What the merge may read: its bundle only, no data/rules/ (and its role may read only reports/*).
+    expect(listing).not.toMatch(/ data\//);
+    const s3 = await startS3Server({ buckets: ['pm-data'] });
+    try {
+      const client = s3.client();
+      const files = writeSmallJob();
+      const put = (key: string, body: string | Buffer) => client.send(new PutObjectCommand({ Bucket: 'pm-data', Key: key, Body: body }));
+      await put('inputs/small/prices.arrow', readFileSync(files.job.prices as string));
+      await put('inputs/small/portfolios.jsonl', readFileSync(files.job.portfolios as string));
+      // Thresholds other than data/rules/' 1.5 / 1.2 / 1.05, so a default would show.
+      await put('inputs/small/rules.json', JSON.stringify({ version: 1, thresholds: { marginCall: '2', reduceOnly: '1.6', liquidation: '1.3' } }));
+      const rulesUri = 's3://pm-data/inputs/small/rules.json';
+      const job = { ...files.job, prices: 's3://pm-data/inputs/small/prices.arrow', portfolios: 's3://pm-data/inputs/small/portfolios.jsonl', rules: [rulesUri], output: 's3://pm-data/reports/' };
+      const env = { PMBT_S3_ENDPOINT: s3.endpoint, PMBT_S3_FORCE_PATH_STYLE: '1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+      // The plan and the batches run in their own packages (which ship data/rules/).
+      const planned = JSON.parse(await invokePackaged('plan', { job }, env, '-job')) as { jobId: string; output: string; batches: number };
+      expect(planned.batches).toBe(6);
+      const items = Array.from({ length: planned.batches }, (_, batch) => ({ jobId: planned.jobId, output: planned.output, batch }));
+      expect(await invokePackaged('replayBatch', { Items: items }, env, '-job')).toMatch(/^\{"batches":/);
+      const merged = await invokePackaged('merge', { jobId: planned.jobId, output: planned.output }, env, '-job');
+      expect(merged, merged).toMatch(/^\{"jobId":"small"/);
+      const get = async (key: string) => (await client.send(new GetObjectCommand({ Bucket: 'pm-data', Key: key }))).Body!.transformToString();
+      const plan = JSON.parse(await get('reports/small/_plan/job.json')) as Json;
+      const thresholds = { marginCall: 2, reduceOnly: 1.6, liquidation: 1.3, source: `the job's rules (${rulesUri})` };
+      expect(plan.thresholds).toEqual(thresholds);
+      expect((JSON.parse(await get('reports/small/summary.json')) as Json).thresholds).toEqual(thresholds);
+      const html = await get('reports/small/report.html');
+      expect(html).toContain('<b>above 2</b>');
+      expect(html).toContain('<b>1.3 or below</b>');
+      expect(html).toContain(`Thresholds: the job&#39;s rules (${rulesUri})`);
+      expect(html).not.toMatch(/could not be read|margin-rules.md defaults/);
+    } finally {
+      await s3.stop();
+    }
+  }, 120_000);
 });

@@ -94,7 +94,36 @@ export function createLocalStore(root: string): ObjectStore {
         if (!isMissing(e)) throw e;
       }
     },
+
+    async removeTemporaryFiles(prefix: string): Promise<number> {
+      const folder = validatePrefix(prefix);
+      return removeTempFiles(folder === '' ? rootDir : join(rootDir, ...folder.split('/')));
+    },
   };
+}
+
+/**
+ * Unlinks the regular files named like TEMP_NAME below `dir` (a write killed between open and
+ * rename leaves one). Symlinks are neither followed nor removed, so nothing outside `dir` is touched.
+ */
+async function removeTempFiles(dir: string): Promise<number> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e)) return 0;
+    throw e;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) removed += await removeTempFiles(path);
+    else if (entry.isFile() && TEMP_NAME.test(entry.name)) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 async function writeBody(handle: FileHandle, body: WriteBody): Promise<void> {

@@ -40,4 +40,13 @@ export interface ObjectStore {
 
   /** Removes the object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;
+
+  /**
+   * Removes the temporary files that writes killed mid-way left below the folder `prefix` (only
+   * names of the store's own temporary pattern) and returns how many. Only stores that write
+   * through temporary files have it (the local store; S3 drops incomplete uploads by itself).
+   * Run it only when no other writer is using the folder: it cannot tell a dead write's file from
+   * a live one's.
+   */
+  removeTemporaryFiles?(prefix: string): Promise<number>;
 }

@@ -4,7 +4,6 @@ import type { JobOutputFiles } from './types.js';
 
 export { loadReportData, type LoadReportOptions } from './load.js';
 export { renderReportHtml } from './render.js';
-export { DEFAULT_THRESHOLDS } from './thresholds.js';
 export type { JobOutputFiles, ReportData } from './types.js';
 
 /** report.html of a finished job, read from its outputs; its status bands are the thresholds the job recorded. */

@@ -12,7 +12,7 @@ import type { AtRiskRow, JobOutputFiles, ReportData, ReportThresholds, WorstPort
 export interface LoadReportOptions {
   /** Portfolios (lowest minimum uniMMR first) that get a timeline and a drill-down. Default 10. */
   worstCount?: number;
-  /** Status thresholds for the bands and the histogram. Default: those summary.json records (else docs/margin-rules.md's). */
+  /** Status thresholds for the bands and the histogram. Default: those summary.json records (an error if it has none). */
   thresholds?: ReportThresholds;
   /** Most intervals on the time grid; a finer timeline is folded (minimum kept). Default 1000. */
   maxPoints?: number;
@@ -139,7 +139,7 @@ function describeJob(head: SummaryHead, noMaintMargin: number): Pick<ReportData,
 export async function loadReportData(files: JobOutputFiles, options: LoadReportOptions = {}): Promise<ReportData> {
   const summary = await readSummaryPass(files, options.worstCount ?? 10, options.atRiskLimit ?? 500);
   const { head } = summary;
-  const thresholds = findReportThresholds(head, options.thresholds);
+  const thresholds = findReportThresholds(head, files.uriOf('summary.json'), options.thresholds);
   const distribution = buildDistributionBins(thresholds);
   for (let i = 0; i < summary.minima.length; i++) addToDistribution(distribution, summary.minima.values[i]!);
 

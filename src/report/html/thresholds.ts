@@ -1,15 +1,13 @@
-import type { SummaryHead } from '../../records/summary.js';
+import { readJobThresholds, type SummaryHead } from '../../records/summary.js';
 import type { ReportThresholds } from './types.js';
-
-export const DEFAULT_THRESHOLDS: ReportThresholds = { marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'docs/margin-rules.md defaults' };
 
 /**
  * The thresholds for the report's bands: `override` when given, else those the job wrote into
- * summary.json (its rules as of the start). Outputs written before summary.json recorded them fall
- * back to docs/margin-rules.md's defaults, and the report says so.
+ * summary.json (its rules as of the start). There is no fallback to default thresholds: bands
+ * other than the job's would misstate its risk, so a summary.json without them is an error naming
+ * the field (`file` is its URI).
  */
-export function findReportThresholds(head: SummaryHead, override?: ReportThresholds): ReportThresholds {
+export function findReportThresholds(head: SummaryHead, file: string, override?: ReportThresholds): ReportThresholds {
   if (override !== undefined) return override;
-  if (head.thresholds !== undefined) return head.thresholds;
-  return { ...DEFAULT_THRESHOLDS, source: 'docs/margin-rules.md defaults (this summary.json does not record the thresholds the job ran with: it was written by an older version)' };
+  return readJobThresholds(head.thresholds, file, 'thresholds');
 }

@@ -53,7 +53,7 @@ export interface ReportData {
   rulesSources: string[];
 }
 
-/** The status thresholds of the bands: those summary.json records, or docs/margin-rules.md's defaults (`source` says which). */
+/** The status thresholds of the bands: those summary.json records (`source` says where they come from), or a caller's override. */
 export type ReportThresholds = JobThresholds;
 
 /**
