@@ -12,7 +12,9 @@ export class InputError extends Error {
     readonly expected: string,
     readonly got?: string,
   ) {
-    super(`${source}: ${path || '(document)'}: expected ${expected}${got === undefined ? '' : `, got ${got}`}`);
+    // One line whatever the input held: a field name or value with a line break (a JSON key may
+    // have one) would otherwise split the message the CLI prints and the API returns.
+    super(oneLine(`${source}: ${path || '(document)'}: expected ${expected}${got === undefined ? '' : `, got ${got}`}`));
     this.name = 'InputError';
   }
 
@@ -20,6 +22,11 @@ export class InputError extends Error {
   withSource(source: string): InputError {
     return new InputError(source, this.path, this.expected, this.got);
   }
+}
+
+/** Escapes line breaks (\n, \r, U+2028, U+2029) so a message stays on one line. */
+function oneLine(text: string): string {
+  return text.replace(/[\n\r\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16)}`));
 }
 
 export function isInputError(e: unknown): e is InputError {

@@ -18,3 +18,13 @@ describe('InvariantError', () => {
     expect([e.name, e.message]).toEqual(['InvariantError', 'cannot happen']);
   });
 });
+
+describe('InputError', () => {
+  // Found by the fuzz test (test/fuzz/inputs.test.ts): a JSON key with a line break, e.g. a job spec
+  // {"jobId":"j","a\nb":1}, made rejectUnknownKeys' message two lines on stderr and in the API's error.
+  it('keeps its message on one line when a field name or value holds a line break', () => {
+    const e = new InputError('job.json', 'a\nb', 'one of the fields jobId', 'unknown field "a\r\nb\u2028"');
+    expect(e.message).toBe('job.json: a\\nb: expected one of the fields jobId, got unknown field "a\\r\\nb\\u2028"');
+    expect(e.path).toBe('a\nb');
+  });
+});
