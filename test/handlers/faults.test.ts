@@ -5,7 +5,7 @@
 // valid) and no `_SUCCESS`: never with reports that differ, and never hanging (a stall outlives the client's request timeout, made small
 // here through PMBT_S3_REQUEST_TIMEOUT_MS).
 import { readFileSync, rmSync } from 'node:fs';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readStepEnvironment } from '../../handlers/environment.js';
 import { handler as merge } from '../../handlers/merge.js';
@@ -16,6 +16,7 @@ import { runStateMachineLocally } from '../../src/batch/local-state-machine.js';
 import { isInputError } from '../../src/domain/errors.js';
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { bucketReader } from '../helpers/bucket-reader.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { s3Env, setEnv } from './harness.js';
 
@@ -36,18 +37,7 @@ let files: ReturnType<typeof writeSmallJob>;
 let input: { job: unknown };
 let reference: Map<string, Buffer>;
 
-async function listKeys(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) keys.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys.sort();
-}
-const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
-const exists = async (key: string) => client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(() => true, () => false);
+const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
 /** The job's reports: its folder without _parts/, _plan/ (scratch) and run.json (timings). */
 async function readReports(): Promise<Map<string, Buffer>> {
   const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_parts|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);

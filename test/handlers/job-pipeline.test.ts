@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as merge } from '../../handlers/merge.js';
 import { handler as plan } from '../../handlers/plan.js';
@@ -14,6 +14,7 @@ import type { BatchManifestItem, PlanResult } from '../../src/batch/distributed.
 import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
 import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { bucketReader } from '../helpers/bucket-reader.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { bundleHandler, ROOT, runBundledHandler, s3Env, setEnv, startHoldingProxy } from './harness.js';
 import { readStepEnvironment } from '../../handlers/environment.js';
@@ -33,18 +34,7 @@ let env: Record<string, string>;
 /** `pmbt run`'s reports on the same job, same URIs: every object of the job's folder but its scratch. */
 let reference: Map<string, Buffer>;
 
-const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
-const exists = async (key: string) => client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(() => true, () => false);
-async function listKeys(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) keys.push(o.Key!);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys.sort();
-}
+const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
 /** The job's reports: everything in its folder except _parts/, _plan/ and the local run's timings. */
 async function readReports(): Promise<Map<string, Buffer>> {
   const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_parts|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);

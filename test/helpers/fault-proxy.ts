@@ -15,6 +15,7 @@
  * sequence of faults; which request meets which fault may vary with concurrency. The proxy never
  * loops or retries by itself: one request in, at most one forwarded.
  */
+import { mulberry32 } from '../engine/parity-compare.js';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -58,22 +59,11 @@ export interface FaultProxyOptions {
   stallMs: number;
 }
 
-/** mulberry32: small, seedable, good enough to spread faults. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new URL(options.target);
   if (upstream.hostname !== '127.0.0.1') throw new Error(`fault proxy: target must be on 127.0.0.1, got ${options.target}`);
-  let next = random(0);
+  let next = mulberry32(0);
   let rate = 0;
   let pick: FaultPlan['pick'];
   let requests = 0;
@@ -119,7 +109,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     reset(plan: FaultPlan) {
-      next = random(plan.seed);
+      next = mulberry32(plan.seed);
       rate = plan.rate;
       pick = plan.pick;
       requests = 0;
