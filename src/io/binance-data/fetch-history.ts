@@ -122,7 +122,7 @@ export async function fetchPriceHistory(options: FetchHistoryOptions): Promise<F
   const state: RunState = {
     rest, today, now, filesDone: 0, filesTotal: 0, bytes: 0, fromCache: 0, notes: [], progress: options.progress,
     ctx: {
-      http: options.http, retry: options.retry ?? DEFAULT_RETRY, cache: options.cache, rest, archiveUrl: options.urls.archive,
+      http: options.http, retry: options.retry ?? DEFAULT_RETRY, cache: options.cache, rest, archiveUrl: options.urls.archive.replace(/\/+$/, ''),
       interval: options.interval, intervalMs, from: options.from, end,
       onBytes: (n) => void (state.bytes += n),
       onCached: () => void state.fromCache++,

@@ -2,7 +2,7 @@ import { InputError } from '../../domain/errors.js';
 import { describeValue } from '../../domain/json-fields.js';
 import { BINANCE_KLINE_COLUMNS } from '../binance/klines.js';
 import { extractCandleSeries, type SeriesPart } from '../convert/series-parts.js';
-import { textSourceTable } from '../convert/source-table.js';
+import { jsonRowsTable } from '../convert/json-tables.js';
 import { DEFAULT_RETRY, describeFailure, getWithRetry, WeightBudget, type HttpDeps, type RetryPolicy } from './http.js';
 import type { SeriesSpec, SourceSpec } from './plan.js';
 
@@ -140,15 +140,10 @@ export async function fetchRestFunding(client: RestClient, source: SourceSpec, s
 
 /** REST kline arrays as series rows, read like the archive's CSV: close at open + interval, with high and low. */
 export function decodeRestKlines(rows: readonly unknown[][], src: string, series: SeriesSpec, intervalMs: number): SeriesPart {
-  const cells = BINANCE_KLINE_COLUMNS.map((_, c) => rows.map((r) => r[c]));
-  const table = textSourceTable(src, BINANCE_KLINE_COLUMNS, cells, rows.length, (column, row) => `[${row}][${BINANCE_KLINE_COLUMNS.indexOf(column as never)}]`);
-  return extractCandleSeries(table, { symbol: series.symbol, kind: series.kind, column: 'close', at: 'close', intervalMs, timeColumn: 'open_time', timeUnit: 'ms', skipMissing: false, extremes: true });
+  return extractCandleSeries(jsonRowsTable(rows, src, BINANCE_KLINE_COLUMNS), { symbol: series.symbol, kind: series.kind, column: 'close', at: 'close', intervalMs, timeColumn: 'open_time', timeUnit: 'ms', skipMissing: false, extremes: true });
 }
 
 /** REST funding objects {symbol, fundingTime, fundingRate, markPrice} as series rows at their funding time. */
 export function decodeRestFunding(rows: readonly Record<string, unknown>[], src: string, series: SeriesSpec): SeriesPart {
-  const columns = ['fundingTime', 'fundingRate'];
-  const cells = columns.map((c) => rows.map((r) => r[c]));
-  const table = textSourceTable(src, columns, cells, rows.length, (column, row) => `[${row}].${column}`);
-  return extractCandleSeries(table, { symbol: series.symbol, kind: 'funding', column: 'fundingRate', at: 'open', timeColumn: 'fundingTime', timeUnit: 'ms', skipMissing: false });
+  return extractCandleSeries(jsonRowsTable(rows, src, ['fundingTime', 'fundingRate']), { symbol: series.symbol, kind: 'funding', column: 'fundingRate', at: 'open', timeColumn: 'fundingTime', timeUnit: 'ms', skipMissing: false });
 }

@@ -17,6 +17,7 @@ export interface UnitContext {
   retry: RetryPolicy;
   cache: ByteCache;
   rest: RestClient;
+  /** The archive's base URL, without a trailing slash. */
   archiveUrl: string;
   interval: string;
   intervalMs: number;
@@ -41,7 +42,7 @@ const decoder = new TextDecoder();
  * file (404). A cached zip is checked again against its cached .CHECKSUM, and dropped if it fails.
  */
 async function getArchiveZip(ctx: UnitContext, path: string): Promise<Uint8Array | undefined> {
-  const url = `${ctx.archiveUrl.replace(/\/+$/, '')}/${path}`;
+  const url = `${ctx.archiveUrl}/${path}`;
   const key = cacheKeyOfUrl(url);
   const zipName = path.slice(path.lastIndexOf('/') + 1);
   const [cachedZip, cachedSum] = await Promise.all([ctx.cache.get(key), ctx.cache.get(`${key}.CHECKSUM`)]);
@@ -76,7 +77,7 @@ async function getArchiveZip(ctx: UnitContext, path: string): Promise<Uint8Array
 }
 
 function decodeZip(ctx: UnitContext, zip: Uint8Array, path: string, series: SeriesSpec): Promise<SeriesPart> {
-  return decodeArchiveZip(zip, `${ctx.archiveUrl.replace(/\/+$/, '')}/${path}`, series, ctx.intervalMs);
+  return decodeArchiveZip(zip, `${ctx.archiveUrl}/${path}`, series, ctx.intervalMs);
 }
 
 const restKey = (ctx: UnitContext, source: SourceSpec, day: number) =>
@@ -110,10 +111,9 @@ function daysOfMonth(ctx: UnitContext, month: number): number[] {
 }
 
 async function hasAllDaysCached(ctx: UnitContext, source: SourceSpec, days: readonly number[]): Promise<boolean> {
-  const base = ctx.archiveUrl.replace(/\/+$/, '');
   for (const day of days) {
     if ((await ctx.cache.get(restKey(ctx, source, day))) !== undefined) continue;
-    if (source.dataset === 'fundingRate' || (await ctx.cache.get(cacheKeyOfUrl(`${base}/${archivePath(source, ctx.interval, { daily: day })}`))) === undefined) return false;
+    if (source.dataset === 'fundingRate' || (await ctx.cache.get(cacheKeyOfUrl(`${ctx.archiveUrl}/${archivePath(source, ctx.interval, { daily: day })}`))) === undefined) return false;
   }
   return days.length > 0;
 }

@@ -27,8 +27,18 @@ export function jsonTable(text: string, src: string): SourceTable {
     throw new InputError(src, '', 'a JSON array of records or of kline arrays', e instanceof Error ? e.message : String(e));
   }
   if (!Array.isArray(parsed)) throw new InputError(src, '', 'a JSON array of records', describeValue(parsed));
-  if (Array.isArray(parsed[0])) return arrayRowsTable(parsed, src);
-  return recordsTable(parsed.map((v, i) => [v, `[${i}]`] as const), src);
+  return jsonRowsTable(parsed, src);
+}
+
+/**
+ * Parsed JSON rows (a REST response, an array file) as a table: arrays by position, records by
+ * name; no rows give a table of `emptyColumns` (what the caller expects), so an empty answer reads
+ * as no data rather than as a table without its columns.
+ */
+export function jsonRowsTable(rows: readonly unknown[], src: string, emptyColumns: readonly string[] = []): SourceTable {
+  if (rows.length === 0) return textSourceTable(src, emptyColumns, emptyColumns.map(() => []), 0, (column) => column);
+  if (Array.isArray(rows[0])) return arrayRowsTable(rows, src);
+  return recordsTable(rows.map((v, i) => [v, `[${i}]`] as const), src);
 }
 
 function jsonLinesTable(text: string, src: string): SourceTable {
