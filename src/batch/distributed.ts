@@ -7,8 +7,10 @@ import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
 import { JOB_ID_PATTERN, parseJobSpec, renderJobSpec, type JobSpec } from './job.js';
-import { readJobThresholds, renderJobThresholds } from '../records/summary.js';
-import { mergeJob, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
+import { readJobThresholds, readSummary, renderJobThresholds } from '../records/summary.js';
+import { readLines } from '../records/lines.js';
+import { checkLeaseHeld, JobLeaseError, readRunIdentity, releaseLease, RUN_ID_PATTERN, systemLeaseClock, takeLease, newLease, type RunIdentity } from './lease.js';
+import { mergeJob, partRunOf, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
 import { replayBatch, writeBatchParts, type BatchItem } from './run-batch.js';
 
@@ -21,6 +23,8 @@ import { replayBatch, writeBatchParts, type BatchItem } from './run-batch.js';
 /** One Distributed Map item: a batch of a planned job. */
 export interface BatchManifestItem {
   jobId: string;
+  /** The run that planned it: a batch of an older run finds a newer plan and refuses it. */
+  runId: string;
   /** The job's `output` (the folder that holds `jobId/`). */
   output: string;
   batch: number;
@@ -28,6 +32,7 @@ export interface BatchManifestItem {
 
 export interface PlanResult {
   jobId: string;
+  runId: string;
   output: string;
   /** `output/jobId` as a URI. */
   jobUri: string;
@@ -47,6 +52,7 @@ export interface BatchRunResult {
 
 export interface MergeResult {
   jobId: string;
+  runId: string;
   jobUri: string;
   totals: JobTotals;
 }
@@ -55,6 +61,7 @@ export interface MergeResult {
 interface JobPlanDocument {
   version: 1;
   job: Record<string, unknown>;
+  run: RunIdentity;
   batches: number;
   portfolioCount: number;
   inputs: JobFacts['inputs'];
@@ -65,6 +72,13 @@ interface JobPlanDocument {
 }
 
 const PLAN_FOLDER = '_plan';
+
+/**
+ * A deployed run's lease lasts as long as the state machine may run (TimeoutSeconds in
+ * serverless.yml): the plan takes it, the merge releases it, and a run that failed in between is
+ * cleared by the API when it starts the job again (it knows the execution ended), or expires.
+ */
+export const DISTRIBUTED_LEASE_TTL_SECONDS = 24 * 3600;
 export const planKey = (jobKey: string, file: string) => joinKey(jobKey, PLAN_FOLDER, file);
 export const planBatchKey = (jobKey: string, batch: number) => planKey(jobKey, `batch-${String(batch).padStart(6, '0')}.jsonl`);
 export const JOB_PLAN_FILE = 'job.json';
@@ -111,8 +125,12 @@ async function deleteFolder(store: ObjectStore, folder: string): Promise<void> {
  * portfolios into batch files `_plan/batch-NNNNNN.jsonl`, then writes `_plan/job.json` (what the
  * merge needs) and, last, `_plan/manifest.json` (the Distributed Map's items).
  */
-export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult> {
+export async function planJob(spec: JobSpec, run: RunIdentity, locate: Locate): Promise<PlanResult> {
   const { store, jobKey } = locateJob(locate, spec.output, spec.jobId);
+  // Before anything of the job is touched: a running job is refused here, and a retried plan of
+  // this same run finds its own lease.
+  const clock = systemLeaseClock();
+  await takeLease(store, jobKey, newLease(spec.jobId, run, { ttlMs: DISTRIBUTED_LEASE_TTL_SECONDS * 1000 }, clock.now), clock);
   // The old marker goes first: from here until the merge writes a new one, the outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   // A local run's timings (run.json) describe that run, not this one.
@@ -130,7 +148,7 @@ export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult
   const items: BatchManifestItem[] = [];
   let count = 0;
   await forEachLimited(planBatches(portfolios.items, spec.batchSize, spec.portfolios), PLAN_IO_CONCURRENCY, async (planned) => {
-    items.push({ jobId: spec.jobId, output: spec.output, batch: planned.batch });
+    items.push({ jobId: spec.jobId, runId: run.runId, output: spec.output, batch: planned.batch });
     count += planned.items.length;
     await store.write(planBatchKey(jobKey, planned.batch), renderBatchItems(planned.items));
   });
@@ -140,6 +158,7 @@ export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult
   const plan: JobPlanDocument = {
     version: 1,
     job: renderJobSpec(spec),
+    run,
     batches: items.length,
     portfolioCount: count,
     inputs: { prices: prices.checksum, portfolios: portfolios.checksum(), rules: rules.checksums },
@@ -153,6 +172,7 @@ export async function planJob(spec: JobSpec, locate: Locate): Promise<PlanResult
   const location = parseLocation(spec.output);
   return {
     jobId: spec.jobId,
+    runId: run.runId,
     output: spec.output,
     jobUri: store.uriOf(jobKey),
     batches: items.length,
@@ -208,6 +228,7 @@ export async function readJobPlan(store: ObjectStore, jobKey: string, jobId: str
     digest: sha256(bytes),
     facts: {
       spec,
+      run: readRunIdentity(src, 'run', o.run),
       batches: o.batches,
       portfolioCount: o.portfolioCount,
       inputs: {
@@ -278,6 +299,7 @@ export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate
   const { store, jobKey } = locateJob(locate, item.output, item.jobId);
   const { facts, digest } = await readJobPlan(store, jobKey, item.jobId);
   if (facts.spec.output !== item.output) throw new InputError('item', 'output', `the job's output ${JSON.stringify(facts.spec.output)}`, JSON.stringify(item.output));
+  if (facts.run.runId !== item.runId) throw new JobLeaseError(`batch ${item.batch} of run ${item.runId}: job ${item.jobId} has been planned again by run ${facts.run.runId} (started by ${facts.run.startedBy}); this run's batch is not replayed`);
   if (item.batch >= facts.batches) throw new InputError('item', 'batch', `a batch of job ${item.jobId} (0 to ${facts.batches - 1})`, String(item.batch));
   const ctx = await loadBatchContext(facts, digest, locate);
   const key = planBatchKey(jobKey, item.batch);
@@ -285,7 +307,9 @@ export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate
   const started = Date.now();
   const result = replayBatch(ctx, item.batch, items);
   const replayMs = Date.now() - started;
-  await writeBatchParts(store, jobKey, result);
+  // A batch of a run that lost the job (taken over when stale) must not write into it.
+  await checkLeaseHeld(store, jobKey, facts.run.runId);
+  await writeBatchParts(store, jobKey, result, partRunOf(facts.run, facts.inputs));
   return { jobId: item.jobId, batch: item.batch, portfolios: items.length, portfolioSteps: result.steps, replayMs };
 }
 
@@ -293,13 +317,32 @@ export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate
  * Merges a planned job's parts into its outputs, completion marker last. The old marker is removed
  * first; a batch without its parts makes the merge throw before anything complete-looking appears.
  */
-export async function mergePlannedJob(jobId: string, output: string, locate: Locate): Promise<MergeResult> {
+export async function mergePlannedJob(jobId: string, runId: string, output: string, locate: Locate): Promise<MergeResult> {
   const { store, jobKey } = locateJob(locate, output, jobId);
   const { facts } = await readJobPlan(store, jobKey, jobId);
   if (facts.spec.output !== output) throw new InputError('event', 'output', `the job's output ${JSON.stringify(facts.spec.output)}`, JSON.stringify(output));
+  if (facts.run.runId !== runId) throw new JobLeaseError(`run ${runId} of job ${jobId} cannot merge: the job has been planned again by run ${facts.run.runId} (started by ${facts.run.startedBy})`);
+  // A merge retried after it finished (its answer lost on the way back) finds its own marker and
+  // its lease released: the job is complete, and nothing is written again.
+  const completed = await readCompletedTotals(store, jobKey, runId);
+  if (completed !== undefined) return { jobId, runId, jobUri: store.uriOf(jobKey), totals: completed };
+  await checkLeaseHeld(store, jobKey, runId);
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   const totals = await mergeJob(store, jobKey, facts);
-  return { jobId, jobUri: store.uriOf(jobKey), totals };
+  await releaseLease(store, jobKey, runId);
+  return { jobId, runId, jobUri: store.uriOf(jobKey), totals };
+}
+
+/** The totals of the job's summary.json when its completion marker names run `runId`, else undefined. */
+async function readCompletedTotals(store: ObjectStore, jobKey: string, runId: string): Promise<JobTotals | undefined> {
+  const markerKey = joinKey(jobKey, SUCCESS_MARKER);
+  if (!(await store.exists(markerKey))) return undefined;
+  const marker = readObject(store.uriOf(markerKey), '', parseJsonText(store.uriOf(markerKey), new TextDecoder().decode(await store.read(markerKey, { maxBytes: MAX_PLAN_BYTES }))));
+  const run = marker.run as { runId?: unknown } | undefined;
+  if (run?.runId !== runId) return undefined;
+  const summaryKey = joinKey(jobKey, 'summary.json');
+  const head = await readSummary(readLines(store.readStream(summaryKey)), store.uriOf(summaryKey), () => undefined);
+  return head.totals;
 }
 
 /** Reads a plan's manifest (what the Distributed Map's ItemReader reads on AWS). */
@@ -312,10 +355,12 @@ export async function readManifest(uri: string, locate: Locate): Promise<BatchMa
 /** Validates one manifest item (also the replayBatch event's shape): jobId, output, batch. */
 export function parseBatchManifestItem(raw: unknown, src: string, path: string): BatchManifestItem {
   const o = readObject(src, path, raw);
-  rejectUnknownKeys(src, path, o, ['jobId', 'output', 'batch']);
+  rejectUnknownKeys(src, path, o, ['jobId', 'runId', 'output', 'batch']);
   const jobId = readString(src, joinPath(path, 'jobId'), o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, joinPath(path, 'jobId'), 'a job id (letters, digits, . _ -, at most 128)', describeValue(jobId));
   const batch = o.batch;
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new InputError(src, joinPath(path, 'batch'), 'a whole number ≥ 0', describeValue(batch));
-  return { jobId, output: readString(src, joinPath(path, 'output'), o.output), batch };
+  const runId = readString(src, joinPath(path, 'runId'), o.runId);
+  if (!RUN_ID_PATTERN.test(runId)) throw new InputError(src, joinPath(path, 'runId'), 'a run id like 20261202T130102Z-1a2b3c4d', describeValue(runId));
+  return { jobId, runId, output: readString(src, joinPath(path, 'output'), o.output), batch };
 }

@@ -18,6 +18,8 @@ export interface HttpRequest {
   pathParameters: Record<string, string>;
   body: string | undefined;
   isBase64Encoded: boolean;
+  /** The IAM caller (recorded as the run's startedBy). */
+  caller: string;
 }
 
 export interface HttpResponse {
@@ -52,7 +54,22 @@ export function parseHttpRequest(raw: unknown): HttpRequest {
     pathParameters,
     body: typeof o.body === 'string' ? o.body : undefined,
     isBase64Encoded: o.isBase64Encoded === true,
+    caller: readCaller(context),
   };
+}
+
+/**
+ * Who sent the request, as IAM authorization identified them (the route requires it): the
+ * caller's ARN, else their id. Recorded as the run's `startedBy`.
+ */
+function readCaller(context: Record<string, unknown>): string {
+  const authorizer = context.authorizer;
+  const iam = typeof authorizer === 'object' && authorizer !== null ? (authorizer as { iam?: unknown }).iam : undefined;
+  if (typeof iam !== 'object' || iam === null) return 'unknown caller';
+  const { userArn, callerId } = iam as { userArn?: unknown; callerId?: unknown };
+  const who = typeof userArn === 'string' && userArn !== '' ? userArn : typeof callerId === 'string' && callerId !== '' ? callerId : 'unknown caller';
+  // Bounded and printable: it is stored and shown back.
+  return who.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
 }
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -76,9 +93,9 @@ async function postBacktest(req: HttpRequest, svc: JobService): Promise<HttpResp
   // The deployment has one place for reports; a job may name it (or a folder inside it) or leave it out.
   job.output ??= reportsUri(svc.deployment.bucket);
   const spec = parseJobSpec(job, 'request body');
-  const record = await startJob(spec, svc, 'request body');
+  const record = await startJob(spec, svc, 'request body', req.caller);
   const statusPath = `/backtests/${spec.jobId}`;
-  return json(202, { jobId: spec.jobId, status: 'running', executionArn: record.executionArn, startedAt: record.startedAt, statusPath }, { location: statusPath });
+  return json(202, { jobId: spec.jobId, status: 'running', runId: record.runId, startedBy: record.startedBy, executionArn: record.executionArn, startedAt: record.startedAt, statusPath }, { location: statusPath });
 }
 
 async function getBacktest(jobId: string, svc: JobService): Promise<HttpResponse> {
@@ -112,7 +129,7 @@ export async function handleHttpRequest(raw: unknown, service: () => JobService)
   } catch (e) {
     if (e instanceof HttpError) return json(e.statusCode, { error: e.message });
     if (isInputError(e)) return json(400, { error: e.message });
-    if (e instanceof JobConflictError) return json(409, { error: e.message, executionArn: e.executionArn });
+    if (e instanceof JobConflictError) return json(409, { error: e.message });
     if (e instanceof URIError) return json(400, { error: 'malformed percent-encoding in the path' });
     // Not the user's to fix: logged in full, answered without internals.
     console.error(e);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -10,6 +9,7 @@ import { createS3Store } from '../io/store/s3.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { BUCKET_PREFIXES, reportsUri, validateDeploymentJob, type Deployment } from './deployment.js';
 import { renderJobSpec, type JobSpec } from './job.js';
+import { createRunId, LEASE_FILE, releaseLease, type RunIdentity } from './lease.js';
 import { SUCCESS_MARKER } from './merge.js';
 
 // Starting a job on the deployed state machine and reporting on it: shared by the HTTP API
@@ -41,22 +41,35 @@ export function createJobService(deployment: Deployment, stateMachineArn: string
   };
 }
 
-/** A job with this id is still running: starting it again would write into the same folder. */
+/** A job with this id is running or being started: starting it again would write into the same folder. */
 export class JobConflictError extends Error {
-  constructor(readonly jobId: string, readonly executionArn: string) {
-    super(`job ${jobId} is still running (${executionArn}); wait for it to finish or use another jobId`);
+  constructor(readonly jobId: string, why: string) {
+    super(`job ${jobId} is ${why}; wait for it to finish or use another jobId`);
     this.name = 'JobConflictError';
   }
 }
 
-/** `jobs/<jobId>.json`: where GET finds a job's execution and outputs. */
+/**
+ * `jobs/<jobId>.json`: the job's current run — where GET finds its execution and outputs, and who
+ * started it. Written with a conditional write before the execution starts: of two starts of one
+ * job, one writes it and the other is refused.
+ */
 export interface JobRecord {
   version: 1;
   jobId: string;
   output: string;
   executionArn: string;
   startedAt: string;
+  /** Absent in records written before runs had ids. */
+  runId?: string;
+  startedBy?: string;
 }
+
+/**
+ * A record whose execution Step Functions does not know yet is a start in progress for this long
+ * (the record is written just before StartExecution), not a failed one.
+ */
+export const START_GRACE_MS = 60_000;
 
 export type JobStatus =
   | { jobId: string; status: 'running'; executionArn: string; startedAt: string }
@@ -72,21 +85,51 @@ export type JobStatus =
 
 const recordKey = (jobId: string) => joinKey(BUCKET_PREFIXES.jobs, `${jobId}.json`);
 
-async function readJobRecord(store: ObjectStore, jobId: string): Promise<JobRecord | undefined> {
+async function readJobRecord(store: ObjectStore, jobId: string): Promise<{ record: JobRecord; tag: string } | undefined> {
   const key = recordKey(jobId);
   if (!(await store.exists(key))) return undefined;
   const src = store.uriOf(key);
-  const o = readObject(src, '', parseJsonText(src, new TextDecoder().decode(await store.read(key, { maxBytes: 64 * 1024 }))));
-  return { version: 1, jobId, output: readString(src, 'output', o.output), executionArn: readString(src, 'executionArn', o.executionArn), startedAt: readString(src, 'startedAt', o.startedAt) };
+  const { bytes, tag } = await store.readTagged(key, { maxBytes: 64 * 1024 });
+  const o = readObject(src, '', parseJsonText(src, new TextDecoder().decode(bytes)));
+  const optional = (field: 'runId' | 'startedBy') => (o[field] === undefined ? {} : { [field]: readString(src, field, o[field]) });
+  return {
+    tag,
+    record: { version: 1, jobId, output: readString(src, 'output', o.output), executionArn: readString(src, 'executionArn', o.executionArn), startedAt: readString(src, 'startedAt', o.startedAt), ...optional('runId'), ...optional('startedBy') },
+  };
 }
 
 /**
- * A Step Functions execution name: unique per start, at most 80 characters of [A-Za-z0-9._-],
- * readable in the console: `<jobId (≤ 52)>-<UTC time>-<random>`.
+ * A Step Functions execution name: `<jobId (≤ 52)>-<runId>`, at most 80 characters of
+ * [A-Za-z0-9._-], unique per run and readable in the console.
  */
-export function createExecutionName(jobId: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${jobId.slice(0, 52)}-${stamp}-${randomBytes(3).toString('hex')}`;
+export const createExecutionName = (jobId: string, runId: string) => `${jobId.slice(0, 52)}-${runId}`;
+
+/** The ARN Step Functions gives an execution of `stateMachineArn` named `name`. */
+export const executionArnOf = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/**
+ * Refuses an output inside another job's folder (a folder holding a job's `_SUCCESS`, lease or
+ * plan): the new job's files would sit among that job's and could be taken for them.
+ */
+async function rejectOutputInsideJob(store: ObjectStore, src: string, output: string): Promise<void> {
+  const segments = parseLocation(output).key.split('/').filter((s) => s !== '');
+  // segments[0] is reports/ itself; every folder below it could be a job's.
+  for (let n = 2; n <= segments.length; n++) {
+    const folder = segments.slice(0, n).join('/');
+    for (const marker of [[SUCCESS_MARKER], [LEASE_FILE], ['_plan', 'job.json']]) {
+      if (await store.exists(joinKey(folder, ...marker))) {
+        throw new InputError(src, 'output', `a folder of ${BUCKET_PREFIXES.reports}/ outside every job's folder`, `${JSON.stringify(output)}, inside job ${segments[n - 1]}'s folder ${store.uriOf(folder)}/`);
+      }
+    }
+  }
+}
+
+/** Why the job's current run may still write: running, or so newly started that Step Functions does not know it yet. */
+async function findRunningReason(svc: JobService, record: JobRecord, now: Date): Promise<string | undefined> {
+  const d = await describeExecution(svc, record.executionArn);
+  if (d?.status === 'RUNNING' || d?.status === 'PENDING_REDRIVE') return `still running (${record.executionArn})`;
+  if (d === undefined && now.getTime() - Date.parse(record.startedAt) < START_GRACE_MS) return `being started (${record.executionArn})`;
+  return undefined;
 }
 
 async function describeExecution(svc: JobService, executionArn: string) {
@@ -99,24 +142,35 @@ async function describeExecution(svc: JobService, executionArn: string) {
 }
 
 /**
- * Starts the state machine on a validated job (its URIs inside the deployment's bucket) and records
- * the execution. Refuses while an execution of the same jobId runs.
+ * Starts the state machine on a validated job (its URIs inside the deployment's bucket) as a new
+ * run started by `startedBy`. Atomic: the job record is written conditionally (absent, or the very
+ * record read) before the execution starts, so of concurrent starts of one job exactly one starts
+ * an execution and the others get JobConflictError; a start while the job runs is refused too.
  */
-export async function startJob(spec: JobSpec, svc: JobService, src = 'job'): Promise<JobRecord> {
+export async function startJob(spec: JobSpec, svc: JobService, src: string, startedBy: string): Promise<JobRecord> {
   validateDeploymentJob(src, spec, svc.deployment);
   const store = svc.store;
+  await rejectOutputInsideJob(store, src, spec.output);
+  const now = new Date();
   const previous = await readJobRecord(store, spec.jobId);
-  if (previous) {
-    const d = await describeExecution(svc, previous.executionArn);
-    if (d?.status === 'RUNNING') throw new JobConflictError(spec.jobId, previous.executionArn);
+  const running = previous === undefined ? undefined : await findRunningReason(svc, previous.record, now);
+  if (running !== undefined) throw new JobConflictError(spec.jobId, running);
+  const run: RunIdentity = { runId: createRunId(now), startedBy };
+  const name = createExecutionName(spec.jobId, run.runId);
+  const record: JobRecord = { version: 1, jobId: spec.jobId, output: spec.output, executionArn: executionArnOf(svc.stateMachineArn, name), startedAt: now.toISOString(), ...run };
+  const key = recordKey(spec.jobId);
+  if (!(await store.writeIf(key, `${JSON.stringify(record, null, 2)}\n`, previous === undefined ? { absent: true } : { tag: previous.tag }))) {
+    throw new JobConflictError(spec.jobId, 'being started by another request');
   }
-  const out = await svc.sfn.send(new StartExecutionCommand({
-    stateMachineArn: svc.stateMachineArn,
-    name: createExecutionName(spec.jobId, new Date()),
-    input: JSON.stringify({ job: renderJobSpec(spec) }),
-  }));
-  const record: JobRecord = { version: 1, jobId: spec.jobId, output: spec.output, executionArn: out.executionArn!, startedAt: (out.startDate ?? new Date()).toISOString() };
-  await store.write(recordKey(spec.jobId), `${JSON.stringify(record, null, 2)}\n`);
+  // The previous run has ended; if it failed before its merge, its lease would refuse this run's plan.
+  if (previous?.record.runId !== undefined) await releaseLease(store, joinKey(parseLocation(previous.record.output).key, spec.jobId), previous.record.runId);
+  try {
+    await svc.sfn.send(new StartExecutionCommand({ stateMachineArn: svc.stateMachineArn, name, input: JSON.stringify({ job: renderJobSpec(spec), run }) }));
+  } catch (e) {
+    // No execution: the record must not make the job look started.
+    await store.delete(key);
+    throw e;
+  }
   return record;
 }
 
@@ -154,7 +208,7 @@ async function describeCompleteJob(svc: JobService, jobId: string, output: strin
  * there is no such job.
  */
 export async function describeJob(jobId: string, svc: JobService): Promise<JobStatus | undefined> {
-  const record = await readJobRecord(svc.store, jobId);
+  const record = (await readJobRecord(svc.store, jobId))?.record;
   if (!record) return describeCompleteJob(svc, jobId, reportsUri(svc.deployment.bucket));
   const d = await describeExecution(svc, record.executionArn);
   const base = { jobId, executionArn: record.executionArn, startedAt: record.startedAt };

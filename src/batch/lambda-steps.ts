@@ -4,14 +4,20 @@ import type { Locate } from '../io/store/open.js';
 import { validateDeploymentJob, validateDeploymentOutput, type Deployment } from './deployment.js';
 import { mergePlannedJob, parseBatchManifestItem, planJob, replayPlannedBatch, type BatchManifestItem, type BatchRunResult, type MergeResult, type PlanResult } from './distributed.js';
 import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
+import { readRunIdentity, RUN_ID_PATTERN, type RunIdentity } from './lease.js';
 
 // The events of the state machine's three steps (docs/serverless.md), each validated before it
 // touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts call
 // these functions with the stores of their environment; `pmbt run-via-handlers` and the tests call the same ones with the same events.
 
-/** Plan: `{ "job": <job spec> }` (the state machine's input, as POST /backtests starts it). */
+/**
+ * Plan: `{ "job": <job spec>, "run": { "runId", "startedBy" } }` (the state machine's input, as
+ * POST /backtests, the schedule and `pmbt run-via-handlers` start it). The run is named by whoever
+ * starts the execution, so a retried plan is the same run and finds its own lease.
+ */
 export interface PlanEvent {
   job: unknown;
+  run: unknown;
 }
 
 /**
@@ -21,9 +27,10 @@ export interface PlanEvent {
  */
 export type ReplayBatchEvent = { Items: unknown[]; BatchInput?: unknown } | BatchManifestItem;
 
-/** Merge: `{ jobId, output }` (the plan's result carries both). */
+/** Merge: `{ jobId, runId, output }` (the plan's result carries them). */
 export interface MergeEvent {
   jobId: string;
+  runId: string;
   output: string;
 }
 
@@ -43,12 +50,12 @@ export interface StepEnvironment {
 /** A single Lambda invocation never takes more batches than this (the ItemBatcher's limit is lower). */
 export const MAX_ITEMS_PER_EVENT = 100;
 
-export function parsePlanEvent(raw: unknown, deployment: Deployment | undefined): JobSpec {
+export function parsePlanEvent(raw: unknown, deployment: Deployment | undefined): { spec: JobSpec; run: RunIdentity } {
   const o = readObject('event', '', raw);
-  rejectUnknownKeys('event', '', o, ['job']);
+  rejectUnknownKeys('event', '', o, ['job', 'run']);
   const spec = parseJobSpec(o.job, 'event.job');
   if (deployment) validateDeploymentJob('event.job', spec, deployment);
-  return spec;
+  return { spec, run: readRunIdentity('event', 'run', o.run) };
 }
 
 export function parseReplayBatchEvent(raw: unknown, deployment: Deployment | undefined): BatchManifestItem[] {
@@ -71,13 +78,16 @@ export function parseMergeEvent(raw: unknown, deployment: Deployment | undefined
   // The plan's whole result may be passed on; only jobId and output matter.
   const jobId = readString('event', 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError('event', 'jobId', 'a job id (letters, digits, . _ -, at most 128)', describeValue(jobId));
+  const runId = readString('event', 'runId', o.runId);
+  if (!RUN_ID_PATTERN.test(runId)) throw new InputError('event', 'runId', 'the run id the plan returned', describeValue(runId));
   const output = readString('event', 'output', o.output);
   if (deployment) validateDeploymentOutput('event', 'output', output, deployment);
-  return { jobId, output };
+  return { jobId, runId, output };
 }
 
 export async function handlePlanEvent(raw: unknown, env: StepEnvironment): Promise<PlanResult> {
-  return planJob(parsePlanEvent(raw, env.deployment), env.locate);
+  const { spec, run } = parsePlanEvent(raw, env.deployment);
+  return planJob(spec, run, env.locate);
 }
 
 /** Replays the event's batches one after another (one Lambda is one core). */
@@ -89,5 +99,5 @@ export async function handleReplayBatchEvent(raw: unknown, env: StepEnvironment)
 
 export async function handleMergeEvent(raw: unknown, env: StepEnvironment): Promise<MergeResult> {
   const e = parseMergeEvent(raw, env.deployment);
-  return mergePlannedJob(e.jobId, e.output, env.locate);
+  return mergePlannedJob(e.jobId, e.runId, e.output, env.locate);
 }

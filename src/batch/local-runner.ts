@@ -7,7 +7,8 @@ import { buildBatchContext } from './context.js';
 import { createLocator, type Locate, type StoreSettings } from '../io/store/open.js';
 import { readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
-import { mergeJob, SUCCESS_MARKER, type JobTotals } from './merge.js';
+import { createRunId, describeLocalUser, holdJobLease, type RunIdentity } from './lease.js';
+import { mergeJob, partRunOf, SUCCESS_MARKER, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
 import { renderJobThresholds } from '../records/summary.js';
 import { replayBatch, writeBatchParts } from './run-batch.js';
@@ -24,6 +25,7 @@ export interface Progress {
 
 export interface LocalRunResult {
   jobUri: string;
+  run: RunIdentity;
   totals: JobTotals;
   timings: { loadMs: number; replayMs: number; mergeMs: number; totalMs: number; workers: number; peakRssMB: number };
 }
@@ -76,7 +78,15 @@ export interface LocalRunOptions {
   storeSettings: StoreSettings;
   /** Where this thread finds the job's URIs; default: createLocator(storeSettings). */
   locate?: Locate;
+  /** This run's identity; default: a new run id, started by `user@host`. */
+  run?: RunIdentity;
 }
+
+/**
+ * A local run's lease: 10 minutes, renewed every minute, and stale at once on this host when the
+ * process that took it is gone (a killed `pmbt run` does not block the next one).
+ */
+export const LOCAL_LEASE_TERMS = { ttlMs: 10 * 60_000, renewEveryMs: 60_000, localProcess: true } as const;
 
 /**
  * A local output folder that is a regular file (or lies under one) would fail deep in the run with
@@ -92,12 +102,27 @@ async function rejectFileOutput(store: ObjectStore, jobKey: string, output: stri
   }
 }
 
+/**
+ * Runs a job on this machine while holding its lease: a second run of the same job (here or on
+ * another machine sharing the output) is refused with JobLeaseError before it writes anything.
+ */
 export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Promise<LocalRunResult> {
-  const started = Date.now();
   const locate = options.locate ?? createLocator(options.storeSettings);
   const { store, key: outKey } = locate(spec.output);
   const jobKey = joinKey(outKey, spec.jobId);
   if (parseLocation(spec.output).kind === 'local') await rejectFileOutput(store, jobKey, spec.output);
+  const run = options.run ?? { runId: createRunId(new Date()), startedBy: describeLocalUser() };
+  const lease = await holdJobLease(store, jobKey, spec.jobId, run, LOCAL_LEASE_TERMS);
+  try {
+    return await runLeasedJob(spec, { ...options, locate, run }, store, jobKey, lease.check);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: Locate; run: RunIdentity }, store: ObjectStore, jobKey: string, checkLease: () => void): Promise<LocalRunResult> {
+  const started = Date.now();
+  const { locate, run } = options;
   // The old marker goes first: from here until the new one, the job's outputs are incomplete.
   await store.delete(joinKey(jobKey, SUCCESS_MARKER));
   // A previous run of this job killed mid-write left temporary files in its folder: they are ours.
@@ -107,6 +132,7 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
   const prices = await readPricesBytes(locate, spec.prices);
   const rules = await readRuleDocuments(locate, spec.rules);
   const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
+  const partRun = partRunOf(run, { prices: prices.checksum, rules: rules.checksums });
   const loaded = Date.now();
 
   const progress: Progress = { portfoliosDone: 0, portfoliosTotal: undefined, portfolioSteps: 0, stepsPerPortfolio: ctx.timeline.stepTimes.length, elapsedMs: 0 };
@@ -125,10 +151,11 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
     for await (const planned of planBatches(portfolios.items, spec.batchSize, spec.portfolios)) {
       batches++;
       count += planned.items.length;
-      await writeBatchParts(store, jobKey, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)));
+      checkLease();
+      await writeBatchParts(store, jobKey, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)), partRun);
     }
   } else {
-    const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output, storeSettings: options.storeSettings };
+    const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output, storeSettings: options.storeSettings, run: partRun };
     const slots = Array.from({ length: workers }, () => new WorkerSlot(new Worker(new URL('./worker.js', import.meta.url)), init, report));
     try {
       await Promise.all(slots.map((s) => s.ready));
@@ -140,6 +167,7 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
         count += planned.items.length;
         while (idle.length === 0) await Promise.race(running);
         if (failure !== undefined) throw failure;
+        checkLease();
         const slot = idle.pop()!;
         const job: Promise<void> = slot.run({ type: 'batch', batch: planned.batch, items: planned.items })
           .catch((e: Error) => { failure ??= e; })
@@ -156,8 +184,10 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
   const replayed = Date.now();
 
   const tl = ctx.timeline;
+  checkLease();
   const totals = await mergeJob(store, jobKey, {
     spec,
+    run,
     batches,
     portfolioCount: count,
     inputs: { prices: prices.checksum, portfolios: portfolios.checksum(), rules: rules.checksums },
@@ -169,6 +199,6 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
   // maxRSS covers the worker threads too: they live in this process.
   const timings = { loadMs: loaded - started, replayMs: replayed - loaded, mergeMs: done - replayed, totalMs: done - started, workers, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
   // Wall-clock facts live apart from summary.json, which must be the same bytes on every run.
-  await store.write(joinKey(jobKey, 'run.json'), `${JSON.stringify({ jobId: spec.jobId, timings, portfolioSteps: totals.portfolioSteps }, null, 2)}\n`);
-  return { jobUri: store.uriOf(jobKey), totals, timings };
+  await store.write(joinKey(jobKey, 'run.json'), `${JSON.stringify({ jobId: spec.jobId, ...run, timings, portfolioSteps: totals.portfolioSteps }, null, 2)}\n`);
+  return { jobUri: store.uriOf(jobKey), run, totals, timings };
 }

@@ -1,13 +1,13 @@
-import { isInputError } from '../domain/errors.js';
 import type { Locate } from '../io/store/open.js';
-import { forEachLimited, readManifest, type BatchManifestItem, type MergeResult, type PlanResult } from './distributed.js';
+import { forEachLimited, locateJob, readManifest, type BatchManifestItem, type MergeResult, type PlanResult } from './distributed.js';
+import { createRunId, describeLocalUser, releaseLease } from './lease.js';
 import type { MergeEvent, PlanEvent, ReplayBatchEvent } from './lambda-steps.js';
 
 // The deployed state machine (serverless.yml: Plan → Distributed Map over the manifest → Merge),
 // run in this process against the same handlers, for `pmbt run-via-handlers` and the tests.
 // Same semantics: the map reads the plan's manifest, groups items like the ItemBatcher, runs at
 // most maxConcurrency groups at once, retries a failed step (plan, group, merge) with exponential
-// backoff and full jitter (never an InputError, which would fail again), tolerates no failure,
+// backoff and full jitter (never an InputError or JobLeaseError, which would fail again), tolerates no failure,
 // merges only when all succeeded, and fails as the deployed map fails (MapFailureError).
 
 export interface StateMachineSteps {
@@ -23,6 +23,12 @@ export interface StateMachineSteps {
  * error) costs a step a few seconds instead of the job; an InputError is never retried.
  */
 export const STEP_RETRY = { intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: 'FULL' } as const;
+/**
+ * Errors no task retries (serverless.yml's first Retry block, MaxAttempts 0): bad input fails
+ * again, and a job held by another run (JobLeaseError) is that run's until it ends.
+ */
+export const NOT_RETRIED_ERRORS = ['InputError', 'JobLeaseError'] as const;
+const isNotRetried = (e: unknown) => e instanceof Error && (NOT_RETRIED_ERRORS as readonly string[]).includes(e.name);
 /** The replay task's retry policy (the same as every task's). */
 export const REPLAY_RETRY = STEP_RETRY;
 
@@ -93,21 +99,50 @@ interface RetryPolicy {
   random: () => number;
 }
 
-/** Runs `task` as a Task state with the Retry blocks of serverless.yml: InputError never retried. */
+/** Runs `task` as a Task state with the Retry blocks of serverless.yml: NOT_RETRIED_ERRORS never retried. */
 async function withRetry<T>(policy: RetryPolicy, task: () => Promise<T>, onFailed: (attempt: number, error: unknown) => void): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await task();
     } catch (e) {
       onFailed(attempt, e);
-      if (isInputError(e) || attempt >= policy.maxAttempts) throw e;
+      if (isNotRetried(e) || attempt >= policy.maxAttempts) throw e;
       await sleep(findRetryDelayMs(attempt, policy.intervalMs, policy.random));
     }
   }
 }
 
-/** `locate` reads the plan's manifest, as the Distributed Map's ItemReader does on AWS. */
-export async function runStateMachineLocally(input: PlanEvent, steps: StateMachineSteps, locate: Locate, options: LocalStateMachineOptions = {}): Promise<LocalExecution> {
+/**
+ * `locate` reads the plan's manifest, as the Distributed Map's ItemReader does on AWS. An input
+ * without `run` is given one here (`user@host`), as the API gives every execution it starts. A
+ * failed execution releases its run's lease on the job (the plan took it; only the merge would
+ * have released it), as the API does on AWS when it next starts the job and finds it ended.
+ */
+export async function runStateMachineLocally(given: Omit<PlanEvent, 'run'> & { run?: unknown }, steps: StateMachineSteps, locate: Locate, options: LocalStateMachineOptions = {}): Promise<LocalExecution> {
+  const input: PlanEvent = { ...given, run: given.run ?? { runId: createRunId(new Date()), startedBy: describeLocalUser() } };
+  let runId = readInputRunId(input);
+  try {
+    return await runExecution(input, steps, locate, options, (planned) => { runId = planned.runId; });
+  } catch (e) {
+    const job = input.job as { jobId?: unknown; output?: unknown } | undefined;
+    if (runId !== undefined && typeof job?.jobId === 'string' && typeof job.output === 'string') {
+      const { jobId, output } = job;
+      // Best effort: the execution's own error is the one to report (a job with a bad output has no lease to release).
+      await (async () => {
+        const { store, jobKey } = locateJob(locate, output, jobId);
+        await releaseLease(store, jobKey, runId);
+      })().catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+function readInputRunId(input: PlanEvent): string | undefined {
+  const run = input.run as { runId?: unknown } | undefined;
+  return typeof run?.runId === 'string' ? run.runId : undefined;
+}
+
+async function runExecution(input: PlanEvent, steps: StateMachineSteps, locate: Locate, options: LocalStateMachineOptions, onPlanned: (plan: PlanResult) => void): Promise<LocalExecution> {
   const maxConcurrency = options.maxConcurrency ?? MAP_DEFAULTS.maxConcurrency;
   const itemsPerBatch = options.itemsPerBatch ?? MAP_DEFAULTS.itemsPerBatch;
   const random = options.random ?? Math.random;
@@ -115,6 +150,7 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
   const stepFailed = (step: 'plan' | 'merge') => (attempt: number, e: unknown) => options.onStepFailed?.(step, attempt, e);
   const t0 = Date.now();
   const plan = await withRetry(policy, () => steps.plan(input), stepFailed('plan'));
+  onPlanned(plan);
   const t1 = Date.now();
 
   const items = await readManifest(plan.manifest.uri, locate);
@@ -137,7 +173,7 @@ export async function runStateMachineLocally(input: PlanEvent, steps: StateMachi
     }
   });
   const t2 = Date.now();
-  const merge = await withRetry(policy, () => steps.merge({ jobId: plan.jobId, output: plan.output }), stepFailed('merge'));
+  const merge = await withRetry(policy, () => steps.merge({ jobId: plan.jobId, runId: plan.runId, output: plan.output }), stepFailed('merge'));
   const t3 = Date.now();
   return { plan, merge, invocations, timings: { planMs: t1 - t0, mapMs: t2 - t1, mergeMs: t3 - t2, totalMs: t3 - t0 } };
 }

@@ -3,11 +3,12 @@ import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js'
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { EVENTS_SCHEMA } from '../records/events/arrow.js';
-import { addToJobTotals, emptyJobTotals, parseSummaryPart, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobThresholds, type JobTotals } from '../records/summary.js';
+import { addToJobTotals, emptyJobTotals, parseSummaryPart, type PartRun, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobThresholds, type JobTotals } from '../records/summary.js';
 import { TIMELINE_SCHEMA } from '../records/timeline.js';
 import { buildReportHtml, type JobOutputFiles } from '../report/html/index.js';
 import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
+import { checkLeaseHeld, JobLeaseError, type RunIdentity } from './lease.js';
 import { partKey } from './run-batch.js';
 
 export const SUCCESS_MARKER = '_SUCCESS';
@@ -16,6 +17,8 @@ const MAX_PART_BYTES = 2 * 1024 * 1024 * 1024;
 
 export interface JobFacts {
   spec: JobSpec;
+  /** The run merging: only its parts are merged, and only while it holds the job's lease. */
+  run: RunIdentity;
   batches: number;
   portfolioCount: number;
   inputs: { prices: InputChecksum; portfolios: InputChecksum; rules: InputChecksum[] };
@@ -63,16 +66,40 @@ async function writeHashed(store: ObjectStore, key: string, body: AsyncIterable<
 }
 
 /**
+ * A part counts only if this run wrote it from the inputs this run planned: a part of another run
+ * (one that wrote into this job's folder) would mix its portfolios or prices into this report.
+ */
+function checkPartRun(part: PartRun, facts: JobFacts, uri: string): void {
+  const want = facts.inputs;
+  const sameInputs = part.inputs.prices === want.prices.sha256
+    && part.inputs.rules.length === want.rules.length && part.inputs.rules.every((r, i) => r === want.rules[i]!.sha256)
+    && (part.inputs.portfolios === undefined || part.inputs.portfolios === want.portfolios.sha256);
+  if (part.runId !== facts.run.runId) throw new JobLeaseError(`${uri} was written by run ${part.runId}, not by run ${facts.run.runId} merging job ${facts.spec.jobId}: another run wrote into this job; not merging`);
+  if (!sameInputs) throw new JobLeaseError(`${uri} was made from other inputs than run ${facts.run.runId} planned (their SHA-256s differ); not merging`);
+}
+
+/** What a part of this run records about it (writeBatchParts). */
+export function partRunOf(run: RunIdentity, inputs: Pick<JobFacts['inputs'], 'prices' | 'rules'> & { portfolios?: JobFacts['inputs']['portfolios'] }): PartRun {
+  return {
+    runId: run.runId,
+    inputs: { prices: inputs.prices.sha256, rules: inputs.rules.map((r) => r.sha256), ...(inputs.portfolios === undefined ? {} : { portfolios: inputs.portfolios.sha256 }) },
+  };
+}
+
+/**
  * Merges every batch's parts into the job's outputs (docs/formats.md "Outputs"), in batch order so the
  * result does not depend on which batch finished first, then report.html (read back from the
  * merged files), then the completion marker last.
  * A missing part throws before anything that looks complete is written.
  */
 export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
+  await checkLeaseHeld(store, jobKey, facts.run.runId);
+  const read = (b: number, file: string) => store.read(partKey(jobKey, b, file), { maxBytes: MAX_PART_BYTES });
   for (let b = 0; b < facts.batches; b++) {
     if (!(await store.exists(partKey(jobKey, b, 'summary.json')))) throw new Error(`batch ${b} of job ${facts.spec.jobId} has not finished (no ${partKey(jobKey, b, 'summary.json')}): not merging`);
+    const uri = store.uriOf(partKey(jobKey, b, 'summary.json'));
+    checkPartRun(parseSummaryPart(new TextDecoder().decode(await read(b, 'summary.json')), uri).run, facts, uri);
   }
-  const read = (b: number, file: string) => store.read(partKey(jobKey, b, file), { maxBytes: MAX_PART_BYTES });
   const batches = Array.from({ length: facts.batches }, (_, b) => b);
   const manifest: Record<string, { bytes: number; sha256: string }> = {};
 
@@ -114,7 +141,9 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     yield new TextEncoder().encode(html);
   })());
 
-  const marker = { version: 1, jobId: facts.spec.jobId, portfolios: totals.portfolios, files: manifest };
+  const marker = { version: 1, jobId: facts.spec.jobId, run: facts.run, portfolios: totals.portfolios, files: manifest };
+  // Last check before anything says "complete": another run may have taken the job meanwhile.
+  await checkLeaseHeld(store, jobKey, facts.run.runId);
   await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   return totals;
 }

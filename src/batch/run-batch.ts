@@ -12,7 +12,7 @@ import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
-import { renderJobThresholds, renderSummaryPart, type JobThresholds } from '../records/summary.js';
+import { renderJobThresholds, renderSummaryPart, type JobThresholds, type PartRun } from '../records/summary.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 
@@ -96,12 +96,13 @@ export const partKey = (jobKey: string, batch: number, file: string) => joinKey(
 
 /**
  * Writes a batch's part files. Each file is written atomically and summary.json last, so a part
- * counts as done only when its summary exists; rewriting a batch gives the same bytes.
+ * counts as done only when its summary exists; rewriting a batch in the same run gives the same
+ * bytes. summary.json names the run and its inputs, so the merge can refuse another run's part.
  */
-export async function writeBatchParts(store: ObjectStore, jobKey: string, result: BatchResult): Promise<void> {
+export async function writeBatchParts(store: ObjectStore, jobKey: string, result: BatchResult, run: PartRun): Promise<void> {
   await store.write(partKey(jobKey, result.batch, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
   await store.write(partKey(jobKey, result.batch, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
   await store.write(partKey(jobKey, result.batch, 'events.jsonl'), result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
-  await store.write(partKey(jobKey, result.batch, 'summary.json'), renderSummaryPart(result));
+  await store.write(partKey(jobKey, result.batch, 'summary.json'), renderSummaryPart({ ...result, run }));
 }
 

@@ -126,7 +126,7 @@ export async function startStressTest(test: StressTest, time: Date, svc: JobServ
   const prices = `s3://${bucket}/${pricesKey}`;
   await svc.store.write(pricesKey, writeSeriesArrow(stressed));
   const spec = parseJobSpec({ ...test.job, jobId, prices, portfolios: `s3://${bucket}/${test.portfolios}`, output: reportsUri(bucket) }, `stress test ${test.name}`);
-  const record = await startJob(spec, svc, `stress test ${test.name}`);
+  const record = await startJob(spec, svc, `stress test ${test.name}`, `schedule: stress test ${test.name}`);
   return { test: test.name, jobId, prices, executionArn: record.executionArn, record };
 }
 

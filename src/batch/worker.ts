@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createLocator } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
+import type { PartRun } from '../records/summary.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { parseJobSpec } from './job.js';
 import { replayBatch, writeBatchParts } from './run-batch.js';
@@ -13,6 +14,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 let ctx: BatchContext;
 let store: ObjectStore;
 let jobKey: string;
+let run: PartRun;
 
 port.on('message', (msg: ToWorker) => {
   void (async () => {
@@ -21,10 +23,11 @@ port.on('message', (msg: ToWorker) => {
         ctx = buildBatchContext(parseJobSpec(msg.job), msg.pricesBytes, msg.ruleDocuments);
         store = createLocator(msg.storeSettings)(msg.outputUri).store;
         jobKey = msg.jobKey;
+        run = msg.run;
         post({ type: 'ready' });
       } else if (msg.type === 'batch') {
         const result = replayBatch(ctx, msg.batch, msg.items, (steps) => post({ type: 'progress', portfolios: 1, steps }));
-        await writeBatchParts(store, jobKey, result);
+        await writeBatchParts(store, jobKey, result, run);
         post({ type: 'batchDone', batch: msg.batch });
       } else {
         port.close();

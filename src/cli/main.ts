@@ -10,6 +10,7 @@ import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runScenario, SCENARIO_USAGE } from './scenario.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
 import { UsageError, type CommandOutput } from './usage.js';
+import { JobLeaseError } from '../batch/lease.js';
 
 const USAGE = `pmbt — Binance Portfolio Margin backtester
 
@@ -38,7 +39,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },
 };
 
-/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error, 3 `pmbt run` with failed portfolios). */
+/** Runs the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error, 3 `pmbt run` with failed portfolios, 4 the job is held by another run). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -66,11 +67,15 @@ export async function main(argv: string[]): Promise<number> {
     // run-via-handlers fails as the deployed map does; a child's bad input is still bad input (2).
     if (e instanceof MapFailureError) {
       process.stderr.write(`pmbt ${name}: ${e.name}: ${oneLine(e.message)}\n`);
-      return isInputError(e.cause) ? 2 : 1;
+      return isInputError(e.cause) ? 2 : e.cause instanceof JobLeaseError ? 4 : 1;
     }
     if (isInputError(e)) {
       process.stderr.write(`pmbt ${name}: ${oneLine(e.message)}\n`);
       return 2;
+    }
+    if (e instanceof JobLeaseError) {
+      process.stderr.write(`pmbt ${name}: ${oneLine(e.message)}\n`);
+      return 4;
     }
     // parseArgs reports unknown or malformed flags with these codes.
     const code = (e as { code?: string }).code;

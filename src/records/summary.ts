@@ -190,8 +190,19 @@ export async function readSummary(lines: AsyncIterable<string>, file: string, vi
   return checkSummaryHead(whole, file);
 }
 
+/**
+ * Which run wrote a part, from which inputs (their SHA-256s; the portfolios' when the writer knew
+ * it — a local run writes parts before it has read the whole portfolio file). The merge accepts a
+ * part only if this matches its own run.
+ */
+export interface PartRun {
+  runId: string;
+  inputs: { prices: string; rules: string[]; portfolios?: string };
+}
+
 /** A batch's part file: its portfolios' lines in input order and what the merge needs besides. */
 export interface SummaryPart {
+  run: PartRun;
   batch: number;
   /** Portfolio-steps evaluated. */
   steps: number;
@@ -201,7 +212,25 @@ export interface SummaryPart {
   portfolios: PortfolioSummary[];
 }
 
-export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ batch: p.batch, steps: p.steps, thresholds: p.thresholds, intrabar: p.intrabar, portfolios: p.portfolios })}\n`;
+export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ run: p.run, batch: p.batch, steps: p.steps, thresholds: p.thresholds, intrabar: p.intrabar, portfolios: p.portfolios })}\n`;
+
+function readPartRun(v: unknown, file: string): PartRun {
+  const o = readObject(file, 'run', v);
+  const inputs = readObject(file, 'run.inputs', o.inputs);
+  const sha = (x: unknown, path: string) => {
+    if (typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x)) throw new InputError(file, path, 'a SHA-256 in hex', describeValue(x));
+    return x;
+  };
+  if (typeof o.runId !== 'string') throw new InputError(file, 'run.runId', 'the run id of the run that wrote the part', describeValue(o.runId));
+  return {
+    runId: o.runId,
+    inputs: {
+      prices: sha(inputs.prices, 'run.inputs.prices'),
+      rules: readArray(file, 'run.inputs.rules', inputs.rules).map((r, i) => sha(r, `run.inputs.rules[${i}]`)),
+      ...(inputs.portfolios === undefined ? {} : { portfolios: sha(inputs.portfolios, 'run.inputs.portfolios') }),
+    },
+  };
+}
 
 /** Reads a part file back; parts written before thresholds (or intrabar) were recorded read with none. */
 export function parseSummaryPart(text: string, file: string): Omit<SummaryPart, 'thresholds' | 'intrabar'> & { thresholds: JobThresholds | undefined; intrabar: boolean | undefined } {
@@ -209,5 +238,5 @@ export function parseSummaryPart(text: string, file: string): Omit<SummaryPart, 
   if (typeof o.batch !== 'number' || typeof o.steps !== 'number') throw new InputError(file, 'steps', 'a batch number and its steps', describeValue(o.steps));
   const portfolios = readArray(file, 'portfolios', o.portfolios).map((p, i) => checkPortfolioSummary(p, file, `portfolios[${i}]`));
   if (o.intrabar !== undefined && typeof o.intrabar !== 'boolean') throw new InputError(file, 'intrabar', 'true or false', describeValue(o.intrabar));
-  return { batch: o.batch, steps: o.steps, thresholds: o.thresholds === undefined ? undefined : checkThresholds(o.thresholds, file, 'thresholds'), intrabar: o.intrabar, portfolios };
+  return { run: readPartRun(o.run, file), batch: o.batch, steps: o.steps, thresholds: o.thresholds === undefined ? undefined : checkThresholds(o.thresholds, file, 'thresholds'), intrabar: o.intrabar, portfolios };
 }

@@ -7,15 +7,16 @@ import type { PlanResult } from '../../src/batch/distributed.js';
 import { findRetryDelayMs, MAP_FAILURE_CAUSE, MAP_FAILURE_ERROR, MapFailureError, REPLAY_RETRY, runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { createMemoryLocator, createMemoryStore } from '../../src/io/store/memory.js';
 
-const items = [0, 1, 2, 3].map((batch) => ({ jobId: 'j', output: 's3://pm-data/reports/', batch }));
+const RUN_ID = '20260101T000000Z-00000000';
+const items = [0, 1, 2, 3].map((batch) => ({ jobId: 'j', runId: RUN_ID, output: 's3://pm-data/reports/', batch }));
 
 /** A planned job of four batches whose replay step is `replay`; counts merges. */
 async function emulate(replay: StateMachineSteps['replayBatch'], options: Parameters<typeof runStateMachineLocally>[3]) {
   const bucket = createMemoryStore({ uriPrefix: 's3://pm-data/' });
   await bucket.write('reports/j/_plan/manifest.json', JSON.stringify(items));
-  const plan: PlanResult = { jobId: 'j', output: 's3://pm-data/reports/', jobUri: 's3://pm-data/reports/j', batches: 4, portfolios: 4, manifest: { uri: 's3://pm-data/reports/j/_plan/manifest.json', bucket: 'pm-data', key: 'reports/j/_plan/manifest.json' } };
+  const plan: PlanResult = { jobId: 'j', runId: RUN_ID, output: 's3://pm-data/reports/', jobUri: 's3://pm-data/reports/j', batches: 4, portfolios: 4, manifest: { uri: 's3://pm-data/reports/j/_plan/manifest.json', bucket: 'pm-data', key: 'reports/j/_plan/manifest.json' } };
   let merges = 0;
-  const steps: StateMachineSteps = { plan: async () => plan, replayBatch: replay, merge: async () => { merges++; return { jobId: 'j', jobUri: plan.jobUri, totals: {} as never }; } };
+  const steps: StateMachineSteps = { plan: async () => plan, replayBatch: replay, merge: async () => { merges++; return { jobId: 'j', runId: RUN_ID, jobUri: plan.jobUri, totals: {} as never }; } };
   const outcome = await runStateMachineLocally({ job: {} }, steps, createMemoryLocator({ 'pm-data': bucket }), options).then(() => undefined, (e: unknown) => e);
   return { outcome, merges: () => merges };
 }

@@ -7,6 +7,7 @@ import { runJobLocally, type LocalRunResult } from '../../src/batch/local-runner
 import { parseJobSpec } from '../../src/batch/job.js';
 import { planJob } from '../../src/batch/distributed.js';
 import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
+import { createRunId, holdJobLease } from '../../src/batch/lease.js';
 import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 
@@ -72,8 +73,10 @@ describe('a job run on one machine', () => {
     const summaryBefore = read('summary.json');
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown };
     const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; thresholds: never; window: { from: string; to: string; steps: number } };
-    const jobFacts = { spec, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
+    const jobFacts = { spec, run: result.run, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
     unlinkSync(join(out, SUCCESS_MARKER));
+    // The merge runs only under its run's lease (the run released it when it ended).
+    const lease = await holdJobLease(store, key, 'small', result.run, { ttlMs: 60_000 });
     await mergeJob(store, key, jobFacts);
     expect(read('summary.json').equals(summaryBefore)).toBe(true);
     expect((JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown }).files).toEqual(marker.files);
@@ -82,6 +85,7 @@ describe('a job run on one machine', () => {
     unlinkSync(join(out, '_parts', 'batch-000002', 'summary.json'));
     await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 of job small has not finished/);
     expect(existsSync(join(out, SUCCESS_MARKER))).toBe(false);
+    await lease.release();
   });
 });
 
@@ -114,7 +118,7 @@ describe('a re-run after a run killed mid-write', () => {
       const leftover = join(jobDir, '_plan', '.pmbt-0000000000000abc.tmp');
       mkdirSync(join(leftover, '..'), { recursive: true });
       writeFileSync(leftover, 'half a file');
-      await planJob(spec, locate);
+      await planJob(spec, { runId: createRunId(new Date()), startedBy: 'test' }, locate);
       expect(existsSync(leftover)).toBe(false);
       for (const f of kept) expect(existsSync(f), f).toBe(true);
     } finally {

@@ -37,14 +37,14 @@ describe('scheduled stress tests over a memory bucket', () => {
     expect(started).toEqual([{ test: 'shock', jobId, prices: `s3://pm-data/scenarios/${jobId}/prices.arrow`, executionArn: executions[0]!.executionArn }]);
     const expected = writeSeriesArrow(applyScenario(readSeriesArrow(readFileSync(files.job.prices as string), 'base'), shock));
     expect(Buffer.from(await bucket.read(`scenarios/${jobId}/prices.arrow`, { maxBytes: 1 << 26 })).equals(Buffer.from(expected))).toBe(true);
-    expect(executions[0]!.input).toEqual({ job: expect.objectContaining({ jobId, portfolios: 's3://pm-data/data/small/portfolios.jsonl', output: 's3://pm-data/reports/', batchSize: 10 }) });
+    expect(executions[0]!.input).toEqual({ run: { runId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/), startedBy: 'schedule: stress test shock' }, job: expect.objectContaining({ jobId, portfolios: 's3://pm-data/data/small/portfolios.jsonl', output: 's3://pm-data/reports/', batchSize: 10 }) });
   });
 
   it('one test failing to start does not stop the others; the invocation still fails, naming it', async () => {
     const { svc, executions } = await setUp();
     await expect(runScheduledStressTests({ source: 'aws.events', time: '2026-11-24T06:30:00Z' }, svc, applyScenario, async () => tests))
       .rejects.toThrow(/1 of 2 stress tests did not start \(started: shock-20261124T0630Z\): missing: s3:\/\/pm-data\/data\/none\.arrow: \(document\): expected an existing object/);
-    expect(executions.map((e) => e.input)).toEqual([{ job: expect.objectContaining({ jobId: 'shock-20261124T0630Z' }) }]);
+    expect(executions.map((e) => e.input)).toEqual([{ run: expect.objectContaining({ startedBy: 'schedule: stress test shock' }), job: expect.objectContaining({ jobId: 'shock-20261124T0630Z' }) }]);
   });
 
   it('an unknown test is refused before anything is written', async () => {

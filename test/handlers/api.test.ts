@@ -13,7 +13,7 @@ import { MAX_REQUEST_BODY_BYTES } from '../../src/batch/http-api.js';
 import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { httpEvent, s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
+import { httpEvent, TEST_CALLER_ARN, s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
 import { readStepEnvironment } from '../../handlers/environment.js';
 
 const BUCKET = 'pm-data';
@@ -72,7 +72,10 @@ describe('POST /backtests → GET /backtests/{jobId}', () => {
     expect(started.headers.location).toBe('/backtests/api-small');
     expect(sfn.executions).toHaveLength(1);
     const execution = sfn.executions[0]!;
-    expect(execution.name).toMatch(/^api-small-\d{8}T\d{9}Z-[0-9a-f]{6}$/);
+    // Named after the job and its run; the run records who started it (the IAM caller).
+    expect(execution.name).toBe(`api-small-${started.body.runId as string}`);
+    expect(started.body.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(execution.input).toMatchObject({ run: { runId: started.body.runId, startedBy: TEST_CALLER_ARN } });
     // The state machine gets the job with every default filled in, output in the deployment's reports folder.
     expect(execution.input).toMatchObject({ job: { jobId: 'api-small', output: `s3://${BUCKET}/reports/`, batchSize: 5, engine: 'auto', timeline: { resolution: 3_600_000 } } });
 

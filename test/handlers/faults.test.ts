@@ -17,6 +17,7 @@ import { isInputError } from '../../src/domain/errors.js';
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { bucketReader } from '../helpers/bucket-reader.js';
+import { expectSameReports } from '../helpers/same-reports.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { s3Env, setEnv } from './harness.js';
 
@@ -92,9 +93,7 @@ describe('the handler pipeline through a faulty network', () => {
     expect(faults.length, 'faults injected').toBeGreaterThan(0);
     expect(faults.filter((f) => f.kind === 'stall' && !f.closedByClient), 'stalls the client did not give up on').toEqual([]);
     if (outcome === undefined) {
-      const reports = await readReports();
-      expect([...reports.keys()]).toEqual([...reference.keys()]);
-      for (const [k, bytes] of reference) expect(reports.get(k)!.equals(bytes), k).toBe(true);
+      expectSameReports(await readReports(), reference);
       outcomes.push('same reports');
     } else {
       expect(outcome).toBeInstanceOf(Error);

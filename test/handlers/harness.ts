@@ -198,6 +198,9 @@ export async function startFakeStepFunctions(run: (input: unknown) => Promise<un
 }
 
 /** An HTTP API (payload 2.0) event as API Gateway sends it. */
+/** The IAM identity API Gateway puts in a request it authorized (payload 2.0, `requestContext.authorizer.iam`). */
+export const TEST_CALLER_ARN = 'arn:aws:iam::111122223333:user/risk-desk';
+
 export function httpEvent(method: string, path: string, options: { body?: string; jobId?: string; isBase64Encoded?: boolean } = {}): Record<string, unknown> {
   const routeKey = method === 'POST' && path === '/backtests' ? 'POST /backtests' : method === 'GET' && path.startsWith('/backtests/') ? 'GET /backtests/{jobId}' : '$default';
   return {
@@ -206,7 +209,13 @@ export function httpEvent(method: string, path: string, options: { body?: string
     rawPath: path,
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r1', routeKey, stage: '$default' },
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'r1',
+      routeKey,
+      stage: '$default',
+      authorizer: { iam: { accessKey: 'AKIAIOSFODNN7EXAMPLE', accountId: '111122223333', callerId: 'AIDACKCEVSQ6C2EXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: TEST_CALLER_ARN, userId: 'AIDACKCEVSQ6C2EXAMPLE' } },
+    },
     ...(options.jobId === undefined ? {} : { pathParameters: { jobId: options.jobId } }),
     ...(options.body === undefined ? {} : { body: options.body, isBase64Encoded: options.isBase64Encoded ?? false }),
   };

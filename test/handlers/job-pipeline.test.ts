@@ -15,9 +15,11 @@ import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
 import { runStateMachineLocally, type StateMachineSteps } from '../../src/batch/local-state-machine.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { bucketReader } from '../helpers/bucket-reader.js';
+import { expectSameReports } from '../helpers/same-reports.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { bundleHandler, ROOT, runBundledHandler, s3Env, setEnv, startHoldingProxy } from './harness.js';
 import { readStepEnvironment } from '../../handlers/environment.js';
+import { withRun } from '../helpers/runs.js';
 
 const BUCKET = 'pm-data';
 const JOB_PREFIX = 'reports/small/';
@@ -39,10 +41,6 @@ const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
 async function readReports(): Promise<Map<string, Buffer>> {
   const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_parts|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
   return new Map(await Promise.all(keys.map(async (k) => [k, await get(k)] as const)));
-}
-function expectSameReports(actual: Map<string, Buffer>, expected: Map<string, Buffer>) {
-  expect([...actual.keys()]).toEqual([...expected.keys()]);
-  for (const [k, bytes] of expected) expect(actual.get(k)!.equals(bytes), k).toBe(true);
 }
 
 function pmbt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -88,13 +86,13 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
 
   it('plans: removes the previous marker, writes one batch file per batch and the manifest the Distributed Map reads', async () => {
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(true);
-    planned = await plan({ job: renderJobSpec(parseJobSpec(job)) });
+    planned = await plan(withRun(renderJobSpec(parseJobSpec(job))));
     expect(planned).toMatchObject({ jobId: 'small', output: `s3://${BUCKET}/reports/`, batches: 6, portfolios: 26, manifest: { bucket: BUCKET, key: `${JOB_PREFIX}_plan/manifest.json` } });
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
     expect(await exists(`${JOB_PREFIX}run.json`)).toBe(false);
     expect(await listKeys(`${JOB_PREFIX}_parts/`)).toEqual([]);
     manifest = JSON.parse((await get(planned.manifest.key)).toString()) as BatchManifestItem[];
-    expect(manifest).toEqual([0, 1, 2, 3, 4, 5].map((batch) => ({ jobId: 'small', output: `s3://${BUCKET}/reports/`, batch })));
+    expect(manifest).toEqual([0, 1, 2, 3, 4, 5].map((batch) => ({ jobId: 'small', runId: planned.runId, output: `s3://${BUCKET}/reports/`, batch })));
     expect(await listKeys(`${JOB_PREFIX}_plan/`)).toEqual([...[0, 1, 2, 3, 4, 5].map((b) => `${JOB_PREFIX}_plan/batch-00000${b}.jsonl`), `${JOB_PREFIX}_plan/job.json`, `${JOB_PREFIX}_plan/manifest.json`]);
   });
 
@@ -115,39 +113,42 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
     }
     expect(await exists(`${JOB_PREFIX}_parts/batch-000003/timeline.arrow`)).toBe(true);
     expect(await exists(`${JOB_PREFIX}_parts/batch-000003/summary.json`)).toBe(false);
-    await expect(merge({ jobId: 'small', output: planned.output })).rejects.toThrow(/batch 3 of job small has not finished/);
+    await expect(merge({ jobId: 'small', runId: planned.runId, output: planned.output })).rejects.toThrow(/batch 3 of job small has not finished/);
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
   });
 
   it('retries the killed batch in a fresh Lambda; the merge (bundled, in its own process) then equals pmbt run byte for byte', async () => {
     const retried = runBundledHandler(bundle, manifest[3], env);
     expect(await retried.result).toMatchObject({ batches: [{ jobId: 'small', batch: 3, portfolios: 5 }] });
-    const merged = await runBundledHandler(mergeBundle, { jobId: 'small', output: planned.output }, env).result;
-    expect(merged).toMatchObject({ jobId: 'small', jobUri: `s3://${BUCKET}/reports/small`, totals: { portfolios: 26, ok: 24, failed: 2 } });
+    const merged = await runBundledHandler(mergeBundle, { jobId: 'small', runId: planned.runId, output: planned.output }, env).result;
+    expect(merged).toMatchObject({ jobId: 'small', runId: planned.runId, jobUri: `s3://${BUCKET}/reports/small`, totals: { portfolios: 26, ok: 24, failed: 2 } });
     expectSameReports(await readReports(), reference);
   });
 
-  it('re-running any batch or the merge gives identical bytes', async () => {
+  it('once the run is merged, a straggling batch of it writes nothing and a retried merge only answers', async () => {
     const parts = async () => new Map(await Promise.all((await listKeys(`${JOB_PREFIX}_parts/`)).map(async (k) => [k, await get(k)] as const)));
     const before = await parts();
     expect(before.size).toBe(24); // 6 batches × timeline.arrow, events.arrow, events.jsonl, summary.json
-    await replayBatch({ Items: [manifest[0]!, manifest[5]!] });
-    await replayBatch(manifest[3]!);
+    const reports = await readReports();
+    // The merge released the run's lease: a batch of the run arriving late must not write into the job.
+    await expect(replayBatch(manifest[3]!)).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringMatching(/no longer holds .*_lease\.json: nobody holds it/) });
     const after = await parts();
     for (const [k, bytes] of before) expect(after.get(k)!.equals(bytes), k).toBe(true);
-    await merge({ jobId: 'small', output: planned.output });
+    // A merge retried after it finished finds its own marker: the same answer, nothing rewritten.
+    expect(await merge({ jobId: 'small', runId: planned.runId, output: planned.output })).toMatchObject({ runId: planned.runId, totals: { portfolios: 26, ok: 24, failed: 2 } });
+    expectSameReports(await readReports(), reports);
     expectSameReports(await readReports(), reference);
   });
 
   it('validates events before touching storage', async () => {
     const spec = renderJobSpec(parseJobSpec(job));
-    await expect(plan({ job: { ...spec, output: 's3://other-bucket/reports/' } })).rejects.toThrow(/event\.job: output: expected an s3:\/\/pm-data\/ URI under reports\//);
-    await expect(plan({ job: { ...spec, prices: `s3://${BUCKET}/reports/x.arrow` } })).rejects.toThrow(/event\.job: prices: expected an s3:\/\/pm-data\/ URI under inputs\/, data\/, scenarios\//);
-    await expect(plan({ job: spec, extra: 1 } as never)).rejects.toThrow(/event: extra: expected one of the fields job/);
+    await expect(plan(withRun({ ...spec, output: 's3://other-bucket/reports/' }))).rejects.toThrow(/event\.job: output: expected an s3:\/\/pm-data\/ URI under reports\//);
+    await expect(plan(withRun({ ...spec, prices: `s3://${BUCKET}/reports/x.arrow` }))).rejects.toThrow(/event\.job: prices: expected an s3:\/\/pm-data\/ URI under inputs\/, data\/, scenarios\//);
+    await expect(plan({ job: spec, extra: 1 } as never)).rejects.toThrow(/event: extra: expected one of the fields job, run/);
     await expect(replayBatch({ Items: [{ ...manifest[0]!, jobId: '../small' }] })).rejects.toThrow(/event: Items\[0\]\.jobId: expected a job id/);
     await expect(replayBatch({ Items: [{ ...manifest[0]!, batch: 6 }] })).rejects.toThrow(/item: batch: expected a batch of job small \(0 to 5\)/);
-    await expect(merge({ jobId: 'small', output: `s3://${BUCKET}/elsewhere/` })).rejects.toThrow(/event: output: expected an s3:\/\/pm-data\/ URI under reports\//);
-    await expect(merge({ jobId: 'never-planned', output: planned.output })).rejects.toThrow(/the plan of job never-planned/);
+    await expect(merge({ jobId: 'small', runId: planned.runId, output: `s3://${BUCKET}/elsewhere/` })).rejects.toThrow(/event: output: expected an s3:\/\/pm-data\/ URI under reports\//);
+    await expect(merge({ jobId: 'never-planned', runId: planned.runId, output: planned.output })).rejects.toThrow(/the plan of job never-planned/);
   });
 });
 

@@ -67,7 +67,7 @@ describe('schedule handler', () => {
     expect(stored.equals(base)).toBe(false);
 
     const execution = sfn.executions.at(-1)!;
-    expect(execution.input).toEqual({ job: expect.objectContaining({ jobId, prices, portfolios: `s3://${BUCKET}/data/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/`, timeline: { resolution: 900_000 }, batchSize: 10 }) });
+    expect(execution.input).toEqual({ run: { runId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/), startedBy: 'schedule: stress test small-shock' }, job: expect.objectContaining({ jobId, prices, portfolios: `s3://${BUCKET}/data/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/`, timeline: { resolution: 900_000 }, batchSize: 10 }) });
     await execution.done;
     expect(execution.status, execution.cause).toBe('SUCCEEDED');
     const summary = JSON.parse((await get(`reports/${jobId}/summary.json`)).toString()) as { totals: { portfolios: number }; inputs: { prices: { uri: string } } };

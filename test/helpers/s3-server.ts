@@ -10,6 +10,9 @@
  * DES, which OpenSSL 3 only offers under `node --openssl-legacy-provider` (HTTP 500 otherwise),
  * and that flag must not leak into the code under test.
  *
+ * PutObject's If-None-Match and If-Match (conditional writes) are added in front of s3rver, which
+ * ignores them on PUT; see CHILD_SCRIPT.
+ *
  * The clients keep the SDK's default checksum settings, exactly like production. That works because
  * the stores never send a stream as a request body; see src/io/store/s3.ts for why that matters
  * with s3rver (it does not decode `Content-Encoding: aws-chunked` and would store the framing).
@@ -58,6 +61,37 @@ const server = new S3rver({
   directory,
   silent: true,
   configureBuckets: JSON.parse(bucketsJson).map((name) => ({ name })),
+});
+// s3rver 3.7.1 honours If-None-Match and If-Match on GET only; on PUT it ignores them. S3 answers a
+// PutObject whose condition fails with 412 PreconditionFailed (If-None-Match: * since August 2024,
+// If-Match since November 2024; a missing object under If-Match is 404 NoSuchKey):
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html. This middleware,
+// placed before s3rver's own, adds exactly that and serialises conditional PUTs of one key, so
+// the one-writer-per-job tests run against S3's semantics. Unconditional requests pass untouched.
+const conditionalPuts = new Map();
+const preconditionFailed = (ctx, status, code, condition) => {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>' + code + '</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>' + condition + '</Condition></Error>';
+};
+const unquote = (etag) => String(etag).replace(/"/g, '');
+server.middleware.unshift(async (ctx, next) => {
+  const ifNoneMatch = ctx.get('if-none-match');
+  const ifMatch = ctx.get('if-match');
+  if (ctx.method !== 'PUT' || (ifNoneMatch === '' && ifMatch === '') || ctx.query.partNumber !== undefined) return next();
+  const [, bucket, ...rest] = ctx.path.split('/').map(decodeURIComponent);
+  const key = rest.join('/');
+  const id = bucket + '/' + key;
+  const previous = conditionalPuts.get(id) || Promise.resolve();
+  const turn = previous.then(async () => {
+    const metadata = await server.store.getMetadata(bucket, key).catch(() => undefined);
+    if (ifNoneMatch !== '' && metadata !== undefined) return preconditionFailed(ctx, 412, 'PreconditionFailed', 'If-None-Match');
+    if (ifMatch !== '' && metadata === undefined) return preconditionFailed(ctx, 404, 'NoSuchKey', 'If-Match');
+    if (ifMatch !== '' && unquote(metadata.etag) !== unquote(ifMatch)) return preconditionFailed(ctx, 412, 'PreconditionFailed', 'If-Match');
+    return next();
+  });
+  conditionalPuts.set(id, turn.catch(() => undefined));
+  await turn;
 });
 server.run().then(
   (bound) => process.stdout.write(JSON.stringify({ address: bound.address, port: bound.port }) + '\\n'),

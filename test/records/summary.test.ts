@@ -91,12 +91,19 @@ describe('summary.json', () => {
 });
 
 describe('a batch’s part summary', () => {
-  it('round-trips, and reads a part written before thresholds were recorded', () => {
-    const part = { batch: 3, steps: 40, thresholds: THRESHOLDS, intrabar: false, portfolios: PORTFOLIOS };
-    expect(parseSummaryPart(renderSummaryPart(part), 'part.json')).toEqual(part);
-    expect(parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json').thresholds).toBeUndefined();
-    expect(parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json').intrabar).toBeUndefined();
-    expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, intrabar: 'yes', portfolios: [] }), 'part.json')).toThrow(/^part\.json: intrabar: expected true or false/);
-    expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [{ ok: false, portfolioId: null, index: 'x' }] }), 'part.json')).toThrow(/^part\.json: portfolios\[0\]\.index: expected number/);
+  const RUN = { runId: '20260101T000000Z-00000000', inputs: { prices: 'a'.repeat(64), rules: ['b'.repeat(64)] } };
+  const part = (extra: Record<string, unknown>) => JSON.stringify({ run: RUN, batch: 3, steps: 40, portfolios: [], ...extra });
+  it('round-trips with the run that wrote it, and reads a part with no thresholds recorded', () => {
+    const full = { run: { ...RUN, inputs: { ...RUN.inputs, portfolios: 'c'.repeat(64) } }, batch: 3, steps: 40, thresholds: THRESHOLDS, intrabar: false, portfolios: PORTFOLIOS };
+    expect(parseSummaryPart(renderSummaryPart(full), 'part.json')).toEqual(full);
+    expect(parseSummaryPart(part({}), 'part.json').thresholds).toBeUndefined();
+    expect(parseSummaryPart(part({}), 'part.json').intrabar).toBeUndefined();
+    expect(() => parseSummaryPart(part({ intrabar: 'yes' }), 'part.json')).toThrow(/^part\.json: intrabar: expected true or false/);
+    expect(() => parseSummaryPart(part({ portfolios: [{ ok: false, portfolioId: null, index: 'x' }] }), 'part.json')).toThrow(/^part\.json: portfolios\[0\]\.index: expected number/);
+  });
+  it('refuses a part that does not say which run wrote it from which inputs', () => {
+    expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json')).toThrow(/^part\.json: run: expected/);
+    expect(() => parseSummaryPart(part({ run: { ...RUN, runId: 7 } }), 'part.json')).toThrow(/^part\.json: run\.runId: expected the run id/);
+    expect(() => parseSummaryPart(part({ run: { ...RUN, inputs: { ...RUN.inputs, prices: 'xyz' } } }), 'part.json')).toThrow(/^part\.json: run\.inputs\.prices: expected a SHA-256 in hex, got "xyz"/);
   });
 });

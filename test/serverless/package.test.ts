@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAP_DEFAULTS, REPLAY_RETRY, STEP_RETRY } from '../../src/batch/local-state-machine.js';
+import { MAP_DEFAULTS, NOT_RETRIED_ERRORS, REPLAY_RETRY, STEP_RETRY } from '../../src/batch/local-state-machine.js';
+import { DISTRIBUTED_LEASE_TTL_SECONDS } from '../../src/batch/distributed.js';
 import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
 import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -117,7 +118,8 @@ describe('serverless package', () => {
     expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'FetchPricesRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
     expect(ofType('AWS::IAM::Policy')).toEqual([]);
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
-    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/(reports|jobs|inputs|data|scenarios|history)\/\*$/;
+    // A folder's objects, or the jobs' leases (reports/<job>/_lease.json, src/batch/lease.ts).
+    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/((reports|jobs|inputs|data|scenarios|history)\/\*|reports\/\*\/_lease\.json)$/;
     const s3Bucket = 'arn:${AWS::Partition}:s3:::${DataBucket}';
     let s3Statements = 0;
     let statesStatements = 0;
@@ -188,18 +190,20 @@ describe('serverless package', () => {
     expect(map.Next).toBe('Merge');
     const task = map.ItemProcessor.States[map.ItemProcessor.StartAt];
     expect(task).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'GetAtt:ReplayBatchLambdaFunction.Arn', 'Payload.$': '$' }, End: true });
-    // Every task, the whole Retry field by field: InputError first and never retried, then every other
+    // Every task, the whole Retry field by field: InputError and JobLeaseError first and never retried, then every other
     // error with the local state machine's numbers (src/batch/local-state-machine.ts emulates exactly
     // this: a field it does not know, e.g. MaxDelaySeconds, must fail here until the emulation learns it).
     for (const [name, step] of [['ReplayBatch', task], ['Plan', Plan], ['Merge', Merge]] as const) {
       expect(step.Retry, name).toEqual([
-        { ErrorEquals: ['InputError'], MaxAttempts: 0 },
+        { ErrorEquals: [...NOT_RETRIED_ERRORS], MaxAttempts: 0 },
         { ErrorEquals: ['States.ALL'], IntervalSeconds: STEP_RETRY.intervalSeconds, MaxAttempts: STEP_RETRY.maxAttempts, BackoffRate: STEP_RETRY.backoffRate, JitterStrategy: STEP_RETRY.jitterStrategy },
       ]);
     }
     expect(STEP_RETRY.backoffRate).toBeGreaterThan(1);
     expect(REPLAY_RETRY).toEqual(STEP_RETRY);
-    expect(Merge).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'GetAtt:MergeLambdaFunction.Arn', Payload: { 'jobId.$': '$.jobId', 'output.$': '$.output' } }, End: true });
+    expect(Merge).toMatchObject({ Type: 'Task', Parameters: { FunctionName: 'GetAtt:MergeLambdaFunction.Arn', Payload: { 'jobId.$': '$.jobId', 'runId.$': '$.runId', 'output.$': '$.output' } }, End: true });
+    // The plan's lease on the job lasts as long as an execution may.
+    expect(definition.TimeoutSeconds).toBe(DISTRIBUTED_LEASE_TTL_SECONDS);
   });
 
   it('takes MaxConcurrency and items per child as deploy parameters', async () => {
@@ -301,11 +305,11 @@ describe('serverless package', () => {
       const job = { ...files.job, prices: 's3://pm-data/inputs/small/prices.arrow', portfolios: 's3://pm-data/inputs/small/portfolios.jsonl', rules: [rulesUri], output: 's3://pm-data/reports/' };
       const env = { PMBT_S3_ENDPOINT: s3.endpoint, PMBT_S3_FORCE_PATH_STYLE: '1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
       // The plan and the batches run in their own packages (which ship data/rules/).
-      const planned = JSON.parse(await invokePackaged('plan', { job }, env, '-job')) as { jobId: string; output: string; batches: number };
+      const planned = JSON.parse(await invokePackaged('plan', { job, run: { runId: '20261202T120000Z-00000001', startedBy: 'test' } }, env, '-job')) as { jobId: string; runId: string; output: string; batches: number };
       expect(planned.batches).toBe(6);
-      const items = Array.from({ length: planned.batches }, (_, batch) => ({ jobId: planned.jobId, output: planned.output, batch }));
+      const items = Array.from({ length: planned.batches }, (_, batch) => ({ jobId: planned.jobId, runId: planned.runId, output: planned.output, batch }));
       expect(await invokePackaged('replayBatch', { Items: items }, env, '-job')).toMatch(/^\{"batches":/);
-      const merged = await invokePackaged('merge', { jobId: planned.jobId, output: planned.output }, env, '-job');
+      const merged = await invokePackaged('merge', { jobId: planned.jobId, runId: planned.runId, output: planned.output }, env, '-job');
       expect(merged, merged).toMatch(/^\{"jobId":"small"/);
       const get = async (key: string) => (await client.send(new GetObjectCommand({ Bucket: 'pm-data', Key: key }))).Body!.transformToString();
       const plan = JSON.parse(await get('reports/small/_plan/job.json')) as Json;

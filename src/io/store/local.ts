@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { InputError } from '../../domain/errors.js';
 import { collectBytes, tooLargeError } from './bytes.js';
 import { isValidKey, validateKey, validatePrefix } from './keys.js';
-import type { ObjectStore, ReadOptions, WriteBody } from './types.js';
+import type { ObjectStore, ReadOptions, TaggedObject, WriteBody, WriteCondition } from './types.js';
 
 // Writes go to `.pmbt-<random>.tmp` beside the target and are renamed over it: rename within one
 // directory is atomic on POSIX file systems, so readers see the old file or the whole new one.
@@ -52,21 +52,28 @@ export function createLocalStore(root: string): ObjectStore {
 
     async write(key: string, body: WriteBody): Promise<void> {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
-      const temp = join(dirname(path), createTempName());
-      let handle: FileHandle | undefined;
-      try {
-        handle = await open(temp, 'wx');
-        await writeBody(handle, body);
-        // Without sync a crash after rename can leave a renamed but empty file on some file systems.
-        await handle.sync();
-        await handle.close();
-        handle = undefined;
-        await rename(temp, path);
-      } catch (e) {
-        await handle?.close().catch(() => undefined);
-        await rm(temp, { force: true });
-        throw e;
+      await writeThroughTemp(path, body, (temp) => rename(temp, path));
+    },
+
+    async readTagged(key: string, options: ReadOptions): Promise<TaggedObject> {
+      const bytes = await this.read(key, options);
+      return { bytes, tag: tagOf(bytes) };
+    },
+
+    async writeIf(key: string, body: Uint8Array | string, condition: WriteCondition): Promise<boolean> {
+      const path = pathOf(key);
+      for (let attempt = 1; ; attempt++) {
+        let wrote = false;
+        try {
+          await writeThroughTemp(path, body, async (temp) => {
+            wrote = 'absent' in condition ? await linkIfAbsent(temp, path) : await renameIfTag(temp, path, condition.tag);
+          });
+          return wrote;
+        } catch (e) {
+          // The run that holds a job removes temporary files in its folder when it starts, and a
+          // contender's lease write may be one of them: write it again.
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+        }
       }
     },
 
@@ -100,6 +107,93 @@ export function createLocalStore(root: string): ObjectStore {
       return removeTempFiles(folder === '' ? rootDir : join(rootDir, ...folder.split('/')));
     },
   };
+}
+
+/** A local object's tag: its SHA-256, so equal bytes have equal tags as ETags of unencrypted S3 objects do. */
+const tagOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * link(2) fails with EEXIST on an existing name: the one atomic create-if-absent a directory offers
+ * that also publishes a complete file. The temporary name goes either way.
+ */
+async function linkIfAbsent(temp: string, path: string): Promise<boolean> {
+  let linked = false;
+  try {
+    await link(temp, path);
+    linked = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  await unlink(temp);
+  return linked;
+}
+
+/**
+ * Replace-if-tag under a lock file beside the target (named like a temporary file, so listings skip
+ * it and a re-run's cleanup removes one a crash left): compare, then rename over. The target always
+ * exists meanwhile, so a create-if-absent cannot slip in.
+ */
+async function renameIfTag(temp: string, path: string, tag: string): Promise<boolean> {
+  return withSwapLock(path, async () => {
+    const current = await readFile(path).catch((e: unknown) => {
+      if (isMissing(e)) return undefined;
+      throw e;
+    });
+    if (current === undefined || tagOf(current) !== tag) {
+      await unlink(temp);
+      return false;
+    }
+    await rename(temp, path);
+    return true;
+  });
+}
+
+/** A swap takes milliseconds: a lock this old was left by a process that died holding it. */
+const STALE_SWAP_LOCK_MS = 10_000;
+const SWAP_LOCK_ATTEMPTS = 500;
+
+async function withSwapLock<T>(path: string, swap: () => Promise<T>): Promise<T> {
+  const lock = join(dirname(path), `.pmbt-${createHash('sha256').update(basename(path)).digest('hex').slice(0, 16)}.tmp`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await (await open(lock, 'wx')).close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const since = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (since > STALE_SWAP_LOCK_MS) await rm(lock, { force: true });
+      else if (attempt >= SWAP_LOCK_ATTEMPTS) throw new Error(`${path}: another conditional write has held ${lock} for ${Math.round(since)} ms`);
+      else await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+    }
+  }
+  try {
+    return await swap();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/**
+ * Writes `body` to a temporary file beside `path` (synced, so a crash after publishing cannot leave
+ * an empty file) and hands it to `publish`, which renames or links it into place. A failure removes
+ * the temporary file.
+ */
+async function writeThroughTemp(path: string, body: WriteBody, publish: (temp: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = join(dirname(path), createTempName());
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, 'wx');
+    await writeBody(handle, body);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await publish(temp);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw e;
+  }
 }
 
 /**

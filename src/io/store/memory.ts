@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InputError } from '../../domain/errors.js';
 import { collectBytes, encodeText, tooLargeError } from './bytes.js';
 import { validateKey, validatePrefix } from './keys.js';
@@ -57,6 +58,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async exists(key) {
       return objects.has(validateKey(key));
     },
+    async readTagged(key, options) {
+      const bytes = await this.read(key, options);
+      return { bytes, tag: tagOf(bytes) };
+    },
+    async writeIf(key, body, condition) {
+      // Check and set with no await between them: that is what makes it atomic here.
+      const bytes = typeof body === 'string' ? encodeText(body) : body.slice();
+      const current = objects.get(validateKey(key));
+      const holds = 'absent' in condition ? current === undefined : current !== undefined && tagOf(current) === condition.tag;
+      if (holds) objects.set(key, bytes);
+      return holds;
+    },
     async delete(key) {
       objects.delete(validateKey(key));
     },
@@ -64,6 +77,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 }
 
 const STREAM_CHUNK_BYTES = 64 * 1024;
+
+const tagOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function collectBody(body: WriteBody, uri: string): Promise<Uint8Array> {
   if (typeof body === 'string') return encodeText(body);

@@ -14,7 +14,7 @@ import { InputError, isInputError } from '../../domain/errors.js';
 import { collectBytes, encodeText, tooLargeError } from './bytes.js';
 import { isValidKey, validateKey, validatePrefix } from './keys.js';
 import { validateBucketName } from './location.js';
-import type { ObjectStore, ReadOptions, WriteBody } from './types.js';
+import type { ObjectStore, ReadOptions, TaggedObject, WriteBody, WriteCondition } from './types.js';
 
 // Why write() never hands the SDK a stream as a request body:
 // with the SDK's default `requestChecksumCalculation: WHEN_SUPPORTED`, a PutObject/UploadPart whose
@@ -77,7 +77,9 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
 
   return {
     uriOf,
-    read: (key, readOptions) => readObject(ctx, key, readOptions),
+    read: async (key, readOptions) => (await readObject(ctx, key, readOptions)).bytes,
+    readTagged: (key, readOptions) => readObject(ctx, key, readOptions),
+    writeIf: (key, body, condition) => writeObjectIf(ctx, key, body, condition),
     readStream: (key) => readVerifiedStream(ctx, key),
     write: (key, body) => writeObject(ctx, key, body),
 
@@ -125,7 +127,7 @@ async function getObject(ctx: S3StoreContext, key: string): Promise<GetObjectCom
   }
 }
 
-async function readObject(ctx: S3StoreContext, key: string, { maxBytes }: ReadOptions): Promise<Uint8Array> {
+async function readObject(ctx: S3StoreContext, key: string, { maxBytes }: ReadOptions): Promise<TaggedObject> {
   let last: unknown;
   for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     if (attempt > 1) await new Promise((r) => setTimeout(r, READ_RETRY_DELAY_MS * (attempt - 1)));
@@ -140,7 +142,7 @@ async function readObject(ctx: S3StoreContext, key: string, { maxBytes }: ReadOp
   throw new Error(`GetObject ${ctx.uriOf(key)}: no complete body in ${READ_ATTEMPTS} attempts: ${(last as Error)?.message ?? String(last)}`, { cause: last });
 }
 
-async function readObjectOnce(ctx: S3StoreContext, key: string, maxBytes: number): Promise<Uint8Array> {
+async function readObjectOnce(ctx: S3StoreContext, key: string, maxBytes: number): Promise<TaggedObject> {
   const out = await getObject(ctx, key);
   if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
     out.Body.destroy();
@@ -149,7 +151,7 @@ async function readObjectOnce(ctx: S3StoreContext, key: string, maxBytes: number
   try {
     const bytes = await collectBytes(out.Body, ctx.uriOf(key), maxBytes);
     verifyBody(ctx.uriOf(key), out, bytes.byteLength, () => createHash('md5').update(bytes).digest('hex'));
-    return bytes;
+    return { bytes, tag: out.ETag ?? '' };
   } finally {
     out.Body.destroy();
   }
@@ -227,6 +229,35 @@ async function writeObject(ctx: S3StoreContext, key: string, body: WriteBody): P
     await upload(ctx, key, Readable.from(watched.chunks));
   } catch (e) {
     throw watched.seen.failure ? watched.seen.failure.error : e;
+  }
+}
+
+/** Attempts at a conditional write that S3 answers 409 ConditionalRequestConflict (a concurrent one was in flight). */
+const CONDITIONAL_ATTEMPTS = 3;
+
+/**
+ * PutObject with `If-None-Match: *` or `If-Match: <ETag>` (S3 has honoured both since 2024); a
+ * 412 (the condition failed) or, for If-Match, a 404 (nothing to match) means "not written".
+ */
+async function writeObjectIf(ctx: S3StoreContext, key: string, body: Uint8Array | string, condition: WriteCondition): Promise<boolean> {
+  const bytes = typeof body === 'string' ? encodeText(body) : body;
+  const put = new PutObjectCommand({
+    Bucket: ctx.bucket,
+    Key: validateKey(key),
+    Body: bytes,
+    ContentLength: bytes.byteLength,
+    ...('absent' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.tag }),
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.client.send(put);
+      return true;
+    } catch (e) {
+      const status = httpStatusOf(e);
+      if (status === 412 || (status === 404 && !('absent' in condition))) return false;
+      if (status !== 409 || attempt >= CONDITIONAL_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, READ_RETRY_DELAY_MS * attempt));
+    }
   }
 }
 

@@ -11,6 +11,15 @@ export interface ReadOptions {
   maxBytes: number;
 }
 
+/** An object's bytes and a tag that changes whenever the object does (S3: its ETag). */
+export interface TaggedObject {
+  bytes: Uint8Array;
+  tag: string;
+}
+
+/** When a conditional write may happen: no object at the key yet, or still the object read with `tag`. */
+export type WriteCondition = { absent: true } | { tag: string };
+
 export interface ObjectStore {
   /** Where a key lives, for messages: `s3://bucket/key` or an absolute file path. */
   uriOf(key: string): string;
@@ -37,6 +46,18 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<string>;
 
   exists(key: string): Promise<boolean>;
+
+  /** The whole object and its tag, for a later writeIf; missing or too large as in read(). */
+  readTagged(key: string, options: ReadOptions): Promise<TaggedObject>;
+
+  /**
+   * Writes a small object only if `condition` holds when it is written, and returns whether it
+   * wrote. `{ absent: true }` is atomic against every other writer (S3: `If-None-Match: *`; local:
+   * link(2), which fails on an existing name). `{ tag }`: S3 `If-Match`; the local store compares
+   * and renames over under a lock file beside the object, so of concurrent conditional writers one
+   * wins (an unconditional write() is not held back by it, on S3 neither).
+   */
+  writeIf(key: string, body: Uint8Array | string, condition: WriteCondition): Promise<boolean>;
 
   /** Removes the object; removing a missing object is not an error. */
   delete(key: string): Promise<void>;

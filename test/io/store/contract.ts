@@ -169,6 +169,35 @@ export function describeStoreContract(name: string, fixture: () => StoreFixture)
       expect(await collectAll(store.list(folder))).toEqual([old]);
     });
 
+    test('writeIf absent: exactly one of many concurrent creators wins, and a second create is refused', async () => {
+      const { store, freshPrefix } = fixture();
+      const key = `${freshPrefix()}/_lease.json`;
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.writeIf(key, `writer ${i}`, { absent: true })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(new TextDecoder().decode(await store.read(key, { maxBytes: 100 }))).toBe(`writer ${winner}`);
+      expect(await store.writeIf(key, 'late', { absent: true })).toBe(false);
+      expect(new TextDecoder().decode(await store.read(key, { maxBytes: 100 }))).toBe(`writer ${winner}`);
+    });
+
+    test('writeIf tag: replaces only the object that was read; a stale or missing tag writes nothing', async () => {
+      const { store, freshPrefix } = fixture();
+      const key = `${freshPrefix()}/record.json`;
+      await store.write(key, 'first');
+      const first = await store.readTagged(key, { maxBytes: 100 });
+      expect(new TextDecoder().decode(first.bytes)).toBe('first');
+      expect(await store.writeIf(key, 'second', { tag: first.tag })).toBe(true);
+      const second = await store.readTagged(key, { maxBytes: 100 });
+      expect(second.tag).not.toBe(first.tag);
+      // A writer still holding the first tag lost the race: its write must not land.
+      expect(await store.writeIf(key, 'stale', { tag: first.tag })).toBe(false);
+      expect(new TextDecoder().decode(await store.read(key, { maxBytes: 100 }))).toBe('second');
+      await store.delete(key);
+      expect(await store.writeIf(key, 'gone', { tag: second.tag })).toBe(false);
+      expect(await store.exists(key)).toBe(false);
+      expect(await collectAll(store.list(key.slice(0, key.lastIndexOf('/'))))).toEqual([]);
+    });
+
     test('keys that could escape their folder are refused before any I/O', async () => {
       const { store, freshPrefix } = fixture();
       const folder = freshPrefix();
