@@ -11,7 +11,7 @@ import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server } from '../helpers/s3-server.js';
-import { functionEnvironment, invokeBundle, packageService, ROOT, serverless, STAGE, unpackFunction, type Json } from './packaged.js';
+import { functionEnvironment, invokeBundle, packageService, readDefinition, ROOT, serverless, STAGE, unpackFunction, type Json, type PackagedService } from './packaged.js';
 
 const STATE_MACHINE = `pm-backtester-${STAGE}-backtest`;
 
@@ -19,24 +19,19 @@ let dir: string;
 let resources: Json;
 let definition: Json;
 let packageMs: number;
-let pkg: Awaited<ReturnType<typeof packageService>>;
+let pkg: PackagedService;
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type) as [string, Json][];
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
-/** The state machine's definition as JSON, each `${param}` of its Fn::Sub replaced by `Ref:X` / `GetAtt:X`. */
-function readDefinition(sm: Json): Json {
-  const sub = sm.Properties.DefinitionString['Fn::Sub'];
-  const [text, params] = Array.isArray(sub) ? sub : [sub, {}];
-  const name = (v: Json) => (v.Ref ? `Ref:${v.Ref}` : v['Fn::GetAtt'] ? `GetAtt:${v['Fn::GetAtt'].join('.')}` : JSON.stringify(v));
-  return JSON.parse((text as string).replace(/\$\{([0-9a-f]{32})\}/g, (_, k: string) => name(params[k]))) as Json;
-}
+/** The state machine's definition, each `${param}` of its Fn::Sub named `Ref:X` / `GetAtt:X`. */
+const nameParam = (v: Json) => (v.Ref ? `Ref:${v.Ref}` : v['Fn::GetAtt'] ? `GetAtt:${v['Fn::GetAtt'].join('.')}` : JSON.stringify(v));
 
 // Packaged once per vitest run, shared with test/serverless/state-machine.test.ts (packaged.ts).
 beforeAll(async () => {
   pkg = await packageService();
   ({ dir, resources, packageMs } = pkg);
-  definition = readDefinition(resources.BacktestStateMachine);
+  definition = readDefinition(pkg, 'BacktestStateMachine', nameParam);
 }, 120_000);
 
 /**

@@ -144,3 +144,13 @@ export function invokeBundle(pkg: PackagedService, name: string, task: string, e
     });
   });
 }
+
+/**
+ * A state machine's definition from the template: the JSON of its DefinitionString's Fn::Sub, each
+ * `${param}` replaced by what `resolve` makes of the param's value (a `Ref` or `Fn::GetAtt`).
+ */
+export function readDefinition(pkg: PackagedService, resourceId: string, resolve: (value: Json) => string): Json {
+  const sub = pkg.resources[resourceId].Properties.DefinitionString['Fn::Sub'];
+  const [text, params] = (Array.isArray(sub) ? sub : [sub, {}]) as [string, Json];
+  return JSON.parse(text.replace(/\$\{([0-9a-f]{32})\}/g, (_, k: string) => resolve(params[k] as Json))) as Json;
+}
