@@ -75,7 +75,9 @@ function readEmulation(name: string, map: Json): ItemReaderEmulation {
   if (reader.ReaderConfig?.InputType !== 'JSON' || Object.keys(reader.ReaderConfig).length !== 1) refuse(name, `ReaderConfig ${JSON.stringify(reader.ReaderConfig)}`);
   const batcher = map.ItemBatcher as Json | undefined;
   if (batcher && (Object.keys(batcher).join() !== 'MaxItemsPerBatch' || !Number.isSafeInteger(batcher.MaxItemsPerBatch))) refuse(name, `ItemBatcher ${JSON.stringify(batcher)}`);
-  for (const field of ['ItemsPath', 'Catch', 'Retry', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath', 'ResultWriter']) if (field in map) refuse(name, `${field} beside an ItemReader`);
+  // InputPath would also apply to the reader's Parameters, and an ItemSelector to each item before
+  // batching (the interpreter would apply it to each batch): neither is emulated, nor the rest.
+  for (const field of ['InputPath', 'ItemSelector', 'Parameters', 'ItemsPath', 'Catch', 'Retry', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath', 'ResultWriter']) if (field in map) refuse(name, `${field} beside an ItemReader`);
   if ((map.ToleratedFailurePercentage ?? 0) !== 0 || (map.ToleratedFailureCount ?? 0) !== 0) refuse(name, 'a tolerated failure above 0');
   return { mapState: name, maxItemsPerBatch: batcher?.MaxItemsPerBatch as number | undefined };
 }
@@ -136,10 +138,9 @@ function taskError(name: string, cause: string): Error {
 }
 
 /** The lambda:invoke integration: `{ FunctionName, Payload }` in, `{ Payload, StatusCode, ... }` out. */
-function lambdaInvokeTask(state: string, options: ExecuteOptions) {
+function lambdaInvokeTask(options: ExecuteOptions) {
   return async (input: unknown) => {
-    const { FunctionName, Payload, ...rest } = input as Json;
-    if (Object.keys(rest).length > 0) refuse(state, `lambda:invoke parameters ${Object.keys(rest).join(', ')}`);
+    const { FunctionName, Payload } = input as Json;
     const outcome = await options.invoke(FunctionName as string, Payload);
     // Step Functions' error is the function's errorType; its cause the function's error as JSON.
     if (!outcome.ok) throw taskError(outcome.errorType, JSON.stringify({ errorType: outcome.errorType, errorMessage: outcome.errorMessage }));
@@ -169,7 +170,12 @@ function taskHandlers(definition: Json, readers: Map<string, ItemReaderEmulation
       if (name in handlers) refuse(name, 'a Task state name used twice');
       const reader = readers.get(name);
       if (reader) handlers[name] = itemReaderTask(reader, name, store, options);
-      else if (state.Resource === LAMBDA_INVOKE) handlers[name] = lambdaInvokeTask(name, options);
+      else if (state.Resource === LAMBDA_INVOKE) {
+        // Anything but the function and the payload (InvocationType, Qualifier, ...) would change the call.
+        const extra = Object.keys(state.Parameters ?? {}).map((k) => k.replace(/\.\$$/, '')).filter((k) => k !== 'FunctionName' && k !== 'Payload');
+        if (extra.length > 0) refuse(name, `lambda:invoke parameters ${extra.join(', ')}`);
+        handlers[name] = lambdaInvokeTask(options);
+      }
       else refuse(name, `Task resource ${state.Resource}`);
     }
   }
