@@ -76,6 +76,17 @@ describe('aws-local-stepfunctions with the emulated Distributed Map', () => {
     expect(calls.at(-1)).toEqual(['merge', { job: 'j' }]);
   });
 
+  it('resolves the ItemBatcher\'s BatchInput against the Map\'s input; names the execution in the Context Object', async () => {
+    const { calls, options } = fakes();
+    const def = definition({ ItemBatcher: { MaxItemsPerBatch: 3, BatchInput: { 'job.$': '$.job', 'run.$': '$$.Execution.Name' } } });
+    def.States.Plan.Parameters = { FunctionName: 'plan', Payload: { 'id.$': '$$.Execution.Id', 'machine.$': '$$.StateMachine.Name' } };
+    const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:sm';
+    expect((await executeDefinition(def, {}, { ...options, execution: { name: 'e1', stateMachineArn: arn } })).status).toBe('SUCCEEDED');
+    expect(calls[0]).toEqual(['plan', { id: 'arn:aws:states:us-east-1:000000000000:execution:sm:e1', machine: 'sm' }]);
+    const batch = { BatchInput: { job: 'j', run: 'e1' } };
+    expect(calls.filter(([fn]) => fn === 'child').map(([, p]) => p)).toEqual(expect.arrayContaining([{ ...batch, Items: [1, 2, 3] }, { ...batch, Items: [4, 5] }]));
+  });
+
   it('without an ItemBatcher, hands each child one item', async () => {
     const { calls, options } = fakes();
     const { ItemBatcher: _, ...map } = definition().States.Batches as Json;
@@ -101,7 +112,7 @@ describe('aws-local-stepfunctions with the emulated Distributed Map', () => {
   it('refuses what it does not emulate', () => {
     expect(() => emulateDistributedMaps(definition({ ToleratedFailurePercentage: 5 }))).toThrow(/Batches: a tolerated failure above 0 is not emulated/);
     expect(() => emulateDistributedMaps(definition({ ItemSelector: { 'v.$': '$$.Map.Item.Value' } }))).toThrow(/Batches: ItemSelector beside an ItemReader/);
-    expect(() => emulateDistributedMaps(definition({ ItemBatcher: { MaxItemsPerBatch: 2, BatchInput: { a: 1 } } }))).toThrow(/Batches: ItemBatcher/);
+    expect(() => emulateDistributedMaps(definition({ ItemBatcher: { MaxItemsPerBatch: 2, MaxInputBytesPerBatch: 1024 } }))).toThrow(/Batches: ItemBatcher/);
     expect(() => emulateDistributedMaps(definition({ ResultWriter: { Resource: 'arn:aws:states:::s3:putObject' } }))).toThrow(/Batches: ResultWriter/);
     const csv = definition();
     csv.States.Batches.ItemReader.ReaderConfig = { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' };

@@ -11,9 +11,12 @@
 // - The Distributed Map's ItemReader and ItemBatcher: unsupported (the interpreter's Map reads its
 //   items from its input or ItemsPath). Each such Map gets a Task state before it, with the
 //   ItemReader's Resource and Parameters (so the interpreter resolves `Key.$` against the Map's
-//   input), that reads the object, groups the items as the ItemBatcher would (`{ "Items": [...] }`)
-//   and hands them to the Map through the Context Object (`ItemsPath: $$.…`), leaving the data
-//   flow of the definition untouched (the reader's ResultPath is null).
+//   input, and the ItemBatcher's BatchInput with them), that reads the object, groups the items as
+//   the ItemBatcher would (`{ "BatchInput"?, "Items": [...] }`) and hands them to the Map through the
+//   Context Object (`ItemsPath: $$.…`), leaving the data flow of the definition untouched (the
+//   reader's ResultPath is null).
+// - The Context Object's Execution (Id, Name) and StateMachine fields, which the interpreter leaves
+//   out, when the caller names the execution.
 // - ToleratedFailurePercentage / ToleratedFailureCount: unsupported (a failed child fails the Map
 //   with the child's own error). With none tolerated, Step Functions fails the map run with
 //   States.ExceedToleratedFailureThreshold; the Map gets a Catch that turns any failure into that
@@ -54,6 +57,8 @@ export interface ExecuteOptions {
   getObject(bucket: string, key: string): Promise<string>;
   /** The interpreter's override of Retry pauses, in ms, by state name. */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** The execution's name and its state machine's ARN, for the Context Object (`$$.Execution.Name`, ...). */
+  execution?: { name: string; stateMachineArn: string };
 }
 
 export type ExecutionOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause: string };
@@ -74,7 +79,8 @@ function readEmulation(name: string, map: Json): ItemReaderEmulation {
   if (reader.Resource !== S3_GET_OBJECT) refuse(name, `ItemReader resource ${reader.Resource}`);
   if (reader.ReaderConfig?.InputType !== 'JSON' || Object.keys(reader.ReaderConfig).length !== 1) refuse(name, `ReaderConfig ${JSON.stringify(reader.ReaderConfig)}`);
   const batcher = map.ItemBatcher as Json | undefined;
-  if (batcher && (Object.keys(batcher).join() !== 'MaxItemsPerBatch' || !Number.isSafeInteger(batcher.MaxItemsPerBatch))) refuse(name, `ItemBatcher ${JSON.stringify(batcher)}`);
+  const batcherFields = Object.keys(batcher ?? {}).filter((k) => k !== 'BatchInput');
+  if (batcher && (batcherFields.join() !== 'MaxItemsPerBatch' || !Number.isSafeInteger(batcher.MaxItemsPerBatch))) refuse(name, `ItemBatcher ${JSON.stringify(batcher)}`);
   // InputPath would also apply to the reader's Parameters, and an ItemSelector to each item before
   // batching (the interpreter would apply it to each batch): neither is emulated, nor the rest.
   for (const field of ['InputPath', 'ItemSelector', 'Parameters', 'ItemsPath', 'Catch', 'Retry', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath', 'ResultWriter']) if (field in map) refuse(name, `${field} beside an ItemReader`);
@@ -119,7 +125,9 @@ export function emulateDistributedMaps(original: Json): { definition: Json; read
       const failName = `${name} ExceedToleratedFailureThreshold`;
       if (readerName in states || failName in states) refuse(name, 'a state named like the emulation\'s');
       redirect(machine, name, readerName);
-      states[readerName] = { Type: 'Task', Resource: S3_GET_OBJECT, Parameters: map.ItemReader.Parameters, ResultPath: null, Next: name };
+      // The batcher's BatchInput is a payload template over the map's input too: resolved with the reader's.
+      const batchInput = map.ItemBatcher?.BatchInput === undefined ? {} : { BatchInput: map.ItemBatcher.BatchInput };
+      states[readerName] = { Type: 'Task', Resource: S3_GET_OBJECT, Parameters: { ...map.ItemReader.Parameters, ...batchInput }, ResultPath: null, Next: name };
       states[failName] = { Type: 'Fail', Error: TOLERATED_FAILURE_ERROR, Cause: TOLERATED_FAILURE_CAUSE };
       for (const field of ['ItemReader', 'ItemBatcher', 'ToleratedFailurePercentage', 'ToleratedFailureCount']) delete map[field];
       map.ItemsPath = `$$.${CONTEXT_KEY}['${readerName}']`;
@@ -151,11 +159,12 @@ function lambdaInvokeTask(options: ExecuteOptions) {
 /** The emulated ItemReader (+ ItemBatcher): reads the JSON array and leaves the Map its children's inputs. */
 function itemReaderTask(emulation: ItemReaderEmulation, readerName: string, store: Record<string, unknown[]>, options: ExecuteOptions) {
   return async (input: unknown) => {
-    const { Bucket, Key } = input as { Bucket: string; Key: string };
+    const { Bucket, Key, BatchInput } = input as { Bucket: string; Key: string; BatchInput?: unknown };
     const items = JSON.parse(await options.getObject(Bucket, Key)) as unknown;
     if (!Array.isArray(items)) throw taskError('States.ItemReaderFailed', `s3://${Bucket}/${Key} is not a JSON array`);
     const size = emulation.maxItemsPerBatch;
-    store[readerName] = size === undefined ? items : Array.from({ length: Math.ceil(items.length / size) }, (_, i) => ({ Items: items.slice(i * size, (i + 1) * size) }));
+    const batch = (i: number) => ({ ...(BatchInput === undefined ? {} : { BatchInput }), Items: items.slice(i * size!, (i + 1) * size!) });
+    store[readerName] = size === undefined ? items : Array.from({ length: Math.ceil(items.length / size) }, (_, i) => batch(i));
     return {};
   };
 }
@@ -182,6 +191,16 @@ function taskHandlers(definition: Json, readers: Map<string, ItemReaderEmulation
   return handlers;
 }
 
+/** What Step Functions puts in the Context Object about the execution (the interpreter adds Input and StartTime). */
+function contextObject(execution: ExecuteOptions['execution']): Json {
+  if (!execution) return {};
+  const { name, stateMachineArn } = execution;
+  return {
+    Execution: { Id: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, Name: name, RedriveCount: 0 },
+    StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').at(-1) },
+  };
+}
+
 /**
  * Runs `definition` (as deployed: it is validated as it is first) on `input` and reports how the
  * execution ended, as Step Functions would: SUCCEEDED with the output, or FAILED with error and cause.
@@ -193,7 +212,7 @@ export async function executeDefinition(original: Json, input: unknown, options:
   const machine = new StateMachine(definition as StateMachineDefinition);
   const execution = machine.run(input as Json, {
     overrides: { taskResourceLocalHandlers: taskHandlers(definition, readers, store, options), retryIntervalOverrides: options.retryIntervalOverrides ?? {} },
-    context: { [CONTEXT_KEY]: store },
+    context: { ...contextObject(options.execution), [CONTEXT_KEY]: store },
   });
   try {
     return { status: 'SUCCEEDED', output: await execution.result };
