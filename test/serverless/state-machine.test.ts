@@ -183,6 +183,7 @@ describe('the packaged state machine, executed by an ASL interpreter over the pa
   });
 
   it('retries a child whose S3 was unreachable (the definition\'s Retry: not an InputError, jittered backoff); the reports are still pmbt run\'s bytes', async () => {
+    await clearJob();
     const dead = await deadEndpoint();
     let failed: unknown;
     // The first replayBatch invocation meets a dead S3 endpoint; every other one, the server.
