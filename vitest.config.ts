@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // A scratch folder per run, where the serverless tests share one `serverless package`.
+    globalSetup: ['test/serverless/global-setup.ts'],
     // `npm test` runs with --coverage: the engine and the replay must stay this well covered
     // (docs/testing.md "Coverage"). Code run in child processes (the CLI tests) is not counted.
     coverage: {

@@ -121,13 +121,17 @@ async function deleteFolder(store: ObjectStore, folder: string): Promise<void> {
 
 /**
  * Plans a job: validates it by loading what every batch will load (prices, rules: a bad input fails
- * here, before any fan-out), removes the previous run's marker, parts and plan, streams the
+ * here, before any fan-out or write), takes the job's lease for `run`, removes the previous run's marker, parts and plan, streams the
  * portfolios into batch files `_plan/batch-NNNNNN.jsonl`, then writes `_plan/job.json` (what the
  * merge needs) and, last, `_plan/manifest.json` (the Distributed Map's items).
  */
 export async function planJob(spec: JobSpec, run: RunIdentity, locate: Locate): Promise<PlanResult> {
   const { store, jobKey } = locateJob(locate, spec.output, spec.jobId);
-  // Before anything of the job is touched: a running job is refused here, and a retried plan of
+  // Bad inputs fail here, before the job's folder is touched (no lease, nothing written).
+  const prices = await readPricesBytes(locate, spec.prices);
+  const rules = await readRuleDocuments(locate, spec.rules);
+  const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
+  // Before anything of the job is written: a running job is refused here, and a retried plan of
   // this same run finds its own lease.
   const clock = systemLeaseClock();
   await takeLease(store, jobKey, newLease(spec.jobId, run, { ttlMs: DISTRIBUTED_LEASE_TTL_SECONDS * 1000 }, clock.now), clock);
@@ -139,10 +143,6 @@ export async function planJob(spec: JobSpec, run: RunIdentity, locate: Locate): 
   await store.removeTemporaryFiles?.(jobKey);
   await deleteFolder(store, joinKey(jobKey, '_parts'));
   await deleteFolder(store, joinKey(jobKey, PLAN_FOLDER));
-
-  const prices = await readPricesBytes(locate, spec.prices);
-  const rules = await readRuleDocuments(locate, spec.rules);
-  const ctx = buildBatchContext(spec, prices.bytes, rules.documents);
 
   const portfolios = streamPortfolioDocuments(locate, spec.portfolios);
   const items: BatchManifestItem[] = [];

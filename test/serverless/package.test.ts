@@ -2,10 +2,9 @@
 // generates: the bucket's protections, least-privilege IAM, the state machine's shape, the schedule
 // rules from data/stress-tests.json, log retention, the runtime — and that the bundled artifacts run.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAP_DEFAULTS, NOT_RETRIED_ERRORS, REPLAY_RETRY, STEP_RETRY } from '../../src/batch/local-state-machine.js';
 import { DISTRIBUTED_LEASE_TTL_SECONDS } from '../../src/batch/distributed.js';
 import { parseScheduleEvent, readStressTests } from '../../src/batch/stress-tests.js';
@@ -13,78 +12,39 @@ import { readPriceHistoryConfig } from '../../src/batch/price-history.js';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server } from '../helpers/s3-server.js';
+import { functionEnvironment, invokeBundle, packageService, readDefinition, ROOT, serverless, STAGE, unpackFunction, type Json, type PackagedService } from './packaged.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const SERVERLESS = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-const STAGE = 'test';
 const STATE_MACHINE = `pm-backtester-${STAGE}-backtest`;
 
-// Dummy credentials and no telemetry: packaging must never need the network.
-const OFFLINE_ENV = { AWS_ACCESS_KEY_ID: 'AKIAOFFLINE', AWS_SECRET_ACCESS_KEY: 'offline', AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
-
-function serverless(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, [SERVERLESS, ...args], { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
-
-type Json = Record<string, any>;
 let dir: string;
-let template: Json;
 let resources: Json;
 let definition: Json;
 let packageMs: number;
+let pkg: PackagedService;
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type) as [string, Json][];
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
-/** The state machine's definition as JSON, each `${param}` of its Fn::Sub replaced by `Ref:X` / `GetAtt:X`. */
-function readDefinition(sm: Json): Json {
-  const sub = sm.Properties.DefinitionString['Fn::Sub'];
-  const [text, params] = Array.isArray(sub) ? sub : [sub, {}];
-  const name = (v: Json) => (v.Ref ? `Ref:${v.Ref}` : v['Fn::GetAtt'] ? `GetAtt:${v['Fn::GetAtt'].join('.')}` : JSON.stringify(v));
-  return JSON.parse((text as string).replace(/\$\{([0-9a-f]{32})\}/g, (_, k: string) => name(params[k]))) as Json;
-}
+/** The state machine's definition, each `${param}` of its Fn::Sub named `Ref:X` / `GetAtt:X`. */
+const nameParam = (v: Json) => (v.Ref ? `Ref:${v.Ref}` : v['Fn::GetAtt'] ? `GetAtt:${v['Fn::GetAtt'].join('.')}` : JSON.stringify(v));
 
+// Packaged once per vitest run, shared with test/serverless/state-machine.test.ts (packaged.ts).
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pmbt-sls-'));
-  const r = await serverless(['package', '--stage', STAGE, '--package', dir]);
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-  packageMs = r.ms;
-  template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Json;
-  resources = template.Resources as Json;
-  definition = readDefinition(resources.BacktestStateMachine);
+  pkg = await packageService();
+  ({ dir, resources, packageMs } = pkg);
+  definition = readDefinition(pkg, 'BacktestStateMachine', nameParam);
 }, 120_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 /**
  * Runs a packaged function: its zip unpacked as its own /var/task (`task-<name><suffix>`), its handler
  * called in a fresh process with the template's environment (/var/task paths mapped to the unpacked
  * folder) plus `extraEnv`. Resolves with the result's JSON, or `error <name>: <message>`.
  */
-function invokePackaged(name: string, event: unknown, extraEnv: Record<string, string> = {}, suffix = ''): Promise<string> {
-  const fns = Object.fromEntries(ofType('AWS::Lambda::Function').map(([, f]) => [f.Properties.FunctionName.replace(`pm-backtester-${STAGE}-`, ''), f.Properties]));
-  return new Promise<string>((resolve, reject) => {
-    const task = join(dir, `task-${name}${suffix}`);
-    execFile('unzip', ['-q', '-o', join(dir, `${name}.zip`), '-d', task], (unzipErr) => {
-      if (unzipErr) return reject(unzipErr);
-      const props = fns[name]!;
-      const [file, fnName] = (props.Handler as string).split('.');
-      const vars = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/^\/var\/task(?=\/|$)/, task) : k === 'PMBT_DATA_BUCKET' ? 'pm-data' : 'arn:aws:states:us-east-1:000000000000:stateMachine:x']));
-      const script = `const m = await import(${JSON.stringify(join(task, `${file}.mjs`))});
-        try { console.log(JSON.stringify(await m.${fnName}(JSON.parse(process.argv[1])))); } catch (e) { console.log('error ' + e.name + ': ' + String(e.message).replace(/\\n/g, ' ')); }`;
-      execFile(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(event)], { cwd: task, env: { PATH: process.env.PATH, ...vars, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...extraEnv }, encoding: 'utf8' }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`${name}: ${stderr}`));
-        else resolve(stdout.trim().split('\n').at(-1)!);
-      });
-    });
-  });
+async function invokePackaged(name: string, event: unknown, extraEnv: Record<string, string> = {}, suffix = ''): Promise<string> {
+  const task = await unpackFunction(pkg, name, suffix);
+  const env = { ...functionEnvironment(pkg, name, task), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...extraEnv };
+  const outcome = await invokeBundle(pkg, name, task, event, env);
+  return outcome.ok ? JSON.stringify(outcome.result) : `error ${outcome.errorType}: ${outcome.errorMessage.replace(/\n/g, ' ')}`;
 }
 
 describe('serverless package', () => {
