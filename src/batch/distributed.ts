@@ -2,6 +2,7 @@ import { InputError } from '../domain/errors.js';
 import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
+import { DATASET_FOLDERS } from '../records/dataset.js';
 import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
@@ -11,8 +12,9 @@ import { readJobThresholds, readSummary, renderJobThresholds } from '../records/
 import { readLines } from '../records/lines.js';
 import { checkLeaseHeld, JobLeaseError, readRunIdentity, releaseLease, RUN_ID_PATTERN, systemLeaseClock, takeLease, newLease, type RunIdentity } from './lease.js';
 import { mergeJob, partRunOf, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
+import { rejectFileOutput } from './output-folder.js';
 import { planBatches } from './plan.js';
-import { replayBatch, writeBatchParts, type BatchItem } from './run-batch.js';
+import { replayBatch, writeBatchShare, type BatchItem } from './run-batch.js';
 
 // The job split into steps that separate processes can run, as the deployed state machine does
 // (docs/serverless.md): plan → replayPlannedBatch for every manifest item, in any order and any
@@ -120,6 +122,19 @@ async function deleteFolder(store: ObjectStore, folder: string): Promise<void> {
 }
 
 /**
+ * Removes what a previous run of the job left, for the run holding its lease: the marker first
+ * (from here until the new one the outputs are incomplete), run.json (that run's timings), the
+ * temporary files of a run killed mid-write (a local store), and every batch file and plan.
+ */
+export async function clearPreviousRun(store: ObjectStore, jobKey: string): Promise<void> {
+  await store.delete(joinKey(jobKey, SUCCESS_MARKER));
+  await store.delete(joinKey(jobKey, 'run.json'));
+  await store.removeTemporaryFiles?.(jobKey);
+  const folders = new Set<string>([...Object.values(DATASET_FOLDERS).map((f) => f.folder), '_parts', PLAN_FOLDER]);
+  for (const folder of folders) await deleteFolder(store, joinKey(jobKey, folder));
+}
+
+/**
  * Plans a job: validates it by loading what every batch will load (prices, rules: a bad input fails
  * here, before any fan-out or write), takes the job's lease for `run`, removes the previous run's marker, parts and plan, streams the
  * portfolios into batch files `_plan/batch-NNNNNN.jsonl`, then writes `_plan/job.json` (what the
@@ -127,6 +142,7 @@ async function deleteFolder(store: ObjectStore, folder: string): Promise<void> {
  */
 export async function planJob(spec: JobSpec, run: RunIdentity, locate: Locate): Promise<PlanResult> {
   const { store, jobKey } = locateJob(locate, spec.output, spec.jobId);
+  await rejectFileOutput(store, jobKey, spec.output);
   // Bad inputs fail here, before the job's folder is touched (no lease, nothing written).
   const prices = await readPricesBytes(locate, spec.prices);
   const rules = await readRuleDocuments(locate, spec.rules);
@@ -135,14 +151,7 @@ export async function planJob(spec: JobSpec, run: RunIdentity, locate: Locate): 
   // this same run finds its own lease.
   const clock = systemLeaseClock();
   await takeLease(store, jobKey, newLease(spec.jobId, run, { ttlMs: DISTRIBUTED_LEASE_TTL_SECONDS * 1000 }, clock.now), clock);
-  // The old marker goes first: from here until the merge writes a new one, the outputs are incomplete.
-  await store.delete(joinKey(jobKey, SUCCESS_MARKER));
-  // A local run's timings (run.json) describe that run, not this one.
-  await store.delete(joinKey(jobKey, 'run.json'));
-  // A previous run of this job killed mid-write (a local store) left temporary files in its folder.
-  await store.removeTemporaryFiles?.(jobKey);
-  await deleteFolder(store, joinKey(jobKey, '_parts'));
-  await deleteFolder(store, joinKey(jobKey, PLAN_FOLDER));
+  await clearPreviousRun(store, jobKey);
 
   const portfolios = streamPortfolioDocuments(locate, spec.portfolios);
   const items: BatchManifestItem[] = [];
@@ -292,7 +301,7 @@ function loadBatchContext(facts: JobFacts, digest: string, locate: Locate): Prom
 }
 
 /**
- * Replays one planned batch and writes its parts (`_parts/batch-NNNNNN/`, summary.json last).
+ * Replays one planned batch and writes its share of the reports (dataset files, its partial last).
  * Running it again, after a crash or not, rewrites the same bytes.
  */
 export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate): Promise<BatchRunResult> {
@@ -309,7 +318,7 @@ export async function replayPlannedBatch(item: BatchManifestItem, locate: Locate
   const replayMs = Date.now() - started;
   // A batch of a run that lost the job (taken over when stale) must not write into it.
   await checkLeaseHeld(store, jobKey, facts.run.runId);
-  await writeBatchParts(store, jobKey, result, partRunOf(facts.run, facts.inputs));
+  await writeBatchShare(store, jobKey, ctx, result, partRunOf(facts.run, facts.inputs));
   return { jobId: item.jobId, batch: item.batch, portfolios: items.length, portfolioSteps: result.steps, replayMs };
 }
 

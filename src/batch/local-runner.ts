@@ -1,17 +1,17 @@
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
-import { parseLocation } from '../io/store/location.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext } from './context.js';
+import { rejectFileOutput } from './output-folder.js';
 import { createLocator, type Locate, type StoreSettings } from '../io/store/open.js';
 import { readPricesBytes, readRuleDocuments, streamPortfolioDocuments } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { createRunId, describeLocalUser, holdJobLease, type RunIdentity } from './lease.js';
-import { mergeJob, partRunOf, SUCCESS_MARKER, type JobTotals } from './merge.js';
+import { clearPreviousRun } from './distributed.js';
+import { mergeJob, partRunOf, type JobTotals } from './merge.js';
 import { planBatches } from './plan.js';
 import { renderJobThresholds } from '../records/summary.js';
-import { replayBatch, writeBatchParts } from './run-batch.js';
+import { replayBatch, writeBatchShare } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface Progress {
@@ -89,20 +89,6 @@ export interface LocalRunOptions {
 export const LOCAL_LEASE_TERMS = { ttlMs: 10 * 60_000, renewEveryMs: 60_000, localProcess: true } as const;
 
 /**
- * A local output folder that is a regular file (or lies under one) would fail deep in the run with
- * an ENOTDIR stack trace: say so first. (An S3 key can be an object and a prefix at once.)
- */
-async function rejectFileOutput(store: ObjectStore, jobKey: string, output: string): Promise<void> {
-  const segments = jobKey.split('/');
-  for (let n = 1; n <= segments.length; n++) {
-    const key = segments.slice(0, n).join('/');
-    if (key !== '' && (await store.exists(key))) {
-      throw new InputError('job', 'output', 'a folder (local path or s3://bucket/prefix/)', `${output}, which is a file${n < segments.length - 1 ? ` (${key} is a file)` : ''}`);
-    }
-  }
-}
-
-/**
  * Runs a job on this machine while holding its lease: a second run of the same job (here or on
  * another machine sharing the output) is refused with JobLeaseError before it writes anything.
  */
@@ -110,7 +96,7 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
   const locate = options.locate ?? createLocator(options.storeSettings);
   const { store, key: outKey } = locate(spec.output);
   const jobKey = joinKey(outKey, spec.jobId);
-  if (parseLocation(spec.output).kind === 'local') await rejectFileOutput(store, jobKey, spec.output);
+  await rejectFileOutput(store, jobKey, spec.output);
   const run = options.run ?? { runId: createRunId(new Date()), startedBy: describeLocalUser() };
   const lease = await holdJobLease(store, jobKey, spec.jobId, run, LOCAL_LEASE_TERMS);
   try {
@@ -123,11 +109,7 @@ export async function runJobLocally(spec: JobSpec, options: LocalRunOptions): Pr
 async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: Locate; run: RunIdentity }, store: ObjectStore, jobKey: string, checkLease: () => void): Promise<LocalRunResult> {
   const started = Date.now();
   const { locate, run } = options;
-  // The old marker goes first: from here until the new one, the job's outputs are incomplete.
-  await store.delete(joinKey(jobKey, SUCCESS_MARKER));
-  // A previous run of this job killed mid-write left temporary files in its folder: they are ours.
-  await store.removeTemporaryFiles?.(jobKey);
-  for await (const k of store.list(joinKey(jobKey, '_parts'))) await store.delete(k);
+  await clearPreviousRun(store, jobKey);
 
   const prices = await readPricesBytes(locate, spec.prices);
   const rules = await readRuleDocuments(locate, spec.rules);
@@ -152,7 +134,7 @@ async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: 
       batches++;
       count += planned.items.length;
       checkLease();
-      await writeBatchParts(store, jobKey, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)), partRun);
+      await writeBatchShare(store, jobKey, ctx, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)), partRun);
     }
   } else {
     const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output, storeSettings: options.storeSettings, run: partRun };

@@ -1,23 +1,26 @@
-import { createHash } from 'node:crypto';
-import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { EVENTS_SCHEMA } from '../records/events/arrow.js';
-import { addToJobTotals, emptyJobTotals, parseSummaryPart, type PartRun, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type JobThresholds, type JobTotals } from '../records/summary.js';
-import { TIMELINE_SCHEMA } from '../records/timeline.js';
-import { buildReportHtml, type JobOutputFiles } from '../report/html/index.js';
+import { datasetFileName, renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
+import { addJobTotals, emptyJobTotals, type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
+import type { JobOutputFiles } from '../report/html/index.js';
+import { loadDatasetReportData, type DatasetReportOptions } from '../report/html/load-dataset.js';
+import { addReportPartial, buildReportGrid, emptyReportPartial, type ReportPartial } from '../report/html/partial.js';
+import { renderReportHtml } from '../report/html/render.js';
+import { writeHashed, type FileDigest } from './hashed-write.js';
 import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { checkLeaseHeld, JobLeaseError, type RunIdentity } from './lease.js';
-import { partKey } from './run-batch.js';
+import { readBatchPartial, type BatchPartial } from './partials.js';
 
 export const SUCCESS_MARKER = '_SUCCESS';
-/** Everything a part or a summary line may hold; parts are our own files, so this is generous. */
-const MAX_PART_BYTES = 2 * 1024 * 1024 * 1024;
+/** A partial is small (bounded by the report's limits); this only stops a foreign file. */
+const MAX_PARTIAL_BYTES = 64 * 1024 * 1024;
+/** Partials read at once (S3 requests are latency-bound). */
+const PARTIAL_READS_IN_FLIGHT = 32;
 
 export interface JobFacts {
   spec: JobSpec;
-  /** The run merging: only its parts are merged, and only while it holds the job's lease. */
+  /** The run finishing: only its batches count, and only while it holds the job's lease. */
   run: RunIdentity;
   batches: number;
   portfolioCount: number;
@@ -36,38 +39,9 @@ export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFil
   uriOf: (name) => store.uriOf(joinKey(jobKey, name)),
 });
 
-/** Text as UTF-8 chunks of about 1 MiB: one write (and hash update) a chunk, not one a line. */
-async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Array> {
-  const encoder = new TextEncoder();
-  let pending = '';
-  for await (const t of texts) {
-    pending += t;
-    if (pending.length >= 1 << 20) {
-      yield encoder.encode(pending);
-      pending = '';
-    }
-  }
-  if (pending.length > 0) yield encoder.encode(pending);
-}
-
-/** Writes one output file and returns its size and digest for the manifest. */
-async function writeHashed(store: ObjectStore, key: string, body: AsyncIterable<Uint8Array>): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  async function* tee(): AsyncIterable<Uint8Array> {
-    for await (const c of body) {
-      hash.update(c);
-      bytes += c.length;
-      yield c;
-    }
-  }
-  await store.write(key, tee());
-  return { bytes, sha256: hash.digest('hex') };
-}
-
 /**
- * A part counts only if this run wrote it from the inputs this run planned: a part of another run
- * (one that wrote into this job's folder) would mix its portfolios or prices into this report.
+ * A batch counts only if this run wrote it from the inputs this run planned: a batch of another
+ * run (one that wrote into this job's folder) would mix its portfolios or prices into this report.
  */
 function checkPartRun(part: PartRun, facts: JobFacts, uri: string): void {
   const want = facts.inputs;
@@ -86,64 +60,78 @@ export function partRunOf(run: RunIdentity, inputs: Pick<JobFacts['inputs'], 'pr
   };
 }
 
+
+/** The reduction of a job's partials, in batch order. */
+export interface ReducedPartials {
+  totals: JobTotals;
+  intrabar: boolean | undefined;
+  report: ReportPartial | undefined;
+  files: Record<string, FileDigest>;
+}
+
 /**
- * Merges every batch's parts into the job's outputs (docs/formats.md "Outputs"), in batch order so the
- * result does not depend on which batch finished first, then report.html (read back from the
- * merged files), then the completion marker last.
- * A missing part throws before anything that looks complete is written.
+ * Reads every batch's partial (a few at a time) and adds them up in batch order, checking each was
+ * written by this run from its inputs. A batch without its partial has not finished: an error
+ * before anything complete-looking is written.
+ */
+export async function reducePartials(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<ReducedPartials> {
+  const reduced: ReducedPartials = { totals: emptyJobTotals(), intrabar: undefined, report: undefined, files: {} };
+  for (let first = 0; first < facts.batches; first += PARTIAL_READS_IN_FLIGHT) {
+    const batches = Array.from({ length: Math.min(PARTIAL_READS_IN_FLIGHT, facts.batches - first) }, (_, i) => first + i);
+    const partials = await Promise.all(batches.map((b) => readPartial(store, jobKey, facts, b)));
+    for (const p of partials) {
+      addJobTotals(reduced.totals, p.totals);
+      reduced.intrabar ??= p.intrabar;
+      if (reduced.report === undefined) reduced.report = p.report;
+      else addReportPartial(reduced.report, p.report, store.uriOf(joinKey(jobKey, ...datasetFileName('partial', p.batch).split('/'))));
+      Object.assign(reduced.files, p.files);
+    }
+  }
+  return reduced;
+}
+
+async function readPartial(store: ObjectStore, jobKey: string, facts: JobFacts, batch: number): Promise<BatchPartial> {
+  const key = joinKey(jobKey, ...datasetFileName('partial', batch).split('/'));
+  if (!(await store.exists(key))) throw new Error(`batch ${batch} of job ${facts.spec.jobId} has not finished (no ${key}): not finishing`);
+  const partial = readBatchPartial(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_PARTIAL_BYTES })), store.uriOf(key));
+  checkPartRun(partial.run, facts, store.uriOf(key));
+  if (partial.batch !== batch) throw new JobLeaseError(`${store.uriOf(key)} is the partial of batch ${partial.batch}, not of batch ${batch}`);
+  return partial;
+}
+
+/** report.html of a dataset job from its summary and reduced partials. */
+export async function renderJobReport(store: ObjectStore, jobKey: string, summary: DatasetSummary, report: ReportPartial, options: DatasetReportOptions = {}): Promise<string> {
+  return renderReportHtml(await loadDatasetReportData(openJobOutputs(store, jobKey), summary, report, options));
+}
+
+/**
+ * The finishing step (docs/formats.md "Outputs"): reduces the batches' partials — never their
+ * reports — into summary.json (head and totals), report.html (which reads only the worst
+ * portfolios' batches) and, last, the completion marker listing every file of the job with its
+ * size and digest.
  */
 export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
   await checkLeaseHeld(store, jobKey, facts.run.runId);
-  const read = (b: number, file: string) => store.read(partKey(jobKey, b, file), { maxBytes: MAX_PART_BYTES });
-  for (let b = 0; b < facts.batches; b++) {
-    if (!(await store.exists(partKey(jobKey, b, 'summary.json')))) throw new Error(`batch ${b} of job ${facts.spec.jobId} has not finished (no ${partKey(jobKey, b, 'summary.json')}): not merging`);
-    const uri = store.uriOf(partKey(jobKey, b, 'summary.json'));
-    checkPartRun(parseSummaryPart(new TextDecoder().decode(await read(b, 'summary.json')), uri).run, facts, uri);
-  }
-  const batches = Array.from({ length: facts.batches }, (_, b) => b);
-  const manifest: Record<string, { bytes: number; sha256: string }> = {};
-
-  manifest['timeline.arrow'] = await writeHashed(store, joinKey(jobKey, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, (async function* () {
-    for (const b of batches) yield* readArrowBatches(await read(b, 'timeline.arrow'));
-  })()));
-
-  manifest['events.jsonl'] = await writeHashed(store, joinKey(jobKey, 'events.jsonl'), (async function* () {
-    for (const b of batches) yield await read(b, 'events.jsonl');
-  })());
-
-  manifest['events.arrow'] = await writeHashed(store, joinKey(jobKey, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, (async function* () {
-    for (const b of batches) yield* readArrowBatches(await read(b, 'events.arrow'));
-  })()));
-
-  const totals = emptyJobTotals();
-  manifest['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), textChunks((async function* () {
-    const readPart = async (b: number) => parseSummaryPart(new TextDecoder().decode(await read(b, 'summary.json')), store.uriOf(partKey(jobKey, b, 'summary.json')));
-    // The thresholds come from the facts (the plan recorded them), never from rule files: the
-    // merge's package and role have none. Parts are read one at a time, so memory holds one.
-    let part = batches.length === 0 ? undefined : await readPart(0);
-    yield renderSummaryOpening({ job: renderJobSpec(facts.spec), inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, intrabar: part?.intrabar, window: facts.window });
-    let first = true;
-    for (const b of batches) {
-      part = b === 0 ? part! : await readPart(b);
-      totals.portfolioSteps += part.steps;
-      for (const p of part.portfolios) {
-        addToJobTotals(totals, p);
-        yield renderSummaryPortfolio(p, first);
-        first = false;
-      }
-    }
-    yield renderSummaryClosing(totals);
-  })()));
-
-  // The page is made from the files just written, as `pmbt report` makes it for an existing job.
-  const html = await buildReportHtml(openJobOutputs(store, jobKey));
-  manifest['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), (async function* () {
-    yield new TextEncoder().encode(html);
-  })());
-
-  const marker = { version: 1, jobId: facts.spec.jobId, run: facts.run, portfolios: totals.portfolios, files: manifest };
+  const reduced = await reducePartials(store, jobKey, facts);
+  const summary: DatasetSummary = {
+    version: 2,
+    job: renderJobSpec(facts.spec) as DatasetSummary['job'],
+    inputs: facts.inputs,
+    rulesSources: facts.rulesSources,
+    thresholds: facts.thresholds,
+    intrabar: reduced.intrabar,
+    window: { from: new Date(facts.window.from).toISOString(), to: new Date(facts.window.to).toISOString(), steps: facts.window.steps },
+    batches: facts.batches,
+    eventLines: true,
+    totals: reduced.totals,
+  };
+  const files: Record<string, FileDigest> = { ...reduced.files };
+  files['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), renderDatasetSummary(summary));
+  const report = reduced.report ?? emptyReportPartial(buildReportGrid(facts.window.from, facts.window.to, facts.spec.resolutionMs), facts.thresholds);
+  files['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), await renderJobReport(store, jobKey, summary, report));
+  const marker = { version: 2, jobId: facts.spec.jobId, run: facts.run, portfolios: reduced.totals.portfolios, files };
   // Last check before anything says "complete": another run may have taken the job meanwhile.
   await checkLeaseHeld(store, jobKey, facts.run.runId);
-  await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
-  return totals;
+  await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
+  return reduced.totals;
 }

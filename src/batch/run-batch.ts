@@ -2,7 +2,7 @@ import { InputError } from '../domain/errors.js';
 import { encodeArrowFile } from '../io/arrow/report-tables.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { joinKey } from '../io/store/keys.js';
-import type { ObjectStore } from '../io/store/types.js';
+import type { ObjectStore, WriteBody } from '../io/store/types.js';
 import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
@@ -12,7 +12,11 @@ import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
-import { renderJobThresholds, renderSummaryPart, type JobThresholds, type PartRun } from '../records/summary.js';
+import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
+import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
+import { buildReportGrid, buildReportPartial } from '../report/html/partial.js';
+import { writeHashed, type FileDigest } from './hashed-write.js';
+import { renderBatchPartial, type BatchPartial } from './partials.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 
@@ -92,17 +96,28 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   return result;
 }
 
-export const partKey = (jobKey: string, batch: number, file: string) => joinKey(jobKey, '_parts', `batch-${String(batch).padStart(6, '0')}`, file);
+/** The report's time grid for the job (the same for every batch: the partials add up on it). */
+export const reportGridOf = (ctx: BatchContext) => buildReportGrid(ctx.timeline.from, ctx.timeline.to, ctx.spec.resolutionMs);
 
 /**
- * Writes a batch's part files. Each file is written atomically and summary.json last, so a part
- * counts as done only when its summary exists; rewriting a batch in the same run gives the same
- * bytes. summary.json names the run and its inputs, so the merge can refuse another run's part.
+ * Writes a batch's share of the job's reports — its portfolios' summary lines, timeline rows,
+ * events (Arrow, and JSON lines) — into the dataset folders, then its partial last, so a batch
+ * counts as done only when its partial exists. Rewriting a batch in the same run gives the same bytes.
  */
-export async function writeBatchParts(store: ObjectStore, jobKey: string, result: BatchResult, run: PartRun): Promise<void> {
-  await store.write(partKey(jobKey, result.batch, 'timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
-  await store.write(partKey(jobKey, result.batch, 'events.arrow'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
-  await store.write(partKey(jobKey, result.batch, 'events.jsonl'), result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
-  await store.write(partKey(jobKey, result.batch, 'summary.json'), renderSummaryPart({ ...result, run }));
+export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: BatchContext, result: BatchResult, run: PartRun): Promise<void> {
+  const files: Record<string, FileDigest> = {};
+  const put = async (file: DatasetFile, body: WriteBody) => {
+    const name = datasetFileName(file, result.batch);
+    files[name] = await writeHashed(store, joinKey(jobKey, ...name.split('/')), body);
+  };
+  await put('portfolios', renderPortfolioLines(result.portfolios));
+  await put('timeline', encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
+  await put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
+  await put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
+  const totals = emptyJobTotals();
+  for (const p of result.portfolios) addToJobTotals(totals, p);
+  totals.portfolioSteps = result.steps;
+  const report = buildReportPartial(result.batch, result.portfolios, result.timeline, result.events, reportGridOf(ctx), result.thresholds);
+  const partial: BatchPartial = { version: 1, run, batch: result.batch, steps: result.steps, thresholds: result.thresholds, intrabar: result.intrabar, totals, files, report };
+  await store.write(joinKey(jobKey, ...datasetFileName('partial', result.batch).split('/')), renderBatchPartial(partial));
 }
-

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../io/store/types.js';
 import type { PartRun } from '../records/summary.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { parseJobSpec } from './job.js';
-import { replayBatch, writeBatchParts } from './run-batch.js';
+import { replayBatch, writeBatchShare } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 // A worker thread of `pmbt run`: the same replayBatch → part files as a Lambda, one batch at a time.
@@ -27,7 +27,7 @@ port.on('message', (msg: ToWorker) => {
         post({ type: 'ready' });
       } else if (msg.type === 'batch') {
         const result = replayBatch(ctx, msg.batch, msg.items, (steps) => post({ type: 'progress', portfolios: 1, steps }));
-        await writeBatchParts(store, jobKey, result, run);
+        await writeBatchShare(store, jobKey, ctx, result, run);
         post({ type: 'batchDone', batch: msg.batch });
       } else {
         port.close();

@@ -121,8 +121,43 @@ export function addToJobTotals(t: JobTotals, p: PortfolioSummary): void {
   }
 }
 
+/**
+ * Adds totals `b` (of later portfolios) into `a`: the same result as counting b's portfolios into
+ * `a` one by one, so batches' totals reduce in any grouping as long as batch order is kept.
+ */
+export function addJobTotals(a: JobTotals, b: JobTotals): void {
+  a.portfolios += b.portfolios;
+  a.ok += b.ok;
+  a.failed += b.failed;
+  a.liquidated += b.liquidated;
+  a.bankrupt += b.bankrupt;
+  for (const [status, n] of Object.entries(b.worstStatus)) a.worstStatus[status] = (a.worstStatus[status] ?? 0) + n;
+  a.liquidationFeesUSD = decimalSum(a.liquidationFeesUSD, b.liquidationFeesUSD);
+  a.bankruptcyLossUSD = decimalSum(a.bankruptcyLossUSD, b.bankruptcyLossUSD);
+  a.portfolioSteps += b.portfolioSteps;
+  if (b.worst !== null && (a.worst === null || new Dec(b.worst.minUniMMR).lt(a.worst.minUniMMR))) a.worst = { ...b.worst };
+}
+
+/** Reads totals back (a batch's partial), checking each field's kind. */
+export function readJobTotals(v: unknown, file: string, path: string): JobTotals {
+  const o = readObject(file, path, v);
+  for (const key of ['portfolios', 'ok', 'failed', 'liquidated', 'bankrupt', 'portfolioSteps'] as const) {
+    if (typeof o[key] !== 'number' || !Number.isSafeInteger(o[key]) || (o[key] as number) < 0) throw new InputError(file, `${path}.${key}`, 'a count', describeValue(o[key]));
+  }
+  for (const key of ['liquidationFeesUSD', 'bankruptcyLossUSD'] as const) {
+    if (typeof o[key] !== 'string' || !/^-?\d+\.\d{8}$/.test(o[key] as string)) throw new InputError(file, `${path}.${key}`, 'an 8-decimal amount', describeValue(o[key]));
+  }
+  const worstStatus = readObject(file, `${path}.worstStatus`, o.worstStatus);
+  for (const [k, n] of Object.entries(worstStatus)) if (typeof n !== 'number') throw new InputError(file, `${path}.worstStatus.${k}`, 'a count', describeValue(n));
+  if (o.worst !== null) {
+    const w = readObject(file, `${path}.worst`, o.worst);
+    if (typeof w.portfolioId !== 'string' || typeof w.minUniMMR !== 'string') throw new InputError(file, `${path}.worst`, '{portfolioId, minUniMMR, time} or null', describeValue(o.worst));
+  }
+  return o as unknown as JobTotals;
+}
+
 /** Checks the head's fields the readers use, naming the file and the field it rejects. */
-function checkSummaryHead(v: unknown, file: string): SummaryHead {
+export function checkSummaryHead(v: unknown, file: string): SummaryHead {
   const o = readObject(file, '', v);
   if (o.version !== 1) throw new InputError(file, 'version', '1', describeValue(o.version));
   const job = readObject(file, 'job', o.job);
@@ -214,7 +249,7 @@ export interface SummaryPart {
 
 export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ run: p.run, batch: p.batch, steps: p.steps, thresholds: p.thresholds, intrabar: p.intrabar, portfolios: p.portfolios })}\n`;
 
-function readPartRun(v: unknown, file: string): PartRun {
+export function readPartRun(v: unknown, file: string): PartRun {
   const o = readObject(file, 'run', v);
   const inputs = readObject(file, 'run.inputs', o.inputs);
   const sha = (x: unknown, path: string) => {

@@ -5,7 +5,9 @@ import { runJobLocally } from '../../src/batch/local-runner.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { InputError } from '../../src/domain/errors.js';
 import { writeSmallJob } from '../helpers/job-files.js';
-import { LOCAL_STORES } from '../helpers/stores.js';
+import { LOCAL_STORES, locateLocal } from '../helpers/stores.js';
+import { planJob } from '../../src/batch/distributed.js';
+import { createRunId } from '../../src/batch/lease.js';
 
 // Issue 15: one bad portfolio or a bad output path never crashes a job with a stack trace.
 
@@ -29,5 +31,10 @@ describe('runJobLocally', () => {
     const e = await runJobLocally(parseJobSpec({ ...files.job, jobId: 'x', output }), { workers: 1, ...LOCAL_STORES }).then(() => undefined, (err: unknown) => err);
     expect(e).toBeInstanceOf(InputError);
     expect((e as InputError).message).toBe(`job: output: expected a folder (local path or s3://bucket/prefix/), got ${output}, which is a file`);
+    // The serverless steps on a local output (pmbt run-via-handlers) say the same, before writing anything.
+    const planned = await planJob(parseJobSpec({ ...files.job, jobId: 'x', output }), { runId: createRunId(new Date()), startedBy: 'test' }, locateLocal).then(() => undefined, (err: unknown) => err);
+    expect(planned).toBeInstanceOf(InputError);
+    expect((planned as InputError).message).toBe((e as InputError).message);
+    expect(readFileSync(output, 'utf8')).toBe('not a folder');
   });
 });

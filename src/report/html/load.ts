@@ -1,4 +1,5 @@
 import type { AccountStatus } from '../../domain/types.js';
+import type { EventRecord } from '../../records/events/index.js';
 import { readEventLines } from '../../records/events/jsonl.js';
 import { readLines } from '../../records/lines.js';
 import type { PortfolioSummary } from '../../records/portfolio-summary.js';
@@ -25,7 +26,7 @@ export interface LoadReportOptions {
 const AT_RISK: ReadonlySet<string> = new Set(['MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED']);
 const MAX_FAILURES = 20;
 
-type OkSummary = Extract<PortfolioSummary, { ok: true }>;
+export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
 
 /** What one pass over summary.json keeps: bounded, whatever the number of portfolios. */
 interface SummaryPass {
@@ -61,9 +62,9 @@ async function readSummaryPass(files: JobOutputFiles, worstCount: number, atRisk
   return { ...pass, head };
 }
 
-function buildWorstPortfolios(keeper: SmallestKeeper<OkSummary>, grid: Grid): WorstPortfolio[] {
+export function buildWorstPortfolios(worst: readonly OkSummary[], grid: Grid): WorstPortfolio[] {
   const empty = () => new Array<number | null>(grid.count).fill(null);
-  return keeper.items.map(({ item: p }) => ({
+  return worst.map((p) => ({
     portfolioId: p.portfolioId, index: p.index, initialUniMMR: p.initialUniMMR, minUniMMR: p.minUniMMR!, minUniMMRTime: p.minUniMMRTime, worstStatus: p.worstStatus, finalStatus: p.finalStatus,
     liquidations: p.liquidations, liquidationFeesUSD: p.liquidationFeesUSD, bankrupt: p.bankrupt, bankruptcyLossUSD: p.bankruptcyLossUSD, finalAccountEquity: p.finalAccountEquity,
     uniMMR: empty(), accountEquity: empty(), actualEquity: empty(), maintMargin: empty(), events: [], eventsOmitted: 0, worstMoment: p.worst ?? null,
@@ -80,24 +81,33 @@ const SHOWN_TYPES: ReadonlySet<string> = new Set(['riskLevelChange', 'ordersCanc
 async function readEventsOnGrid(files: JobOutputFiles, grid: Grid, worstById: ReadonlyMap<string, WorstPortfolio>, perKind: number): Promise<{ liquidations: number[]; bankruptcies: number[] }> {
   const liquidations = new Array<number>(grid.count).fill(0);
   const bankruptcies = new Array<number>(grid.count).fill(0);
-  const keptByKind = new Map<string, number>();
+  const addWorstEvent = worstEventsKeeper(worstById, perKind);
   for await (const e of readEventLines(readLines(files.readStream('events.jsonl')), files.uriOf('events.jsonl'))) {
     if (!SHOWN_TYPES.has(e.type)) continue;
     const g = findInterval(grid, e.time);
     if (g >= 0 && e.type === 'liquidation') liquidations[g]!++;
     if (g >= 0 && e.type === 'bankruptcy') bankruptcies[g]!++;
+    addWorstEvent(e);
+  }
+  return { liquidations, bankruptcies };
+}
+
+/** Adds events (in file order) to the worst portfolios' stories, at most `perKind` of each kind each. */
+export function worstEventsKeeper(worstById: ReadonlyMap<string, WorstPortfolio>, perKind: number): (e: EventRecord) => void {
+  const keptByKind = new Map<string, number>();
+  return (e) => {
+    if (!SHOWN_TYPES.has(e.type)) return;
     const w = worstById.get(e.portfolioId);
-    if (w === undefined) continue;
+    if (w === undefined) return;
     const kindKey = `${e.portfolioId}\u0000${e.type}`;
     const kept = keptByKind.get(kindKey) ?? 0;
     if (kept >= perKind) {
       w.eventsOmitted++;
-      continue;
+      return;
     }
     keptByKind.set(kindKey, kept + 1);
     w.events.push(describeEvent(e)!);
-  }
-  return { liquidations, bankruptcies };
+  };
 }
 
 function buildAtRiskRows(s: SummaryPass, worst: readonly WorstPortfolio[]): AtRiskRow[] {
@@ -108,7 +118,7 @@ function buildAtRiskRows(s: SummaryPass, worst: readonly WorstPortfolio[]): AtRi
 }
 
 /** ReportData's job-level parts, from summary.json's head. */
-function describeJob(head: SummaryHead, noMaintMargin: number): Pick<ReportData, 'version' | 'jobId' | 'job' | 'window' | 'totals' | 'inputs' | 'rulesSources'> {
+export function describeJob(head: SummaryHead, noMaintMargin: number): Pick<ReportData, 'version' | 'jobId' | 'job' | 'window' | 'totals' | 'inputs' | 'rulesSources'> {
   const { job, totals } = head;
   return {
     version: 1,
@@ -144,7 +154,7 @@ export async function loadReportData(files: JobOutputFiles, options: LoadReportO
   for (let i = 0; i < summary.minima.length; i++) addToDistribution(distribution, summary.minima.values[i]!);
 
   const grid = buildGrid(Date.parse(head.window.from), Date.parse(head.window.to), head.job.timeline.resolution, options.maxPoints ?? 1000);
-  const worst = buildWorstPortfolios(summary.worst, grid);
+  const worst = buildWorstPortfolios(summary.worst.items.map((x) => x.item), grid);
   const worstById = new Map(worst.map((w) => [w.portfolioId, w]));
   const statusCounts = await readTimelineOnGrid(files, grid, worstById);
   const { liquidations, bankruptcies } = await readEventsOnGrid(files, grid, worstById, options.eventsPerPortfolio ?? 200);

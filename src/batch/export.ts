@@ -1,0 +1,76 @@
+import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js';
+import { joinKey } from '../io/store/keys.js';
+import type { ObjectStore } from '../io/store/types.js';
+import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
+import { EVENTS_SCHEMA, readEventRecords } from '../records/events/arrow.js';
+import { renderEventLine } from '../records/events/jsonl.js';
+import { renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio } from '../records/summary.js';
+import { TIMELINE_SCHEMA } from '../records/timeline.js';
+import { writeHashed, type FileDigest } from './hashed-write.js';
+
+// `pmbt export`: a finished dataset job's reports as single files — timeline.arrow, events.arrow,
+// events.jsonl and summary.json with every portfolio's line (version 1) — for a user who wants one
+// file. It reads every byte of the job once, in batch order, holding one batch at a time.
+
+/** The dataset files of batch `b` are our own: bounded generously. */
+const MAX_BATCH_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+
+export const EXPORT_FILES = ['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json'] as const;
+
+export async function readJobSummary(store: ObjectStore, jobKey: string): Promise<DatasetSummary> {
+  const key = joinKey(jobKey, 'summary.json');
+  return readDatasetSummary(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_SUMMARY_BYTES })), store.uriOf(key));
+}
+
+/** Text as UTF-8 chunks of about 1 MiB: one write (and hash update) a chunk, not one a line. */
+async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Array> {
+  const encoder = new TextEncoder();
+  let pending = '';
+  for await (const t of texts) {
+    pending += t;
+    if (pending.length >= 1 << 20) {
+      yield encoder.encode(pending);
+      pending = '';
+    }
+  }
+  if (pending.length > 0) yield encoder.encode(pending);
+}
+
+/** Writes the job's single-file reports into `target` (a folder of `to`); returns each file's digest. */
+export async function exportJob(store: ObjectStore, jobKey: string, to: ObjectStore, target: string): Promise<Record<string, FileDigest>> {
+  const summary = await readJobSummary(store, jobKey);
+  const batches = Array.from({ length: summary.batches }, (_, b) => b);
+  const read = (file: DatasetFile, b: number) => store.read(joinKey(jobKey, ...datasetFileName(file, b).split('/')), { maxBytes: MAX_BATCH_FILE_BYTES });
+  const uriOf = (file: DatasetFile, b: number) => store.uriOf(joinKey(jobKey, ...datasetFileName(file, b).split('/')));
+  const out = (name: string) => joinKey(target, name);
+  const digests: Record<string, FileDigest> = {};
+  digests['timeline.arrow'] = await writeHashed(to, out('timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, (async function* () {
+    for (const b of batches) yield* readArrowBatches(await read('timeline', b));
+  })()));
+  digests['events.arrow'] = await writeHashed(to, out('events.arrow'), encodeArrowFile(EVENTS_SCHEMA, (async function* () {
+    for (const b of batches) yield* readArrowBatches(await read('events', b));
+  })()));
+  digests['events.jsonl'] = await writeHashed(to, out('events.jsonl'), textChunks((async function* () {
+    for (const b of batches) {
+      let row = 0;
+      for (const batch of readArrowBatches(await read('events', b))) {
+        for (const e of readEventRecords(batch, uriOf('events', b), row)) yield `${renderEventLine(e)}\n`;
+        row += batch.numRows;
+      }
+    }
+  })()));
+  digests['summary.json'] = await writeHashed(to, out('summary.json'), textChunks((async function* () {
+    const { job, inputs, rulesSources, thresholds, intrabar, window, totals } = summary;
+    yield renderSummaryOpening({ job, inputs, rulesSources, thresholds, intrabar, window: { from: Date.parse(window.from), to: Date.parse(window.to), steps: window.steps } });
+    let first = true;
+    for (const b of batches) {
+      for (const p of readPortfolioLines(new TextDecoder().decode(await read('portfolios', b)), uriOf('portfolios', b))) {
+        yield renderSummaryPortfolio(p, first);
+        first = false;
+      }
+    }
+    yield renderSummaryClosing(totals);
+  })()));
+  return digests;
+}
