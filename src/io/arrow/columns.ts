@@ -41,6 +41,41 @@ export function rejectNulls(data: Data, base: number, src: string, column: strin
   }
 }
 
+/**
+ * Checks that each chunk's buffers hold its claimed length, before any reader sizes an output by
+ * `vector.length` or walks the rows: apache-arrow takes a record batch's length and offsets from
+ * the file as they are, so a corrupted file could claim a billion rows over a few bytes (an
+ * allocation that fails or takes seconds) or string offsets that run backwards or past the data
+ * (each row re-reading the whole buffer). Fixed-width values need `length` entries (the typed
+ * array's own element counting: a dictionary's keys, a timestamp's int64s); string offsets must
+ * be non-decreasing from ≥ 0 to at most the data's size.
+ */
+export function checkColumnChunks(vector: Vector, src: string, column: string): void {
+  let base = 0;
+  for (const data of vector.data) {
+    const type = data.type as DataType;
+    const values = data.values as ArrayLike<unknown> | undefined;
+    if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) < Math.ceil(data.length / 8)) throw new InputError(src, column, `a validity bitmap for the ${data.length} rows from row ${base + 1}`, `${data.nullBitmap?.length ?? 0} bytes`);
+    if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) checkStringOffsets(data, base, src, column);
+    else if ((DataType.isInt(type) || DataType.isFloat(type) || DataType.isTimestamp(type) || DataType.isDictionary(type)) && (values?.length ?? 0) < data.length) {
+      throw new InputError(src, column, `values for the ${data.length} rows from row ${base + 1}`, `${values?.length ?? 0} values`);
+    }
+    base += data.length;
+  }
+}
+
+function checkStringOffsets(data: Data, base: number, src: string, column: string): void {
+  const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined;
+  const size = (data.values as Uint8Array | undefined)?.length ?? 0;
+  if ((offsets?.length ?? 0) < data.length + 1) throw new InputError(src, column, `string offsets for the ${data.length} rows from row ${base + 1}`, `${offsets?.length ?? 0} offsets`);
+  let previous = 0;
+  for (let i = 0; i <= data.length; i++) {
+    const at = Number(offsets![i]);
+    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1)), `string offsets rising from 0 to at most the ${size} bytes of string data`, `offset ${at} after ${previous}`);
+    previous = at;
+  }
+}
+
 /** Guesses the unit of epoch numbers from their size: seconds < 1e11 ≤ ms < 1e14 ≤ us < 1e17 ≤ ns. */
 export function guessEpochUnit(sample: number): EpochUnit {
   const a = Math.abs(sample);
@@ -131,6 +166,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
     throw new InputError(src, column, 'a timestamp column (or epoch numbers)', String(type));
   }
   if (DataType.isFloat(type) && type.precision === Precision.HALF) throw new InputError(src, column, 'a timestamp column (or epoch numbers)', String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Float64Array(vector.length);
   let unit: EpochUnit | undefined = isTimestamp ? TIME_UNIT_NAMES[type.unit] : numericUnit === 'auto' ? undefined : numericUnit;
   let base = 0;
@@ -157,6 +193,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
 export function readNumberColumn(vector: Vector, src: string, column: string, nullsAsNaN = false): Float64Array {
   const type = vector.type as DataType;
   if (!(DataType.isFloat(type) && type.precision !== Precision.HALF) && !DataType.isInt(type)) throw new InputError(src, column, 'a float64 column', String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Float64Array(vector.length);
   let base = 0;
   for (const data of vector.data) {
@@ -264,6 +301,7 @@ function codeUtf8Chunk(data: Data, base: number, out: Int32Array, codeOf: (text:
 export function readStringColumnCodes(vector: Vector, src: string, column: string, expected: string, encode: (text: string, row: number) => number): Int32Array {
   const type = vector.type as DataType;
   if (!isStringLikeType(type)) throw new InputError(src, column, `a string or dictionary-of-string column (${expected})`, String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Int32Array(vector.length);
   const seen = new Map<string, number>();
   const codeOf = (text: string, row: number): number => {
@@ -278,6 +316,7 @@ export function readStringColumnCodes(vector: Vector, src: string, column: strin
   for (const data of vector.data) {
     rejectNulls(data, base, src, column, expected);
     if (DataType.isDictionary(data.type as DataType)) {
+      checkColumnChunks(data.dictionary!, src, `${column} (dictionary)`);
       const entries = decodeDictionary(data.dictionary!);
       const codes = new Int32Array(entries.length).fill(-1);
       const keys = data.values as ArrayLike<number | bigint>;

@@ -9,7 +9,6 @@ import {
   Schema,
   Struct,
   Table,
-  tableFromIPC,
   TimestampMillisecond,
   Utf8,
   vectorFromArray,
@@ -17,7 +16,7 @@ import {
 import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile, rejectTruncatedArrowFile } from './ipc.js';
+import { encodeArrowFile, readArrowIpcTable, rejectTruncatedArrowFile } from './ipc.js';
 import { cellPath, describeTime, findColumnIndex, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
 
 /**
@@ -42,7 +41,8 @@ export function readArrowTable(bytes: Uint8Array, src: string): Table {
   registerArrowCodecs();
   rejectTruncatedArrowFile(bytes.subarray(0, 6), bytes.subarray(Math.max(0, bytes.length - 6)), bytes.length, src);
   try {
-    return tableFromIPC(bytes);
+    // Not tableFromIPC: it can hang or allocate without bound on corrupted metadata (readArrowIpcTable).
+    return readArrowIpcTable(bytes);
   } catch (e) {
     throw new InputError(src, '', 'an Arrow IPC file or stream (Feather v2)', e instanceof Error ? e.message : String(e));
   }
