@@ -4,7 +4,8 @@ import { InputError } from '../../domain/errors.js';
 /**
  * Column readers for Arrow tables other tools wrote. They walk each chunk's typed arrays (never
  * `get(i)` or row objects: 10–500× slower, docs/performance.md) and name the file, the column and the row
- * (0-based, counted across record batches) of the first value they reject.
+ * (counted from 1 across record batches, like every row in a message: docs/formats.md#errors) of
+ * the first value they reject.
  */
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
@@ -14,8 +15,9 @@ const TIME_UNIT_NAMES: Record<TimeUnit, EpochUnit> = { [TimeUnit.SECOND]: 's', [
 /** JavaScript Dates end at ±8.64e15 ms; the model has no use for times before 1970. */
 export const MAX_TIME_MS = 8.64e15;
 
-export function cellPath(column: string, row: number): string {
-  return `${column}, row ${row}`;
+/** Names a cell in messages: its column and row, the row counted from 1 (`index` is 0-based). */
+export function cellPath(column: string, index: number): string {
+  return `${column}, row ${index + 1}`;
 }
 
 /** Index of a column by exact name, else by case-insensitive name; -1 when absent. */
@@ -71,7 +73,7 @@ function checkStringOffsets(data: Data, base: number, src: string, column: strin
   let previous = 0;
   for (let i = 0; i <= data.length; i++) {
     const at = Number(offsets![i]);
-    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1)), `string offsets rising from 0 to at most the ${size} bytes of string data`, `offset ${at} after ${previous}`);
+    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1) - 1), `string offsets rising from 0 to at most the ${size} bytes of string data`, `offset ${at} after ${previous}`);
     previous = at;
   }
 }
@@ -180,8 +182,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
       for (let i = 0; i < data.length; i++) out[base + i] = typeof values[i] === 'bigint' ? epochBigIntToMs(values[i] as bigint, unit!) : epochNumberToMs(values[i] as number, unit!);
     }
     for (let i = 0; i < data.length; i++) {
-      // Rows counted from 1 in this message (issue 15).
-      if (options.plausibleOnly === true && !isTimePlausible(out[base + i]!)) throw implausibleTimeError(src, cellPath(column, base + i + 1), values[i]!, unit!, out[base + i]!);
+      if (options.plausibleOnly === true && !isTimePlausible(out[base + i]!)) throw implausibleTimeError(src, cellPath(column, base + i), values[i]!, unit!, out[base + i]!);
       if (!isTimeInRange(out[base + i]!)) throw new InputError(src, cellPath(column, base + i), TIME_RANGE_TEXT, `${String(values[i])} ${unit}`);
     }
     base += data.length;

@@ -123,7 +123,7 @@ export function decodeSeriesTable(table: Table, src: string, options: DecodeSeri
   const times = readTimeColumnMs(time.vector, src, time.name, options.numericTimeUnit, { plausibleOnly: options.plausibleTimes });
   if (options.requireSorted) {
     for (let i = 1; i < times.length; i++) {
-      if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i - 1}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
+      if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
     }
   }
   const symbols: string[] = [];
