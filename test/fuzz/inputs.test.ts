@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { handleHttpRequest } from '../../src/batch/http-api.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { InputError } from '../../src/domain/errors.js';
+import { readPortfolioDocuments, writePortfoliosArrow } from '../../src/io/arrow/portfolios.js';
 import { readSeriesArrow, writeSeriesArrow } from '../../src/io/arrow/series.js';
 import type { Rules } from '../../src/domain/types.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
@@ -22,6 +23,7 @@ import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 import { buildRules, type RuleDocument } from '../../src/rules/build.js';
 import { httpEvent } from '../handlers/harness.js';
 import { createMemoryJobService } from '../helpers/memory-job-service.js';
+import { byteMutation, mutateBytes } from '../helpers/byte-mutations.js';
 import { everyMinute, seriesOf } from '../helpers/series.js';
 
 const runs = Number(process.env.PMBT_PROPERTY_RUNS ?? 200);
@@ -205,37 +207,6 @@ describe('fuzz: job specs', () => {
 // Byte mutations of valid series files: each framing length, flatbuffer offset and buffer of the
 // file is a few bytes that one mutation can turn into a huge or negative number.
 
-type ByteMutation =
-  | { kind: 'set'; at: number; byte: number }
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'cut'; at: number }
-  | { kind: 'insert'; at: number; bytes: number[] }
-  | { kind: 'int32'; at: number; value: number };
-
-const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
-  // A 4-byte-aligned int32 (Arrow's lengths and flatbuffer offsets are aligned): extremes or any.
-  fc.record({ kind: fc.constant('int32' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(-1, 0, 0x7fffffff, -0x80000000, 0xffff, 8), fc.integer()) }),
-);
-
-/** Applies the mutations to a copy of `bytes`; `at` picks a position modulo the current length. */
-function mutateBytes(bytes: Uint8Array, mutations: readonly ByteMutation[]): Uint8Array {
-  let b = Uint8Array.from(bytes);
-  for (const m of mutations) {
-    if (b.length < 4) break;
-    const at = m.at % b.length;
-    if (m.kind === 'set') b[at] = m.byte;
-    else if (m.kind === 'flip') b[at] = b[at]! ^ (1 << m.bit);
-    else if (m.kind === 'cut') b = b.slice(0, at);
-    else if (m.kind === 'insert') b = Uint8Array.from([...b.subarray(0, at), ...m.bytes, ...b.subarray(at)]);
-    else new DataView(b.buffer).setInt32(Math.min(at, b.length - 4) & ~3, m.value, true);
-  }
-  return b;
-}
-
 describe('fuzz: series files', () => {
   // Our writer's file (dictionary columns, one batch, uncompressed), its IPC stream form, and a
   // ZSTD-compressed file of three batches (test/fixtures/arrow).
@@ -251,6 +222,36 @@ describe('fuzz: series files', () => {
   it('readSeriesArrow over one to three byte mutations reads or throws a one-line InputError naming the file', () => {
     const mutated = fc.record({ base: fc.constantFrom(file, stream, zstd), mutations: fc.array(byteMutation, { minLength: 1, maxLength: 3 }) });
     fc.assert(fc.property(mutated, ({ base, mutations }) => expectReturnsOrInputError(() => readSeriesArrow(mutateBytes(base, mutations), 'prices.arrow'), ['prices.arrow'])), params);
+  });
+});
+
+describe('fuzz: Arrow portfolio files', () => {
+  // Three record batches of two portfolios, with list<struct> columns (balances, positions).
+  const docs = Array.from({ length: 6 }, (_, i) => ({ id: `p${i}`, balances: [{ asset: 'USDT', umWalletBalance: String(1000 + i) }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0.1', entryPrice: '40000' }] }));
+  const file = writePortfoliosArrow(docs, { batchSize: 2 });
+  async function* chunks(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+    for (let at = 0; at < bytes.length; at += 1000) yield bytes.subarray(at, at + 1000);
+  }
+
+  it('readPortfolioDocuments, given the bytes or a stream of them, yields documents or one-line InputErrors naming the file', async () => {
+    // As a job reads an Arrow portfolio file (a stream from the store) and as convert reads one (bytes).
+    const mutated = fc.record({ mutations: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), stream: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(mutated, async ({ mutations, stream }) => {
+        const bytes = mutateBytes(file, mutations);
+        let rows = 0;
+        try {
+          for await (const item of readPortfolioDocuments(stream ? chunks(bytes) : bytes, 'desk.arrow')) {
+            if (item.error !== undefined) expectReturnsOrInputError(() => { throw item.error; }, ['desk.arrow']);
+            // A corrupted length must not become millions of failed rows.
+            expect(++rows, 'rows').toBeLessThanOrEqual(bytes.length);
+          }
+        } catch (e) {
+          expectReturnsOrInputError(() => { throw e; }, ['desk.arrow']);
+        }
+      }),
+      params,
+    );
   });
 });
 

@@ -55,25 +55,47 @@ export function rejectNulls(data: Data, base: number, src: string, column: strin
 export function checkColumnChunks(vector: Vector, src: string, column: string): void {
   let base = 0;
   for (const data of vector.data) {
-    const type = data.type as DataType;
-    const values = data.values as ArrayLike<unknown> | undefined;
-    if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) < Math.ceil(data.length / 8)) throw new InputError(src, column, `a validity bitmap for the ${data.length} rows from row ${base + 1}`, `${data.nullBitmap?.length ?? 0} bytes`);
-    if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) checkStringOffsets(data, base, src, column);
-    else if ((DataType.isInt(type) || DataType.isFloat(type) || DataType.isTimestamp(type) || DataType.isDictionary(type)) && (values?.length ?? 0) < data.length) {
-      throw new InputError(src, column, `values for the ${data.length} rows from row ${base + 1}`, `${values?.length ?? 0} values`);
-    }
+    checkChunkBuffers(data, base, src, column);
     base += data.length;
   }
 }
 
-function checkStringOffsets(data: Data, base: number, src: string, column: string): void {
+/**
+ * One chunk of checkColumnChunks (`base`: its first row in the table). List columns need
+ * `length + 1` offsets within their child (the portfolio table's lists).
+ */
+export function checkChunkBuffers(data: Data, base: number, src: string, column: string): void {
+  const type = data.type as DataType;
+  const values = data.values as ArrayLike<unknown> | undefined;
+  if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) < Math.ceil(data.length / 8)) throw new InputError(src, column, `a validity bitmap for the ${data.length} rows from row ${base + 1}`, `${data.nullBitmap?.length ?? 0} bytes`);
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) checkStringOffsets(data, base, src, column, (data.values as Uint8Array | undefined)?.length ?? 0);
+  else if (DataType.isList(type) || DataType.isLargeList(type)) checkStringOffsets(data, base, src, column, data.children[0]?.length ?? 0);
+  else if ((DataType.isInt(type) || DataType.isFloat(type) || DataType.isTimestamp(type) || DataType.isDictionary(type)) && (values?.length ?? 0) < data.length) {
+    throw new InputError(src, column, `values for the ${data.length} rows from row ${base + 1}`, `${values?.length ?? 0} values`);
+  }
+}
+
+/**
+ * checkChunkBuffers over a chunk and its nested children (a list's entries, a struct's fields,
+ * each as long as the struct): the portfolio table's list<struct> columns.
+ */
+export function checkChunkTree(data: Data, base: number, src: string, column: string): void {
+  checkChunkBuffers(data, base, src, column);
+  const isStruct = DataType.isStruct(data.type as DataType);
+  for (const child of data.children as Data[]) {
+    if (isStruct && child.length < data.length) throw new InputError(src, column, `struct fields of ${data.length} entries`, `${child.length}`);
+    checkChunkTree(child, 0, src, column);
+  }
+}
+
+/** Offsets (of strings, or of a list's entries) non-decreasing from ≥ 0 to at most `size`. */
+function checkStringOffsets(data: Data, base: number, src: string, column: string, size: number): void {
   const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined;
-  const size = (data.values as Uint8Array | undefined)?.length ?? 0;
-  if ((offsets?.length ?? 0) < data.length + 1) throw new InputError(src, column, `string offsets for the ${data.length} rows from row ${base + 1}`, `${offsets?.length ?? 0} offsets`);
+  if ((offsets?.length ?? 0) < data.length + 1) throw new InputError(src, column, `offsets for the ${data.length} rows from row ${base + 1}`, `${offsets?.length ?? 0} offsets`);
   let previous = 0;
   for (let i = 0; i <= data.length; i++) {
     const at = Number(offsets![i]);
-    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1) - 1), `string offsets rising from 0 to at most the ${size} bytes of string data`, `offset ${at} after ${previous}`);
+    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1) - 1), `offsets rising from 0 to at most the ${size} entries of its data`, `offset ${at} after ${previous}`);
     previous = at;
   }
 }

@@ -156,26 +156,53 @@ export function checkIpcStream(bytes: Uint8Array): void {
   while (at !== undefined && at < bytes.length) at = checkMessageAt(bytes, at, bytes.length, 'Arrow stream');
 }
 
+/** A footer block: where a dictionary or record batch message is in the file. */
+export interface FooterBlock {
+  list: 'dictionaries' | 'record batches';
+  number: number;
+  offset: number;
+  metaDataLength: number;
+}
+
 /**
- * Checks an IPC file's footer (its length, schema and block lists) and the message each block
- * points at; the blocks must lie between the magic prefix and the footer.
+ * Checks an IPC file's footer flatbuffer (its schema and block lists) and returns its blocks, each
+ * inside the file's messages (bytes 8 to `footerStart`).
+ */
+export function checkFooter(footer: Uint8Array, footerStart: number): FooterBlock[] {
+  const fb = new Flatbuffer(footer, 'Arrow file footer');
+  const root = fb.root();
+  const schema = fb.target(root, 1);
+  if (schema !== undefined) checkSchema(fb, schema);
+  const blocks: FooterBlock[] = [];
+  const view = new DataView(footer.buffer, footer.byteOffset, footer.byteLength);
+  for (const [index, list] of [[2, 'dictionaries'], [3, 'record batches']] as const) {
+    const { start, length } = fb.vector(root, index, BLOCK_BYTES, `footer ${list}`);
+    for (let i = 0; i < length; i++) {
+      const at = start + i * BLOCK_BYTES;
+      const offset = Number(view.getBigInt64(at, true));
+      const metaDataLength = view.getInt32(at + 8, true);
+      if (!(offset >= 8 && metaDataLength > 0 && offset + metaDataLength <= footerStart)) throw new Error(`Arrow file footer: block ${i + 1} of ${list} (byte ${offset}, ${metaDataLength} bytes of metadata) outside the file's messages (bytes 8 to ${footerStart})`);
+      blocks.push({ list, number: i + 1, offset, metaDataLength });
+    }
+  }
+  return blocks;
+}
+
+/** The footer's length from the file's last 10 bytes (int32 length, "ARROW1"), checked to fit in `size`. */
+export function readFooterLength(tail: Uint8Array, size: number): number {
+  const length = tail.length >= 10 ? new DataView(tail.buffer, tail.byteOffset + tail.length - 10, 4).getInt32(0, true) : -1;
+  if (length <= 0 || length > size - 18) throw new Error(`Arrow file footer length ${length} does not fit in the file's ${size} bytes`);
+  return length;
+}
+
+/**
+ * Checks an IPC file's footer (checkFooter) and the message each block points at; the blocks must
+ * lie between the magic prefix and the footer.
  */
 export function checkIpcFile(bytes: Uint8Array): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const footerEnd = bytes.length - 10; // int32 footer length, then "ARROW1"
-  const footerLength = footerEnd >= 12 ? view.getInt32(footerEnd, true) : -1;
-  if (footerLength <= 0 || footerLength > footerEnd - 8) throw new Error(`Arrow file footer length ${footerLength} does not fit in the file's ${bytes.length} bytes`);
-  const footerStart = footerEnd - footerLength;
-  const fb = new Flatbuffer(bytes.subarray(footerStart, footerEnd), 'Arrow file footer');
-  const footer = fb.root();
-  const schema = fb.target(footer, 1);
-  if (schema !== undefined) checkSchema(fb, schema);
-  for (const [index, name] of [[2, 'dictionaries'], [3, 'record batches']] as const) {
-    const { start, length } = fb.vector(footer, index, BLOCK_BYTES, `footer ${name}`);
-    for (let i = 0; i < length; i++) {
-      const offset = Number(new DataView(fb.bytes.buffer, fb.bytes.byteOffset + start + i * BLOCK_BYTES, 8).getBigInt64(0, true));
-      if (!(offset >= 8 && offset < footerStart)) throw new Error(`Arrow file footer: block ${i + 1} of ${name} at byte ${offset}, outside the file's messages (bytes 8 to ${footerStart})`);
-      checkMessageAt(bytes, offset, footerStart, `Arrow file, ${name} block ${i + 1}`);
-    }
+  const footerLength = readFooterLength(bytes.subarray(Math.max(0, bytes.length - 10)), bytes.length);
+  const footerStart = bytes.length - 10 - footerLength;
+  for (const block of checkFooter(bytes.subarray(footerStart, bytes.length - 10), footerStart)) {
+    checkMessageAt(bytes, block.offset, footerStart, `Arrow file, ${block.list} block ${block.number}`);
   }
 }

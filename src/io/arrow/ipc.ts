@@ -1,6 +1,7 @@
 import { Message, MessageHeader, RecordBatchFileWriter, RecordBatchReader, Table, tableFromIPC, type RecordBatch, type Schema } from 'apache-arrow';
+import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../../domain/errors.js';
-import { checkIpcFile, checkIpcStream } from './ipc-bounds.js';
+import { checkFooter, checkIpcFile, checkIpcStream, checkMessageMetadata, readFooterLength } from './ipc-bounds.js';
 
 /**
  * The Arrow file format is a magic prefix, a complete IPC stream (schema message first, ending in
@@ -145,6 +146,70 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Passes an IPC stream's bytes through, checking each message's metadata (ipc-bounds.ts) before
+ * apache-arrow's sequential reader sees it. Bytes after the end-of-stream marker (a file's footer)
+ * pass unchecked: the reader stops there. Framing it cannot follow (a short read) is passed on
+ * for apache-arrow to report.
+ */
+export async function* checkStreamMessages(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = new ChunkReader(source);
+  const int32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+  for (;;) {
+    let prefix = await reader.read(4);
+    if (prefix.length < 4) return yield prefix;
+    let length = int32(prefix);
+    if (length === -1) {
+      const more = await reader.read(4);
+      prefix = concatBytes([prefix, more]);
+      if (more.length < 4) return yield prefix;
+      length = int32(more);
+    }
+    yield prefix;
+    if (length <= 0) return yield* reader.rest();
+    const metadata = await reader.read(length);
+    if (metadata.length < length) return yield metadata;
+    let left = checkMessageMetadata(metadata, Number.MAX_SAFE_INTEGER, 'Arrow stream');
+    yield metadata;
+    while (left > 0) {
+      const part = await reader.read(Math.min(left, 1 << 20));
+      if (part.length === 0) return;
+      yield part;
+      left -= part.length;
+    }
+  }
+}
+
+/**
+ * The record batches of an Arrow file read through a file handle (batch by batch at the offsets
+ * its footer lists), with readArrowIpcTable's guards, all before apache-arrow decodes anything:
+ * the footer and every block's message metadata are bounds-checked (read from the file: both are
+ * small), and each record batch block must hold a record batch.
+ */
+export async function* readArrowFileHandleBatches(handle: FileHandle): AsyncGenerator<RecordBatch> {
+  const { size } = await handle.stat();
+  const readAt = async (offset: number, length: number) => {
+    const out = new Uint8Array(length);
+    const { bytesRead } = await handle.read(out, 0, length, offset);
+    return out.subarray(0, bytesRead);
+  };
+  const footerLength = readFooterLength(await readAt(Math.max(0, size - 10), 10), size);
+  const footerStart = size - 10 - footerLength;
+  for (const block of checkFooter(await readAt(footerStart, footerLength), footerStart)) {
+    const metadata = await readAt(block.offset, block.metaDataLength);
+    const framing = new DataView(metadata.buffer).getInt32(0, true) === -1 ? 8 : 4;
+    checkMessageMetadata(metadata.subarray(framing), footerStart - block.offset - block.metaDataLength, `Arrow file, ${block.list} block ${block.number}`);
+  }
+  const reader = await RecordBatchReader.from(handle);
+  if (!reader.isFile() || !reader.isAsync()) throw new Error('not an Arrow IPC file');
+  await reader.open();
+  for (let i = 0; i < reader.numRecordBatches; i++) {
+    const batch = await reader.readRecordBatch(i);
+    if (batch === null) throw new Error(`Arrow file footer block ${i + 1} holds no record batch`);
+    yield batch;
+  }
+}
+
 async function* prepend(head: Uint8Array, rest: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   if (head.length > 0) yield head;
   yield* rest;
@@ -160,7 +225,9 @@ async function* prepend(head: Uint8Array, rest: AsyncIterable<Uint8Array>): Asyn
 export async function openSequentialIpc(source: AsyncIterable<Uint8Array>, src: string, maxWholeBytes: number): Promise<AsyncIterable<Uint8Array> | Uint8Array> {
   const reader = new ChunkReader(source);
   const head = await reader.read(FILE_MAGIC.length);
-  if (head.length < FILE_MAGIC.length || !FILE_MAGIC.every((b, i) => head[i] === b)) return prepend(head, reader.rest());
+  // The 6-byte magic alone makes a file, as apache-arrow decides: bytes starting "ARROW1" with other
+  // padding, handed on as a stream, made it open them as a file and loop (readArrowIpcTable).
+  if (!hasMagicAt(head, 0)) return prepend(head, reader.rest());
   const prefix = await reader.read(8);
   const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   if (prefix.length === 8 && view.getInt32(0, true) === -1) {

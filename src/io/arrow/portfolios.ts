@@ -52,7 +52,8 @@ import { readTime } from '../../domain/json-fields.js';
 import { describePortfolioAt, describeValue, joinPath, portfolioFieldPath, readDecimal } from '../../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../convert/documents.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile, openSequentialIpc, rejectTruncatedArrowFile, SequentialReadableFileWriter, StreamEnds } from './ipc.js';
+import { checkChunkTree } from './columns.js';
+import { checkStreamMessages, encodeArrowFile, openSequentialIpc, readArrowFileHandleBatches, readArrowIpcTable, rejectTruncatedArrowFile, SequentialReadableFileWriter, StreamEnds } from './ipc.js';
 import { FIELD_KIND_TYPES, makeScalarReader, makeStructListReader, type CellReader, type FieldKind } from './portfolio-cells.js';
 
 export const PORTFOLIOS_FORMAT_VERSION = '1';
@@ -256,6 +257,8 @@ function planColumns(schema: Schema, src: string): ColumnPlan[] {
 }
 
 function* decodeBatch(batch: RecordBatch, plans: readonly ColumnPlan[], firstIndex: number, src: string): Generator<PortfolioDocumentItem> {
+  // A corrupted batch length would otherwise yield a failed portfolio per claimed row, billions of them.
+  for (const p of plans) checkChunkTree(batch.data.children[p.index]!, firstIndex, src, p.name);
   const readers = plans.map((p) => [p.name, p.readerFor(batch.data.children[p.index]!)] as const);
   for (let row = 0; row < batch.numRows; row++) {
     const index = firstIndex + row;
@@ -286,13 +289,19 @@ function isFileHandle(x: unknown): x is FileHandle {
   return typeof x === 'object' && x !== null && typeof (x as FileHandle).stat === 'function' && typeof (x as FileHandle).fd === 'number';
 }
 
+async function* batchesOf(table: Table): AsyncGenerator<RecordBatch> {
+  yield* table.batches;
+}
+
 async function openBatches(source: Uint8Array | AsyncIterable<Uint8Array> | FileHandle, src: string): Promise<AsyncIterator<RecordBatch>> {
-  if (source instanceof Uint8Array) return RecordBatchReader.from(source)[Symbol.asyncIterator]();
+  // Never apache-arrow's own iteration over untrusted bytes: it can loop forever on a corrupted
+  // file (readArrowIpcTable, checkStreamMessages, readArrowFileHandleBatches say how).
+  if (source instanceof Uint8Array) return batchesOf(readArrowIpcTable(source));
   // A local file is read at the offsets its footer lists: one batch in memory, whoever wrote it.
-  if (isFileHandle(source)) return (await RecordBatchReader.from(source))[Symbol.asyncIterator]();
+  if (isFileHandle(source)) return readArrowFileHandleBatches(source);
   const sequential = await openSequentialIpc(source, src, MAX_WHOLE_PORTFOLIO_ARROW_BYTES);
-  const reader = sequential instanceof Uint8Array ? RecordBatchReader.from(sequential) : await RecordBatchReader.from(sequential);
-  return reader[Symbol.asyncIterator]();
+  if (sequential instanceof Uint8Array) return batchesOf(readArrowIpcTable(sequential));
+  return (await RecordBatchReader.from(checkStreamMessages(sequential)))[Symbol.asyncIterator]();
 }
 
 /**

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../../src/domain/errors.js';
 import { decodeZstd } from '../../../src/io/arrow/codecs.js';
+import { writePortfoliosArrow } from '../../../src/io/arrow/portfolios.js';
 import { readSeriesArrow, writeSeriesArrow } from '../../../src/io/arrow/series.js';
+import { mutateBytes, type ByteMutation } from '../../helpers/byte-mutations.js';
 import { everyMinute, seriesOf } from '../../helpers/series.js';
 import { ROOT } from '../../helpers/pmbt.js';
 
@@ -88,4 +90,39 @@ describe('corrupted buffers inside a well-formed file', () => {
     const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x80, 0x00, 0x00, 0x00, 0x00, 0x14, 0x01, 0x00, 0x00]);
     expect(() => decodeZstd(frame)).not.toThrow(/Invalid string length/);
   });
+});
+
+// The same for Arrow portfolio files (found by the portfolio-file property of the fuzz tests, at
+// the default seed), read as `pmbt convert` reads them (bytes), as a local job does (a file
+// handle) and as a job on S3 does (a stream).
+const PORTFOLIOS = writePortfoliosArrow(Array.from({ length: 6 }, (_, i) => ({ id: `p${i}`, balances: [{ asset: 'USDT', umWalletBalance: String(1000 + i) }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '0.1', entryPrice: '40000' }] })), { batchSize: 2 });
+const PORTFOLIO_HANGS: [name: string, mutations: ByteMutation[], paths: ('bytes' | 'handle' | 'stream')[]][] = [
+  // A footer block at a message that is not a record batch, as above (the file reader's loop).
+  ['a footer block at a message that is not a record batch', [{ kind: 'flip', at: 1469886788, bit: 2 }, { kind: 'insert', at: 959595013, bytes: [27] }, { kind: 'set', at: 1027452035, byte: 45 }], ['bytes', 'handle']],
+  // A balances list offset of 1.2 billion over a list of 2 entries: the row's reader walked them.
+  ['a list offset past its entries', [{ kind: 'set', at: 970704309, byte: 72 }], ['bytes', 'handle', 'stream']],
+  // The magic's padding changed: taken for a stream by our reader, for a file by apache-arrow's.
+  ['"ARROW1" followed by other padding', [{ kind: 'insert', at: 6, bytes: [12, 238, 211, 199] }], ['stream']],
+];
+
+describe('byte-mutated Arrow portfolio files that hung the reader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pmbt-ipc-bounds-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const script = (path: string) =>
+    "import { readFileSync } from 'node:fs'; import { open } from 'node:fs/promises'; import { readPortfolioDocuments } from './src/io/arrow/portfolios.ts';" +
+    "const file = process.argv[1]; const bytes = new Uint8Array(readFileSync(file)); async function* chunks() { for (let i = 0; i < bytes.length; i += 1000) yield bytes.subarray(i, i + 1000); }" +
+    `const source = '${path}' === 'bytes' ? bytes : '${path}' === 'handle' ? await open(file) : chunks();` +
+    "let n = 0; try { for await (const item of readPortfolioDocuments(source, 'desk.arrow')) n++; console.log('read ' + n); } catch (e) { console.log(e.name + ' ' + e.message); }";
+
+  for (const [name, mutations, paths] of PORTFOLIO_HANGS) {
+    for (const path of paths) {
+      test(`${name}, read as ${path}: an InputError naming the file`, () => {
+        const file = join(dir, 'desk.arrow');
+        writeFileSync(file, mutateBytes(PORTFOLIOS, mutations));
+        const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(path), file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+        expect(child.error, 'finished within 60 s').toBeUndefined();
+        expect(child.stdout.trim()).toMatch(/^InputError desk\.arrow: [^\n]+$/);
+      });
+    }
+  }
 });
