@@ -1,12 +1,14 @@
-// Fuzz tests of the JSON readers of untrusted input and of the HTTP API (issue 15): arbitrary JSON and mutations of valid
-// documents must either parse or fail with an InputError whose message is one line naming its
-// source — never a TypeError, RangeError or stack overflow, which a job would report as an internal
-// error. The API must answer bad requests with a 4xx and a one-line `error`, never a 5xx.
-// Byte-mutated series files (readSeriesArrow, the job's price reader) must read or fail the same
-// way, quickly: that property first hung between runs 51 and 100 at the default seed (apache-arrow
-// re-reading a footer block that held no record batch, or walking a flatbuffer vector claiming
-// millions of entries; the inputs are kept in test/io/arrow/ipc-bounds.test.ts). Runs are seeded (PMBT_SEED) and sized by PMBT_PROPERTY_RUNS; fast-check prints the seed and the
-// shrunk counterexample of a failure.
+// Fuzz tests of the readers of untrusted input and of the HTTP API (issue 15): arbitrary JSON and
+// mutations of valid documents must either parse or fail with an InputError whose message is one
+// line naming its source — never a TypeError, RangeError or stack overflow, which a job would
+// report as an internal error. The API must answer bad requests with a 4xx and a one-line `error`,
+// never a 5xx. Byte-mutated series files (readSeriesArrow, the job's price reader) and Arrow
+// portfolio files (readPortfolioDocuments) must read or fail the same way, quickly: the series
+// property first hung between runs 51 and 100 at the default seed (apache-arrow re-reading a
+// footer block that held no record batch, or walking a flatbuffer vector claiming millions of
+// entries), and the portfolio one at run 40; the inputs are kept in
+// test/io/arrow/ipc-bounds.test.ts. Runs are seeded (PMBT_SEED) and sized by PMBT_PROPERTY_RUNS;
+// fast-check prints the seed and the shrunk counterexample of a failure.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
