@@ -6,7 +6,7 @@
 // portfolio files (readPortfolioDocuments) must read or fail the same way, quickly: the series
 // property first hung between runs 51 and 100 at the default seed (apache-arrow re-reading a
 // footer block that held no record batch, or walking a flatbuffer vector claiming millions of
-// entries), and the portfolio one at run 40; the inputs are kept in
+// entries), and 1,000 such mutations of a portfolio file hung at the 40th; the inputs are kept in
 // test/io/arrow/ipc-bounds.test.ts. Runs are seeded (PMBT_SEED) and sized by PMBT_PROPERTY_RUNS;
 // fast-check prints the seed and the shrunk counterexample of a failure.
 import { readFileSync } from 'node:fs';
