@@ -1,4 +1,4 @@
-import { findTooDeepField, MAX_JSON_DEPTH } from '../domain/json-fields.js';
+import { describePortfolioAt, findTooDeepField, MAX_JSON_DEPTH, portfolioFieldPath } from '../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../io/convert/documents.js';
 import type { BatchItem } from './run-batch.js';
 
@@ -23,12 +23,12 @@ export async function* planBatches(items: AsyncIterable<PortfolioDocumentItem>, 
     if (item.error !== undefined) {
       current.push({ index: item.index, error: item.error.message });
     } else if (tooDeep !== undefined) {
-      current.push({ index: item.index, error: `${src}: [${item.index}].${tooDeep}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper` });
+      current.push({ index: item.index, error: `${src}: ${portfolioFieldPath(describePortfolioAt(item.index, item.doc.id), tooDeep)}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper` });
     } else {
       const id = item.doc.id;
       const first = typeof id === 'string' ? seen.get(id) : undefined;
       if (typeof id === 'string' && first !== undefined) {
-        current.push({ index: item.index, doc: item.doc, error: `${src}: [${item.index}].id: expected an id not used before, got "${id}" (also portfolio [${first}])` });
+        current.push({ index: item.index, doc: item.doc, error: `${src}: ${portfolioFieldPath(describePortfolioAt(item.index, id), 'id')}: expected an id not used before, got "${id}" (also ${describePortfolioAt(first)})` });
       } else {
         if (typeof id === 'string') seen.set(id, item.index);
         current.push({ index: item.index, doc: item.doc });

@@ -1,4 +1,5 @@
 import { InputError } from '../domain/errors.js';
+import { describePortfolioAt } from '../domain/json-fields.js';
 import { encodeArrowFile } from '../io/arrow/report-tables.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { joinKey } from '../io/store/keys.js';
@@ -44,6 +45,19 @@ export interface BatchResult {
 const idOf = (doc: Record<string, unknown> | undefined) => (typeof doc?.id === 'string' ? doc.id : null);
 
 /**
+ * The message of a portfolio that failed to parse or replay: the portfolio file, the portfolio's
+ * position (from 1) and id, then the cause (docs/formats.md#errors). A cause about the portfolio
+ * document itself is already reported against the portfolio file; one about the price history
+ * (source "prices") is named by its URI; one about the rules keeps "rules" (defaults and the job's
+ * files merged).
+ */
+export function describePortfolioFailure(portfolios: string, prices: string, item: BatchItem, e: InputError): string {
+  const label = describePortfolioAt(item.index, item.doc?.id);
+  const cause = e.source === portfolios ? e.message.slice(portfolios.length + 2) : e.source === 'prices' ? e.withSource(prices).message : e.message;
+  return `${portfolios}: ${label}: ${cause}`;
+}
+
+/**
  * Replays one batch. A portfolio that cannot be read or replayed fails alone: its summary line
  * says why, and the rest of the batch goes on. Anything that is not bad input is a bug and throws.
  */
@@ -61,13 +75,13 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       continue;
     }
     try {
-      const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios, `[${item.index}]`);
+      const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios);
       const refusal = ctx.spec.engine === 'exact' ? 'engine exact' : findFastKernelRefusal(portfolio, ctx.rules);
-      if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: [${item.index}]: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
+      if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: ${describePortfolioAt(item.index, portfolio.id)}: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
       else parsed.push({ item, portfolio, refusal });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      fail(item, e.message);
+      fail(item, describePortfolioFailure(ctx.spec.portfolios, ctx.spec.prices, item, e));
     }
   }
   const fastOnes = parsed.filter((x) => x.refusal === undefined);
@@ -88,7 +102,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       onPortfolioDone?.(r.steps);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      fail(x.item, e.message);
+      fail(x.item, describePortfolioFailure(ctx.spec.portfolios, ctx.spec.prices, x.item, e));
     }
   }
   // Failures were recorded as they came; the summary lists portfolios in input order.

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { streamPortfolioDocuments } from '../batch/inputs.js';
+import { describePortfolioAt } from '../domain/json-fields.js';
 import { writeSeriesArrow } from '../io/arrow/series.js';
 import { defaultCacheFolder, folderCache } from '../io/binance-data/cache.js';
 import { DAY_MS, KLINE_INTERVALS, parseDay, startOfDay } from '../io/binance-data/days.js';
@@ -71,7 +72,7 @@ async function readPlan(symbols: string | undefined, portfolios: string | undefi
   if (portfolios !== undefined) {
     for await (const item of streamPortfolioDocuments(locateUri, portfolios).items) {
       if (item.error !== undefined) throw item.error.withSource(portfolios);
-      collectPortfolioNeeds(item.doc, `${portfolios} portfolio ${item.index + 1}`, needs);
+      collectPortfolioNeeds(item.doc, `${portfolios}: ${describePortfolioAt(item.index, item.doc.id)}`, needs);
     }
   }
   return planFetch([...needs.contracts], [...needs.assets]);

@@ -16,6 +16,20 @@ export function describeValue(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
+/**
+ * How a message names one portfolio of a portfolio file (Arrow row, JSON array entry, JSON Lines
+ * record): `portfolio N`, counted from 1 whatever the format, with its id when it has one
+ * (docs/formats.md#errors). `index` is the 0-based position the readers and summary.json keep.
+ */
+export function describePortfolioAt(index: number, id?: unknown): string {
+  return typeof id === 'string' && id !== '' ? `portfolio ${index + 1} (id ${describeValue(id)})` : `portfolio ${index + 1}`;
+}
+
+/** A field path inside the portfolio `label` names (describePortfolioAt): `portfolio 3: balances[0].asset`. */
+export function portfolioFieldPath(label: string, path: string): string {
+  return path === '' ? label : `${label}: ${path}`;
+}
+
 export function joinPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;

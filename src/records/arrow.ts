@@ -39,7 +39,7 @@ export function utf8Data(name: string, values: readonly (string | null | undefin
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) {
-      if (!nullable) throw new Error(`${name}: row ${i} has no value, and the column is not nullable`);
+      if (!nullable) throw new Error(`${name}: row ${i + 1} has no value, and the column is not nullable`);
       nulls++;
       offsets[i + 1] = used;
       continue;

@@ -11,7 +11,7 @@ export function openPriceGap(state: ReplayState, missing: MissingPriceError, tl:
   const key = seriesKey(missing.kind, missing.seriesName);
   const why = describePriceState(tl, key, k);
   if ('missing' in why && why.missing === 'no-series') {
-    throw new InputError('prices', key, `a ${missing.kind} price series for ${missing.seriesName} (portfolio ${state.result.portfolioId} needs it)`, 'none in the file');
+    throw new InputError('prices', key, `${missing.kind === 'index' ? 'an' : 'a'} ${missing.kind} price series for ${missing.seriesName} (portfolio ${state.result.portfolioId} needs it)`, 'none in the file');
   }
   state.result.gapSteps++;
   if (state.inGap) return;

@@ -23,7 +23,7 @@ describe('runJobLocally', () => {
     const result = await runJobLocally(parseJobSpec(job), { workers: 1, ...LOCAL_STORES });
     expect([result.totals.ok, result.totals.failed]).toEqual([6, 3]);
     const summary = readFileSync(join(files.dir, 'out', 'deep', 'summary.json'), 'utf8');
-    expect(summary).toContain('[8].description: expected JSON nested at most 64 levels deep, got deeper');
+    expect(summary).toContain('portfolio 9 (id \\"deep\\"): description: expected JSON nested at most 64 levels deep, got deeper');
   });
   test('an output that is a regular file is an InputError naming it', async () => {
     const output = join(files.dir, 'a-file');

@@ -22,7 +22,7 @@ async function plan(docs: Record<string, unknown>[]) {
 describe('planBatches: documents nested too deep', () => {
   test('a portfolio nested 5,000 levels deep fails alone, naming the field', async () => {
     const items = await plan([{ id: 'a' }, { id: 'deep', description: nested(5000) }, { id: 'c' }]);
-    expect(items.map((i) => i.error)).toEqual([undefined, `desk.jsonl: [1].description: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper`, undefined]);
+    expect(items.map((i) => i.error)).toEqual([undefined, `desk.jsonl: portfolio 2 (id "deep"): description: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper`, undefined]);
     // The failed portfolio carries no document to hand on (it is what crashed postMessage).
     expect(items[1]!.doc).toBeUndefined();
   });
@@ -34,6 +34,6 @@ describe('planBatches: documents nested too deep', () => {
     let v: unknown = [];
     for (let i = 0; i < 100; i++) v = [v];
     const items = await plan([{ id: 'arr', balances: v }]);
-    expect(items[0]!.error).toMatch(/\[0\]\.balances: expected JSON nested at most 64 levels deep/);
+    expect(items[0]!.error).toMatch(/^desk\.jsonl: portfolio 1 \(id \"arr\"\): balances: expected JSON nested at most 64 levels deep/);
   });
 });

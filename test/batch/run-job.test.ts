@@ -36,8 +36,8 @@ describe('a job run on one machine', () => {
     const summary = JSON.parse(read('summary.json').toString()) as { portfolios: { portfolioId: string | null; ok: boolean; error?: string; index: number }[]; totals: { ok: number; failed: number } };
     const failed = summary.portfolios.filter((p) => !p.ok);
     expect(failed.map((p) => [p.portfolioId, p.index])).toEqual([['bad-field', 3], [null, 7]]);
-    expect(failed[0]!.error).toBe(`${files.job.portfolios as string}: [3].balances[0].crossMarginFree: expected a number ≥ 0, got "-5"`);
-    expect(failed[1]!.error).toMatch(/line 8: expected one JSON document per line/);
+    expect(failed[0]!.error).toBe(`${files.job.portfolios as string}: portfolio 4 (id "bad-field"): balances[0].crossMarginFree: expected a number ≥ 0, got "-5"`);
+    expect(failed[1]!.error).toMatch(/: portfolio 8 \(line 8\): expected one JSON document per line/);
     expect([summary.totals.ok, summary.totals.failed]).toEqual([24, 2]);
     // every good portfolio was replayed over all 360 minutes (or until it was bankrupt)
     expect(summary.portfolios.filter((p) => p.ok).length).toBe(24);

@@ -22,7 +22,7 @@ describe('the records’ Arrow columns', () => {
     expect(Array.from(readFloat64(requireColumnData(b, SCHEMA, 'x', 'f'), true, 'f', 'x', 0))).toEqual([1.5, Number.NaN, -2]);
   });
   it('refuse a null where the column may not hold one, naming the file and the row counted from 1', () => {
-    expect(() => utf8Data('id', ['a', undefined], false)).toThrow(/id: row 1 has no value/);
+    expect(() => utf8Data('id', ['a', undefined], false)).toThrow(/id: row 2 has no value/);
     expect(() => readFloat64(requireColumnData(batch(), SCHEMA, 'x', 'f.arrow'), false, 'f.arrow', 'x', 10)).toThrow(/^f\.arrow: row 12\.x: expected a value, got null$/);
   });
   it('refuse a file without a column, or with another type', () => {

@@ -176,7 +176,7 @@ describe('prices are carried forward up to the staleness limit, never invented',
   });
   it('fails the portfolio, naming the series, when the file has no series at all for a price it needs', () => {
     expect(() => run(steady, { balances: [{ asset: 'SOL', crossMarginFree: '1' }] }, rulesOf({ collateral: { ...RULES.collateral, SOL: '0.9' } })))
-      .toThrow('prices: index:SOL: expected a index price series for SOL (portfolio test needs it), got none in the file');
+      .toThrow('prices: index:SOL: expected an index price series for SOL (portfolio test needs it), got none in the file');
   });
 });
 

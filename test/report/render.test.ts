@@ -58,6 +58,10 @@ describe('renderReportHtml', () => {
     expect(renderReportHtml(data)).toBe(html);
     expect(Buffer.byteLength(html)).toBeLessThan(150_000);
   });
+  it('numbers failed portfolios from 1, like their messages (summary.json keeps the 0-based index)', () => {
+    const page = renderReportHtml({ ...data, failures: [{ index: 1, portfolioId: 'bad', error: 'desk.jsonl: portfolio 2 (id "bad"): x' }], failuresTotal: 1 });
+    expect(page).toContain('<tr><td>2</td><td class="l">bad</td>');
+  });
   it('escapes text from the inputs', () => {
     const evil: ReportData = { ...data, jobId: 'x<script>alert(1)</script>', failures: [{ index: 0, portfolioId: '<b>', error: '</script><script>alert(2)</script>' }], failuresTotal: 1 };
     const page = renderReportHtml(evil);

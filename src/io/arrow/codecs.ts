@@ -66,14 +66,28 @@ function readZstdContentSize(src: Uint8Array): number | undefined {
   return sizeBytes === 2 ? raw + 256 : raw;
 }
 
+/** The window a ZSTD frame without a content size declares (its window descriptor byte). */
+function readZstdWindowSize(src: Uint8Array): number {
+  const descriptor = src[4] ?? 0;
+  if ((descriptor >> 5) & 1) return 0; // single segment: the content size is the window
+  const windowByte = src[5] ?? 0;
+  const base = 2 ** (10 + (windowByte >> 3));
+  return base + (base / 8) * (windowByte & 7);
+}
+
+/**
+ * fzstd sizes its output by the frame's content size, or without one by its window (which the
+ * header may claim up to 2 GiB): both are held to the limit first. No output buffer is handed to
+ * fzstd: it tests the buffer with `w == 1`, which turns it into a string of all its bytes — for a
+ * byte-mutated header claiming ~1 GB that took seconds and failed with "Invalid string length".
+ */
 export function decodeZstd(src: Uint8Array): Uint8Array {
   if (src.length < 6 || readUint32LE(src, 0) !== ZSTD_MAGIC) throw new Error('ZSTD buffer is not a ZSTD frame (bad magic number)');
   const size = readZstdContentSize(src);
-  if (size !== undefined) {
-    checkDecodedSize('ZSTD', size);
-    return decompressZstd(src, new Uint8Array(size));
-  }
-  return decompressZstd(src);
+  checkDecodedSize(size === undefined ? 'ZSTD window' : 'ZSTD', size ?? readZstdWindowSize(src));
+  const out = decompressZstd(src);
+  // fzstd's own buffer starts 12 bytes in; Arrow views buffers as 8-byte-aligned typed arrays.
+  return out.byteOffset % 8 === 0 ? out : out.slice();
 }
 
 /**

@@ -4,7 +4,8 @@ import { InputError } from '../../domain/errors.js';
 /**
  * Column readers for Arrow tables other tools wrote. They walk each chunk's typed arrays (never
  * `get(i)` or row objects: 10–500× slower, docs/performance.md) and name the file, the column and the row
- * (0-based, counted across record batches) of the first value they reject.
+ * (counted from 1 across record batches, like every row in a message: docs/formats.md#errors) of
+ * the first value they reject.
  */
 
 export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
@@ -14,8 +15,9 @@ const TIME_UNIT_NAMES: Record<TimeUnit, EpochUnit> = { [TimeUnit.SECOND]: 's', [
 /** JavaScript Dates end at ±8.64e15 ms; the model has no use for times before 1970. */
 export const MAX_TIME_MS = 8.64e15;
 
-export function cellPath(column: string, row: number): string {
-  return `${column}, row ${row}`;
+/** Names a cell in messages: its column and row, the row counted from 1 (`index` is 0-based). */
+export function cellPath(column: string, index: number): string {
+  return `${column}, row ${index + 1}`;
 }
 
 /** Index of a column by exact name, else by case-insensitive name; -1 when absent. */
@@ -38,6 +40,63 @@ export function rejectNulls(data: Data, base: number, src: string, column: strin
   if (data.nullCount === 0) return;
   for (let i = 0; i < data.length; i++) {
     if (!data.getValid(i)) throw new InputError(src, cellPath(column, base + i), expected, 'null');
+  }
+}
+
+/**
+ * Checks that each chunk's buffers hold its claimed length, before any reader sizes an output by
+ * `vector.length` or walks the rows: apache-arrow takes a record batch's length and offsets from
+ * the file as they are, so a corrupted file could claim a billion rows over a few bytes (an
+ * allocation that fails or takes seconds) or string offsets that run backwards or past the data
+ * (each row re-reading the whole buffer). Fixed-width values need `length` entries (the typed
+ * array's own element counting: a dictionary's keys, a timestamp's int64s); string offsets must
+ * be non-decreasing from ≥ 0 to at most the data's size.
+ */
+export function checkColumnChunks(vector: Vector, src: string, column: string): void {
+  let base = 0;
+  for (const data of vector.data) {
+    checkChunkBuffers(data, base, src, column);
+    base += data.length;
+  }
+}
+
+/**
+ * One chunk of checkColumnChunks (`base`: its first row in the table). List columns need
+ * `length + 1` offsets within their child (the portfolio table's lists).
+ */
+export function checkChunkBuffers(data: Data, base: number, src: string, column: string): void {
+  const type = data.type as DataType;
+  const values = data.values as ArrayLike<unknown> | undefined;
+  if (data.nullCount > 0 && (data.nullBitmap?.length ?? 0) < Math.ceil(data.length / 8)) throw new InputError(src, column, `a validity bitmap for the ${data.length} rows from row ${base + 1}`, `${data.nullBitmap?.length ?? 0} bytes`);
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) checkStringOffsets(data, base, src, column, (data.values as Uint8Array | undefined)?.length ?? 0);
+  else if (DataType.isList(type) || DataType.isLargeList(type)) checkStringOffsets(data, base, src, column, data.children[0]?.length ?? 0);
+  else if ((DataType.isInt(type) || DataType.isFloat(type) || DataType.isTimestamp(type) || DataType.isDictionary(type)) && (values?.length ?? 0) < data.length) {
+    throw new InputError(src, column, `values for the ${data.length} rows from row ${base + 1}`, `${values?.length ?? 0} values`);
+  }
+}
+
+/**
+ * checkChunkBuffers over a chunk and its nested children (a list's entries, a struct's fields,
+ * each as long as the struct): the portfolio table's list<struct> columns.
+ */
+export function checkChunkTree(data: Data, base: number, src: string, column: string): void {
+  checkChunkBuffers(data, base, src, column);
+  const isStruct = DataType.isStruct(data.type as DataType);
+  for (const child of data.children as Data[]) {
+    if (isStruct && child.length < data.length) throw new InputError(src, column, `struct fields of ${data.length} entries`, `${child.length}`);
+    checkChunkTree(child, 0, src, column);
+  }
+}
+
+/** Offsets (of strings, or of a list's entries) non-decreasing from ≥ 0 to at most `size`. */
+function checkStringOffsets(data: Data, base: number, src: string, column: string, size: number): void {
+  const offsets = data.valueOffsets as ArrayLike<number | bigint> | undefined;
+  if ((offsets?.length ?? 0) < data.length + 1) throw new InputError(src, column, `offsets for the ${data.length} rows from row ${base + 1}`, `${offsets?.length ?? 0} offsets`);
+  let previous = 0;
+  for (let i = 0; i <= data.length; i++) {
+    const at = Number(offsets![i]);
+    if (!(at >= (i === 0 ? 0 : previous) && at <= size)) throw new InputError(src, cellPath(column, base + Math.max(i, 1) - 1), `offsets rising from 0 to at most the ${size} entries of its data`, `offset ${at} after ${previous}`);
+    previous = at;
   }
 }
 
@@ -131,6 +190,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
     throw new InputError(src, column, 'a timestamp column (or epoch numbers)', String(type));
   }
   if (DataType.isFloat(type) && type.precision === Precision.HALF) throw new InputError(src, column, 'a timestamp column (or epoch numbers)', String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Float64Array(vector.length);
   let unit: EpochUnit | undefined = isTimestamp ? TIME_UNIT_NAMES[type.unit] : numericUnit === 'auto' ? undefined : numericUnit;
   let base = 0;
@@ -144,8 +204,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
       for (let i = 0; i < data.length; i++) out[base + i] = typeof values[i] === 'bigint' ? epochBigIntToMs(values[i] as bigint, unit!) : epochNumberToMs(values[i] as number, unit!);
     }
     for (let i = 0; i < data.length; i++) {
-      // Rows counted from 1 in this message (issue 15).
-      if (options.plausibleOnly === true && !isTimePlausible(out[base + i]!)) throw implausibleTimeError(src, cellPath(column, base + i + 1), values[i]!, unit!, out[base + i]!);
+      if (options.plausibleOnly === true && !isTimePlausible(out[base + i]!)) throw implausibleTimeError(src, cellPath(column, base + i), values[i]!, unit!, out[base + i]!);
       if (!isTimeInRange(out[base + i]!)) throw new InputError(src, cellPath(column, base + i), TIME_RANGE_TEXT, `${String(values[i])} ${unit}`);
     }
     base += data.length;
@@ -157,6 +216,7 @@ export function readTimeColumnMs(vector: Vector, src: string, column: string, nu
 export function readNumberColumn(vector: Vector, src: string, column: string, nullsAsNaN = false): Float64Array {
   const type = vector.type as DataType;
   if (!(DataType.isFloat(type) && type.precision !== Precision.HALF) && !DataType.isInt(type)) throw new InputError(src, column, 'a float64 column', String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Float64Array(vector.length);
   let base = 0;
   for (const data of vector.data) {
@@ -264,6 +324,7 @@ function codeUtf8Chunk(data: Data, base: number, out: Int32Array, codeOf: (text:
 export function readStringColumnCodes(vector: Vector, src: string, column: string, expected: string, encode: (text: string, row: number) => number): Int32Array {
   const type = vector.type as DataType;
   if (!isStringLikeType(type)) throw new InputError(src, column, `a string or dictionary-of-string column (${expected})`, String(type));
+  checkColumnChunks(vector, src, column);
   const out = new Int32Array(vector.length);
   const seen = new Map<string, number>();
   const codeOf = (text: string, row: number): number => {
@@ -278,6 +339,7 @@ export function readStringColumnCodes(vector: Vector, src: string, column: strin
   for (const data of vector.data) {
     rejectNulls(data, base, src, column, expected);
     if (DataType.isDictionary(data.type as DataType)) {
+      checkColumnChunks(data.dictionary!, src, `${column} (dictionary)`);
       const entries = decodeDictionary(data.dictionary!);
       const codes = new Int32Array(entries.length).fill(-1);
       const keys = data.values as ArrayLike<number | bigint>;

@@ -49,10 +49,11 @@ import {
 } from 'apache-arrow';
 import { InputError } from '../../domain/errors.js';
 import { readTime } from '../../domain/json-fields.js';
-import { describeValue, joinPath, readDecimal } from '../../domain/json-fields.js';
+import { describePortfolioAt, describeValue, joinPath, portfolioFieldPath, readDecimal } from '../../domain/json-fields.js';
 import type { PortfolioDocumentItem } from '../convert/documents.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile, openSequentialIpc, rejectTruncatedArrowFile, SequentialReadableFileWriter, StreamEnds } from './ipc.js';
+import { checkChunkTree } from './columns.js';
+import { checkStreamMessages, encodeArrowFile, openSequentialIpc, readArrowFileHandleBatches, readArrowIpcTable, rejectTruncatedArrowFile, SequentialReadableFileWriter, StreamEnds } from './ipc.js';
 import { FIELD_KIND_TYPES, makeScalarReader, makeStructListReader, type CellReader, type FieldKind } from './portfolio-cells.js';
 
 export const PORTFOLIOS_FORMAT_VERSION = '1';
@@ -132,20 +133,22 @@ function encodeObject(src: string, path: string, spec: FieldSpec, raw: unknown):
 }
 
 /** One raw document → one row of plain values for the builders. */
-function encodeRow(src: string, path: string, doc: unknown): Record<string, unknown> {
-  if (!isPlainObject(doc)) throw new InputError(src, path, 'an object', describeValue(doc));
+/** `label` names the document in messages (describePortfolioAt). */
+function encodeRow(src: string, label: string, doc: unknown): Record<string, unknown> {
+  const path = (key: string) => portfolioFieldPath(label, key);
+  if (!isPlainObject(doc)) throw new InputError(src, label, 'an object', describeValue(doc));
   const row: Record<string, unknown> = {};
   for (const key of Object.keys(doc)) {
-    if (key !== 'version' && !COLUMN_NAMES.includes(key)) throw new InputError(src, joinPath(path, key), `one of the fields version, ${COLUMN_NAMES.join(', ')}`, `unknown field "${key}"`);
+    if (key !== 'version' && !COLUMN_NAMES.includes(key)) throw new InputError(src, path(key), `one of the fields version, ${COLUMN_NAMES.join(', ')}`, `unknown field "${key}"`);
   }
-  if (doc.version !== undefined && doc.version !== 1) throw new InputError(src, joinPath(path, 'version'), '1', describeValue(doc.version));
-  for (const [name, kind] of SCALAR_COLUMNS) row[name] = encodeCell(src, joinPath(path, name), kind, doc[name]);
-  if (typeof row.id !== 'string' || row.id.length === 0) throw new InputError(src, joinPath(path, 'id'), 'a non-empty string', describeValue(doc.id));
+  if (doc.version !== undefined && doc.version !== 1) throw new InputError(src, path('version'), '1', describeValue(doc.version));
+  for (const [name, kind] of SCALAR_COLUMNS) row[name] = encodeCell(src, path(name), kind, doc[name]);
+  if (typeof row.id !== 'string' || row.id.length === 0) throw new InputError(src, path('id'), 'a non-empty string', describeValue(doc.id));
   for (const [name, spec] of Object.entries(LIST_COLUMNS)) {
     const list = doc[name];
     if (list === undefined || list === null) continue;
-    if (!Array.isArray(list)) throw new InputError(src, joinPath(path, name), 'an array', describeValue(list));
-    row[name] = list.map((item, k) => encodeObject(src, joinPath(joinPath(path, name), k), spec, item));
+    if (!Array.isArray(list)) throw new InputError(src, path(name), 'an array', describeValue(list));
+    row[name] = list.map((item, k) => encodeObject(src, joinPath(path(name), k), spec, item));
   }
   return row;
 }
@@ -167,7 +170,7 @@ export function writePortfoliosArrow(docs: readonly unknown[], options: { src?: 
   const src = options.src ?? 'portfolios';
   const batchSize = options.batchSize ?? DEFAULT_PORTFOLIO_BATCH_SIZE;
   const schema = buildPortfolioSchema();
-  const rows = docs.map((doc, i) => encodeRow(src, `[${i}]`, doc));
+  const rows = docs.map((doc, i) => encodeRow(src, describePortfolioAt(i, isPlainObject(doc) ? doc.id : undefined), doc));
   const batches: RecordBatch[] = [];
   for (let start = 0; start < rows.length; start += batchSize) batches.push(buildBatch(schema, rows.slice(start, start + batchSize)));
   return encodeArrowFile(new Table(schema, batches));
@@ -194,7 +197,7 @@ export async function writePortfoliosArrowStream(
   try {
     let rows: Record<string, unknown>[] = [];
     for await (const doc of docs) {
-      rows.push(encodeRow(src, `[${count}]`, doc));
+      rows.push(encodeRow(src, describePortfolioAt(count, isPlainObject(doc) ? doc.id : undefined), doc));
       count++;
       if (rows.length === batchSize) {
         writer.write(buildBatch(schema, rows));
@@ -254,16 +257,18 @@ function planColumns(schema: Schema, src: string): ColumnPlan[] {
 }
 
 function* decodeBatch(batch: RecordBatch, plans: readonly ColumnPlan[], firstIndex: number, src: string): Generator<PortfolioDocumentItem> {
+  // A corrupted batch length would otherwise yield a failed portfolio per claimed row, billions of them.
+  for (const p of plans) checkChunkTree(batch.data.children[p.index]!, firstIndex, src, p.name);
   const readers = plans.map((p) => [p.name, p.readerFor(batch.data.children[p.index]!)] as const);
   for (let row = 0; row < batch.numRows; row++) {
     const index = firstIndex + row;
     try {
       const doc: Record<string, unknown> = { version: 1 };
       for (const [name, read] of readers) {
-        const v = read(row, `[${index}].${name}`);
+        const v = read(row, portfolioFieldPath(describePortfolioAt(index), name));
         if (v !== undefined) doc[name] = v;
       }
-      if (typeof doc.id !== 'string' || doc.id.length === 0) throw new InputError(src, `[${index}].id`, 'a non-empty string', describeValue(doc.id));
+      if (typeof doc.id !== 'string' || doc.id.length === 0) throw new InputError(src, portfolioFieldPath(describePortfolioAt(index), 'id'), 'a non-empty string', describeValue(doc.id));
       yield { index, doc };
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
@@ -284,13 +289,19 @@ function isFileHandle(x: unknown): x is FileHandle {
   return typeof x === 'object' && x !== null && typeof (x as FileHandle).stat === 'function' && typeof (x as FileHandle).fd === 'number';
 }
 
+async function* batchesOf(table: Table): AsyncGenerator<RecordBatch> {
+  yield* table.batches;
+}
+
 async function openBatches(source: Uint8Array | AsyncIterable<Uint8Array> | FileHandle, src: string): Promise<AsyncIterator<RecordBatch>> {
-  if (source instanceof Uint8Array) return RecordBatchReader.from(source)[Symbol.asyncIterator]();
+  // Never apache-arrow's own iteration over untrusted bytes: it can loop forever on a corrupted
+  // file (readArrowIpcTable, checkStreamMessages, readArrowFileHandleBatches say how).
+  if (source instanceof Uint8Array) return batchesOf(readArrowIpcTable(source));
   // A local file is read at the offsets its footer lists: one batch in memory, whoever wrote it.
-  if (isFileHandle(source)) return (await RecordBatchReader.from(source))[Symbol.asyncIterator]();
+  if (isFileHandle(source)) return readArrowFileHandleBatches(source);
   const sequential = await openSequentialIpc(source, src, MAX_WHOLE_PORTFOLIO_ARROW_BYTES);
-  const reader = sequential instanceof Uint8Array ? RecordBatchReader.from(sequential) : await RecordBatchReader.from(sequential);
-  return reader[Symbol.asyncIterator]();
+  if (sequential instanceof Uint8Array) return batchesOf(readArrowIpcTable(sequential));
+  return (await RecordBatchReader.from(checkStreamMessages(sequential)))[Symbol.asyncIterator]();
 }
 
 /**

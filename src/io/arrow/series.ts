@@ -9,7 +9,6 @@ import {
   Schema,
   Struct,
   Table,
-  tableFromIPC,
   TimestampMillisecond,
   Utf8,
   vectorFromArray,
@@ -17,7 +16,7 @@ import {
 import { InputError } from '../../domain/errors.js';
 import { SERIES_KIND_CODE, SERIES_KINDS, type SeriesKind, type SeriesTable } from '../../domain/series.js';
 import { registerArrowCodecs } from './codecs.js';
-import { encodeArrowFile, rejectTruncatedArrowFile } from './ipc.js';
+import { encodeArrowFile, readArrowIpcTable, rejectTruncatedArrowFile } from './ipc.js';
 import { cellPath, describeTime, findColumnIndex, readNumberColumn, readStringColumnCodes, readTimeColumnMs, requireColumn, type EpochUnit } from './columns.js';
 
 /**
@@ -42,7 +41,8 @@ export function readArrowTable(bytes: Uint8Array, src: string): Table {
   registerArrowCodecs();
   rejectTruncatedArrowFile(bytes.subarray(0, 6), bytes.subarray(Math.max(0, bytes.length - 6)), bytes.length, src);
   try {
-    return tableFromIPC(bytes);
+    // Not tableFromIPC: it can hang or allocate without bound on corrupted metadata (readArrowIpcTable).
+    return readArrowIpcTable(bytes);
   } catch (e) {
     throw new InputError(src, '', 'an Arrow IPC file or stream (Feather v2)', e instanceof Error ? e.message : String(e));
   }
@@ -123,7 +123,7 @@ export function decodeSeriesTable(table: Table, src: string, options: DecodeSeri
   const times = readTimeColumnMs(time.vector, src, time.name, options.numericTimeUnit, { plausibleOnly: options.plausibleTimes });
   if (options.requireSorted) {
     for (let i = 1; i < times.length; i++) {
-      if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i - 1}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
+      if (times[i]! < times[i - 1]!) throw new InputError(src, cellPath(time.name, i), `a time no earlier than row ${i}'s ${describeTime(times[i - 1]!)} (sorted by time)`, describeTime(times[i]!));
     }
   }
   const symbols: string[] = [];

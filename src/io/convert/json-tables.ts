@@ -38,7 +38,7 @@ export function jsonTable(text: string, src: string): SourceTable {
 export function jsonRowsTable(rows: readonly unknown[], src: string, emptyColumns: readonly string[] = []): SourceTable {
   if (rows.length === 0) return textSourceTable(src, emptyColumns, emptyColumns.map(() => []), 0, (column) => column);
   if (Array.isArray(rows[0])) return arrayRowsTable(rows, src);
-  return recordsTable(rows.map((v, i) => [v, `[${i}]`] as const), src);
+  return recordsTable(rows.map((v, i) => [v, `row ${i + 1}`] as const), src);
 }
 
 function jsonLinesTable(text: string, src: string): SourceTable {
@@ -64,7 +64,7 @@ function recordsTable(rows: readonly (readonly [unknown, string])[], src: string
   const names: string[] = [];
   for (const r of records) for (const k of Object.keys(r)) if (!names.includes(k)) names.push(k);
   const cells = names.map((n) => records.map((r) => r[n]));
-  return textSourceTable(src, names, cells, records.length, (column, row) => `${rows[row]![1]}.${column}`);
+  return textSourceTable(src, names, cells, records.length, (column, row) => `${column}, ${rows[row]![1]}`);
 }
 
 /** Rows that are arrays, named by position when their width is a known layout. */
@@ -73,12 +73,12 @@ function arrayRowsTable(rows: readonly unknown[], src: string): SourceTable {
   const layout = POSITIONAL_LAYOUTS.get(width);
   if (layout === undefined) {
     const known = [...POSITIONAL_LAYOUTS].map(([w, l]) => `${w} (${l.name})`).join(' or ');
-    throw new InputError(src, '[0]', `rows of ${known} values`, `${width} values`);
+    throw new InputError(src, 'row 1', `rows of ${known} values`, `${width} values`);
   }
   rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new InputError(src, `[${i}]`, `an array of ${width} values like the first row`, describeValue(row));
-    if (row.length !== width) throw new InputError(src, `[${i}]`, `${width} values like the first row (${layout.name})`, `${row.length}`);
+    if (!Array.isArray(row)) throw new InputError(src, `row ${i + 1}`, `an array of ${width} values like the first row`, describeValue(row));
+    if (row.length !== width) throw new InputError(src, `row ${i + 1}`, `${width} values like the first row (${layout.name})`, `${row.length}`);
   });
   const cells = layout.columns.map((_, c) => rows.map((r) => (r as unknown[])[c]));
-  return textSourceTable(src, layout.columns, cells, rows.length, (column, row) => `[${row}][${layout.columns.indexOf(column)}] (${column})`);
+  return textSourceTable(src, layout.columns, cells, rows.length, (column, row) => `${column}, row ${row + 1}`);
 }

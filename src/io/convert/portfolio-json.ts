@@ -1,5 +1,5 @@
 import { InputError } from '../../domain/errors.js';
-import { describeValue } from '../../domain/json-fields.js';
+import { describePortfolioAt, describeValue } from '../../domain/json-fields.js';
 import type { ByteSource, PortfolioDocumentItem } from './documents.js';
 import { readLines, type TextLine } from './lines.js';
 
@@ -30,7 +30,8 @@ function itemOf(index: number, value: unknown, src: string, path: string): Portf
 }
 
 function lineItem(index: number, line: TextLine, src: string): PortfolioDocumentItem {
-  const path = `line ${line.number}`;
+  // The portfolio's position, and the line a text editor would show.
+  const path = `${describePortfolioAt(index)} (line ${line.number})`;
   if (line.text === undefined) return { index, error: new InputError(src, path, `a line of at most ${MAX_JSONL_LINE_CHARS} characters`, `${line.length} characters`) };
   const parsed = parseJson(line.text);
   if ('message' in parsed) return { index, error: new InputError(src, path, 'one JSON document per line', parsed.message) };
@@ -90,7 +91,7 @@ export async function* readPortfolioDocumentsFromJson(source: ByteSource, src: s
     return;
   }
   if (Array.isArray(parsed.value)) {
-    for (const [i, value] of parsed.value.entries()) yield itemOf(i, value, src, `[${i}]`);
+    for (const [i, value] of parsed.value.entries()) yield itemOf(i, value, src, describePortfolioAt(i));
     return;
   }
   yield itemOf(0, parsed.value, src, '');

@@ -6,6 +6,7 @@ import { readAction } from './actions.js';
 import {
   describeValue,
   joinPath,
+  portfolioFieldPath,
   readArray,
   readDecimal,
   readNonNegativeDecimal,
@@ -138,7 +139,7 @@ function readList<T>(src: InputSource, doc: JsonObject, key: string, read: (path
 
 /** Parses and validates a portfolio document (docs/formats.md). Rules are needed to split order symbols. */
 export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'portfolio', pathPrefix = ''): Portfolio {
-  const at = (p: string) => (pathPrefix ? `${pathPrefix}.${p}` : p);
+  const at = (p: string) => (pathPrefix ? portfolioFieldPath(pathPrefix, p) : p);
   const doc = readObject(src, pathPrefix, raw);
   rejectUnknownKeys(src, pathPrefix, doc, ['version', 'id', 'mode', 'marginLeverage', 'balances', 'umPositions', 'cmPositions', 'marginOpenOrders', 'actions', 'description']);
   if (doc.version !== undefined && doc.version !== 1) throw new InputError(src, at('version'), '1', describeValue(doc.version));
@@ -147,7 +148,7 @@ export function parsePortfolio(raw: unknown, rules: Rules, src: InputSource = 'p
   const mode = (doc.mode ?? 'PM') as MarginMode;
   if (mode !== 'PM' && mode !== 'PM_PRO') throw new InputError(src, at('mode'), 'PM or PM_PRO', describeValue(doc.mode));
 
-  const prefixed = (key: string) => (pathPrefix ? `${pathPrefix}.${key}` : key);
+  const prefixed = (key: string) => (pathPrefix ? portfolioFieldPath(pathPrefix, key) : key);
   const balances = readList(src, doc, 'balances', (p, r) => readBalance(src, prefixed(p), r));
   const seen = new Map<string, number>();
   balances.forEach((b, i) => {

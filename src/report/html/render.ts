@@ -192,8 +192,8 @@ function renderFailures(d: ReportData): string {
   if (d.failuresTotal === 0) return '';
   return `<section id="failures">
 <h2>${plural(d.failuresTotal, 'portfolio')} could not be replayed</h2>
-<table><thead><tr><th>Input #</th><th class="l">Portfolio</th><th class="l">Why</th></tr></thead><tbody>
-${d.failures.map((f) => `<tr><td>${f.index}</td><td class="l">${escapeHtml(f.portfolioId ?? '–')}</td><td class="wrap">${escapeHtml(f.error)}</td></tr>`).join('\n')}
+<table><thead><tr><th title="position in the portfolio file, counted from 1 like the messages">Input #</th><th class="l">Portfolio</th><th class="l">Why</th></tr></thead><tbody>
+${d.failures.map((f) => `<tr><td>${f.index + 1}</td><td class="l">${escapeHtml(f.portfolioId ?? '–')}</td><td class="wrap">${escapeHtml(f.error)}</td></tr>`).join('\n')}
 </tbody></table>${d.failuresTotal > d.failures.length ? `<p class="explain">The first ${d.failures.length} are shown; summary.json lists all.</p>` : ''}
 </section>`;
 }

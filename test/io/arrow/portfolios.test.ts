@@ -112,14 +112,14 @@ describe('portfolios as Arrow', () => {
 
   test('the writer rejects what the schema cannot hold, naming the document and field', () => {
     expect(() => writePortfoliosArrow([MINIMAL, { id: 'x', balances: [{ asset: 'BTC', umUnrealizedPNL: '1' }] }])).toThrow(
-      'portfolios: [1].balances[0].umUnrealizedPNL: expected one of the fields asset, crossMarginFree, crossMarginLocked, crossMarginBorrowed, crossMarginInterest, umWalletBalance, cmWalletBalance, marginLeverage (the Arrow portfolio schema), got unknown field "umUnrealizedPNL"',
+      'portfolios: portfolio 2 (id "x"): balances[0].umUnrealizedPNL: expected one of the fields asset, crossMarginFree, crossMarginLocked, crossMarginBorrowed, crossMarginInterest, umWalletBalance, cmWalletBalance, marginLeverage (the Arrow portfolio schema), got unknown field "umUnrealizedPNL"',
     );
     expect(() => writePortfoliosArrow([{ id: 'x', umPositions: [{ symbol: 'BTCUSDT', positionAmt: 'lots', entryPrice: '1' }] }])).toThrow(
-      'portfolios: [0].umPositions[0].positionAmt: expected a decimal number (string or number), got "lots"',
+      'portfolios: portfolio 1 (id "x"): umPositions[0].positionAmt: expected a decimal number (string or number), got "lots"',
     );
-    expect(() => writePortfoliosArrow([{ mode: 'PM' }])).toThrow('portfolios: [0].id: expected a non-empty string, got nothing');
-    expect(() => writePortfoliosArrow([{ id: 'x', version: 2 }])).toThrow('portfolios: [0].version: expected 1, got 2');
-    expect(() => writePortfoliosArrow([{ id: 'x', balance: [] }])).toThrow('portfolios: [0].balance: expected one of the fields version, id, mode');
+    expect(() => writePortfoliosArrow([{ mode: 'PM' }])).toThrow('portfolios: portfolio 1: id: expected a non-empty string, got nothing');
+    expect(() => writePortfoliosArrow([{ id: 'x', version: 2 }])).toThrow('portfolios: portfolio 1 (id "x"): version: expected 1, got 2');
+    expect(() => writePortfoliosArrow([{ id: 'x', balance: [] }])).toThrow('portfolios: portfolio 1 (id "x"): balance: expected one of the fields version, id, mode');
   });
 });
 
@@ -139,8 +139,8 @@ describe('reading portfolio rows other tools wrote', () => {
     const items = await collect(readPortfolioDocuments(bytes, 'desk.arrow'));
     expect(items.map((i) => (i.error ? i.error.message : i.doc))).toEqual([
       { version: 1, id: 'a', balances: [{ asset: 'USDT', crossMarginFree: '1' }] },
-      'desk.arrow: [1].id: expected a non-empty string, got nothing',
-      'desk.arrow: [2].balances[0]: expected an object, got null',
+      'desk.arrow: portfolio 2: id: expected a non-empty string, got nothing',
+      'desk.arrow: portfolio 3: balances[0]: expected an object, got null',
       { version: 1, id: 'd' },
     ]);
     expect(items[1]?.error).toBeInstanceOf(InputError);

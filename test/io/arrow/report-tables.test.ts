@@ -28,7 +28,7 @@ describe('report tables', () => {
     const t = tableFromIPC(await fileOf(encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(events)])));
     expect(t.toArray().map((r) => Object.fromEntries(Object.entries(r.toJSON() as Record<string, unknown>).filter(([, v]) => v !== null)))).toEqual(events);
     expect(t.getChild('from')!.nullCount).toBe(3);
-    expect(() => buildEventsBatch([{ portfolioId: 'p3', time: 4 } as EventRecord])).toThrow(/type: row 0 has no value/);
+    expect(() => buildEventsBatch([{ portfolioId: 'p3', time: 4 } as EventRecord])).toThrow(/type: row 1 has no value/);
   });
 
   it('writes a file with its schema and no rows when there is nothing to write, and appends batches in order', async () => {

@@ -148,17 +148,17 @@ describe('readSeriesArrow rejects malformed files, naming file, column and row',
     ['a time column of the wrong type', longTable({ time: utf8(['a', 'b', 'c']) }), 'p.arrow: time: expected a timestamp column (or epoch numbers), got Utf8'],
     ['a value column of the wrong type', longTable({ value: utf8(['1', '2', '3']) }), 'p.arrow: value: expected a float64 column, got Utf8'],
     ['a symbol column of the wrong type', longTable({ symbol: f64([1, 2, 3]) }), 'p.arrow: symbol: expected a string or dictionary-of-string column (a symbol), got Float64'],
-    ['a null time', longTable({ time: vectorFromArray([new Date(T0), null, new Date(T0)], new TimestampMillisecond('UTC')).data[0]! }), 'p.arrow: time, row 1: expected a time, got null'],
-    ['a null symbol', longTable({ symbol: utf8(['BTC', null, 'BTCUSDT']) }), 'p.arrow: symbol, row 1: expected a symbol, got null'],
-    ['an empty symbol', longTable({ symbol: utf8(['BTC', '', 'BTCUSDT']) }), 'p.arrow: symbol, row 1: expected a non-empty symbol, got ""'],
-    ['a null kind', longTable({ kind: utf8(['index', 'mark', null]) }), 'p.arrow: kind, row 2: expected one of index, mark, funding, got null'],
-    ['an unknown kind', longTable({ kind: utf8(['index', 'last', 'funding']) }), 'p.arrow: kind, row 1: expected one of index, mark, funding, got "last"'],
-    ['a null value', longTable({ value: f64([1, null, 3]) }), 'p.arrow: value, row 1: expected a number, got null'],
-    ['a NaN value', longTable({ value: f64([1, 2, NaN]) }), 'p.arrow: value, row 2: expected a finite number, got NaN'],
-    ['an infinite value', longTable({ value: f64([Infinity, 2, 3]) }), 'p.arrow: value, row 0: expected a finite number, got Infinity'],
-    ['a zero index price', longTable({ value: f64([0, 2, 3]) }), 'p.arrow: value, row 0: expected a price > 0 for kind index, got 0'],
-    ['a negative mark price', longTable({ value: f64([1, -2, 3]) }), 'p.arrow: value, row 1: expected a price > 0 for kind mark, got -2'],
-    ['a time earlier than the row before', longTable({ time: msTimes([T0, T0 + 5, T0 + 4]) }), "p.arrow: time, row 2: expected a time no earlier than row 1's 2021-11-18T00:00:00.005Z (sorted by time), got 2021-11-18T00:00:00.004Z"],
+    ['a null time', longTable({ time: vectorFromArray([new Date(T0), null, new Date(T0)], new TimestampMillisecond('UTC')).data[0]! }), 'p.arrow: time, row 2: expected a time, got null'],
+    ['a null symbol', longTable({ symbol: utf8(['BTC', null, 'BTCUSDT']) }), 'p.arrow: symbol, row 2: expected a symbol, got null'],
+    ['an empty symbol', longTable({ symbol: utf8(['BTC', '', 'BTCUSDT']) }), 'p.arrow: symbol, row 2: expected a non-empty symbol, got ""'],
+    ['a null kind', longTable({ kind: utf8(['index', 'mark', null]) }), 'p.arrow: kind, row 3: expected one of index, mark, funding, got null'],
+    ['an unknown kind', longTable({ kind: utf8(['index', 'last', 'funding']) }), 'p.arrow: kind, row 2: expected one of index, mark, funding, got "last"'],
+    ['a null value', longTable({ value: f64([1, null, 3]) }), 'p.arrow: value, row 2: expected a number, got null'],
+    ['a NaN value', longTable({ value: f64([1, 2, NaN]) }), 'p.arrow: value, row 3: expected a finite number, got NaN'],
+    ['an infinite value', longTable({ value: f64([Infinity, 2, 3]) }), 'p.arrow: value, row 1: expected a finite number, got Infinity'],
+    ['a zero index price', longTable({ value: f64([0, 2, 3]) }), 'p.arrow: value, row 1: expected a price > 0 for kind index, got 0'],
+    ['a negative mark price', longTable({ value: f64([1, -2, 3]) }), 'p.arrow: value, row 2: expected a price > 0 for kind mark, got -2'],
+    ['a time earlier than the row before', longTable({ time: msTimes([T0, T0 + 5, T0 + 4]) }), "p.arrow: time, row 3: expected a time no earlier than row 2's 2021-11-18T00:00:00.005Z (sorted by time), got 2021-11-18T00:00:00.004Z"],
     ['a time before 1970', longTable({ time: msTimes([-1, 0, 1]) }), "p.arrow: time, row 1: expected a time from 2009-01-01 to before 2100-01-01 in the column's unit ms, got -1 ms (-1; a time before 1970)"],
   ];
   test.each(cases)('%s', (_, bytes, message) => {
@@ -167,7 +167,7 @@ describe('readSeriesArrow rejects malformed files, naming file, column and row',
 
   test('counts rows across record batches', () => {
     const bytes = longTable({ kind: utf8(['index', 'mark', 'last']) }, 3);
-    expect(() => readSeriesArrow(bytes, 'p.arrow')).toThrow('p.arrow: kind, row 2: expected one of index, mark, funding, got "last"');
+    expect(() => readSeriesArrow(bytes, 'p.arrow')).toThrow('p.arrow: kind, row 3: expected one of index, mark, funding, got "last"');
   });
 
   test('bytes that are not Arrow, and a truncated file', () => {
@@ -218,10 +218,10 @@ describe('bar highs and lows (optional high and low columns)', () => {
 
   test.each([
     ['only one of the two columns', { high: f64([40100, null, null]) }, /^f: low: expected a column "low"/],
-    ['a high without its low', { high: f64([40100, null, null]), low: f64([null, null, null]) }, /^f: low, row 0: expected a low beside the high \(both or neither\), got null$/],
-    ['a high below the value', { high: f64([39999, null, null]), low: f64([39900, null, null]) }, /^f: high, row 0: expected a finite number ≥ the row's value 40000, got 39999$/],
-    ['a low above the value', { high: f64([40100, null, null]), low: f64([40001, null, null]) }, /^f: low, row 0: expected a number > 0 and ≤ the row's value 40000, got 40001$/],
-    ['extremes on a funding row', { high: f64([null, null, 0.1]), low: f64([null, null, -0.1]) }, /^f: high, row 2: expected null on a funding row/],
+    ['a high without its low', { high: f64([40100, null, null]), low: f64([null, null, null]) }, /^f: low, row 1: expected a low beside the high \(both or neither\), got null$/],
+    ['a high below the value', { high: f64([39999, null, null]), low: f64([39900, null, null]) }, /^f: high, row 1: expected a finite number ≥ the row's value 40000, got 39999$/],
+    ['a low above the value', { high: f64([40100, null, null]), low: f64([40001, null, null]) }, /^f: low, row 1: expected a number > 0 and ≤ the row's value 40000, got 40001$/],
+    ['extremes on a funding row', { high: f64([null, null, 0.1]), low: f64([null, null, -0.1]) }, /^f: high, row 3: expected null on a funding row/],
   ])('rejects %s, naming the column and the row', (_, columns, error) => {
     expect(() => readSeriesArrow(longTable(columns), 'f')).toThrow(error);
   });

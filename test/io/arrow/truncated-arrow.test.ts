@@ -72,6 +72,6 @@ describe('Arrow portfolio action times in another unit than their column claims'
     const items = [];
     for await (const item of readPortfolioDocuments(bytes, 'desk.arrow')) items.push(item);
     expect(items[0]!.error).toBeUndefined();
-    expect(items[1]!.error?.message).toBe("desk.arrow: [1].actions[0].time: expected a time from 2009-01-01 to before 2100-01-01 in the column's unit ms, got 1710201600 ms (1970-01-20T19:03:21.600Z; the values look like epoch seconds)");
+    expect(items[1]!.error?.message).toBe("desk.arrow: portfolio 2: actions[0].time: expected a time from 2009-01-01 to before 2100-01-01 in the column's unit ms, got 1710201600 ms (1970-01-20T19:03:21.600Z; the values look like epoch seconds)");
   });
 });

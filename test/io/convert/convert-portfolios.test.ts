@@ -44,11 +44,11 @@ describe('pmbt convert portfolios', () => {
   test('the first malformed portfolio stops the conversion and no output is left', async () => {
     const jsonl = path('bad.jsonl');
     writeFileSync(jsonl, `${JSON.stringify(DOCS[0])}\n{"id": "b",\n`);
-    await expect(runConvert(['portfolios', '--input', jsonl, '--out', path('bad.arrow')])).rejects.toThrow(/^.*bad\.jsonl: line 2: expected one JSON document per line, got /);
+    await expect(runConvert(['portfolios', '--input', jsonl, '--out', path('bad.arrow')])).rejects.toThrow(/^.*bad\.jsonl: portfolio 2 \(line 2\): expected one JSON document per line, got /);
     expect(existsSync(path('bad.arrow'))).toBe(false);
     const extra = path('extra.jsonl');
     writeFileSync(extra, JSON.stringify({ id: 'x', balances: [{ asset: 'USDT', totalWalletBalance: '1' }] }));
-    await expect(runConvert(['portfolios', '--input', extra, '--out', path('extra.arrow')])).rejects.toThrow(`${extra}: [0].balances[0].totalWalletBalance: expected one of the fields asset,`);
+    await expect(runConvert(['portfolios', '--input', extra, '--out', path('extra.arrow')])).rejects.toThrow(`${extra}: portfolio 1 (id "x"): balances[0].totalWalletBalance: expected one of the fields asset,`);
   });
 
   test('usage errors', async () => {

@@ -164,8 +164,8 @@ describe('malformed inputs name the file, the column and the row', () => {
     ['a long table with an unknown kind', 'time,symbol,kind,value\n2021-11-18 00:00:00,BTC,index,1\n2021-11-18 00:00:00,BTC,last,1\n', {}, 'x.csv: kind, line 3: expected one of index, mark, funding, got "last"'],
     ['a long table with an empty symbol', 'time,symbol,kind,value\n2021-11-18 00:00:00,,index,1\n', {}, 'x.csv: symbol, line 2: expected a symbol, got ""'],
     ['a candle file without a symbol', `${header}2021-11-18 00:00:00,1,1,1,1,1\n`, {}, 'x.csv: (document): expected the series this candle file holds: FILE:SYMBOL:KIND (e.g. BTCUSDT-1m-2024-03-01.zip:BTCUSDT:mark) or --symbol and --kind, got candles with columns timestamp, Open, High, Low, Close, Volume'],
-    ['a JSON Lines record with a bad value', '{"time":1637193600000,"symbol":"A","kind":"index","value":1}\n{"time":1637193600000,"symbol":"A","kind":"mark","value":"x"}\n', {}, 'x.csv: line 2.value: expected a number, got "x"'],
-    ['a JSON array record with a bad time', '[{"time":"yesterday","symbol":"A","kind":"index","value":1}]', {}, 'x.csv: [0].time: expected a time: YYYY-MM-DD HH:MM:SS (UTC), ISO 8601, or epoch seconds/ms/us/ns, got "yesterday"'],
+    ['a JSON Lines record with a bad value', '{"time":1637193600000,"symbol":"A","kind":"index","value":1}\n{"time":1637193600000,"symbol":"A","kind":"mark","value":"x"}\n', {}, 'x.csv: value, line 2: expected a number, got "x"'],
+    ['a JSON array record with a bad time', '[{"time":"yesterday","symbol":"A","kind":"index","value":1}]', {}, 'x.csv: time, row 1: expected a time: YYYY-MM-DD HH:MM:SS (UTC), ISO 8601, or epoch seconds/ms/us/ns, got "yesterday"'],
     ['a JSON Lines line that is not JSON', '{"time":1,"symbol":"A","kind":"index","value":1}\n{"time":\n', {}, 'x.csv: line 2: expected one JSON record per line, got '],
   ];
   test.each(cases)('%s', (_, text, input, message) => {
@@ -177,7 +177,7 @@ describe('malformed inputs name the file, the column and the row', () => {
     const schema = new Schema(fields);
     const children = [vectorFromArray([new Date(T0), new Date(T0 + 1000)], new TimestampSecond('UTC')).data[0]!, vectorFromArray([1, null], new Float64()).data[0]!];
     const bytes = tableToIPC(new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: 2, nullCount: 0, children }))]), 'file');
-    expect(() => extract(bytes, { ...mark, path: 'c.feather' })).toThrow('c.feather: close, row 1: expected a number, got null');
+    expect(() => extract(bytes, { ...mark, path: 'c.feather' })).toThrow('c.feather: close, row 2: expected a number, got null');
   });
 
   test('a file read whole over the size limit (a streamed CSV has none), and a missing file', async () => {

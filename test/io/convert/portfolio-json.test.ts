@@ -19,9 +19,9 @@ describe('readPortfolioDocumentsFromJson', () => {
     const text = '{"id":"a","description":"café"}\n\n{"id":"b",\n{"id":"c"}\r\n[1]\n{"id":"d"}';
     const expected = [
       { id: 'a', description: 'café' },
-      expect.stringMatching(/^1: desk\.jsonl: line 3: expected one JSON document per line, got /),
+      expect.stringMatching(/^1: desk\.jsonl: portfolio 2 \(line 3\): expected one JSON document per line, got /),
       { id: 'c' },
-      '3: desk.jsonl: line 5: expected a portfolio document (a JSON object), got an array',
+      '3: desk.jsonl: portfolio 4 (line 5): expected a portfolio document (a JSON object), got an array',
       { id: 'd' },
     ];
     expect(await collect(readPortfolioDocumentsFromJson(text, 'desk.jsonl'))).toEqual(expected);
@@ -30,7 +30,7 @@ describe('readPortfolioDocumentsFromJson', () => {
 
   test('JSON Lines whose first line is broken', async () => {
     expect(await collect(readPortfolioDocumentsFromJson('{"id":\n{"id":"b"}\n', 'p.jsonl'))).toEqual([
-      expect.stringMatching(/^0: p\.jsonl: line 1: expected one JSON document per line, got /),
+      expect.stringMatching(/^0: p\.jsonl: portfolio 1 \(line 1\): expected one JSON document per line, got /),
       { id: 'b' },
     ]);
   });
@@ -43,13 +43,13 @@ describe('readPortfolioDocumentsFromJson', () => {
       yield '"}\n{"id":"c"}\n';
     }
     const items = await collect(readPortfolioDocumentsFromJson(huge(), 'big.jsonl'));
-    expect(items).toEqual([{ id: 'a' }, `1: big.jsonl: line 2: expected a line of at most ${MAX_JSONL_LINE_CHARS} characters, got ${MAX_JSONL_LINE_CHARS + (1 << 20) + 9} characters`, { id: 'c' }]);
+    expect(items).toEqual([{ id: 'a' }, `1: big.jsonl: portfolio 2 (line 2): expected a line of at most ${MAX_JSONL_LINE_CHARS} characters, got ${MAX_JSONL_LINE_CHARS + (1 << 20) + 9} characters`, { id: 'c' }]);
   });
 
   test('a JSON array, and one pretty-printed document', async () => {
     expect(await collect(readPortfolioDocumentsFromJson(chunks('[\n  {"id": "a"},\n  "oops",\n  {"id": "b"}\n]\n', 4), 'p.json'))).toEqual([
       { id: 'a' },
-      '1: p.json: [1]: expected a portfolio document (a JSON object), got "oops"',
+      '1: p.json: portfolio 2: expected a portfolio document (a JSON object), got "oops"',
       { id: 'b' },
     ]);
     expect(await collect(readPortfolioDocumentsFromJson('{\n  "id": "solo",\n  "mode": "PM"\n}\n', 'p.json'))).toEqual([{ id: 'solo', mode: 'PM' }]);

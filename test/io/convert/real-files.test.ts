@@ -75,7 +75,7 @@ describe('freqtrade Feather files (pyarrow, LZ4-frame compressed)', () => {
   });
 
   test('1h mark: its volume column is all null, which is an error unless skipped', () => {
-    expect(() => part({ path: MARK_1H, symbol: 'XRPUSDT', kind: 'mark', column: 'volume' })).toThrow(`${MARK_1H}: volume, row 0: expected a number, got null`);
+    expect(() => part({ path: MARK_1H, symbol: 'XRPUSDT', kind: 'mark', column: 'volume' })).toThrow(`${MARK_1H}: volume, row 1: expected a number, got null`);
     const skipped = part({ path: MARK_1H, symbol: 'XRPUSDT', kind: 'mark', column: 'volume' }, { skipMissing: true, intervalMs: HOUR });
     expect([skipped.times.length, skipped.skipped]).toEqual([0, 100]);
     const close = part({ path: MARK_1H, symbol: 'XRPUSDT', kind: 'mark' });

@@ -50,12 +50,12 @@ describe('Binance REST kline arrays and ccxt OHLCV arrays', () => {
 
   test('arrays of another width, or rows of mixed width, name what was expected', async () => {
     await expect(convert([{ path: file('five.json', '[[1,2,3,4,5]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow(
-      'five.json: [0]: expected rows of 12 (Binance kline arrays (REST /fapi|/dapi klines, mark/index/premium-index klines)) or 6 (OHLCV arrays (ccxt fetchOHLCV)) values, got 5 values',
+      'five.json: row 1: expected rows of 12 (Binance kline arrays (REST /fapi|/dapi klines, mark/index/premium-index klines)) or 6 (OHLCV arrays (ccxt fetchOHLCV)) values, got 5 values',
     );
     await expect(convert([{ path: file('mixed.json', '[[1504541580000,1,2,0.5,1.5,3],[1504541640000,1,2]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow(
-      'mixed.json: [1]: expected 6 values like the first row (OHLCV arrays (ccxt fetchOHLCV)), got 3',
+      'mixed.json: row 2: expected 6 values like the first row (OHLCV arrays (ccxt fetchOHLCV)), got 3',
     );
-    await expect(convert([{ path: file('rec.json', '[{"time":1},[1]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow('rec.json: [1]: expected an object, like the first row');
+    await expect(convert([{ path: file('rec.json', '[{"time":1},[1]]'), symbol: 'X', kind: 'mark' }])).rejects.toThrow('rec.json: row 2: expected an object, like the first row');
   });
 });
 

@@ -26,7 +26,7 @@ describe('events.arrow', () => {
     expect(back.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)))).toEqual(events);
   });
   it('refuses to write a row without a required field', () => {
-    expect(() => buildEventsBatch([{ portfolioId: 'p3', time: 4 } as EventRecord])).toThrow(/type: row 0 has no value/);
+    expect(() => buildEventsBatch([{ portfolioId: 'p3', time: 4 } as EventRecord])).toThrow(/type: row 1 has no value/);
   });
   it('fails on a row it cannot read: an unknown type, a missing field, naming the file and the row counted from 1', async () => {
     const t = await tableOf([{ portfolioId: 'p', time: 1, type: 'priceGapEnd' }, { portfolioId: 'p', time: 2, type: 'meteorStrike' }]);
