@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ObjectStore, WriteBody } from '../io/store/types.js';
 
-/** A file's size and SHA-256, as the completion marker lists them. */
-export interface FileDigest {
-  bytes: number;
-  sha256: string;
-}
+import type { FileDigest } from '../records/dataset.js';
+
+export type { FileDigest } from '../records/dataset.js';
 
 /**
  * Writes one output file and returns its size and digest, computed from the bytes written. Whole

@@ -81,7 +81,12 @@ export type JobStatus =
       startedAt?: string;
       expiresInSeconds: number;
       files: Record<string, { bytes?: number; sha256?: string; url: string }>;
+      /** Per dataset folder (timeline, events, portfolios, _partials): how many batch files, their bytes, where. */
+      datasets: Record<string, { files: number; bytes: number; uri: string }>;
     };
+
+/** A big job's marker lists every batch file (about 100 bytes each). */
+const MAX_MARKER_BYTES = 64 * 1024 * 1024;
 
 const recordKey = (jobId: string) => joinKey(BUCKET_PREFIXES.jobs, `${jobId}.json`);
 
@@ -182,12 +187,23 @@ async function describeCompleteJob(svc: JobService, jobId: string, output: strin
   const markerKey = joinKey(jobKey, SUCCESS_MARKER);
   if (!(await store.exists(markerKey))) return undefined;
   const src = store.uriOf(markerKey);
-  const marker = readObject(src, '', parseJsonText(src, new TextDecoder().decode(await store.read(markerKey, { maxBytes: 1024 * 1024 }))));
+  const marker = readObject(src, '', parseJsonText(src, new TextDecoder().decode(await store.read(markerKey, { maxBytes: MAX_MARKER_BYTES }))));
   const listed = readObject(src, 'files', marker.files ?? {});
   const link = (name: string) => svc.presign(joinKey(jobKey, name), LINK_EXPIRY_SECONDS);
   const files: Record<string, { bytes?: number; sha256?: string; url: string }> = {};
+  // The job's own files get links; the batch files of its datasets (one per batch, thousands in a
+  // big job) are summed up per folder, with where to list them (the marker has each one's digest).
+  const datasets: Record<string, { files: number; bytes: number; uri: string }> = {};
   for (const [name, info] of Object.entries(listed)) {
     const i = readObject(src, `files.${name}`, info);
+    const slash = name.indexOf('/');
+    if (slash >= 0) {
+      const folder = name.slice(0, slash);
+      const d = (datasets[folder] ??= { files: 0, bytes: 0, uri: `${store.uriOf(joinKey(jobKey, folder))}/` });
+      d.files++;
+      d.bytes += typeof i.bytes === 'number' ? i.bytes : 0;
+      continue;
+    }
     files[name] = { ...(typeof i.bytes === 'number' ? { bytes: i.bytes } : {}), ...(typeof i.sha256 === 'string' ? { sha256: i.sha256 } : {}), url: await link(name) };
   }
   files[SUCCESS_MARKER] = { url: await link(SUCCESS_MARKER) };
@@ -198,6 +214,7 @@ async function describeCompleteJob(svc: JobService, jobId: string, output: strin
     ...(startedAt === undefined ? {} : { startedAt }),
     expiresInSeconds: LINK_EXPIRY_SECONDS,
     files,
+    datasets,
   };
 }
 

@@ -1,22 +1,18 @@
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { datasetFileName, renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
-import { addJobTotals, emptyJobTotals, type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
+import { renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
+import { type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
 import type { JobOutputFiles } from '../report/html/index.js';
-import { loadDatasetReportData, type DatasetReportOptions } from '../report/html/load-dataset.js';
-import { addReportPartial, buildReportGrid, emptyReportPartial, type ReportPartial } from '../report/html/partial.js';
+import { loadDatasetReportData, type DatasetReportOptions } from '../report/html/load.js';
+import { buildReportGrid, emptyReportPartial, type ReportPartial } from '../report/html/partial.js';
 import { renderReportHtml } from '../report/html/render.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { checkLeaseHeld, JobLeaseError, type RunIdentity } from './lease.js';
-import { readBatchPartial, type BatchPartial } from './partials.js';
+import { reduceBatchPartials, type ReducedPartials } from '../report/html/batch-partial.js';
 
 export const SUCCESS_MARKER = '_SUCCESS';
-/** A partial is small (bounded by the report's limits); this only stops a foreign file. */
-const MAX_PARTIAL_BYTES = 64 * 1024 * 1024;
-/** Partials read at once (S3 requests are latency-bound). */
-const PARTIAL_READS_IN_FLIGHT = 32;
 
 export interface JobFacts {
   spec: JobSpec;
@@ -35,15 +31,16 @@ export type { JobTotals } from '../records/summary.js';
 
 /** A job's outputs as the report reads them: by file name, from `store`. */
 export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFiles => ({
-  readStream: (name) => store.readStream(joinKey(jobKey, name)),
-  uriOf: (name) => store.uriOf(joinKey(jobKey, name)),
+  readStream: (name) => store.readStream(joinKey(jobKey, ...name.split('/'))),
+  exists: (name) => store.exists(joinKey(jobKey, ...name.split('/'))),
+  uriOf: (name) => store.uriOf(joinKey(jobKey, ...name.split('/'))),
 });
 
 /**
  * A batch counts only if this run wrote it from the inputs this run planned: a batch of another
  * run (one that wrote into this job's folder) would mix its portfolios or prices into this report.
  */
-function checkPartRun(part: PartRun, facts: JobFacts, uri: string): void {
+function checkPartRun(part: PartRun, facts: PartialsFacts, uri: string): void {
   const want = facts.inputs;
   const sameInputs = part.inputs.prices === want.prices.sha256
     && part.inputs.rules.length === want.rules.length && part.inputs.rules.every((r, i) => r === want.rules[i]!.sha256)
@@ -61,42 +58,13 @@ export function partRunOf(run: RunIdentity, inputs: Pick<JobFacts['inputs'], 'pr
 }
 
 
-/** The reduction of a job's partials, in batch order. */
-export interface ReducedPartials {
-  totals: JobTotals;
-  intrabar: boolean | undefined;
-  report: ReportPartial | undefined;
-  files: Record<string, FileDigest>;
-}
+/** What reducing partials needs to know of the job: which run's batches, from which inputs, how many. */
+export type PartialsFacts = { spec: Pick<JobSpec, 'jobId'> } & Pick<JobFacts, 'run' | 'batches' | 'inputs'>;
 
-/**
- * Reads every batch's partial (a few at a time) and adds them up in batch order, checking each was
- * written by this run from its inputs. A batch without its partial has not finished: an error
- * before anything complete-looking is written.
- */
-export async function reducePartials(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<ReducedPartials> {
-  const reduced: ReducedPartials = { totals: emptyJobTotals(), intrabar: undefined, report: undefined, files: {} };
-  for (let first = 0; first < facts.batches; first += PARTIAL_READS_IN_FLIGHT) {
-    const batches = Array.from({ length: Math.min(PARTIAL_READS_IN_FLIGHT, facts.batches - first) }, (_, i) => first + i);
-    const partials = await Promise.all(batches.map((b) => readPartial(store, jobKey, facts, b)));
-    for (const p of partials) {
-      addJobTotals(reduced.totals, p.totals);
-      reduced.intrabar ??= p.intrabar;
-      if (reduced.report === undefined) reduced.report = p.report;
-      else addReportPartial(reduced.report, p.report, store.uriOf(joinKey(jobKey, ...datasetFileName('partial', p.batch).split('/'))));
-      Object.assign(reduced.files, p.files);
-    }
-  }
-  return reduced;
-}
-
-async function readPartial(store: ObjectStore, jobKey: string, facts: JobFacts, batch: number): Promise<BatchPartial> {
-  const key = joinKey(jobKey, ...datasetFileName('partial', batch).split('/'));
-  if (!(await store.exists(key))) throw new Error(`batch ${batch} of job ${facts.spec.jobId} has not finished (no ${key}): not finishing`);
-  const partial = readBatchPartial(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_PARTIAL_BYTES })), store.uriOf(key));
-  checkPartRun(partial.run, facts, store.uriOf(key));
-  if (partial.batch !== batch) throw new JobLeaseError(`${store.uriOf(key)} is the partial of batch ${partial.batch}, not of batch ${batch}`);
-  return partial;
+/** The job's partials added up, each checked to be this run's from its inputs (checkPartRun). */
+export function reducePartials(store: ObjectStore, jobKey: string, facts: PartialsFacts): Promise<ReducedPartials> {
+  const files = openJobOutputs(store, jobKey);
+  return reduceBatchPartials(files, facts.batches, (p, uri) => checkPartRun(p.run, facts, uri));
 }
 
 /** report.html of a dataset job from its summary and reduced partials. */

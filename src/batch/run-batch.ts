@@ -17,7 +17,7 @@ import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds
 import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
 import { buildReportGrid, buildReportPartial } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
-import { renderBatchPartial, type BatchPartial } from './partials.js';
+import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 

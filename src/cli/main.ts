@@ -1,6 +1,7 @@
 import { MapFailureError } from '../batch/local-state-machine.js';
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
+import { EXPORT_USAGE, runExport } from './export.js';
 import { FETCH_USAGE, runFetch } from './fetch.js';
 import { IMPORT_USAGE, runImport } from './import.js';
 import { REPORT_USAGE, runReport } from './report.js';
@@ -17,6 +18,7 @@ const USAGE = `pmbt — Binance Portfolio Margin backtester
 Commands:
   pmbt run        replay portfolios through a price history (a job) and write the reports
   pmbt report     (re)make report.html, the page of charts, for a finished job
+  pmbt export     a finished job's reports as single files (timeline.arrow, events, summary.json)
   pmbt scenario   apply a named stress scenario (shock, bleed, depeg, crash replay) to a price history
   pmbt run-via-handlers  the same job through the serverless steps (plan → batches → merge), locally
   pmbt fetch      download Binance's public mark, index and funding history into a price history
@@ -30,6 +32,7 @@ Run "pmbt <command> --help" for a command's options.`;
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<string | CommandOutput> }> = {
   run: { usage: RUN_USAGE, run: runRun },
   report: { usage: REPORT_USAGE, run: runReport },
+  export: { usage: EXPORT_USAGE, run: runExport },
   scenario: { usage: SCENARIO_USAGE, run: runScenario },
   'run-via-handlers': { usage: RUN_VIA_HANDLERS_USAGE, run: runRunViaHandlers },
   convert: { usage: CONVERT_USAGE, run: runConvert },

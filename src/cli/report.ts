@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { openJobOutputs, SUCCESS_MARKER } from '../batch/merge.js';
+import { buildReportHtml } from '../report/html/index.js';
 import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
-import { buildReportHtml } from '../report/html/index.js';
 import { locateUri } from './stores.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { UsageError } from './usage.js';
@@ -10,7 +10,7 @@ import { UsageError } from './usage.js';
 export const REPORT_COMMAND = {
   synopsis: ['pmbt report OUTPUT_DIR [--out FILE] [--worst N]'],
   about: `Writes report.html for a finished job (the folder pmbt run wrote: OUTPUT/JOBID, local or s3://)
-from its summary.json, timeline.arrow and events.jsonl: one self-contained page (no network needed
+from its summary.json and the batches' partials (reading only the worst portfolios' batch files): one self-contained page (no network needed
 to view it) with the distribution of the lowest uniMMR across portfolios, when portfolios were at
 risk, the uniMMR timelines of the worst ones with the status bands and liquidation markers, and a
 drill-down per portfolio. pmbt run already writes it; use this to remake it (e.g. with more

@@ -10,6 +10,12 @@ import { checkSummaryHead, type SummaryHead } from './summary.js';
 // summary.json (head and totals), report.html and _SUCCESS. No step reads or writes every byte.
 // Names and the summary's shape are declared here, so writers and readers agree.
 
+/** A file's size and SHA-256, as the completion marker lists them. */
+export interface FileDigest {
+  bytes: number;
+  sha256: string;
+}
+
 /** Batch files of one report: `<folder>/batch-NNNNNN.<ext>`. */
 export const DATASET_FOLDERS = {
   portfolios: { folder: 'portfolios', ext: 'jsonl' },

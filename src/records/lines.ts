@@ -1,5 +1,13 @@
 import { InputError } from '../domain/errors.js';
 
+/** A whole (small) byte stream as UTF-8 text. */
+export async function collectText(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const c of chunks) text += decoder.decode(c, { stream: true });
+  return text + decoder.decode();
+}
+
 /** Text lines of a byte stream (without the newline), decoded as UTF-8 across chunk boundaries. */
 export async function* readLines(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   const decoder = new TextDecoder();

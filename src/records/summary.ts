@@ -235,20 +235,6 @@ export interface PartRun {
   inputs: { prices: string; rules: string[]; portfolios?: string };
 }
 
-/** A batch's part file: its portfolios' lines in input order and what the merge needs besides. */
-export interface SummaryPart {
-  run: PartRun;
-  batch: number;
-  /** Portfolio-steps evaluated. */
-  steps: number;
-  thresholds: JobThresholds;
-  /** The history carried bar extremes in the window. */
-  intrabar: boolean;
-  portfolios: PortfolioSummary[];
-}
-
-export const renderSummaryPart = (p: SummaryPart) => `${JSON.stringify({ run: p.run, batch: p.batch, steps: p.steps, thresholds: p.thresholds, intrabar: p.intrabar, portfolios: p.portfolios })}\n`;
-
 export function readPartRun(v: unknown, file: string): PartRun {
   const o = readObject(file, 'run', v);
   const inputs = readObject(file, 'run.inputs', o.inputs);
@@ -267,11 +253,3 @@ export function readPartRun(v: unknown, file: string): PartRun {
   };
 }
 
-/** Reads a part file back; parts written before thresholds (or intrabar) were recorded read with none. */
-export function parseSummaryPart(text: string, file: string): Omit<SummaryPart, 'thresholds' | 'intrabar'> & { thresholds: JobThresholds | undefined; intrabar: boolean | undefined } {
-  const o = readObject(file, '', parseJsonAt(text, file, '', 'a batch summary (a JSON object)'));
-  if (typeof o.batch !== 'number' || typeof o.steps !== 'number') throw new InputError(file, 'steps', 'a batch number and its steps', describeValue(o.steps));
-  const portfolios = readArray(file, 'portfolios', o.portfolios).map((p, i) => checkPortfolioSummary(p, file, `portfolios[${i}]`));
-  if (o.intrabar !== undefined && typeof o.intrabar !== 'boolean') throw new InputError(file, 'intrabar', 'true or false', describeValue(o.intrabar));
-  return { run: readPartRun(o.run, file), batch: o.batch, steps: o.steps, thresholds: o.thresholds === undefined ? undefined : checkThresholds(o.thresholds, file, 'thresholds'), intrabar: o.intrabar, portfolios };
-}

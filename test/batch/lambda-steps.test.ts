@@ -14,6 +14,7 @@ import { releaseLease } from '../../src/batch/lease.js';
 import { expectSameReports } from '../helpers/same-reports.js';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { withRun } from '../helpers/runs.js';
+import { smallJobReportFiles } from '../helpers/job-outputs.js';
 
 const BUCKET = 'pm-data';
 const JOB_PREFIX = 'reports/small/';
@@ -26,7 +27,7 @@ let steps: StateMachineSteps;
 
 /** The job's reports: everything in its folder but the steps' scratch and the local run's timings. */
 async function readReports(): Promise<Map<string, Uint8Array>> {
-  const keys = bucket.keys().filter((k) => k.startsWith(JOB_PREFIX) && !/^reports\/small\/(_parts|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
+  const keys = bucket.keys().filter((k) => k.startsWith(JOB_PREFIX) && !/^reports\/small\/(_partials|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
   return new Map(await Promise.all(keys.map(async (k) => [k, await bucket.read(k, { maxBytes: 1 << 30 })] as const)));
 }
 
@@ -45,7 +46,7 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
   it('gives the same report bytes as the local runner on the same store', async () => {
     await runJobLocally(parseJobSpec(job), { workers: 1, storeSettings: {}, locate: env.locate });
     const reference = await readReports();
-    expect([...reference.keys()]).toEqual(['report.html', 'summary.json', 'timeline.arrow', '_SUCCESS', 'events.arrow', 'events.jsonl'].map((f) => JOB_PREFIX + f).sort());
+    expect([...reference.keys()].sort()).toEqual(smallJobReportFiles().map((f) => JOB_PREFIX + f).sort());
 
     const run = await runStateMachineLocally({ job: renderJobSpec(parseJobSpec(job)) }, steps, env.locate, { itemsPerBatch: 2, maxConcurrency: 2, retryIntervalMs: 1 });
     expect(run.plan).toMatchObject({ jobId: 'small', batches: 6, portfolios: 26, manifest: { uri: `s3://${BUCKET}/${JOB_PREFIX}_plan/manifest.json`, bucket: BUCKET } });
@@ -107,7 +108,7 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     const { runId } = await steps.plan(withRun(renderJobSpec(parseJobSpec(job))));
     expect(bucket.keys().filter((k) => k.startsWith(`${JOB_PREFIX}_plan/`))).toHaveLength(8);
     for (const batch of [0, 1, 2, 4, 5]) await steps.replayBatch({ jobId: 'small', runId, output: job.output as string, batch });
-    await expect(steps.merge({ jobId: 'small', runId, output: job.output as string })).rejects.toThrow(/batch 3 of job small has not finished/);
+    await expect(steps.merge({ jobId: 'small', runId, output: job.output as string })).rejects.toThrow(/batch 3 has not finished/);
     expect(await bucket.exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
     // The run holds the job until it is known to have ended (the API clears it on the next start).
     await expect(steps.plan(withRun(renderJobSpec(parseJobSpec(job))))).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringContaining(`job small is running: run ${runId}`) });

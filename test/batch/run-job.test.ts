@@ -10,30 +10,37 @@ import { mergeJob, SUCCESS_MARKER } from '../../src/batch/merge.js';
 import { createRunId, holdJobLease } from '../../src/batch/lease.js';
 import { LOCAL_STORES, locateLocal as locate } from '../helpers/stores.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { exportLocalJob } from '../helpers/job-outputs.js';
 
 let files: ReturnType<typeof writeSmallJob>;
 let result: LocalRunResult;
 let out: string;
+/** The job's reports as single files (pmbt export), for the tests that read them whole. */
+let exported: string;
 const read = (name: string) => readFileSync(join(out, name));
+const readExported = (name: string) => readFileSync(join(exported, name));
 
 beforeAll(async () => {
   files = writeSmallJob();
   result = await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
   out = join(files.dir, 'out', 'small');
+  exported = await exportLocalJob(out);
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
 describe('a job run on one machine', () => {
-  it('writes every report and a completion marker that lists them with their digests', () => {
+  it('writes every report as one file per batch, and a completion marker that lists them with their digests', () => {
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: Record<string, { bytes: number; sha256: string }>; portfolios: number };
-    expect(Object.keys(marker.files).sort()).toEqual(['events.arrow', 'events.jsonl', 'report.html', 'summary.json', 'timeline.arrow']);
+    // 26 portfolios in batches of 5: 6 batches, each with its share of every report and its partial
+    const perBatch = (b: number) => [`_partials/batch-00000${b}.json`, `events/batch-00000${b}.arrow`, `events/batch-00000${b}.jsonl`, `portfolios/batch-00000${b}.jsonl`, `timeline/batch-00000${b}.arrow`];
+    expect(Object.keys(marker.files).sort()).toEqual([...[0, 1, 2, 3, 4, 5].flatMap(perBatch).filter((f) => !f.startsWith('_partials')), 'report.html', 'summary.json'].sort());
     for (const [name, f] of Object.entries(marker.files)) {
       expect(createHash('sha256').update(read(name)).digest('hex'), name).toBe(f.sha256);
     }
     expect(marker.portfolios).toBe(26);
   });
   it('fails a bad portfolio alone, naming the file, the row and the field', () => {
-    const summary = JSON.parse(read('summary.json').toString()) as { portfolios: { portfolioId: string | null; ok: boolean; error?: string; index: number }[]; totals: { ok: number; failed: number } };
+    const summary = JSON.parse(readExported('summary.json').toString()) as { portfolios: { portfolioId: string | null; ok: boolean; error?: string; index: number }[]; totals: { ok: number; failed: number } };
     const failed = summary.portfolios.filter((p) => !p.ok);
     expect(failed.map((p) => [p.portfolioId, p.index])).toEqual([['bad-field', 3], [null, 7]]);
     expect(failed[0]!.error).toBe(`${files.job.portfolios as string}: portfolio 4 (id "bad-field"): balances[0].crossMarginFree: expected a number ≥ 0, got "-5"`);
@@ -43,7 +50,7 @@ describe('a job run on one machine', () => {
     expect(summary.portfolios.filter((p) => p.ok).length).toBe(24);
   });
   it('writes a timeline with one row per portfolio and hour, keeping the hour minimum', () => {
-    const t = tableFromIPC(read('timeline.arrow'));
+    const t = tableFromIPC(readExported('timeline.arrow'));
     expect(t.schema.fields.map((f) => f.name)).toEqual(['portfolioId', 'time', 'uniMMR', 'accountEquity', 'actualEquity', 'maintMargin', 'status', 'worstTime', 'steps']);
     const ids = new Set(t.getChild('portfolioId')!.toArray() as string[]);
     expect(ids.size).toBe(24);
@@ -56,8 +63,8 @@ describe('a job run on one machine', () => {
     expect(minOfHour4).toBeLessThan(rows[2]!.uniMMR as number);
   });
   it('writes the same events to events.arrow and events.jsonl', () => {
-    const lines = read('events.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const t = tableFromIPC(read('events.arrow'));
+    const lines = readExported('events.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const t = tableFromIPC(readExported('events.arrow'));
     expect(t.numRows).toBe(lines.length);
     const types = t.getChild('type')!.toArray() as string[];
     expect(types).toEqual(lines.map((l) => l.type));
@@ -67,23 +74,25 @@ describe('a job run on one machine', () => {
     expect(new Set(types)).toEqual(new Set(['riskLevelChange', 'funding', 'liquidation']));
     expect(result.totals.liquidated).toBeGreaterThan(5);
   });
-  it('merges again to the same bytes, and never marks a job complete with a batch missing', async () => {
+  it('finishes again to the same bytes, and never marks a job complete with a batch missing', async () => {
     const spec = parseJobSpec(files.job);
     const { store, key } = locate(join(files.dir, 'out', 'small'));
     const summaryBefore = read('summary.json');
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown };
     const facts = JSON.parse(read('summary.json').toString()) as { inputs: never; rulesSources: string[]; thresholds: never; window: { from: string; to: string; steps: number } };
+    const reportBefore = read('report.html');
     const jobFacts = { spec, run: result.run, batches: 6, portfolioCount: 26, inputs: facts.inputs, rulesSources: facts.rulesSources, thresholds: facts.thresholds, window: { from: Date.parse(facts.window.from), to: Date.parse(facts.window.to), steps: facts.window.steps } };
     unlinkSync(join(out, SUCCESS_MARKER));
     // The merge runs only under its run's lease (the run released it when it ended).
     const lease = await holdJobLease(store, key, 'small', result.run, { ttlMs: 60_000 });
     await mergeJob(store, key, jobFacts);
     expect(read('summary.json').equals(summaryBefore)).toBe(true);
+    expect(read('report.html').equals(reportBefore)).toBe(true);
     expect((JSON.parse(read(SUCCESS_MARKER).toString()) as { files: unknown }).files).toEqual(marker.files);
 
     unlinkSync(join(out, SUCCESS_MARKER));
-    unlinkSync(join(out, '_parts', 'batch-000002', 'summary.json'));
-    await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 of job small has not finished/);
+    unlinkSync(join(out, '_partials', 'batch-000002.json'));
+    await expect(mergeJob(store, key, jobFacts)).rejects.toThrow(/batch 2 has not finished/);
     expect(existsSync(join(out, SUCCESS_MARKER))).toBe(false);
     await lease.release();
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSmallJob } from '../helpers/job-files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { expectSameReports } from '../helpers/same-reports.js';
+import { smallJobReportFiles } from '../helpers/job-outputs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'pmbt.js');
@@ -26,7 +27,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
-const OUTPUTS = ['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json', 'report.html', '_SUCCESS'];
+const OUTPUTS = smallJobReportFiles();
 
 describe('pmbt run', () => {
   it('gives byte-identical outputs whatever the number of worker threads', async () => {

@@ -1,66 +1,36 @@
 import type { AccountStatus } from '../../domain/types.js';
+import { InputError } from '../../domain/errors.js';
+import { parseJsonText, readObject } from '../../domain/json-fields.js';
+import { streamArrowBatches } from '../../records/arrow.js';
+import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetSummary } from '../../records/dataset.js';
+import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import type { EventRecord } from '../../records/events/index.js';
-import { readEventLines } from '../../records/events/jsonl.js';
-import { readLines } from '../../records/lines.js';
+import { collectText } from '../../records/lines.js';
 import type { PortfolioSummary } from '../../records/portfolio-summary.js';
-import { readSummary, type SummaryHead } from '../../records/summary.js';
+import { readJobThresholds, type SummaryHead } from '../../records/summary.js';
+import { reduceBatchPartials } from './batch-partial.js';
 import { describeEvent } from './describe-event.js';
-import { addToDistribution, buildDistributionBins, NumberList, SmallestKeeper } from './distribution.js';
+import { buildDistributionBins } from './distribution.js';
+import { buildReportGrid, emptyReportPartial, type ReportPartial } from './partial.js';
 import { findReportThresholds } from './thresholds.js';
-import { buildGrid, findInterval, readTimelineOnGrid, type Grid } from './timeline-pass.js';
-import type { AtRiskRow, JobOutputFiles, ReportData, ReportThresholds, WorstPortfolio } from './types.js';
+import { readTimelineOnGrid, type Grid } from './timeline-pass.js';
+import type { JobOutputFiles, ReportData, WorstPortfolio } from './types.js';
 
-export interface LoadReportOptions {
-  /** Portfolios (lowest minimum uniMMR first) that get a timeline and a drill-down. Default 10. */
+// What report.html shows, from a finished job's dataset (src/records/dataset.ts): its summary.json,
+// the reduction of its batches' partials (everything counted over all portfolios) and, for the
+// worst portfolios only, their batches' summary lines, timelines and events. What it reads beyond
+// the partials is bounded by `worstCount` batches, whatever the job.
+
+export interface DatasetReportOptions {
+  /** Portfolios with a timeline and a drill-down (≤ the partials' REPORT_LIMITS.worst). Default 10. */
   worstCount?: number;
-  /** Status thresholds for the bands and the histogram. Default: those summary.json records (an error if it has none). */
-  thresholds?: ReportThresholds;
-  /** Most intervals on the time grid; a finer timeline is folded (minimum kept). Default 1000. */
-  maxPoints?: number;
-  /** Most rows of the at-risk table. Default 500. */
+  /** Most rows of the at-risk table (≤ REPORT_LIMITS.atRisk). Default 500. */
   atRiskLimit?: number;
   /** Most events kept per worst portfolio (the first of each kind). Default 200. */
   eventsPerPortfolio?: number;
 }
 
-const AT_RISK: ReadonlySet<string> = new Set(['MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED']);
-const MAX_FAILURES = 20;
-
 export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
-
-/** What one pass over summary.json keeps: bounded, whatever the number of portfolios. */
-interface SummaryPass {
-  head: SummaryHead;
-  minima: NumberList;
-  worst: SmallestKeeper<OkSummary>;
-  atRisk: SmallestKeeper<OkSummary>;
-  atRiskTotal: number;
-  noMaintMargin: number;
-  failures: ReportData['failures'];
-  failuresTotal: number;
-}
-
-async function readSummaryPass(files: JobOutputFiles, worstCount: number, atRiskLimit: number): Promise<SummaryPass> {
-  const pass: Omit<SummaryPass, 'head'> = { minima: new NumberList(), worst: new SmallestKeeper(worstCount), atRisk: new SmallestKeeper(atRiskLimit), atRiskTotal: 0, noMaintMargin: 0, failures: [], failuresTotal: 0 };
-  const head = await readSummary(readLines(files.readStream('summary.json')), files.uriOf('summary.json'), (p) => {
-    if (!p.ok) {
-      pass.failuresTotal++;
-      if (pass.failures.length < MAX_FAILURES) pass.failures.push({ index: p.index, portfolioId: p.portfolioId, error: p.error });
-      return;
-    }
-    const u = p.minUniMMR === null ? null : Number(p.minUniMMR);
-    if (u === null) pass.noMaintMargin++;
-    else {
-      pass.minima.push(u);
-      pass.worst.offer(u, p.index, p);
-    }
-    if (p.worstStatus !== null && AT_RISK.has(p.worstStatus)) {
-      pass.atRiskTotal++;
-      pass.atRisk.offer(u ?? Number.POSITIVE_INFINITY, p.index, p);
-    }
-  });
-  return { ...pass, head };
-}
 
 export function buildWorstPortfolios(worst: readonly OkSummary[], grid: Grid): WorstPortfolio[] {
   const empty = () => new Array<number | null>(grid.count).fill(null);
@@ -72,25 +42,6 @@ export function buildWorstPortfolios(worst: readonly OkSummary[], grid: Grid): W
 }
 
 const SHOWN_TYPES: ReadonlySet<string> = new Set(['riskLevelChange', 'ordersCancelled', 'liquidationCancelled', 'liquidation', 'bankruptcy']);
-
-/**
- * One pass over events.jsonl (every line read and checked: a line it cannot read fails the
- * report): liquidations and bankruptcies of every portfolio on the grid, the worst ones' story
- * (at most `perKind` events of each kind).
- */
-async function readEventsOnGrid(files: JobOutputFiles, grid: Grid, worstById: ReadonlyMap<string, WorstPortfolio>, perKind: number): Promise<{ liquidations: number[]; bankruptcies: number[] }> {
-  const liquidations = new Array<number>(grid.count).fill(0);
-  const bankruptcies = new Array<number>(grid.count).fill(0);
-  const addWorstEvent = worstEventsKeeper(worstById, perKind);
-  for await (const e of readEventLines(readLines(files.readStream('events.jsonl')), files.uriOf('events.jsonl'))) {
-    if (!SHOWN_TYPES.has(e.type)) continue;
-    const g = findInterval(grid, e.time);
-    if (g >= 0 && e.type === 'liquidation') liquidations[g]!++;
-    if (g >= 0 && e.type === 'bankruptcy') bankruptcies[g]!++;
-    addWorstEvent(e);
-  }
-  return { liquidations, bankruptcies };
-}
 
 /** Adds events (in file order) to the worst portfolios' stories, at most `perKind` of each kind each. */
 export function worstEventsKeeper(worstById: ReadonlyMap<string, WorstPortfolio>, perKind: number): (e: EventRecord) => void {
@@ -108,13 +59,6 @@ export function worstEventsKeeper(worstById: ReadonlyMap<string, WorstPortfolio>
     keptByKind.set(kindKey, kept + 1);
     w.events.push(describeEvent(e)!);
   };
-}
-
-function buildAtRiskRows(s: SummaryPass, worst: readonly WorstPortfolio[]): AtRiskRow[] {
-  const detailOf = new Map(worst.map((w, i) => [w.portfolioId, i]));
-  return s.atRisk.items.map(({ item: p }) => ({
-    portfolioId: p.portfolioId, minUniMMR: p.minUniMMR ?? 'null', minUniMMRTime: p.minUniMMRTime, worstStatus: p.worstStatus, liquidations: p.liquidations, bankrupt: p.bankrupt, detail: detailOf.get(p.portfolioId) ?? null,
-  }));
 }
 
 /** ReportData's job-level parts, from summary.json's head. */
@@ -141,34 +85,78 @@ export function describeJob(head: SummaryHead, noMaintMargin: number): Pick<Repo
   };
 }
 
-/**
- * Gathers what report.html shows from a finished job's outputs (summary.json, timeline.arrow,
- * events.jsonl), reading each as a stream: memory holds the histogram, the grid's counts, a small
- * map per portfolio for the status counts, and the worst portfolios' detail.
- */
-export async function loadReportData(files: JobOutputFiles, options: LoadReportOptions = {}): Promise<ReportData> {
-  const summary = await readSummaryPass(files, options.worstCount ?? 10, options.atRiskLimit ?? 500);
-  const { head } = summary;
-  const thresholds = findReportThresholds(head, files.uriOf('summary.json'), options.thresholds);
-  const distribution = buildDistributionBins(thresholds);
-  for (let i = 0; i < summary.minima.length; i++) addToDistribution(distribution, summary.minima.values[i]!);
+/** The worst portfolios' summaries, read from their batches' portfolio files, worst first. */
+async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial, count: number): Promise<OkSummary[]> {
+  const wanted = partial.worst.slice(0, count);
+  const byBatch = new Map<number, OkSummary[]>();
+  for (const batch of new Set(wanted.map((w) => w.item.batch))) {
+    const name = datasetFileName('portfolios', batch);
+    const text = await collectText(files.readStream(name));
+    byBatch.set(batch, readPortfolioLines(text, files.uriOf(name)).filter((p): p is OkSummary => p.ok));
+  }
+  return wanted.map((w) => {
+    const found = byBatch.get(w.item.batch)!.find((p) => p.index === w.order);
+    if (found === undefined) throw new InputError(files.uriOf(datasetFileName('portfolios', w.item.batch)), '', `the summary of portfolio ${w.order + 1} (the partial ranks it among the worst)`, 'none');
+    return found;
+  });
+}
 
-  const grid = buildGrid(Date.parse(head.window.from), Date.parse(head.window.to), head.job.timeline.resolution, options.maxPoints ?? 1000);
-  const worst = buildWorstPortfolios(summary.worst.items.map((x) => x.item), grid);
-  const worstById = new Map(worst.map((w) => [w.portfolioId, w]));
-  const statusCounts = await readTimelineOnGrid(files, grid, worstById);
-  const { liquidations, bankruptcies } = await readEventsOnGrid(files, grid, worstById, options.eventsPerPortfolio ?? 200);
+/** Fills the worst portfolios' timelines and stories from their batches' timeline and event files. */
+async function fillWorstDetail(files: JobOutputFiles, partial: ReportPartial, worst: readonly WorstPortfolio[], batchOf: ReadonlyMap<string, number>, perKind: number): Promise<void> {
+  const addEvent = worstEventsKeeper(new Map(worst.map((w) => [w.portfolioId, w])), perKind);
+  for (const batch of [...new Set(batchOf.values())].sort((a, b) => a - b)) {
+    const here = new Map(worst.filter((w) => batchOf.get(w.portfolioId) === batch).map((w) => [w.portfolioId, w]));
+    const timeline = datasetFileName('timeline', batch);
+    await readTimelineOnGrid({ readStream: () => files.readStream(timeline), exists: () => files.exists(timeline), uriOf: () => files.uriOf(timeline) }, partial.grid, here);
+    const events = datasetFileName('events', batch);
+    let firstRow = 0;
+    for await (const b of streamArrowBatches(files.readStream(events), EVENTS_SCHEMA)) {
+      for (const e of readEventRecords(b, files.uriOf(events), firstRow)) if (here.has(e.portfolioId)) addEvent(e);
+      firstRow += b.numRows;
+    }
+  }
+}
+
+/** ReportData of a dataset job from its summary and the reduction of its batches' partials. */
+export async function loadDatasetReportData(files: JobOutputFiles, summary: DatasetSummary, partial: ReportPartial, options: DatasetReportOptions = {}): Promise<ReportData> {
+  const thresholds = findReportThresholds({ ...summary, version: 1 }, files.uriOf('summary.json'));
+  const distribution = buildDistributionBins(thresholds).map((b, i) => ({ ...b, count: partial.distribution[i] ?? 0 }));
+  const worstSummaries = await readWorstSummaries(files, partial, options.worstCount ?? 10);
+  const worst = buildWorstPortfolios(worstSummaries, partial.grid);
+  const batchOf = new Map(partial.worst.slice(0, worst.length).map((w, i) => [worst[i]!.portfolioId, w.item.batch]));
+  await fillWorstDetail(files, partial, worst, batchOf, options.eventsPerPortfolio ?? 200);
+  const detailOf = new Map(worst.map((w, i) => [w.portfolioId, i]));
+  const grid = partial.grid;
   return {
-    ...describeJob(head, summary.noMaintMargin),
+    ...describeJob({ ...summary, version: 1 }, partial.noMaintMargin),
     thresholds,
-    intrabar: head.intrabar === true,
+    intrabar: summary.intrabar === true,
     distribution,
     grid: { times: Array.from({ length: grid.count }, (_, i) => grid.start + i * grid.intervalMs), intervalMs: grid.intervalMs },
-    statusOverTime: { marginCall: statusCounts[0]!, reduceOnly: statusCounts[1]!, forceLiquidation: statusCounts[2]!, liquidations, bankruptcies },
+    statusOverTime: { marginCall: partial.statusCounts[0], reduceOnly: partial.statusCounts[1], forceLiquidation: partial.statusCounts[2], liquidations: partial.liquidations, bankruptcies: partial.bankruptcies },
     worst,
-    atRisk: buildAtRiskRows(summary, worst),
-    atRiskTotal: summary.atRiskTotal,
-    failures: summary.failures,
-    failuresTotal: summary.failuresTotal,
+    atRisk: partial.atRisk.slice(0, options.atRiskLimit ?? 500).map(({ item }) => ({ ...item, detail: detailOf.get(item.portfolioId) ?? null })),
+    atRiskTotal: partial.atRiskTotal,
+    failures: partial.failures,
+    failuresTotal: partial.failuresTotal,
   };
+}
+
+
+/**
+ * ReportData of a finished job read through `files` (`pmbt report`): its partials must be those of
+ * the run its completion marker names, from the inputs its summary.json lists.
+ */
+export async function loadReportData(files: JobOutputFiles, options: DatasetReportOptions = {}): Promise<ReportData> {
+  const summary = readDatasetSummary(await collectText(files.readStream('summary.json')), files.uriOf('summary.json'));
+  const markerUri = files.uriOf('_SUCCESS');
+  const marker = readObject(markerUri, '', parseJsonText(markerUri, await collectText(files.readStream('_SUCCESS'))));
+  const runId = readObject(markerUri, 'run', marker.run).runId;
+  const reduced = await reduceBatchPartials(files, summary.batches, (p, uri) => {
+    const sameInputs = p.run.inputs.prices === summary.inputs.prices.sha256 && p.run.inputs.rules.join() === summary.inputs.rules.map((r) => r.sha256).join();
+    if (p.run.runId !== runId || !sameInputs) throw new InputError(uri, 'run', `a partial of run ${String(runId)} from the inputs summary.json lists (the job as _SUCCESS names it)`, `run ${p.run.runId}`);
+  });
+  const grid = buildReportGrid(Date.parse(summary.window.from), Date.parse(summary.window.to), summary.job.timeline.resolution);
+  const report = reduced.report ?? emptyReportPartial(grid, readJobThresholds(summary.thresholds, files.uriOf('summary.json'), 'thresholds'));
+  return loadDatasetReportData(files, summary, report, options);
 }

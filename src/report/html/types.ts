@@ -63,6 +63,7 @@ export type ReportThresholds = JobThresholds;
  */
 export interface JobOutputFiles {
   readStream(name: string): AsyncIterable<Uint8Array>;
+  exists(name: string): Promise<boolean>;
   /** Where the file lives, for error messages. */
   uriOf(name: string): string;
 }

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { exportJob } from '../../src/batch/export.js';
+import { createMemoryStore } from '../../src/io/store/memory.js';
+import type { ObjectStore } from '../../src/io/store/types.js';
+import { locateLocal } from './stores.js';
+
+/**
+ * A finished job's reports as single files (`pmbt export`'s timeline.arrow, events.arrow,
+ * events.jsonl and summary.json with every portfolio), for tests that read them whole: written
+ * into `<jobDir>.export/`, whose path is returned.
+ */
+export async function exportLocalJob(jobDir: string): Promise<string> {
+  const { store, key } = locateLocal(jobDir);
+  const target = `${jobDir.replace(/\/$/, '')}.export`;
+  const to = locateLocal(target);
+  await exportJob(store, key, to.store, to.key);
+  return target;
+}
+
+/** The same for a job in any store: the exported files by name. */
+export async function exportJobFiles(store: ObjectStore, jobKey: string): Promise<Map<string, Uint8Array>> {
+  const memory = createMemoryStore();
+  await exportJob(store, jobKey, memory, 'export');
+  return new Map(await Promise.all(memory.keys().map(async (k) => [k.slice('export/'.length), await memory.read(k, { maxBytes: 1 << 30 })] as const)));
+}
+
+export const exportedPath = (exported: string, name: string) => join(exported, name);
+
+/** The report files of the small job (test/helpers/job-files.ts: 26 portfolios in 6 batches), sorted. */
+export function smallJobReportFiles(batches = 6): string[] {
+  const perBatch = (b: number) => {
+    const n = String(b).padStart(6, '0');
+    return [`events/batch-${n}.arrow`, `events/batch-${n}.jsonl`, `portfolios/batch-${n}.jsonl`, `timeline/batch-${n}.arrow`];
+  };
+  return [...Array.from({ length: batches }, (_, b) => perBatch(b)).flat(), 'report.html', 'summary.json', '_SUCCESS'].sort();
+}
