@@ -1,6 +1,6 @@
 import type { Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
-import { addFuturesWallets, calculateMarginNet } from '../exact/balance.js';
+import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
 
@@ -73,6 +73,12 @@ export interface FastBatch {
   /** A status code (status.ts), or NEEDS_EXACT when a price or rule is missing. */
   outStatus: Int8Array;
   /**
+   * 1 when the loaded account holds nothing, checked in its decimals: no position, no open order,
+   * every balance's net and loan exactly zero. Its sums then have no terms at all, so every step is
+   * exactly the exact engine's (0 equity, no margin, NORMAL, no price read) and needs no band.
+   */
+  emptyAccount: Uint8Array;
+  /**
    * Per step of the last kernel call (snapshot.ts calculateAccountSnapshots), SPAN_STEPS long,
    * shared by the batch's portfolios: results (uniMMR, equities, margin) and working sums.
    */
@@ -136,7 +142,7 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
     assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
-    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n),
+    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n), emptyAccount: new Uint8Array(n),
     spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
     spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(orderAssets * SPAN_STEPS), spanAssetScaleUSD: f(orderAssets),
   };
@@ -167,6 +173,9 @@ function floatBalanceNet(bal: Balance): number {
   }
   return known.net;
 }
+
+/** As the exact engine's test for an asset it leaves out (isEmptyAsset), on the balance's decimals. */
+const holdsNothing = (bal: Balance): boolean => calculateBalanceNet(bal).isZero() && bal.crossMarginBorrowed.isZero();
 
 /**
  * Writes portfolio `p`'s current exact state into its slice (float64). Symbols and assets resolve
@@ -231,6 +240,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   }
   b.orderCount[p] = orders;
   b.assetCount[p] = assets;
+  b.emptyAccount[p] = legs.length === 0 && orders === 0 && state.balances.every(holdsNothing) ? 1 : 0;
 
   let i = b.posStart[p]!;
   for (let slot = a0; slot < a0 + assets; slot++) {
