@@ -12,7 +12,7 @@ export const DAY_MS = 86_400_000;
 
 /**
  * CM funding, −contracts·contractSize/mark·rate, with Dec's digits: computed in scaled integers
- * (domain/scaled.ts), where the division costs a third of Dec's. A zero operand is left to Dec,
+ * (domain/scaled.ts), where it costs less than half of Dec's. A zero operand is left to Dec,
  * which keeps the sign of a zero product.
  */
 export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
