@@ -1,4 +1,5 @@
 import { Dec, ZERO } from '../domain/decimal.js';
+import { decOf, divide, multiply, negate, scaledOf } from '../domain/scaled.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
 import { findOrAddBalance } from './account.js';
@@ -8,6 +9,16 @@ import type { ReplayEvent } from './events.js';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+
+/**
+ * CM funding, −contracts·contractSize/mark·rate, with Dec's digits: computed in scaled integers
+ * (domain/scaled.ts), where it costs less than half of Dec's. A zero operand is left to Dec,
+ * which keeps the sign of a zero product.
+ */
+export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
+  if (contracts.isZero() || contractSize.isZero() || mark.isZero() || rate.isZero()) return contracts.times(contractSize).div(mark).times(rate).neg();
+  return decOf(negate(multiply(divide(multiply(scaledOf(contracts), scaledOf(contractSize)), scaledOf(mark)), scaledOf(rate))));
+}
 
 /**
  * Funding at one funding time for every position in `symbol`: UM pays −amt·mark·rate in the margin
@@ -30,7 +41,7 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   }
   for (const p of cm) {
     const c = findCmContract(rules, symbol);
-    const amount = p.positionAmt.times(c.contractSize).div(mark).times(rate).neg();
+    const amount = calculateCmFunding(p.positionAmt, c.contractSize, mark, rate);
     const b = findOrAddBalance(state, c.marginAsset);
     b.cmWalletBalance = b.cmWalletBalance.plus(amount);
     events.push({ type: 'funding', time, symbol, asset: c.marginAsset, rate, markPrice: mark, amount });

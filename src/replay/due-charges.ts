@@ -91,6 +91,7 @@ export function applyDueCharges(state: ReplayState, book: ExactPriceBook, rulesT
   const { charges, refused } = takeDueCharges(state, book, k);
   state.result.events.push(...refused);
   for (const charge of charges) applyDueCharge(state, charge, charge.time === t ? marketNow : marketBefore, findRulesAt(rulesTimeline, charge.time));
-  noteAccountChanged(state, book.timeline, k + 1);
+  // Interest and funding move balance amounts only; an action may change anything.
+  noteAccountChanged(state, book.timeline, k + 1, charges.every((c) => c.kind !== 'action'));
   return marketNow;
 }

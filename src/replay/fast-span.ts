@@ -1,6 +1,6 @@
 import { InvariantError } from '../domain/errors.js';
 import type { Rules, RulesTimeline } from '../domain/types.js';
-import { loadPortfolio, SPAN_STEPS, type FastBatch } from '../engine/fast/batch.js';
+import { loadPortfolio, refreshBalances, SPAN_STEPS, type FastBatch } from '../engine/fast/batch.js';
 import { calculateAccountSnapshots, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
 import { STATUS_CODES } from '../engine/fast/status.js';
 import { screenExtremeSpan, type ExtremeSpan } from './fast-extremes.js';
@@ -18,8 +18,10 @@ export function runFastSpan(state: ReplayState, slot: FastSlot, tl: MarketTimeli
   const { batch, index } = slot;
   const kernel = state.kernel;
   if (kernel.stale || rules !== kernel.loadedRules) {
-    loadPortfolio(batch, index, state.account, rules, slot.seriesId, slot.capacity);
+    // After charges alone (most changes: a funding payment), the legs and rule lookups stand.
+    if (!(kernel.balancesOnly && rules === kernel.loadedRules && refreshBalances(batch, index, state.account))) loadPortfolio(batch, index, state.account, rules, slot.seriesId, slot.capacity);
     kernel.stale = false;
+    kernel.balancesOnly = false;
     kernel.loadedRules = rules;
   }
   // The kernel holds one version of the rules: with dated changes, one step a call.

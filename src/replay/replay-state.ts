@@ -36,6 +36,8 @@ export const MIN_SPAN = 16;
 export interface KernelBookkeeping {
   /** The account or its rules changed since the kernel's copy was loaded. */
   stale: boolean;
+  /** Of the changes since then, all were to balance amounts (charges): the kernel rewrites the nets alone. */
+  balancesOnly: boolean;
   loadedRules: Rules | undefined;
   /** The last step of the latest span, while no exact step has followed it (−1 otherwise): the final account is evaluated there. */
   lastStep: number;
@@ -86,7 +88,7 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
     nextAction: 0,
     exposure,
     nextEventful: findNextEventfulStep(tl, exposure, account.actions, 0, 0),
-    kernel: { stale: true, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN },
+    kernel: { stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN },
     fastMinimum: { uniMMR: Number.POSITIVE_INFINITY, time: 0, step: -1, account: undefined, extreme: false },
     timeline,
     result: {
@@ -114,8 +116,13 @@ export function keepFastMinimumAccount(state: ReplayState): void {
   if (state.fastMinimum.step >= 0 && state.fastMinimum.account === undefined) state.fastMinimum.account = clonePortfolio(state.account);
 }
 
-/** Call after the account changed exactly: the kernel reloads it, and what is eventful is found again from `fromStep`. */
-export function noteAccountChanged(state: ReplayState, tl: MarketTimeline, fromStep: number): void {
+/**
+ * Call after the account changed exactly: the kernel reloads it (only the balances' nets when
+ * `balancesOnly`: charges moved amounts and nothing else), and what is eventful is found again
+ * from `fromStep`.
+ */
+export function noteAccountChanged(state: ReplayState, tl: MarketTimeline, fromStep: number, balancesOnly = false): void {
+  state.kernel.balancesOnly = (!state.kernel.stale || state.kernel.balancesOnly) && balancesOnly;
   state.kernel.stale = true;
   state.exposure = describeExposure(state.account);
   state.nextEventful = findNextEventfulStep(tl, state.exposure, state.account.actions, state.nextAction, fromStep);

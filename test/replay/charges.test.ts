@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest } from '../../src/replay/charges.js';
+import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, calculateCmFunding } from '../../src/replay/charges.js';
+import { amount, contracts, contractSize, price, propertyRuns, propertySeed, sameDec } from '../helpers/decimals.js';
 import { marketOf, portfolioOf } from '../helpers/portfolio.js';
 import { rulesTimelineOf } from '../helpers/replay.js';
 
@@ -35,5 +37,18 @@ describe('applyNegativeBalanceInterest', () => {
     expect(events.map((e) => e.type === 'interest' && e.amount.toString())).toEqual(['1']);
     expect(unpriced).toEqual(['ETH']);
     expect(p.balances[0]!.umWalletBalance.toString()).toBe('-1101');
+  });
+});
+
+describe('calculateCmFunding: −contracts·size/mark·rate in scaled integers, Dec\'s digits', () => {
+  const dec = (n: Dec, s: Dec, mark: Dec, rate: Dec) => n.times(s).div(mark).times(rate).neg();
+  it('equals the Dec formula on random amounts', () => {
+    fc.assert(fc.property(contracts, contractSize, price, amount, (n, s, mark, rate) => sameDec(calculateCmFunding(n, s, mark, rate), dec(n, s, mark, rate))), { numRuns: 5 * propertyRuns, seed: propertySeed });
+  });
+  it('zeros keep Dec\'s sign: a zero rate or position pays −0 or +0 as Dec does', () => {
+    for (const [n, rate] of [[new Dec(5), new Dec(0)], [new Dec(-5), new Dec(0)], [new Dec(0), new Dec('0.0001')], [new Dec(-0), new Dec('-0.0001')]] as const) {
+      const paid = calculateCmFunding(n, new Dec(10), new Dec(50_000), rate);
+      expect([paid.isZero(), paid.s]).toEqual([true, dec(n, new Dec(10), new Dec(50_000), rate).s]);
+    }
   });
 });

@@ -14,7 +14,7 @@ describe('createReplayState', () => {
     state.account.balances[0]!.umWalletBalance = state.account.balances[0]!.umWalletBalance.plus(1);
     expect(stateOf(long, book, rules).account.balances[0]!.umWalletBalance.toString()).toBe('1000');
     expect(state.status).toBeNull();
-    expect(state.kernel).toEqual({ stale: true, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN });
+    expect(state.kernel).toEqual({ stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN });
     // no loans, no funding rows, no actions: nothing is ever eventful
     expect(state.nextEventful).toBe(3);
     expect(state.result.warnings).toEqual(['no funding series for BTCUSDT: its funding is taken as 0']);
@@ -59,5 +59,20 @@ describe('noteAccountChanged', () => {
     expect(state.exposure.hasLoans).toBe(true);
     expect(state.nextEventful).toBe(2);
     expect(state.kernel.stale).toBe(true);
+    expect(state.kernel.balancesOnly).toBe(false);
+  });
+  it('charges alone since the last load let the kernel rewrite the nets; any other change since, a full load', () => {
+    const state = stateOf(long, book, rules);
+    // the first load is always full
+    noteAccountChanged(state, book.timeline, 1, true);
+    expect([state.kernel.stale, state.kernel.balancesOnly]).toEqual([true, false]);
+    state.kernel.stale = false;
+    noteAccountChanged(state, book.timeline, 1, true);
+    noteAccountChanged(state, book.timeline, 2, true);
+    expect([state.kernel.stale, state.kernel.balancesOnly]).toEqual([true, true]);
+    // an action, then charges, before the kernel runs again: still a full load
+    noteAccountChanged(state, book.timeline, 2);
+    noteAccountChanged(state, book.timeline, 2, true);
+    expect([state.kernel.stale, state.kernel.balancesOnly]).toEqual([true, false]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
-import { addFuturesWallets, calculateMarginNet } from '../exact/balance.js';
+import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
 
@@ -73,6 +73,15 @@ export interface FastBatch {
   /** A status code (status.ts), or NEEDS_EXACT when a price or rule is missing. */
   outStatus: Int8Array;
   /**
+   * 1 when the loaded account holds nothing, checked in its decimals: no position, no open order,
+   * every balance's net and loan exactly zero. Its sums then have no terms at all, so every step is
+   * exactly the exact engine's (0 equity, no margin, NORMAL, no price read) and needs no band.
+   */
+  emptyAccount: Uint8Array;
+  /** The balances loaded per portfolio, and each one's asset slot: refreshBalances rewrites their nets in place. */
+  balanceCount: Int32Array;
+  balanceSlot: Int32Array;
+  /**
    * Per step of the last kernel call (snapshot.ts calculateAccountSnapshots), SPAN_STEPS long,
    * shared by the batch's portfolios: results (uniMMR, equities, margin) and working sums.
    */
@@ -136,7 +145,7 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
     assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
-    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n),
+    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n), emptyAccount: new Uint8Array(n), balanceCount: i32(n), balanceSlot: i32(assets.total),
     spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
     spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(orderAssets * SPAN_STEPS), spanAssetScaleUSD: f(orderAssets),
   };
@@ -168,6 +177,9 @@ function floatBalanceNet(bal: Balance): number {
   return known.net;
 }
 
+/** As the exact engine's test for an asset it leaves out (isEmptyAsset), on the balance's decimals. */
+const holdsNothing = (bal: Balance): boolean => calculateBalanceNet(bal).isZero() && bal.crossMarginBorrowed.isZero();
+
 /**
  * Writes portfolio `p`'s current exact state into its slice (float64). Symbols and assets resolve
  * through the same rule lookups as the exact engine; a missing rule throws the same InputError.
@@ -196,8 +208,9 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     return slot;
   };
   const assetNames: string[] = new Array<string>(capacity.assets);
-  for (const bal of state.balances) {
+  for (const [k, bal] of state.balances.entries()) {
     const slot = slotOf(bal.asset);
+    b.balanceSlot[a0 + k] = slot;
     b.assetBalanceNet[slot] = floatBalanceNet(bal);
     b.assetBorrowed[slot] = floatOf(bal.crossMarginBorrowed);
     if (!bal.crossMarginBorrowed.isZero()) {
@@ -231,6 +244,8 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   }
   b.orderCount[p] = orders;
   b.assetCount[p] = assets;
+  b.balanceCount[p] = state.balances.length;
+  b.emptyAccount[p] = legs.length === 0 && orders === 0 && state.balances.every(holdsNothing) ? 1 : 0;
 
   let i = b.posStart[p]!;
   for (let slot = a0; slot < a0 + assets; slot++) {
@@ -252,4 +267,18 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     b.assetPosEnd[slot] = i;
   }
   b.posCount[p] = legs.length;
+}
+
+/**
+ * After a change of balance amounts only (funding, interest: the same balances, positions, orders
+ * and rules as at the last loadPortfolio), rewrites the balances' nets and nothing else. Returns
+ * false, writing nothing, when the balances are not the ones loaded (one was added): the caller
+ * then loads the portfolio.
+ */
+export function refreshBalances(b: FastBatch, p: number, state: Portfolio): boolean {
+  if (state.balances.length !== b.balanceCount[p]) return false;
+  const a0 = b.assetStart[p]!;
+  for (const [k, bal] of state.balances.entries()) b.assetBalanceNet[b.balanceSlot[a0 + k]!] = floatBalanceNet(bal);
+  if (b.posCount[p] === 0 && b.orderCount[p] === 0) b.emptyAccount[p] = state.balances.every(holdsNothing) ? 1 : 0;
+  return true;
 }

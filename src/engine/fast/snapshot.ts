@@ -286,6 +286,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
   const liquidation = b.liquidation[p]!;
   const spanUniMMR = b.spanUniMMR;
   const normalIsQuiet = quietStatus === NORMAL;
+  const empty = b.emptyAccount[p] === 1;
   const slack = band * scale;
   const marginSlack = band * marginScale;
   // isWithinTolerance's sufficient test for the fast path (see there).
@@ -305,7 +306,8 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
       continue;
     }
     const status = adjusted !== adjusted || mm !== mm ? NEEDS_EXACT : findAccountStatus(adjusted, uniMMR, marginCall, reduceOnly, liquidation);
-    if (status !== quietStatus || isNearThreshold(adjusted, uniMMR, scale, mm, marginCall, reduceOnly, liquidation, marginScale, band) || !isWithinTolerance(equity[j]!, actual[j]!, mm, uniMMR, scale, marginScale, errorFactor)) {
+    // An empty account's step is exact (FastBatch.emptyAccount): no band to keep clear of.
+    if (status !== quietStatus || (!empty && isNearThreshold(adjusted, uniMMR, scale, mm, marginCall, reduceOnly, liquidation, marginScale, band)) || !isWithinTolerance(equity[j]!, actual[j]!, mm, uniMMR, scale, marginScale, errorFactor)) {
       b.outEquity[p] = equity[j]!;
       b.outActual[p] = actual[j]!;
       b.outOpenLoss[p] = loss;

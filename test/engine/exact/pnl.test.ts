@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/decimal.js';
-import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from '../../../src/engine/exact/pnl.js';
+import { calculateCmNotionalCoin, calculateCmNotionalCoinDec, calculateCmPnl, calculateCmPnlDec, calculateUmPnl } from '../../../src/engine/exact/pnl.js';
 import { formatBinanceDecimal } from '../../../src/records/binance-format.js';
+import { contracts, contractSize, price, propertyRuns, propertySeed, sameDec } from '../../helpers/decimals.js';
 
 // src/engine/exact/pnl.ts (docs/margin-rules.md §2 "Maintenance margin" and §5 "PnL").
 
@@ -72,5 +74,14 @@ describe('calculateCmNotionalCoin: |contracts·contractSize / mark|', () => {
   });
   it('zero contracts, zero notional', () => {
     expect(calculateCmNotionalCoin(d(0), d(100), d(40000)).isZero()).toBe(true);
+  });
+});
+
+describe('calculateCmPnl and calculateCmNotionalCoin, computed in scaled integers, equal their Dec formulas digit for digit', () => {
+  it('on random contracts, sizes, entries and marks (mark = entry included: a zero difference)', () => {
+    fc.assert(fc.property(contracts, contractSize, price, price, (n, s, entry, mark) =>
+      sameDec(calculateCmPnl(n, s, entry, mark), calculateCmPnlDec(n, s, entry, mark))
+      && sameDec(calculateCmPnl(n, s, mark, mark), calculateCmPnlDec(n, s, mark, mark))
+      && sameDec(calculateCmNotionalCoin(n, s, mark), calculateCmNotionalCoinDec(n, s, mark))), { numRuns: 5 * propertyRuns, seed: propertySeed });
   });
 });

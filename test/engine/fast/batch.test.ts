@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/decimal.js';
 import { InputError } from '../../../src/domain/errors.js';
-import { createFastBatch, findPortfolioCapacity, loadPortfolio, SPAN_STEPS } from '../../../src/engine/fast/batch.js';
+import { createFastBatch, findPortfolioCapacity, loadPortfolio, refreshBalances, SPAN_STEPS, type FastBatch } from '../../../src/engine/fast/batch.js';
 import { flattenRuleTables } from '../../../src/engine/fast/tables.js';
 import { seriesKey } from '../../../src/replay/market-timeline.js';
 import { loadedBatch, oneStepTimeline } from '../../helpers/fast-step.js';
@@ -170,6 +170,42 @@ describe('reloading a portfolio after an exact change of state', () => {
     expect([...b.assetPosStart.subarray(0, 2)]).toEqual([0, 1]);
     expect([...b.assetPosEnd.subarray(0, 2)]).toEqual([1, 2]);
     expect(b.posQty[1]).toBe(-1);
+  });
+});
+
+describe('refreshBalances: after charges, the balances\' nets alone', () => {
+  /** Every array of portfolio 0's slice that loadPortfolio writes, for comparison. */
+  const sliceOf = (b: FastBatch) => ({
+    assets: [...b.assetBalanceNet.subarray(0, b.assetCount[0]!)], borrowed: [...b.assetBorrowed.subarray(0, b.assetCount[0]!)],
+    qty: [...b.posQty.subarray(0, b.posCount[0]!)], empty: b.emptyAccount[0], counts: [b.assetCount[0], b.posCount[0], b.orderCount[0]],
+  });
+  it('writes what a full load writes when wallets and interest moved (BTC listed before USDT: slots follow the balances)', () => {
+    const p = portfolioOf(DOC, RULES);
+    const { batch: b } = loadedBatch([p], RULES, TIMELINE);
+    p.balances[1]!.umWalletBalance = new Dec('-250.5');
+    p.balances[1]!.crossMarginInterest = new Dec('1.25');
+    p.balances[0]!.cmWalletBalance = new Dec('0.0999');
+    expect(refreshBalances(b, 0, p)).toBe(true);
+    expect(b.assetBalanceNet[1]).toBe(598.25);
+    expect(sliceOf(b)).toEqual(sliceOf(loadedBatch([p], RULES, TIMELINE).batch));
+  });
+  it('refuses, writing nothing, when a balance was added since the load (a payment into a new asset)', () => {
+    const p = portfolioOf(DOC, RULES);
+    const { batch: b } = loadedBatch([p], RULES, TIMELINE);
+    const before = sliceOf(b);
+    p.balances[0]!.cmWalletBalance = new Dec('7');
+    p.balances.push({ ...p.balances[2]!, asset: 'USDC', crossMarginBorrowed: new Dec(0), umWalletBalance: new Dec(3) });
+    expect(refreshBalances(b, 0, p)).toBe(false);
+    expect(sliceOf(b)).toEqual(before);
+  });
+  it('an account without legs or orders becomes empty, or stops being, with its balances', () => {
+    const p = portfolioOf({ balances: [{ asset: 'USDT', crossMarginFree: '5', umWalletBalance: '-5' }] }, RULES);
+    const { batch: b } = loadedBatch([p], RULES, TIMELINE);
+    expect(b.emptyAccount[0]).toBe(1);
+    // negative-balance interest on the −5: the net is no longer zero
+    p.balances[0]!.umWalletBalance = new Dec('-5.005');
+    expect(refreshBalances(b, 0, p)).toBe(true);
+    expect([b.emptyAccount[0], b.assetBalanceNet[0]]).toEqual([0, -0.005]);
   });
 });
 

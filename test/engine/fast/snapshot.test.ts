@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Dec } from '../../../src/domain/decimal.js';
 import type { RulesTimeline } from '../../../src/domain/types.js';
 import { loadPortfolio, SPAN_STEPS } from '../../../src/engine/fast/batch.js';
 import { PARITY_TOLERANCE } from '../../../src/engine/fast/parity.js';
@@ -172,6 +173,38 @@ describe('fast kernel spans', () => {
         }
       }
     }
+  });
+});
+
+describe('an account that holds nothing (FastBatch.emptyAccount)', () => {
+  const timeline = buildMarketTimeline(seriesOf(ROWS), { stalenessMs: 5 * MINUTE });
+  const book = new ExactPriceBook(timeline);
+  // What a full liquidation leaves: zero rows, and a wallet netted to zero against another of the same asset.
+  const empty = portfolioOf({ id: 'empty', balances: [{ asset: 'USDT' }, { asset: 'BTC', crossMarginFree: '0.5', umWalletBalance: '-0.5' }] }, RULES.base);
+  // Float64 reads −1e-400 as −0: the kernel's sums are the empty account's, the exact engine's are not.
+  const tiny = portfolioOf({ id: 'tiny', balances: [{ asset: 'USDT' }] }, RULES.base);
+  tiny.balances[0]!.umWalletBalance = new Dec('-1e-400');
+  const portfolios = [empty, tiny];
+  const slots = fastSlotsOf(portfolios, RULES.base, timeline);
+  const batch = slots[0]!.batch;
+  portfolios.forEach((p, i) => loadPortfolio(batch, i, p, RULES.base, slots[i]!.seriesId, slots[i]!.capacity));
+
+  it('is quiet in NORMAL for a whole span, with the exact engine\'s numbers: 0 equity, no margin, no uniMMR', () => {
+    expect(batch.emptyAccount[0]).toBe(1);
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, STEPS, NORMAL)).toBe(SPAN_STEPS);
+    for (const k of [0, 1, 500, SPAN_STEPS - 1]) {
+      expect([batch.spanUniMMR[k], batch.spanEquity[k], batch.spanActual[k], batch.spanMaintMargin[k]]).toEqual([Number.NaN, 0, 0, 0]);
+      const exact = calculateAccountSnapshot(empty, book.marketAt(k), RULES.base);
+      expect([exact.accountStatus, exact.uniMMR, exact.adjustedEquity.isZero(), exact.accountMaintMargin.isZero(), exact.assets.length]).toEqual(['NORMAL', null, true, true, 0]);
+    }
+    // in any other status it stops at once: the replay's exact step reports the change
+    expect(calculateAccountSnapshots(batch, 0, timeline, 0, STEPS, MARGIN_CALL)).toBe(0);
+  });
+
+  it('is told by the decimals, not the floats: a balance float64 reads as 0 keeps the band, and the exact engine decides', () => {
+    expect(batch.emptyAccount[1]).toBe(0);
+    expect(calculateAccountSnapshots(batch, 1, timeline, 0, STEPS, NORMAL)).toBe(0);
+    expect(calculateAccountSnapshot(tiny, book.marketAt(0), RULES.base).accountStatus).toBe('FORCE_LIQUIDATION');
   });
 });
 
