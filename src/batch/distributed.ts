@@ -2,14 +2,13 @@ import { InputError } from '../domain/errors.js';
 import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
-import { DATASET_FOLDERS } from '../records/dataset.js';
+import { DATASET_FOLDERS, readDatasetSummary } from '../records/dataset.js';
 import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
 import { JOB_ID_PATTERN, parseJobSpec, renderJobSpec, type JobSpec } from './job.js';
-import { readJobThresholds, readSummary, renderJobThresholds } from '../records/summary.js';
-import { readLines } from '../records/lines.js';
+import { readJobThresholds, renderJobThresholds } from '../records/summary.js';
 import { checkLeaseHeld, JobLeaseError, readRunIdentity, releaseLease, RUN_ID_PATTERN, systemLeaseClock, takeLease, newLease, type RunIdentity } from './lease.js';
 import { mergeJob, partRunOf, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
 import { rejectFileOutput } from './output-folder.js';
@@ -350,8 +349,7 @@ async function readCompletedTotals(store: ObjectStore, jobKey: string, runId: st
   const run = marker.run as { runId?: unknown } | undefined;
   if (run?.runId !== runId) return undefined;
   const summaryKey = joinKey(jobKey, 'summary.json');
-  const head = await readSummary(readLines(store.readStream(summaryKey)), store.uriOf(summaryKey), () => undefined);
-  return head.totals;
+  return readDatasetSummary(new TextDecoder().decode(await store.read(summaryKey, { maxBytes: MAX_PLAN_BYTES })), store.uriOf(summaryKey)).totals;
 }
 
 /** Reads a plan's manifest (what the Distributed Map's ItemReader reads on AWS). */

@@ -14,6 +14,9 @@ import { reduceBatchPartials, type ReducedPartials } from '../report/html/batch-
 
 export const SUCCESS_MARKER = '_SUCCESS';
 
+/** The completion marker's text: one field a line, so a big job's list of files stays diffable. */
+export const renderSuccessMarker = (marker: object) => `${JSON.stringify(marker, null, 1)}\n`;
+
 export interface JobFacts {
   spec: JobSpec;
   /** The run finishing: only its batches count, and only while it holds the job's lease. */
@@ -100,6 +103,6 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   const marker = { version: 2, jobId: facts.spec.jobId, run: facts.run, portfolios: reduced.totals.portfolios, files };
   // Last check before anything says "complete": another run may have taken the job meanwhile.
   await checkLeaseHeld(store, jobKey, facts.run.runId);
-  await store.write(joinKey(jobKey, SUCCESS_MARKER), `${JSON.stringify(marker, null, 1)}\n`);
+  await store.write(joinKey(jobKey, SUCCESS_MARKER), renderSuccessMarker(marker));
   return reduced.totals;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { openJobOutputs, SUCCESS_MARKER } from '../batch/merge.js';
+import { openJobOutputs, renderSuccessMarker, SUCCESS_MARKER } from '../batch/merge.js';
 import { buildReportHtml } from '../report/html/index.js';
 import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';
@@ -43,7 +43,7 @@ export async function runReport(argv: string[]): Promise<string> {
     // Keep the manifest true to the files beside it.
     const marker = JSON.parse(new TextDecoder().decode(await store.read(markerKey, { maxBytes: 1024 * 1024 }))) as { files?: Record<string, { bytes: number; sha256: string }> };
     marker.files = { ...marker.files, 'report.html': { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } };
-    await store.write(markerKey, `${JSON.stringify(marker, null, 2)}\n`);
+    await store.write(markerKey, renderSuccessMarker(marker));
   }
   return `wrote ${target.store.uriOf(target.key)} (${(bytes.length / 1024).toFixed(0)} KiB; open it in a browser)\n`;
 }

@@ -51,7 +51,8 @@ describe('the HTTP API over a memory bucket', () => {
     api.executions[0]!.status = 'SUCCEEDED';
     const noMarker = await api.get('j1');
     expect(noMarker.body).toMatchObject({ status: 'failed', error: 'NoCompletionMarker' });
-    await api.bucket.write('reports/j1/_SUCCESS', JSON.stringify({ version: 1, jobId: 'j1', portfolios: 3, files: { 'summary.json': { bytes: 10, sha256: 'ab' } } }));
+    const batchFile = (name: string, bytes: number) => ({ [name]: { bytes, sha256: 'cd' } });
+    await api.bucket.write('reports/j1/_SUCCESS', JSON.stringify({ version: 2, jobId: 'j1', portfolios: 3, files: { 'summary.json': { bytes: 10, sha256: 'ab' }, ...batchFile('timeline/batch-000000.arrow', 100), ...batchFile('timeline/batch-000001.arrow', 50), ...batchFile('events/batch-000000.arrow', 7) } }));
     const done = await api.get('j1');
     expect(done.body).toEqual({
       jobId: 'j1',
@@ -60,6 +61,8 @@ describe('the HTTP API over a memory bucket', () => {
       startedAt,
       expiresInSeconds: 900,
       files: { 'summary.json': { bytes: 10, sha256: 'ab', url: 'memory://reports/j1/summary.json?expires=900' }, _SUCCESS: { url: 'memory://reports/j1/_SUCCESS?expires=900' } },
+      // one file per batch: summed per folder, not linked one by one
+      datasets: { timeline: { files: 2, bytes: 150, uri: 's3://pm-data/reports/j1/timeline/' }, events: { files: 1, bytes: 7, uri: 's3://pm-data/reports/j1/events/' } },
     });
   });
 

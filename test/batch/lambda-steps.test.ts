@@ -159,17 +159,17 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     const output = job.output as string;
     const { runId } = await steps.plan(withRun(renderJobSpec(parseJobSpec(job))));
     for (let batch = 0; batch < 6; batch++) await steps.replayBatch({ jobId: 'small', runId, output, batch });
-    const partKey = `${JOB_PREFIX}_parts/batch-000002/summary.json`;
+    const partKey = `${JOB_PREFIX}_partials/batch-000002.json`;
     const original = await bucket.read(partKey, { maxBytes: 1 << 20 });
     const part = JSON.parse(new TextDecoder().decode(original)) as { run: { runId: string; inputs: Record<string, unknown> } };
     expect(part.run.runId).toBe(runId);
     // A part another run wrote into this job (one that took it over, or wrote past its lease)
     await bucket.write(partKey, JSON.stringify({ ...part, run: { ...part.run, runId: '20260101T000000Z-0000beef' } }));
-    await expect(steps.merge({ jobId: 'small', runId, output })).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringMatching(/batch-000002\/summary\.json was written by run 20260101T000000Z-0000beef, not by run .*: another run wrote into this job; not merging$/) });
+    await expect(steps.merge({ jobId: 'small', runId, output })).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringMatching(/_partials\/batch-000002\.json was written by run 20260101T000000Z-0000beef, not by run .*: another run wrote into this job; not merging$/) });
     expect(await bucket.exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
     // This run's id, but other prices than the plan read
     await bucket.write(partKey, JSON.stringify({ ...part, run: { ...part.run, inputs: { ...part.run.inputs, prices: '0'.repeat(64) } } }));
-    await expect(steps.merge({ jobId: 'small', runId, output })).rejects.toThrow(/batch-000002\/summary\.json was made from other inputs than run .* planned/);
+    await expect(steps.merge({ jobId: 'small', runId, output })).rejects.toThrow(/_partials\/batch-000002\.json was made from other inputs than run .* planned/);
     expect(await bucket.exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
     await bucket.write(partKey, original);
     await expect(steps.merge({ jobId: 'small', runId, output })).resolves.toMatchObject({ runId, totals: { portfolios: 26 } });
@@ -184,7 +184,7 @@ describe('plan → replayBatch → merge on an in-memory bucket', () => {
     const second = await steps.plan(withRun(renderJobSpec(parseJobSpec(job))));
     const refused = steps.replayBatch({ jobId: 'small', runId: first.runId, output, batch: 0 });
     await expect(refused).rejects.toMatchObject({ name: 'JobLeaseError', message: `batch 0 of run ${first.runId}: job small has been planned again by run ${second.runId} (started by test); this run's batch is not replayed` });
-    expect(bucket.keys().filter((k) => k.startsWith(`${JOB_PREFIX}_parts/`))).toEqual([]);
+    expect(bucket.keys().filter((k) => k.startsWith(`${JOB_PREFIX}_partials/`))).toEqual([]);
     await expect(steps.merge({ jobId: 'small', runId: first.runId, output })).rejects.toThrow(/cannot merge: the job has been planned again by run/);
     expect(await releaseLease(bucket, 'reports/small', second.runId)).toBe(true);
   });

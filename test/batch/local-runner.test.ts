@@ -8,6 +8,7 @@ import { writeSmallJob } from '../helpers/job-files.js';
 import { LOCAL_STORES, locateLocal } from '../helpers/stores.js';
 import { planJob } from '../../src/batch/distributed.js';
 import { createRunId } from '../../src/batch/lease.js';
+import { exportLocalJob } from '../helpers/job-outputs.js';
 
 // Issue 15: one bad portfolio or a bad output path never crashes a job with a stack trace.
 
@@ -22,7 +23,7 @@ describe('runJobLocally', () => {
     const job = { ...files.job, jobId: 'deep' };
     const result = await runJobLocally(parseJobSpec(job), { workers: 1, ...LOCAL_STORES });
     expect([result.totals.ok, result.totals.failed]).toEqual([6, 3]);
-    const summary = readFileSync(join(files.dir, 'out', 'deep', 'summary.json'), 'utf8');
+    const summary = readFileSync(join(await exportLocalJob(join(files.dir, 'out', 'deep')), 'summary.json'), 'utf8');
     expect(summary).toContain('portfolio 9 (id \\"deep\\"): description: expected JSON nested at most 64 levels deep, got deeper');
   });
   test('an output that is a regular file is an InputError naming it', async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runJobLocally } from '../../src/batch/local-runner.js';
@@ -10,6 +10,7 @@ import { writeSeriesArrow } from '../../src/io/arrow/series.js';
 import { JOB_T0, writeSmallJob } from '../helpers/job-files.js';
 import { seriesOf } from '../helpers/series.js';
 import { LOCAL_STORES } from '../helpers/stores.js';
+import { readLocalPortfolioLines } from '../helpers/job-outputs.js';
 
 // Issue 15: one numbering in messages (rows, records and portfolios counted from 1, like lines),
 // and a portfolio that fails names the portfolio first, whatever the cause (docs/formats.md#errors).
@@ -21,8 +22,7 @@ const prices = files.job.prices as string;
 
 type SummaryLine = { portfolioId: string | null; index: number; ok: boolean; error?: string };
 function failures(jobId: string): SummaryLine[] {
-  const summary = JSON.parse(readFileSync(join(files.dir, 'out', jobId, 'summary.json'), 'utf8')) as { portfolios: SummaryLine[] };
-  return summary.portfolios.filter((p) => !p.ok);
+  return readLocalPortfolioLines<SummaryLine>(join(files.dir, 'out', jobId)).filter((p) => !p.ok);
 }
 
 describe('a portfolio that fails on the price history or the rules is named by file, position and id', () => {

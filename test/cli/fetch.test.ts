@@ -45,7 +45,7 @@ async function replayWeek(jobId: string, prices: string, portfolios: string): Pr
   const r = await runPmbt(['run', job, '--quiet', '--workers', '1']);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/^portfolios {3}\d+ \(ok \d+, failed 0\)$/m);
-  for (const file of ['summary.json', 'report.html', 'timeline.arrow', '_SUCCESS']) expect(existsSync(join(dir, 'out', jobId, file)), file).toBe(true);
+  for (const file of ['summary.json', 'report.html', 'timeline/batch-000000.arrow', '_SUCCESS']) expect(existsSync(join(dir, 'out', jobId, file)), file).toBe(true);
   return JSON.parse(readFileSync(join(dir, 'out', jobId, 'summary.json'), 'utf8')) as never;
 }
 

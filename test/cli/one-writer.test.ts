@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPmbt } from '../helpers/pmbt.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { readLocalPortfolioLines } from '../helpers/job-outputs.js';
 
 let a: ReturnType<typeof writeSmallJob>;
 let jobB: string;
@@ -61,7 +62,7 @@ describe('one writer per job', () => {
     for (const r of [runA, runB]) expect([3, 4], r.stderr).toContain(r.code);
     expect(codes).toContain(3);
     for (const r of [runA, runB]) if (r.code === 4) expect(r.stderr).toMatch(/^pmbt run: job small is running: run /);
-    const summary = JSON.parse(readFileSync(join(jobDir(), 'summary.json'), 'utf8')) as { inputs: { portfolios: { sha256: string } }; totals: { portfolios: number }; portfolios: unknown[] };
+    const summary = { ...(JSON.parse(readFileSync(join(jobDir(), 'summary.json'), 'utf8')) as { inputs: { portfolios: { sha256: string } }; totals: { portfolios: number } }), portfolios: readLocalPortfolioLines(jobDir()) };
     const fromA = summary.inputs.portfolios.sha256 === sha256(a.job.portfolios as string);
     const fromB = summary.inputs.portfolios.sha256 === sha256(join(a.dir, 'portfolios-b.jsonl'));
     expect(fromA || fromB).toBe(true);

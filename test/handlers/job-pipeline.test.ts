@@ -38,7 +38,7 @@ let env: Record<string, string>;
 let reference: Map<string, Buffer>;
 
 const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
-/** The job's reports: everything in its folder except _parts/, _plan/ and the local run's timings. */
+/** The job's reports: everything in its folder except _partials/ (they name the run), _plan/ and the local run's timings. */
 async function readReports(): Promise<Map<string, Buffer>> {
   const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_partials|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
   return new Map(await Promise.all(keys.map(async (k) => [k, await get(k)] as const)));
@@ -91,7 +91,7 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
     expect(planned).toMatchObject({ jobId: 'small', output: `s3://${BUCKET}/reports/`, batches: 6, portfolios: 26, manifest: { bucket: BUCKET, key: `${JOB_PREFIX}_plan/manifest.json` } });
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
     expect(await exists(`${JOB_PREFIX}run.json`)).toBe(false);
-    expect(await listKeys(`${JOB_PREFIX}_parts/`)).toEqual([]);
+    for (const folder of ['_partials', 'timeline', 'events', 'portfolios']) expect(await listKeys(`${JOB_PREFIX}${folder}/`)).toEqual([]);
     manifest = JSON.parse((await get(planned.manifest.key)).toString()) as BatchManifestItem[];
     expect(manifest).toEqual([0, 1, 2, 3, 4, 5].map((batch) => ({ jobId: 'small', runId: planned.runId, output: `s3://${BUCKET}/reports/`, batch })));
     expect(await listKeys(`${JOB_PREFIX}_plan/`)).toEqual([...[0, 1, 2, 3, 4, 5].map((b) => `${JOB_PREFIX}_plan/batch-00000${b}.jsonl`), `${JOB_PREFIX}_plan/job.json`, `${JOB_PREFIX}_plan/manifest.json`]);
@@ -99,7 +99,7 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
 
   it('replays batches concurrently; a Lambda killed mid-write leaves its batch unfinished and the merge refuses', async () => {
     const killed = 3;
-    const proxy = await startHoldingProxy(s3.endpoint, (req) => req.method === 'PUT' && (req.url ?? '').includes(`/_parts/batch-00000${killed}/events.jsonl`));
+    const proxy = await startHoldingProxy(s3.endpoint, (req) => req.method === 'PUT' && (req.url ?? '').includes(`/events/batch-00000${killed}.jsonl`));
     try {
       const victim = runBundledHandler(bundle, { Items: [manifest[killed]] }, { ...env, PMBT_S3_ENDPOINT: proxy.endpoint });
       // The others as the ItemBatcher would group them, all in flight at once.
@@ -112,8 +112,8 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
     } finally {
       await proxy.stop();
     }
-    expect(await exists(`${JOB_PREFIX}_parts/batch-000003/timeline.arrow`)).toBe(true);
-    expect(await exists(`${JOB_PREFIX}_parts/batch-000003/summary.json`)).toBe(false);
+    expect(await exists(`${JOB_PREFIX}timeline/batch-000003.arrow`)).toBe(true);
+    expect(await exists(`${JOB_PREFIX}_partials/batch-000003.json`)).toBe(false);
     await expect(merge({ jobId: 'small', runId: planned.runId, output: planned.output })).rejects.toThrow(/batch 3 has not finished/);
     expect(await exists(`${JOB_PREFIX}_SUCCESS`)).toBe(false);
   });
@@ -127,13 +127,13 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
   });
 
   it('once the run is merged, a straggling batch of it writes nothing and a retried merge only answers', async () => {
-    const parts = async () => new Map(await Promise.all((await listKeys(`${JOB_PREFIX}_parts/`)).map(async (k) => [k, await get(k)] as const)));
-    const before = await parts();
-    expect(before.size).toBe(24); // 6 batches × timeline.arrow, events.arrow, events.jsonl, summary.json
+    const batchFiles = async () => new Map(await Promise.all((await listKeys(JOB_PREFIX)).filter((k) => !k.includes('/_plan/') && /\/batch-\d{6}\./.test(k)).map(async (k) => [k, await get(k)] as const)));
+    const before = await batchFiles();
+    expect(before.size).toBe(30); // 6 batches × portfolios, timeline, events (Arrow and JSON lines), partial
     const reports = await readReports();
     // The merge released the run's lease: a batch of the run arriving late must not write into the job.
     await expect(replayBatch(manifest[3]!)).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringMatching(/no longer holds .*_lease\.json: nobody holds it/) });
-    const after = await parts();
+    const after = await batchFiles();
     for (const [k, bytes] of before) expect(after.get(k)!.equals(bytes), k).toBe(true);
     // A merge retried after it finished finds its own marker: the same answer, nothing rewritten.
     expect(await merge({ jobId: 'small', runId: planned.runId, output: planned.output })).toMatchObject({ runId: planned.runId, totals: { portfolios: 26, ok: 24, failed: 2 } });

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJob } from '../../src/batch/export.js';
 import { createMemoryStore } from '../../src/io/store/memory.js';
@@ -33,4 +34,11 @@ export function smallJobReportFiles(batches = 6): string[] {
     return [`events/batch-${n}.arrow`, `events/batch-${n}.jsonl`, `portfolios/batch-${n}.jsonl`, `timeline/batch-${n}.arrow`];
   };
   return [...Array.from({ length: batches }, (_, b) => perBatch(b)).flat(), 'report.html', 'summary.json', '_SUCCESS'].sort();
+}
+
+/** Every portfolio summary line of a local dataset job, in batch order (input order). */
+export function readLocalPortfolioLines<T = Record<string, unknown>>(jobDir: string): T[] {
+  const folder = join(jobDir, 'portfolios');
+  return readdirSync(folder).filter((f) => /^batch-\d{6}\.jsonl$/.test(f)).sort()
+    .flatMap((f) => readFileSync(join(folder, f), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T));
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import type { PortfolioSummary } from '../../src/records/portfolio-summary.js';
-import {
-  addToJobTotals, emptyJobTotals, parseSummaryPart, readSummary, renderJobThresholds, renderSummaryClosing, renderSummaryOpening, renderSummaryPart, renderSummaryPortfolio, type SummaryFacts,
-} from '../../src/records/summary.js';
+import { addToJobTotals, emptyJobTotals, readSummary, renderJobThresholds, renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio, type SummaryFacts, readPartRun } from '../../src/records/summary.js';
 
 const ok = (portfolioId: string, index: number, minUniMMR: string | null, fees = '0.00000000'): PortfolioSummary => ({
   portfolioId, index, ok: true, engine: 'fast', steps: 10, kernelSteps: 9, gapSteps: 0, initialUniMMR: '3.00000000', initialStatus: 'NORMAL', minUniMMR, minUniMMRTime: minUniMMR === null ? null : '2024-03-01T01:00:00.000Z',
@@ -90,20 +88,16 @@ describe('summary.json', () => {
   });
 });
 
-describe('a batch’s part summary', () => {
+describe('the run a batch partial names', () => {
   const RUN = { runId: '20260101T000000Z-00000000', inputs: { prices: 'a'.repeat(64), rules: ['b'.repeat(64)] } };
-  const part = (extra: Record<string, unknown>) => JSON.stringify({ run: RUN, batch: 3, steps: 40, portfolios: [], ...extra });
-  it('round-trips with the run that wrote it, and reads a part with no thresholds recorded', () => {
-    const full = { run: { ...RUN, inputs: { ...RUN.inputs, portfolios: 'c'.repeat(64) } }, batch: 3, steps: 40, thresholds: THRESHOLDS, intrabar: false, portfolios: PORTFOLIOS };
-    expect(parseSummaryPart(renderSummaryPart(full), 'part.json')).toEqual(full);
-    expect(parseSummaryPart(part({}), 'part.json').thresholds).toBeUndefined();
-    expect(parseSummaryPart(part({}), 'part.json').intrabar).toBeUndefined();
-    expect(() => parseSummaryPart(part({ intrabar: 'yes' }), 'part.json')).toThrow(/^part\.json: intrabar: expected true or false/);
-    expect(() => parseSummaryPart(part({ portfolios: [{ ok: false, portfolioId: null, index: 'x' }] }), 'part.json')).toThrow(/^part\.json: portfolios\[0\]\.index: expected number/);
+  it('reads back, portfolios\' digest optional', () => {
+    expect(readPartRun(RUN, 'p.json')).toEqual(RUN);
+    const withPortfolios = { ...RUN, inputs: { ...RUN.inputs, portfolios: 'c'.repeat(64) } };
+    expect(readPartRun(withPortfolios, 'p.json')).toEqual(withPortfolios);
   });
-  it('refuses a part that does not say which run wrote it from which inputs', () => {
-    expect(() => parseSummaryPart(JSON.stringify({ batch: 3, steps: 40, portfolios: [] }), 'part.json')).toThrow(/^part\.json: run: expected/);
-    expect(() => parseSummaryPart(part({ run: { ...RUN, runId: 7 } }), 'part.json')).toThrow(/^part\.json: run\.runId: expected the run id/);
-    expect(() => parseSummaryPart(part({ run: { ...RUN, inputs: { ...RUN.inputs, prices: 'xyz' } } }), 'part.json')).toThrow(/^part\.json: run\.inputs\.prices: expected a SHA-256 in hex, got "xyz"/);
+  it('refuses a run without its id or with an input digest that is not a SHA-256', () => {
+    expect(() => readPartRun(undefined, 'p.json')).toThrow(/^p\.json: run: expected/);
+    expect(() => readPartRun({ ...RUN, runId: 7 }, 'p.json')).toThrow(/^p\.json: run\.runId: expected the run id/);
+    expect(() => readPartRun({ ...RUN, inputs: { ...RUN.inputs, prices: 'xyz' } }, 'p.json')).toThrow(/^p\.json: run\.inputs\.prices: expected a SHA-256 in hex, got "xyz"/);
   });
 });

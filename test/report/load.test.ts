@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,15 +12,17 @@ import { streamArrowBatches } from '../../src/records/arrow.js';
 import { readLines } from '../../src/records/lines.js';
 import { TIMELINE_SCHEMA } from '../../src/records/timeline.js';
 import { buildDistributionBins } from '../../src/report/html/distribution.js';
-import { loadReportData } from '../../src/report/html/load.js';
+import { buildWorstPortfolios, loadReportData } from '../../src/report/html/load.js';
+import { buildGrid, readTimelineOnGrid } from '../../src/report/html/timeline-pass.js';
 import type { ReportData } from '../../src/report/html/types.js';
-import type { JobThresholds } from '../../src/records/summary.js';
 import { writeSmallJob } from '../helpers/job-files.js';
+import { exportLocalJob } from '../helpers/job-outputs.js';
 
 // The report's data loader on a real (small) job: what it keeps must agree with the job's files.
 
 let files: ReturnType<typeof writeSmallJob>;
 let out: string;
+let exported: string;
 let data: ReportData;
 let store: ObjectStore;
 let key: string;
@@ -36,9 +38,11 @@ beforeAll(async () => {
   out = join(files.dir, 'out', 'small');
   ({ store, key } = locate(out));
   data = await loadReportData(openJobOutputs(store, key), { worstCount: 5 });
-  rows = tableFromIPC(readFileSync(join(out, 'timeline.arrow'))).toArray().map((r) => ({ portfolioId: r.portfolioId as string, time: Number(r.time), uniMMR: r.uniMMR as number | null, status: r.status as string }));
-  events = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { portfolioId: string; time: number; type: string });
-  summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as typeof summary;
+  // What the loader must agree with: the job's reports read whole (pmbt export's single files).
+  exported = await exportLocalJob(out);
+  rows = tableFromIPC(readFileSync(join(exported, 'timeline.arrow'))).toArray().map((r) => ({ portfolioId: r.portfolioId as string, time: Number(r.time), uniMMR: r.uniMMR as number | null, status: r.status as string }));
+  events = readFileSync(join(exported, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { portfolioId: string; time: number; type: string });
+  summary = JSON.parse(readFileSync(join(exported, 'summary.json'), 'utf8')) as typeof summary;
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
@@ -93,46 +97,47 @@ describe('loadReportData', () => {
     }
   });
   it('folds a fine grid into at most maxPoints intervals, keeping minima', async () => {
-    const folded = await loadReportData(openJobOutputs(store, key), { worstCount: 3, maxPoints: 2 });
-    expect(folded.grid.times.length).toBe(2);
-    expect(folded.grid.intervalMs).toBe(5 * 3_600_000);
-    for (const w of folded.worst) {
+    // Jobs longer than REPORT_LIMITS.maxPoints buckets are folded so; here, 9 hourly buckets into 2.
+    const folded = buildGrid(data.window.from, data.window.to, 3_600_000, 2);
+    expect(folded).toMatchObject({ count: 2, intervalMs: 5 * 3_600_000 });
+    const worst = buildWorstPortfolios(data.worst.map((w) => ({ ...summary.portfolios.find((p) => p.portfolioId === w.portfolioId)! })) as never, folded);
+    const timeline = join(exported, 'timeline.arrow');
+    await readTimelineOnGrid({ readStream: () => createReadStream(timeline), exists: async () => true, uriOf: () => timeline }, folded, new Map(worst.map((w) => [w.portfolioId, w])));
+    for (const w of worst) {
       const own = rows.filter((r) => r.portfolioId === w.portfolioId && r.uniMMR !== null);
-      const firstHalf = own.filter((r) => r.time < folded.grid.times[1]!).map((r) => r.uniMMR!);
-      if (firstHalf.length > 0) expect(w.uniMMR[0]).toBeCloseTo(Math.min(...firstHalf), 4);
+      const firstHalf = own.filter((r) => r.time < folded.start + folded.intervalMs).map((r) => r.uniMMR!);
+      expect(firstHalf.length).toBeGreaterThan(0);
+      expect(w.uniMMR[0]).toBeCloseTo(Math.min(...firstHalf), 4);
     }
   });
-  it('uses the thresholds it is given, else those summary.json records, and never falls back to defaults', async () => {
-    const custom = await loadReportData(openJobOutputs(store, key), { thresholds: { marginCall: 2, reduceOnly: 1.5, liquidation: 1.1, source: 'test' } });
-    expect(custom.distribution.map((b) => b.label).slice(0, 5)).toEqual(['≤ 0', '0–1.1', '1.1–1.5', '1.5–2', '2–3']);
+  it('uses the thresholds summary.json records, and never falls back to defaults', async () => {
     // the job ran with data/rules/ alone: summary.json records their thresholds, the report uses them
     expect(summary.thresholds).toEqual({ marginCall: 1.5, reduceOnly: 1.2, liquidation: 1.05, source: 'data/rules/ (defaults)' });
     expect(data.thresholds).toEqual(summary.thresholds);
-    // an output written before summary.json recorded them
+    // a summary.json without them (written before they were recorded)
     const dir = join(files.dir, 'older');
-    const local = createLocalStore(dir);
-    for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
-    const { thresholds: _recorded, ...older } = summary;
-    await local.write('summary.json', JSON.stringify(older));
+    cpSync(out, dir, { recursive: true });
+    const head = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    delete head.thresholds;
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(head));
     // no quiet fallback to default bands: the report fails, naming the file and the missing field
-    await expect(loadReportData(openJobOutputs(local, ''))).rejects.toThrow(/summary\.json: thresholds: expected the status thresholds the job ran with .*got none/);
-    // an override still draws the page (pmbt report's caller chose the bands)
-    expect((await loadReportData(openJobOutputs(local, ''), { thresholds: summary.thresholds as JobThresholds })).thresholds).toEqual(summary.thresholds);
+    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''))).rejects.toThrow(/summary\.json: thresholds: expected the status thresholds the job ran with .*got none/);
   });
-  it('fails, naming the file and line, on an events.jsonl line it cannot read', async () => {
-    const dir = join(files.dir, 'broken-events');
-    const local = createLocalStore(dir);
-    for (const f of ['timeline.arrow', 'summary.json']) await local.write(f, readFileSync(join(out, f)));
-    const lines = readFileSync(join(out, 'events.jsonl'), 'utf8').split('\n');
-    lines[2] = lines[2]!.replace('"type":"', '"type":"unknown');
-    await local.write('events.jsonl', lines.join('\n'));
-    await expect(loadReportData(openJobOutputs(local, ''))).rejects.toThrow(/events\.jsonl: line 3\.type: expected an event type/);
+  it('fails, naming the file, on a partial of another run or one it cannot read', async () => {
+    const dir = join(files.dir, 'broken-partials');
+    cpSync(out, dir, { recursive: true });
+    const partial = join(dir, '_partials', 'batch-000002.json');
+    const text = readFileSync(partial, 'utf8');
+    writeFileSync(partial, text.replace(/"runId":"[^"]+"/, '"runId":"20260101T000000Z-0000beef"'));
+    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''))).rejects.toThrow(/_partials\/batch-000002\.json: run: expected a partial of run .*, got run 20260101T000000Z-0000beef/);
+    writeFileSync(partial, text.replace('"steps":', '"steps":"many","x":'));
+    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''))).rejects.toThrow(/_partials\/batch-000002\.json: steps: expected a whole number ≥ 0, got "many"/);
   });
 });
 
 describe('the streaming readers', () => {
   it('read an Arrow file chunk by chunk, the schema put in front', async () => {
-    const bytes = readFileSync(join(out, 'timeline.arrow'));
+    const bytes = readFileSync(join(exported, 'timeline.arrow'));
     async function* chunks() {
       for (let i = 0; i < bytes.length; i += 997) yield bytes.subarray(i, i + 997);
     }
@@ -152,10 +157,9 @@ describe('the streaming readers', () => {
   });
   it('read a summary.json written in another layout whole', async () => {
     const dir = join(files.dir, 'pretty');
-    const local = createLocalStore(dir);
-    for (const f of ['timeline.arrow', 'events.jsonl']) await local.write(f, readFileSync(join(out, f)));
-    await local.write('summary.json', JSON.stringify(summary, null, 2));
-    const pretty = await loadReportData(openJobOutputs(local, ''), { worstCount: 5 });
+    cpSync(out, dir, { recursive: true });
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')), null, 4));
+    const pretty = await loadReportData(openJobOutputs(createLocalStore(dir), ''), { worstCount: 5 });
     expect(pretty.worst.map((w) => w.portfolioId)).toEqual(data.worst.map((w) => w.portfolioId));
     expect(pretty.distribution).toEqual(data.distribution);
   });
