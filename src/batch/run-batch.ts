@@ -58,8 +58,20 @@ export function describePortfolioFailure(portfolios: string, prices: string, ite
 }
 
 /**
- * Replays one batch. A portfolio that cannot be read or replayed fails alone: its summary line
- * says why, and the rest of the batch goes on. Anything that is not bad input is a bug and throws.
+ * The message of a portfolio that met an internal error (a bug, not bad input): it fails alone, the
+ * message naming it so the bug can be reproduced with that portfolio; one line, no stack.
+ */
+export function describeInternalFailure(portfolios: string, item: BatchItem, e: unknown): string {
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `${portfolios}: ${describePortfolioAt(item.index, item.doc?.id)}: internal error (a bug: please report it with this portfolio): ${what.replace(/\s*[\r\n]+\s*/g, ' ')}`;
+}
+
+const describeFailure = (ctx: BatchContext, item: BatchItem, e: unknown) =>
+  e instanceof InputError ? describePortfolioFailure(ctx.spec.portfolios, ctx.spec.prices, item, e) : describeInternalFailure(ctx.spec.portfolios, item, e);
+
+/**
+ * Replays one batch. A portfolio that cannot be read or replayed fails alone — bad input or an
+ * internal error alike: its summary line says why, and the rest of the batch goes on.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
   const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline) };
@@ -80,8 +92,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: ${describePortfolioAt(item.index, portfolio.id)}: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
       else parsed.push({ item, portfolio, refusal });
     } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      fail(item, describePortfolioFailure(ctx.spec.portfolios, ctx.spec.prices, item, e));
+      fail(item, describeFailure(ctx, item, e));
     }
   }
   const fastOnes = parsed.filter((x) => x.refusal === undefined);
@@ -101,8 +112,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
     } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      fail(x.item, describePortfolioFailure(ctx.spec.portfolios, ctx.spec.prices, x.item, e));
+      fail(x.item, describeFailure(ctx, x.item, e));
     }
   }
   // Failures were recorded as they came; the summary lists portfolios in input order.
