@@ -68,9 +68,9 @@ export function renderRunTable(jobId: string, r: LocalRunResult): string {
     ['worst uniMMR', t.worst === null ? 'none (no maintenance margin)' : `${t.worst.minUniMMR} ${t.worst.portfolioId} at ${t.worst.time}`],
     ['worst status', statuses || 'none'],
     ['fees / loss', `${usd(t.liquidationFeesUSD)} USD liquidation fees · ${usd(t.bankruptcyLossUSD)} USD insurance-fund loss`],
-    ['wall time', `${(r.timings.totalMs / 1000).toFixed(1)} s (load ${(r.timings.loadMs / 1000).toFixed(1)} s, replay ${(r.timings.replayMs / 1000).toFixed(1)} s, merge ${(r.timings.mergeMs / 1000).toFixed(1)} s) · ${r.timings.workers} workers · peak RSS ${r.timings.peakRssMB} MB`],
+    ['wall time', `${(r.timings.totalMs / 1000).toFixed(1)} s (load ${(r.timings.loadMs / 1000).toFixed(1)} s, replay ${(r.timings.replayMs / 1000).toFixed(1)} s, finish ${(r.timings.mergeMs / 1000).toFixed(1)} s) · ${r.timings.workers} workers · peak RSS ${r.timings.peakRssMB} MB`],
     ['throughput', `${perSec.toLocaleString('en-US')} portfolio-steps/s (${t.portfolioSteps.toLocaleString('en-US')} steps)`],
-    ['reports', `${r.jobUri}/report.html (open it in a browser); data: summary.json, timeline.arrow, events.arrow, events.jsonl, _SUCCESS`],
+    ['reports', `${r.jobUri}/report.html (open it in a browser); data: summary.json, portfolios/, timeline/, events/ (one file per batch; pmbt export for single files), _SUCCESS`],
   ];
   return `${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n`;
 }
