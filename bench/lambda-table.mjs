@@ -212,8 +212,29 @@ function markdown(rows) {
   ].join('\n');
 }
 
+/** Where each hard limit would be reached, from the same fits (batch size fixed, everything else as measured). */
+function limitsAt(m) {
+  return {
+    // plan: a + b·P (+ a month of prices' load, small) = 300 s
+    planTimeoutAtPortfolios: (AWS.planTimeoutS - m.plan.a) / m.plan.b,
+    // merge: c0 + c1·batches = 900 s (1-day windows: the worst batches' timelines are small)
+    mergeTimeoutAtBatches: (AWS.lambdaTimeoutS - m.merge.c0) / m.merge.c1,
+    // replayBatch memory: the 2-year peak scaled by the window = 2,048 MB
+    replayMemoryAtYears: m.memoryPeakMB === null ? null : (2 * AWS.memoryMB) / m.memoryPeakMB,
+    // merge memory: a + b · one timeline batch file = 2,048 MB, in days of window (batches of BATCH_SIZE, 1 h timeline)
+    mergeMemoryAtDays: (AWS.memoryMB - m.mergeRss.a) / m.mergeRss.b / (BATCH_SIZE * m.windows.at(-1).timelineBytesPerPortfolioDay),
+    // the merge's read of the worst batches' timelines: c2 · W · B · days · bytes/day = 900 s, in days of window
+    mergeTimeoutAtDays: (AWS.lambdaTimeoutS - m.merge.c0) / (m.merge.c2 * m.worstBatchesRead * BATCH_SIZE * m.windows.at(-1).timelineBytesPerPortfolioDay),
+  };
+}
+
 const m = measuredFigures(readLines());
 const rows = [project(m, '10⁴ × 1 year', 10_000, 365), project(m, '10⁶ × 1 month', 1_000_000, 30), project(m, '5·10⁴ × 1 day', 50_000, 1)];
+const at = limitsAt(m);
 console.log(markdown(rows));
 console.log('');
-console.log(JSON.stringify({ bench: 'lambda-table', batchSize: BATCH_SIZE, aws: AWS, measured: m, rows }));
+console.log(`Where each limit would be reached (batches of ${BATCH_SIZE}): plan's 300 s at ${int(at.planTimeoutAtPortfolios)} portfolios; ` +
+  `merge's 900 s at ${int(at.mergeTimeoutAtBatches)} batches (short windows) or a ${int(at.mergeTimeoutAtDays)}-day window (its read of the worst batches' timelines); ` +
+  `replayBatch's 2,048 MB at ${at.replayMemoryAtYears?.toFixed(1)} years of minute prices; merge's 2,048 MB at a ${int(at.mergeMemoryAtDays)}-day window.`);
+console.log('');
+console.log(JSON.stringify({ bench: 'lambda-table', batchSize: BATCH_SIZE, aws: AWS, measured: m, rows, limitsAt: at }));
