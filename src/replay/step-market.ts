@@ -5,17 +5,18 @@ import { findPriceRow, seriesKey, type MarketTimeline } from './market-timeline.
 /**
  * Exact prices for the replay: each row's float64 value becomes the Decimal of its shortest
  * round-trip text (what the file's writer meant), once, shared by every portfolio of a batch.
+ * Only the rows an exact step reads get one (a few per cent of a long history's rows with the fast
+ * engine), so they are kept by row in maps rather than in arrays as long as the history: two
+ * years of minute prices are 19 million rows, and an array of that length alone is 150 MB.
  */
 export class ExactPriceBook {
-  private readonly decimals: (Dec | undefined)[];
-  private lowDecimals: (Dec | undefined)[] | undefined;
-  private highDecimals: (Dec | undefined)[] | undefined;
-  constructor(readonly timeline: MarketTimeline) {
-    this.decimals = new Array<Dec | undefined>(timeline.series.values.length);
-  }
+  private readonly decimals = new Map<number, Dec>();
+  private readonly lowDecimals = new Map<number, Dec>();
+  private readonly highDecimals = new Map<number, Dec>();
+  constructor(readonly timeline: MarketTimeline) {}
 
   valueOfRow(row: number): Dec {
-    return (this.decimals[row] ??= new Dec(this.timeline.series.values[row]!));
+    return decimalOf(this.decimals, row, this.timeline.series.values);
   }
 
   /** The market at step k: only prices within the staleness limit are visible. */
@@ -58,9 +59,15 @@ export class ExactPriceBook {
     const series = this.timeline.series;
     const values = c === EXTREME_LOW ? series.lows : series.highs;
     if (values === undefined || values[row] !== values[row]) return this.valueOfRow(row);
-    const cache = c === EXTREME_LOW ? (this.lowDecimals ??= []) : (this.highDecimals ??= []);
-    return (cache[row] ??= new Dec(values[row]!));
+    return decimalOf(c === EXTREME_LOW ? this.lowDecimals : this.highDecimals, row, values);
   }
+}
+
+/** The Decimal of `values[row]`, made once and kept in `cache`. */
+function decimalOf(cache: Map<number, Dec>, row: number, values: Float64Array): Dec {
+  let d = cache.get(row);
+  if (d === undefined) cache.set(row, (d = new Dec(values[row]!)));
+  return d;
 }
 
 /** A choice of extremeMarketAt per underlying group. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bookOf, at } from '../helpers/replay.js';
+import { EXTREME_CLOSE, EXTREME_HIGH, EXTREME_LOW } from '../../src/replay/step-market.js';
 import { MINUTE } from '../helpers/series.js';
 
 // BTC's index at minutes 0 and 30 (0.1, as written); USDT's at every step; staleness 20 minutes.
@@ -18,5 +19,14 @@ describe('ExactPriceBook', () => {
   });
   it('makes one decimal per row, shared', () => {
     expect(book.valueOfRow(0)).toBe(book.valueOfRow(0));
+  });
+  it('keeps the close, low and high decimals of a row apart, one of each per row', () => {
+    const bars = bookOf([[at(0), 'BTC', 'index', 0.3, 0.7, 0.1], [at(1), 'BTC', 'index', 0.5, 0.6, 0.4]]);
+    const groups = Int32Array.of(0);
+    const price = (step: number, choice: number) => bars.extremeMarketAt(step, groups, Int8Array.of(choice)).indexPrices.get('BTC')!;
+    expect([EXTREME_CLOSE, EXTREME_LOW, EXTREME_HIGH].map((c) => price(0, c).toString())).toEqual(['0.3', '0.1', '0.7']);
+    expect([EXTREME_CLOSE, EXTREME_LOW, EXTREME_HIGH].map((c) => price(1, c).toString())).toEqual(['0.5', '0.4', '0.6']);
+    expect(price(1, EXTREME_LOW)).toBe(price(1, EXTREME_LOW));
+    expect(price(0, EXTREME_CLOSE)).toBe(bars.valueOfRow(0));
   });
 });
