@@ -4,17 +4,15 @@ import { parseJsonText, readObject } from '../../domain/json-fields.js';
 import { streamArrowBatches } from '../../records/arrow.js';
 import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
-import type { EventRecord } from '../../records/events/index.js';
 import { collectText } from '../../records/lines.js';
-import type { PortfolioSummary } from '../../records/portfolio-summary.js';
 import { readJobThresholds, type SummaryHead } from '../../records/summary.js';
 import { reduceBatchPartials } from './batch-partial.js';
-import { describeEvent } from './describe-event.js';
 import { buildDistributionBins } from './distribution.js';
 import { buildReportGrid, emptyReportPartial, type ReportPartial } from './partial.js';
 import { findReportThresholds } from './thresholds.js';
-import { readTimelineOnGrid, type Grid } from './timeline-pass.js';
+import { readTimelineOnGrid } from './timeline-pass.js';
 import type { JobOutputFiles, ReportData, WorstPortfolio } from './types.js';
+import { buildWorstPortfolios, EVENTS_PER_KIND, worstEventsKeeper, type OkSummary } from './worst.js';
 
 // What report.html shows, from a finished job's dataset (src/records/dataset.ts): its summary.json,
 // the reduction of its batches' partials (everything counted over all portfolios) and, for the
@@ -30,36 +28,7 @@ export interface DatasetReportOptions {
   eventsPerPortfolio?: number;
 }
 
-export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
-
-export function buildWorstPortfolios(worst: readonly OkSummary[], grid: Grid): WorstPortfolio[] {
-  const empty = () => new Array<number | null>(grid.count).fill(null);
-  return worst.map((p) => ({
-    portfolioId: p.portfolioId, index: p.index, initialUniMMR: p.initialUniMMR, minUniMMR: p.minUniMMR!, minUniMMRTime: p.minUniMMRTime, worstStatus: p.worstStatus, finalStatus: p.finalStatus,
-    liquidations: p.liquidations, liquidationFeesUSD: p.liquidationFeesUSD, bankrupt: p.bankrupt, bankruptcyLossUSD: p.bankruptcyLossUSD, finalAccountEquity: p.finalAccountEquity,
-    uniMMR: empty(), accountEquity: empty(), actualEquity: empty(), maintMargin: empty(), events: [], eventsOmitted: 0, worstMoment: p.worst ?? null,
-  }));
-}
-
-const SHOWN_TYPES: ReadonlySet<string> = new Set(['riskLevelChange', 'ordersCancelled', 'liquidationCancelled', 'liquidation', 'bankruptcy']);
-
-/** Adds events (in file order) to the worst portfolios' stories, at most `perKind` of each kind each. */
-export function worstEventsKeeper(worstById: ReadonlyMap<string, WorstPortfolio>, perKind: number): (e: EventRecord) => void {
-  const keptByKind = new Map<string, number>();
-  return (e) => {
-    if (!SHOWN_TYPES.has(e.type)) return;
-    const w = worstById.get(e.portfolioId);
-    if (w === undefined) return;
-    const kindKey = `${e.portfolioId}\u0000${e.type}`;
-    const kept = keptByKind.get(kindKey) ?? 0;
-    if (kept >= perKind) {
-      w.eventsOmitted++;
-      return;
-    }
-    keptByKind.set(kindKey, kept + 1);
-    w.events.push(describeEvent(e)!);
-  };
-}
+export type { OkSummary } from './worst.js';
 
 /** ReportData's job-level parts, from summary.json's head. */
 export function describeJob(head: SummaryHead, noMaintMargin: number): Pick<ReportData, 'version' | 'jobId' | 'job' | 'window' | 'totals' | 'inputs' | 'rulesSources'> {
@@ -124,7 +93,7 @@ export async function loadDatasetReportData(files: JobOutputFiles, summary: Data
   const worstSummaries = await readWorstSummaries(files, partial, options.worstCount ?? 10);
   const worst = buildWorstPortfolios(worstSummaries, partial.grid);
   const batchOf = new Map(partial.worst.slice(0, worst.length).map((w, i) => [worst[i]!.portfolioId, w.item.batch]));
-  await fillWorstDetail(files, partial, worst, batchOf, options.eventsPerPortfolio ?? 200);
+  await fillWorstDetail(files, partial, worst, batchOf, options.eventsPerPortfolio ?? EVENTS_PER_KIND);
   const detailOf = new Map(worst.map((w, i) => [w.portfolioId, i]));
   const grid = partial.grid;
   return {
