@@ -17,10 +17,10 @@ time also as ISO-8601, "at"), read from its events/batch-N.arrow files in batch 
 a time. A job writes its events as Arrow; JSON lines beside them only when its spec asks
 (events.lines). Funding and interest payments are events only in a job with events.ledger true;
 otherwise the portfolios' summary lines give their totals. Local paths or s3://.`,
-  column: 17,
+  column: 19,
   flags: [
     { name: 'portfolio', value: 'ID', description: "only this portfolio's events" },
-    { name: 'type', value: 'TYPE', description: [`only events of this type: ${TYPE_NAMES.slice(0, 6).join(', ')},`, `${TYPE_NAMES.slice(6).join(', ')}`] },
+    { name: 'type', value: 'TYPE', description: ['only events of this type:', `${TYPE_NAMES.slice(0, 4).join(', ')},`, `${TYPE_NAMES.slice(4, 8).join(', ')},`, TYPE_NAMES.slice(8).join(', ')] },
   ],
 } as const satisfies CommandSpec;
 
