@@ -3,6 +3,7 @@ import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../records/events/arrow.js';
+import type { EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio } from '../records/summary.js';
 import { TIMELINE_SCHEMA } from '../records/timeline.js';
@@ -37,6 +38,22 @@ async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Arr
   if (pending.length > 0) yield encoder.encode(pending);
 }
 
+/**
+ * Every event of a dataset job, from its events/batch-N.arrow files in batch order (one batch held
+ * at a time), each row checked as it is read; `keep` picks which are yielded. What `pmbt events`
+ * prints and `pmbt export` writes as events.jsonl.
+ */
+export async function* readJobEvents(store: ObjectStore, jobKey: string, summary: DatasetSummary, keep: (e: EventRecord) => boolean = () => true): AsyncIterable<EventRecord> {
+  for (let b = 0; b < summary.batches; b++) {
+    const key = joinKey(jobKey, ...datasetFileName('events', b).split('/'));
+    let row = 0;
+    for (const batch of readArrowBatches(await store.read(key, { maxBytes: MAX_BATCH_FILE_BYTES }))) {
+      for (const e of readEventRecords(batch, store.uriOf(key), row)) if (keep(e)) yield e;
+      row += batch.numRows;
+    }
+  }
+}
+
 /** Writes the job's single-file reports into `target` (a folder of `to`); returns each file's digest. */
 export async function exportJob(store: ObjectStore, jobKey: string, to: ObjectStore, target: string): Promise<Record<string, FileDigest>> {
   const summary = await readJobSummary(store, jobKey);
@@ -51,14 +68,9 @@ export async function exportJob(store: ObjectStore, jobKey: string, to: ObjectSt
   digests['events.arrow'] = await writeHashed(to, out('events.arrow'), encodeArrowFile(EVENTS_SCHEMA, (async function* () {
     for (const b of batches) yield* readArrowBatches(await read('events', b));
   })()));
+  // From the Arrow, which every job writes (its JSON lines only on request, events.lines).
   digests['events.jsonl'] = await writeHashed(to, out('events.jsonl'), textChunks((async function* () {
-    for (const b of batches) {
-      let row = 0;
-      for (const batch of readArrowBatches(await read('events', b))) {
-        for (const e of readEventRecords(batch, uriOf('events', b), row)) yield `${renderEventLine(e)}\n`;
-        row += batch.numRows;
-      }
-    }
+    for await (const e of readJobEvents(store, jobKey, summary)) yield `${renderEventLine(e)}\n`;
   })()));
   digests['summary.json'] = await writeHashed(to, out('summary.json'), textChunks((async function* () {
     const { job, inputs, rulesSources, thresholds, intrabar, window, totals } = summary;

@@ -19,6 +19,12 @@ export interface JobSpec {
   batchSize: number;
   /** auto: the fast kernel where it can, else exact; fast: the kernel or fail; exact: the reference only. */
   engine: 'auto' | 'fast' | 'exact';
+  /**
+   * What the events report holds beyond what people read (issue 16): `ledger` writes every funding
+   * and interest payment as an event (otherwise only their totals, per portfolio, and the running
+   * cash flow in the timeline); `lines` writes each batch's events as JSON lines beside the Arrow.
+   */
+  events: { ledger: boolean; lines: boolean };
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -33,6 +39,8 @@ export const JOB_DEFAULTS = {
   output: 'out/',
   batchSize: 100,
   engine: 'auto',
+  ledger: false,
+  lines: false,
 } as const;
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -48,7 +56,7 @@ export function readDuration(src: string, path: string, v: unknown): number {
 
 export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const o = readObject(src, '', raw);
-  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'description']);
+  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'description']);
   if (o.version !== undefined && o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
   const jobId = readString(src, 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, 'jobId', 'letters, digits, . _ - (at most 128, starting with a letter or digit)', describeValue(jobId));
@@ -67,6 +75,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   if (engine !== 'auto' && engine !== 'fast' && engine !== 'exact') throw new InputError(src, 'engine', 'auto, fast or exact', describeValue(o.engine));
   const batchSize = o.batchSize === undefined ? JOB_DEFAULTS.batchSize : readPositiveInteger(src, 'batchSize', o.batchSize);
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
+  const events = readEventsOptions(src, o.events);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -80,7 +89,20 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     output: o.output === undefined ? JOB_DEFAULTS.output : readString(src, 'output', o.output),
     batchSize,
     engine,
+    events,
   };
+}
+
+/** `events: { ledger, lines }`, each true or false (default false: the payments as totals, events as Arrow only). */
+function readEventsOptions(src: string, v: unknown): JobSpec['events'] {
+  const o = readObject(src, 'events', v ?? {});
+  rejectUnknownKeys(src, 'events', o, ['ledger', 'lines']);
+  const flag = (key: 'ledger' | 'lines') => {
+    const x = o[key] ?? JOB_DEFAULTS[key];
+    if (typeof x !== 'boolean') throw new InputError(src, `events.${key}`, 'true or false', describeValue(x));
+    return x;
+  };
+  return { ledger: flag('ledger'), lines: flag('lines') };
 }
 
 function readDecimalText(src: string, path: string, v: unknown): Dec {
@@ -109,5 +131,6 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     output: spec.output,
     batchSize: spec.batchSize,
     engine: spec.engine,
+    events: { ledger: spec.events.ledger, lines: spec.events.lines },
   };
 }

@@ -93,7 +93,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     intrabar: reduced.intrabar,
     window: { from: new Date(facts.window.from).toISOString(), to: new Date(facts.window.to).toISOString(), steps: facts.window.steps },
     batches: facts.batches,
-    eventLines: true,
+    eventLines: facts.spec.events.lines,
     totals: reduced.totals,
   };
   const files: Record<string, FileDigest> = { ...reduced.files };

@@ -10,7 +10,7 @@ import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
 import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
-import { renderEventRecord, type EventRecord } from '../records/events/index.js';
+import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
@@ -107,7 +107,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast);
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
-      for (const e of r.events) result.events.push(renderEventRecord(r.portfolioId, e));
+      for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
       result.portfolios.push(renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast'));
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
@@ -120,12 +120,19 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   return result;
 }
 
+/**
+ * Funding and interest payments, one per leg every funding time and per loan every hour: the bulk of
+ * a job's events, recorded only when the job asks for the ledger (`events.ledger`); otherwise the
+ * summary's totals and the timeline's cash flow say what they came to.
+ */
+const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
+
 /** The report's time grid for the job (the same for every batch: the partials add up on it). */
 export const reportGridOf = (ctx: BatchContext) => buildReportGrid(ctx.timeline.from, ctx.timeline.to, ctx.spec.resolutionMs);
 
 /**
  * Writes a batch's share of the job's reports — its portfolios' summary lines, timeline rows,
- * events (Arrow, and JSON lines) — into the dataset folders, then its partial last, so a batch
+ * events (Arrow, and JSON lines when the job asks for them) — into the dataset folders, then its partial last, so a batch
  * counts as done only when its partial exists. Rewriting a batch in the same run gives the same bytes.
  */
 export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: BatchContext, result: BatchResult, run: PartRun): Promise<void> {
@@ -137,7 +144,8 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
   await put('portfolios', renderPortfolioLines(result.portfolios));
   await put('timeline', encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
   await put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
-  await put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
+  // events.arrow is the record; its JSON lines only on request (`pmbt events` prints them from the Arrow).
+  if (ctx.spec.events.lines) await put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
   const totals = emptyJobTotals();
   for (const p of result.portfolios) addToJobTotals(totals, p);
   totals.portfolioSteps = result.steps;

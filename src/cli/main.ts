@@ -1,6 +1,7 @@
 import { MapFailureError } from '../batch/local-state-machine.js';
 import { isInputError } from '../domain/errors.js';
 import { CONVERT_USAGE, runConvert } from './convert.js';
+import { EVENTS_USAGE, runEvents } from './events.js';
 import { EXPORT_USAGE, runExport } from './export.js';
 import { FETCH_USAGE, runFetch } from './fetch.js';
 import { IMPORT_USAGE, runImport } from './import.js';
@@ -19,6 +20,7 @@ Commands:
   pmbt run        replay portfolios through a price history (a job) and write the reports
   pmbt report     (re)make report.html, the page of charts, for a finished job
   pmbt export     a finished job's reports as single files (timeline.arrow, events, summary.json)
+  pmbt events     print a finished job's events as JSON lines (--portfolio ID, --type TYPE)
   pmbt scenario   apply a named stress scenario (shock, bleed, depeg, crash replay) to a price history
   pmbt run-via-handlers  the same job through the serverless steps (plan → batches → merge), locally
   pmbt fetch      download Binance's public mark, index and funding history into a price history
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   run: { usage: RUN_USAGE, run: runRun },
   report: { usage: REPORT_USAGE, run: runReport },
   export: { usage: EXPORT_USAGE, run: runExport },
+  events: { usage: EVENTS_USAGE, run: runEvents },
   scenario: { usage: SCENARIO_USAGE, run: runScenario },
   'run-via-handlers': { usage: RUN_VIA_HANDLERS_USAGE, run: runRunViaHandlers },
   convert: { usage: CONVERT_USAGE, run: runConvert },

@@ -1,8 +1,9 @@
-import type { Dec } from '../domain/decimal.js';
+import { Dec } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import { describeValue } from '../domain/json-fields.js';
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import { formatBinanceDecimal as f } from './binance-format.js';
+import type { ReplayEvent } from './events/index.js';
 
 /** summary.json's line for one portfolio (docs/formats.md "Outputs"); summary.ts owns the document around the lines. */
 export type PortfolioSummary =
@@ -33,6 +34,13 @@ export type PortfolioSummary =
       finalAccountEquity: string | null;
       finalActualEquity: string | null;
       eventCounts: Record<string, number>;
+      /**
+       * Funding received per symbol (negative: paid), in the asset it is paid in, and interest
+       * charged per asset: each the sum of the payments as the ledger prints them (PaymentTotals).
+       * Absent in lines written before they were recorded.
+       */
+      funding?: Record<string, string>;
+      interest?: Record<string, string>;
       warnings: string[];
     }
   | { portfolioId: string | null; index: number; ok: false; error: string };
@@ -96,7 +104,32 @@ export interface ReplayOutcome {
   bankruptcyLossUSD: Dec;
   bankrupt: boolean;
   warnings: string[];
-  events: readonly { type: string }[];
+  /** Every event the replay had, funding and interest payments included whether or not the job records them. */
+  events: readonly ReplayEvent[];
+}
+
+/** Funding per symbol and interest per asset, as 8-decimal strings (keys sorted). */
+export interface PaymentTotals {
+  funding: Record<string, string>;
+  interest: Record<string, string>;
+}
+
+/**
+ * A portfolio's funding and interest payments added up. Each payment counts as Binance prints it
+ * (and as the ledger, `events.ledger`, records it): cut to 8 decimals. So the totals are exact sums
+ * of the printed payments, which a reader can reconcile with the ledger to the last digit; the
+ * replay's wallets moved by the uncut amounts, less than 1e-8 apart per payment.
+ */
+export function sumPayments(events: readonly ReplayEvent[]): PaymentTotals {
+  const funding = new Map<string, Dec>();
+  const interest = new Map<string, Dec>();
+  const add = (into: Map<string, Dec>, key: string, amount: Dec) => into.set(key, (into.get(key) ?? new Dec(0)).plus(f(amount)));
+  for (const e of events) {
+    if (e.type === 'funding') add(funding, e.symbol, e.amount);
+    else if (e.type === 'interest') add(interest, e.asset, e.amount);
+  }
+  const render = (m: Map<string, Dec>) => Object.fromEntries([...m.keys()].sort().map((k) => [k, f(m.get(k)!)]));
+  return { funding: render(funding), interest: render(interest) };
 }
 
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
@@ -132,6 +165,7 @@ export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 
     finalAccountEquity: r.final === undefined ? null : f(r.final.accountEquity),
     finalActualEquity: r.final === undefined ? null : f(r.final.actualEquity),
     eventCounts,
+    ...sumPayments(r.events),
     warnings: r.warnings,
   };
 }
@@ -144,6 +178,8 @@ const OK_FIELDS: Readonly<Record<string, FieldKind>> = {
   bankrupt: 'boolean', bankruptcyLossUSD: 'string', finalTime: 'string|null', finalStatus: 'string|null', finalUniMMR: 'string|null', finalAccountEquity: 'string|null',
   finalActualEquity: 'string|null', eventCounts: 'object', warnings: 'array',
 };
+/** Fields of a replayed portfolio's line that lines written before them lack. */
+const OK_OPTIONAL_FIELDS: Readonly<Record<string, FieldKind>> = { funding: 'object', interest: 'object' };
 const FAILED_FIELDS: Readonly<Record<string, FieldKind>> = { portfolioId: 'string|null', index: 'number', error: 'string' };
 
 function isKind(v: unknown, kind: FieldKind): boolean {
@@ -165,5 +201,18 @@ export function checkPortfolioSummary(v: unknown, file: string, where: string): 
   for (const [key, kind] of Object.entries(o.ok ? OK_FIELDS : FAILED_FIELDS)) {
     if (!isKind(o[key], kind)) throw new InputError(file, `${where}.${key}`, `${kind.replace('|', ' or ')}`, describeValue(o[key]));
   }
+  if (o.ok) checkPaymentTotals(o, file, where);
   return o as unknown as PortfolioSummary;
+}
+
+/** funding and interest, when present: objects of 8-decimal strings. */
+function checkPaymentTotals(o: Record<string, unknown>, file: string, where: string): void {
+  for (const [key, kind] of Object.entries(OK_OPTIONAL_FIELDS)) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (!isKind(v, kind) || v === null) throw new InputError(file, `${where}.${key}`, 'an object of amounts', describeValue(v));
+    for (const [name, amount] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof amount !== 'string' || !/^-?\d+\.\d{8}$/.test(amount)) throw new InputError(file, `${where}.${key}.${name}`, 'an 8-decimal amount', describeValue(amount));
+    }
+  }
 }

@@ -22,6 +22,12 @@ export interface TimelineRow {
   status: AccountStatus;
   worstTime: number;
   steps: number;
+  /**
+   * Funding received less interest charged since the start, USD (each payment at its asset's index
+   * price at its time), as of the bucket's last step: the running cash flow of the payments whose
+   * totals the portfolio's summary line gives exactly.
+   */
+  cashFlowUSD: number;
 }
 
 export const TIMELINE_SCHEMA = new Schema([
@@ -34,6 +40,7 @@ export const TIMELINE_SCHEMA = new Schema([
   field('status', new Utf8()),
   field('worstTime', new TimestampMillisecond('UTC')),
   field('steps', new Int32()),
+  field('cashFlowUSD', new Float64()),
 ]);
 
 export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
@@ -50,6 +57,7 @@ export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
     utf8Data('status', rows.map((r) => r.status), false),
     timestampData(f[7]!.type, times((r) => r.worstTime)),
     int32Data(Int32Array.from(rows, (r) => r.steps)),
+    float64Data(numbers((r) => r.cashFlowUSD)),
   ]);
 }
 
@@ -69,6 +77,8 @@ export interface TimelineColumns {
   status: Utf8Column;
   worstTime: Float64Array;
   steps: Int32Array;
+  /** NaN throughout for a timeline written before the column existed. */
+  cashFlowUSD: Float64Array;
 }
 
 /** Reads one batch of `file`; `firstRow` (0-based) is the batch's first row in the file, for messages. */
@@ -86,6 +96,8 @@ export function readTimelineColumns(batch: RecordBatch, file: string, firstRow =
     status: readUtf8Raw(column('status'), file, 'status', firstRow),
     worstTime: readTimestampMs(column('worstTime'), file, 'worstTime', firstRow),
     steps: readInt32(column('steps'), file, 'steps', firstRow),
+    // Timelines written before the cash flow was recorded lack the column: NaN, not a made-up 0.
+    cashFlowUSD: batch.schema.fields.some((x) => x.name === 'cashFlowUSD') ? float('cashFlowUSD') : new Float64Array(batch.numRows).fill(Number.NaN),
   };
 }
 
@@ -102,7 +114,7 @@ export function readTimelineRows(batch: RecordBatch, file: string, firstRow = 0)
     const u = c.uniMMR[i]!;
     return {
       portfolioId: portfolioId!, time: c.time[i]!, uniMMR: Number.isNaN(u) ? null : u, accountEquity: c.accountEquity[i]!, actualEquity: c.actualEquity[i]!, maintMargin: c.maintMargin[i]!,
-      status: status as AccountStatus, worstTime: c.worstTime[i]!, steps: c.steps[i]!,
+      status: status as AccountStatus, worstTime: c.worstTime[i]!, steps: c.steps[i]!, cashFlowUSD: c.cashFlowUSD[i]!,
     };
   });
 }

@@ -50,8 +50,35 @@ export function takeDueCharges(state: ReplayState, book: ExactPriceBook, k: numb
   return { charges, refused };
 }
 
-/** Applies one due charge to the account at the market and rules in force at its time, reporting what it did. */
+/**
+ * Applies one due charge to the account at the market and rules in force at its time, reporting
+ * what it did, and adds the payments among what it reported to the timeline's running cash flow.
+ */
 export function applyDueCharge(state: ReplayState, charge: DueCharge, market: MarketSnapshot, rules: Rules): void {
+  const reported = state.result.events.length;
+  applyCharge(state, charge, market, rules);
+  addCashFlow(state, reported, market);
+}
+
+/**
+ * The timeline's cash flow (timeline.arrow `cashFlowUSD`, float64 for charts): funding received
+ * less interest charged, each in USD at its asset's index price in force at its time, for the
+ * payments reported since event `from`. A payment whose asset has no fresh index price then is
+ * left out of it (the summary's exact totals, in the payment's own asset, still count it).
+ */
+function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): void {
+  const events = state.result.events;
+  for (let i = from; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.type !== 'funding' && e.type !== 'interest') continue;
+    const price = market.indexPrices.get(e.asset);
+    if (price === undefined) continue;
+    const usd = e.amount.toNumber() * price.toNumber();
+    state.timeline.cashFlowUSD += e.type === 'funding' ? usd : -usd;
+  }
+}
+
+function applyCharge(state: ReplayState, charge: DueCharge, market: MarketSnapshot, rules: Rules): void {
   const events = state.result.events;
   switch (charge.kind) {
     case 'loanInterest':

@@ -10,6 +10,11 @@ export class TimelineAccumulator {
   readonly rows: TimelineRow[] = [];
   private current: TimelineRow | undefined;
   private bucketEnd = 0;
+  /**
+   * Funding received less interest charged so far, USD (the charges add to it as they are
+   * applied); each row keeps the value as of its bucket's last step.
+   */
+  cashFlowUSD = 0;
 
   constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
 
@@ -72,10 +77,11 @@ export class TimelineAccumulator {
     if (row === undefined || time >= this.bucketEnd) {
       const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
       this.bucketEnd = bucket + this.resolutionMs;
-      row = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0 };
+      row = { portfolioId: this.portfolioId, time: bucket, uniMMR: null, accountEquity: 0, actualEquity: 0, maintMargin: 0, status, worstTime: time, steps: 0, cashFlowUSD: 0 };
       this.current = row;
       this.rows.push(row);
     }
+    row.cashFlowUSD = this.cashFlowUSD;
     if (status !== row.status && statusSeverity(status) > statusSeverity(row.status)) row.status = status;
     return row;
   }

@@ -32,7 +32,8 @@ describe('a job run on one machine', () => {
   it('writes every report as one file per batch, and a completion marker that lists them with their digests', () => {
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: Record<string, { bytes: number; sha256: string }>; portfolios: number };
     // 26 portfolios in batches of 5: 6 batches, each with its share of every report and its partial
-    const perBatch = (b: number) => [`_partials/batch-00000${b}.json`, `events/batch-00000${b}.arrow`, `events/batch-00000${b}.jsonl`, `portfolios/batch-00000${b}.jsonl`, `timeline/batch-00000${b}.arrow`];
+    // (events as Arrow only: JSON lines are written on request, events.lines)
+    const perBatch = (b: number) => [`_partials/batch-00000${b}.json`, `events/batch-00000${b}.arrow`, `portfolios/batch-00000${b}.jsonl`, `timeline/batch-00000${b}.arrow`];
     expect(Object.keys(marker.files).sort()).toEqual([...[0, 1, 2, 3, 4, 5].flatMap(perBatch).filter((f) => !f.startsWith('_partials')), 'report.html', 'summary.json'].sort());
     for (const [name, f] of Object.entries(marker.files)) {
       expect(createHash('sha256').update(read(name)).digest('hex'), name).toBe(f.sha256);
@@ -51,7 +52,7 @@ describe('a job run on one machine', () => {
   });
   it('writes a timeline with one row per portfolio and hour, keeping the hour minimum', () => {
     const t = tableFromIPC(readExported('timeline.arrow'));
-    expect(t.schema.fields.map((f) => f.name)).toEqual(['portfolioId', 'time', 'uniMMR', 'accountEquity', 'actualEquity', 'maintMargin', 'status', 'worstTime', 'steps']);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['portfolioId', 'time', 'uniMMR', 'accountEquity', 'actualEquity', 'maintMargin', 'status', 'worstTime', 'steps', 'cashFlowUSD']);
     const ids = new Set(t.getChild('portfolioId')!.toArray() as string[]);
     expect(ids.size).toBe(24);
     // p0 holds 0.25 BTC at 1x: never liquidated, 6 hourly rows of 60 steps
@@ -61,10 +62,38 @@ describe('a job run on one machine', () => {
     // hour 3 (minutes 180–239) ends at the bottom: the minimum is at its last minute
     expect(rows[3]!.worstTime).toBe(rows[3]!.time + 59 * 60_000);
     expect(minOfHour4).toBeLessThan(rows[2]!.uniMMR as number);
+    // p0 pays funding once, at 00:00:00.003 (taken at the 00:01 step, hour 0): its cash flow is that
+    // payment from the first row on, in USD at USDT's index of 1, as its summary line's total says
+    const summary = JSON.parse(readExported('summary.json').toString()) as { portfolios: { portfolioId: string; funding?: Record<string, string> }[] };
+    const funding = summary.portfolios.find((p) => p.portfolioId === 'p0')!.funding!;
+    expect(Object.keys(funding)).toEqual(['BTCUSDT']);
+    expect(Number(funding.BTCUSDT)).toBeLessThan(0);
+    expect(rows.map((r) => r.cashFlowUSD as number)).toEqual(Array(6).fill(rows[0]!.cashFlowUSD));
+    expect(rows[0]!.cashFlowUSD as number).toBeCloseTo(Number(funding.BTCUSDT), 8);
   });
-  it('writes the same events to events.arrow and events.jsonl', () => {
-    const lines = readExported('events.jsonl').toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const t = tableFromIPC(readExported('events.arrow'));
+  it('writes no funding or interest events by default, but their totals, and says it wrote no JSON lines', () => {
+    const types = new Set(tableFromIPC(readExported('events.arrow')).getChild('type')!.toArray() as string[]);
+    expect(types).toEqual(new Set(['riskLevelChange', 'liquidation']));
+    const summary = JSON.parse(read('summary.json').toString()) as { eventLines: boolean; job: { events: unknown } };
+    expect(summary.eventLines).toBe(false);
+    expect(summary.job.events).toEqual({ ledger: false, lines: false });
+    expect(readdirSync(join(out, 'events')).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
+  });
+  it('with events {ledger, lines} writes every payment, and the same events to events/*.arrow and events/*.jsonl', async () => {
+    const spec = parseJobSpec({ ...files.job, output: join(files.dir, 'out-ledger'), events: { ledger: true, lines: true } });
+    await runJobLocally(spec, { workers: 1, ...LOCAL_STORES });
+    const ledgerOut = join(files.dir, 'out-ledger', 'small');
+    expect((JSON.parse(readFileSync(join(ledgerOut, 'summary.json'), 'utf8')) as { eventLines: boolean }).eventLines).toBe(true);
+    const batchLines = readdirSync(join(ledgerOut, 'events')).filter((f) => f.endsWith('.jsonl')).sort();
+    expect(batchLines).toHaveLength(6);
+    const ledgerExported = await exportLocalJob(ledgerOut);
+    // pmbt export makes events.jsonl from the Arrow files: the batches' own JSON lines say the same
+    expect(batchLines.map((f) => readFileSync(join(ledgerOut, 'events', f), 'utf8')).join('')).toBe(readFileSync(join(ledgerExported, 'events.jsonl'), 'utf8'));
+    const lines = readFileSync(join(ledgerExported, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // the ledger adds the payments and nothing else
+    const plain = readExported('events.jsonl').toString().trim().split('\n');
+    expect(lines.filter((l) => l.type !== 'funding').map((l) => JSON.stringify(l))).toEqual(plain);
+    const t = tableFromIPC(readFileSync(join(ledgerExported, 'events.arrow')));
     expect(t.numRows).toBe(lines.length);
     const types = t.getChild('type')!.toArray() as string[];
     expect(types).toEqual(lines.map((l) => l.type));

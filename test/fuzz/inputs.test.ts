@@ -194,6 +194,7 @@ describe('fuzz: job specs', () => {
     output: 'out/',
     batchSize: 100,
     engine: 'auto',
+    events: { ledger: true, lines: false },
   };
 
   it('the valid spec parses', () => {

@@ -99,7 +99,7 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
 
   it('replays batches concurrently; a Lambda killed mid-write leaves its batch unfinished and the merge refuses', async () => {
     const killed = 3;
-    const proxy = await startHoldingProxy(s3.endpoint, (req) => req.method === 'PUT' && (req.url ?? '').includes(`/events/batch-00000${killed}.jsonl`));
+    const proxy = await startHoldingProxy(s3.endpoint, (req) => req.method === 'PUT' && (req.url ?? '').includes(`/events/batch-00000${killed}.arrow`));
     try {
       const victim = runBundledHandler(bundle, { Items: [manifest[killed]] }, { ...env, PMBT_S3_ENDPOINT: proxy.endpoint });
       // The others as the ItemBatcher would group them, all in flight at once.
@@ -129,7 +129,7 @@ describe('plan → replayBatch × N → merge through the handlers', () => {
   it('once the run is merged, a straggling batch of it writes nothing and a retried merge only answers', async () => {
     const batchFiles = async () => new Map(await Promise.all((await listKeys(JOB_PREFIX)).filter((k) => !k.includes('/_plan/') && /\/batch-\d{6}\./.test(k)).map(async (k) => [k, await get(k)] as const)));
     const before = await batchFiles();
-    expect(before.size).toBe(30); // 6 batches × portfolios, timeline, events (Arrow and JSON lines), partial
+    expect(before.size).toBe(24); // 6 batches × portfolios, timeline, events (Arrow only by default), partial
     const reports = await readReports();
     // The merge released the run's lease: a batch of the run arriving late must not write into the job.
     await expect(replayBatch(manifest[3]!)).rejects.toMatchObject({ name: 'JobLeaseError', message: expect.stringMatching(/no longer holds .*_lease\.json: nobody holds it/) });

@@ -27,11 +27,14 @@ export async function exportJobFiles(store: ObjectStore, jobKey: string): Promis
 
 export const exportedPath = (exported: string, name: string) => join(exported, name);
 
-/** The report files of the small job (test/helpers/job-files.ts: 26 portfolios in 6 batches), sorted. */
-export function smallJobReportFiles(batches = 6): string[] {
+/**
+ * The report files of the small job (test/helpers/job-files.ts: 26 portfolios in 6 batches), sorted;
+ * events as JSON lines too when the job asks for them (`events.lines`).
+ */
+export function smallJobReportFiles(batches = 6, options: { eventLines?: boolean } = {}): string[] {
   const perBatch = (b: number) => {
     const n = String(b).padStart(6, '0');
-    return [`events/batch-${n}.arrow`, `events/batch-${n}.jsonl`, `portfolios/batch-${n}.jsonl`, `timeline/batch-${n}.arrow`];
+    return [`events/batch-${n}.arrow`, ...(options.eventLines ? [`events/batch-${n}.jsonl`] : []), `portfolios/batch-${n}.jsonl`, `timeline/batch-${n}.arrow`];
   };
   return [...Array.from({ length: batches }, (_, b) => perBatch(b)).flat(), 'report.html', 'summary.json', '_SUCCESS'].sort();
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeArrowFile } from '../../src/io/arrow/report-tables.js';
 import { buildTimelineBatch, readTimelineColumns, readTimelineRows, TIMELINE_SCHEMA, type TimelineRow } from '../../src/records/timeline.js';
 
-const row = (portfolioId: string, time: number, uniMMR: number | null): TimelineRow => ({ portfolioId, time, uniMMR, accountEquity: time / 7, actualEquity: -1.5, maintMargin: 0, status: uniMMR === null ? 'NORMAL' : 'MARGIN_CALL', worstTime: time + 1, steps: 60 });
+const row = (portfolioId: string, time: number, uniMMR: number | null): TimelineRow => ({ portfolioId, time, uniMMR, accountEquity: time / 7, actualEquity: -1.5, maintMargin: 0, status: uniMMR === null ? 'NORMAL' : 'MARGIN_CALL', worstTime: time + 1, steps: 60, cashFlowUSD: time / 3_600_000 - 1.25 });
 const ROWS = [row('fund-α', 0, 1.25), row('fund-α', 3_600_000, null), row('基金', 7_200_000, 0.5), row('', 10_800_000, null), row('fund-α', 14_400_000, 3)];
 
 async function tableOf(rows: TimelineRow[][]) {
@@ -29,6 +29,15 @@ describe('timeline.arrow', () => {
     expect(Array.from(c.uniMMR)).toEqual([1.25, Number.NaN, 0.5, Number.NaN, 3]);
     expect(new TextDecoder().decode(c.portfolioId.bytes.subarray(c.portfolioId.offsets[2], c.portfolioId.offsets[3]))).toBe('基金');
     expect(Array.from(c.steps)).toEqual([60, 60, 60, 60, 60]);
+    expect(Array.from(c.cashFlowUSD)).toEqual([-1.25, -0.25, 0.75, 1.75, 2.75]);
+  });
+  it('reads a timeline written before the cash flow column as NaN cash flow (not a made-up 0)', async () => {
+    const t = await tableOf([ROWS]);
+    const before = t.batches[0]!.select(TIMELINE_SCHEMA.fields.map((f) => f.name).filter((n) => n !== 'cashFlowUSD'));
+    expect(before.schema.fields.map((f) => f.name)).not.toContain('cashFlowUSD');
+    const c = readTimelineColumns(before, 'old/timeline.arrow');
+    expect(Array.from(c.cashFlowUSD)).toEqual([Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+    expect(Array.from(c.uniMMR)).toEqual([1.25, Number.NaN, 0.5, Number.NaN, 3]);
   });
   it('fails on a status that is not one of the five, naming the file and the row counted from 1', async () => {
     const bad = { ...ROWS[1]!, status: 'PANIC' } as unknown as TimelineRow;

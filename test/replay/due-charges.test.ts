@@ -46,6 +46,21 @@ describe('applyDueCharge', () => {
     expect(ofType(state.result.events, 'interest').map((e) => e.amount.toString())).toEqual(['0.1']);
     expect(state.account.balances[0]!.crossMarginInterest.toString()).toBe('0.1');
   });
+  it('adds each payment to the timeline\'s cash flow in USD: funding received, less interest charged', () => {
+    const state = stateOf(account, book, rules);
+    const market = book.marketAt(1);
+    applyDueCharge(state, { kind: 'loanInterest', time: at(60) }, market, rules.base);
+    const usdt = market.indexPrices.get('USDT')!.toNumber();
+    expect(state.timeline.cashFlowUSD).toBeCloseTo(-0.1 * usdt, 12);
+    applyDueCharge(state, { kind: 'funding', time: at(60), symbol: 'BTCUSDT', rate: new Dec('0.0001') }, market, rules.base);
+    // long 1 BTC pays 1 · mark · 0.0001 USDT
+    const paid = ofType(state.result.events, 'funding')[0]!.amount.toNumber();
+    expect(paid).toBeLessThan(0);
+    expect(state.timeline.cashFlowUSD).toBeCloseTo((paid - 0.1) * usdt, 12);
+    // an action that charges nothing leaves it
+    applyDueCharge(state, { kind: 'action', time: at(60), action: state.account.actions[1]! }, market, rules.base);
+    expect(state.timeline.cashFlowUSD).toBeCloseTo((paid - 0.1) * usdt, 12);
+  });
   it('reports a price gap instead of funding without a fresh mark price', () => {
     const state = stateOf(account, book, rules);
     const noMark = { ...book.marketAt(1), markPrices: { get: () => undefined } };

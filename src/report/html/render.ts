@@ -151,7 +151,7 @@ function renderEvents(p: WorstPortfolio): string {
   if (p.events.length === 0) return '<p class="explain">No risk-level changes or liquidations.</p>';
   return `<table><thead><tr><th class="l">Time (UTC)</th><th class="l">What happened</th></tr></thead><tbody>
 ${p.events.map((e) => `<tr><td>${formatTime(e.time, false)}</td><td class="wrap">${escapeHtml(e.text)}</td></tr>`).join('\n')}
-</tbody></table>${p.eventsOmitted > 0 ? `<p class="explain">${plural(p.eventsOmitted, 'more event')} of the same kinds left out; events.jsonl has them all.</p>` : ''}`;
+</tbody></table>${p.eventsOmitted > 0 ? `<p class="explain">${plural(p.eventsOmitted, 'more event')} of the same kinds left out; pmbt events prints them all.</p>` : ''}`;
 }
 
 function renderDrilldown(d: ReportData): string {
@@ -200,7 +200,7 @@ ${d.failures.map((f) => `<tr><td>${f.index + 1}</td><td class="l">${escapeHtml(f
 
 function renderFooter(d: ReportData): string {
   return `<footer>
-<p>Made by pmbt (pm-backtester) from this job's summary.json, timeline.arrow and events.jsonl, which hold every number of every portfolio. Charts drawn with uPlot ${escapeHtml(UPLOT_VERSION)} (MIT license), embedded in this file: the page needs no network.</p>
+<p>Made by pmbt (pm-backtester) from this job's summary.json and its portfolios/, timeline/ and events/ files, which hold every number of every portfolio. Charts drawn with uPlot ${escapeHtml(UPLOT_VERSION)} (MIT license), embedded in this file: the page needs no network.</p>
 <table><thead><tr><th class="l">Input</th><th class="l">Location</th><th>Bytes</th><th class="l">SHA-256</th></tr></thead><tbody>
 ${d.inputs.map((i) => `<tr><td class="l">${escapeHtml(i.role)}</td><td class="l">${escapeHtml(i.uri)}</td><td>${formatCount(i.bytes)}</td><td class="l"><code>${escapeHtml(i.sha256)}</code></td></tr>`).join('\n')}
 </tbody></table>

@@ -13,7 +13,7 @@ async function fileOf(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 
 describe('report tables', () => {
   it('writes timeline rows that read back as they were: repeated and non-ASCII ids, null uniMMR', async () => {
-    const row = (portfolioId: string, time: number, uniMMR: number | null): TimelineRow => ({ portfolioId, time, uniMMR, accountEquity: time / 7, actualEquity: -1.5, maintMargin: 0, status: uniMMR === null ? 'NORMAL' : 'MARGIN_CALL', worstTime: time + 1, steps: 60 });
+    const row = (portfolioId: string, time: number, uniMMR: number | null): TimelineRow => ({ portfolioId, time, uniMMR, accountEquity: time / 7, actualEquity: -1.5, maintMargin: 0, status: uniMMR === null ? 'NORMAL' : 'MARGIN_CALL', worstTime: time + 1, steps: 60, cashFlowUSD: -time / 1e6 });
     const rows = [row('fund-α', 0, 1.25), row('fund-α', 3_600_000, null), row('基金', 7_200_000, 0.5), row('', 10_800_000, null), row('fund-α', 14_400_000, 3)];
     const t = tableFromIPC(await fileOf(encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(rows)])));
     expect(t.toArray().map((r) => r.toJSON())).toEqual(rows);
@@ -35,7 +35,7 @@ describe('report tables', () => {
     const empty = tableFromIPC(await fileOf(encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch([])])));
     expect(empty.numRows).toBe(0);
     expect(empty.schema.fields.map((f) => f.name)).toEqual(EVENTS_SCHEMA.fields.map((f) => f.name));
-    const row = (portfolioId: string, time: number): TimelineRow => ({ portfolioId, time, uniMMR: 2, accountEquity: 1, actualEquity: 1, maintMargin: 0.5, status: 'NORMAL', worstTime: time, steps: 1 });
+    const row = (portfolioId: string, time: number): TimelineRow => ({ portfolioId, time, uniMMR: 2, accountEquity: 1, actualEquity: 1, maintMargin: 0.5, status: 'NORMAL', worstTime: time, steps: 1, cashFlowUSD: 0 });
     const file = await fileOf(encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch([row('a', 0)]), buildTimelineBatch([]), buildTimelineBatch([row('b', 1), row('c', 2)])]));
     expect([...readArrowBatches(file)].map((b) => b.numRows)).toEqual([1, 2]);
     expect(tableFromIPC(file).getChild('portfolioId')!.toArray()).toEqual(['a', 'b', 'c']);
