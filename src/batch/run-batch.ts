@@ -15,7 +15,7 @@ import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
 import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
-import { buildReportGrid, buildReportPartial } from '../report/html/partial.js';
+import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
@@ -127,6 +127,20 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
  */
 const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
 
+/**
+ * The batch's worst portfolios' summary lines, timeline rows and events, beside its partial: what
+ * the report needs of them, so the finishing step never reads a whole batch file for its page.
+ */
+async function writeWorstDetail(store: ObjectStore, jobKey: string, result: BatchResult, worstIndexes: readonly number[]): Promise<void> {
+  const wanted = new Set(worstIndexes);
+  const portfolios = result.portfolios.filter((p) => wanted.has(p.index));
+  const ids = new Set(portfolios.map((p) => p.portfolioId));
+  const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
+  await store.write(key('worstPortfolios'), renderPortfolioLines(portfolios));
+  await store.write(key('worstTimeline'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)))]));
+  await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))]));
+}
+
 /** The report's time grid for the job (the same for every batch: the partials add up on it). */
 export const reportGridOf = (ctx: BatchContext) => buildReportGrid(ctx.timeline.from, ctx.timeline.to, ctx.spec.resolutionMs);
 
@@ -150,6 +164,7 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
   for (const p of result.portfolios) addToJobTotals(totals, p);
   totals.portfolioSteps = result.steps;
   const report = buildReportPartial(result.batch, result.portfolios, result.timeline, result.events, reportGridOf(ctx), result.thresholds);
+  await writeWorstDetail(store, jobKey, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
   const partial: BatchPartial = { version: 1, run, batch: result.batch, steps: result.steps, thresholds: result.thresholds, intrabar: result.intrabar, totals, files, report };
   await store.write(joinKey(jobKey, ...datasetFileName('partial', result.batch).split('/')), renderBatchPartial(partial));
 }

@@ -23,6 +23,11 @@ export const DATASET_FOLDERS = {
   events: { folder: 'events', ext: 'arrow' },
   eventLines: { folder: 'events', ext: 'jsonl' },
   partial: { folder: '_partials', ext: 'json' },
+  // The batch's worst portfolios (REPORT_LIMITS.worstDetail) alone: their summary lines, timeline
+  // rows and events, so the finishing step's report reads these instead of whole batch files.
+  worstPortfolios: { folder: '_partials', ext: 'worst.jsonl' },
+  worstTimeline: { folder: '_partials', ext: 'worst-timeline.arrow' },
+  worstEvents: { folder: '_partials', ext: 'worst-events.arrow' },
 } as const;
 
 export type DatasetFile = keyof typeof DATASET_FOLDERS;

@@ -124,6 +124,18 @@ describe('loadReportData', () => {
     // no quiet fallback to default bands: the report fails, naming the file and the missing field
     await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''))).rejects.toThrow(/summary\.json: thresholds: expected the status thresholds the job ran with .*got none/);
   });
+  it('needs only the partials (and the worst portfolios\' detail beside them) for up to 10 portfolios in detail', async () => {
+    const dir = join(files.dir, 'partials-only');
+    cpSync(out, dir, { recursive: true });
+    for (const folder of ['timeline', 'events', 'portfolios']) rmSync(join(dir, folder), { recursive: true });
+    const full = await loadReportData(openJobOutputs(store, key), { worstCount: 10 });
+    const fromPartials = await loadReportData(openJobOutputs(createLocalStore(dir), ''), { worstCount: 10 });
+    expect(fromPartials).toEqual(full);
+    expect(full.worst).toHaveLength(10);
+    expect(full.worst.some((w) => w.events.length > 0 && w.uniMMR.some((u) => u !== null))).toBe(true);
+    // more in detail than each batch kept: the batches' own files are read, and here they are gone
+    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''), { worstCount: 11 })).rejects.toThrow(/portfolios\/batch-00000\d\.jsonl: \(document\): expected a readable file, got no such file/);
+  });
   it('fails, naming the file, on a partial of another run or one it cannot read', async () => {
     const dir = join(files.dir, 'broken-partials');
     cpSync(out, dir, { recursive: true });

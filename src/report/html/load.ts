@@ -2,13 +2,13 @@ import type { AccountStatus } from '../../domain/types.js';
 import { InputError } from '../../domain/errors.js';
 import { parseJsonText, readObject } from '../../domain/json-fields.js';
 import { streamArrowBatches } from '../../records/arrow.js';
-import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetSummary } from '../../records/dataset.js';
+import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import { collectText } from '../../records/lines.js';
 import { readJobThresholds, type SummaryHead } from '../../records/summary.js';
 import { reduceBatchPartials } from './batch-partial.js';
 import { buildDistributionBins } from './distribution.js';
-import { buildReportGrid, emptyReportPartial, type ReportPartial } from './partial.js';
+import { buildReportGrid, emptyReportPartial, REPORT_LIMITS, type ReportPartial } from './partial.js';
 import { findReportThresholds } from './thresholds.js';
 import { readTimelineOnGrid } from './timeline-pass.js';
 import type { JobOutputFiles, ReportData, WorstPortfolio } from './types.js';
@@ -55,17 +55,27 @@ export function describeJob(head: SummaryHead, noMaintMargin: number): Pick<Repo
 }
 
 /** The worst portfolios' summaries, read from their batches' portfolio files, worst first. */
+/**
+ * Where the worst portfolios' detail is read from: each batch wrote its own worst few beside its
+ * partial (small); a page with more of them in detail reads the batches' whole files.
+ */
+function detailFiles(count: number): { portfolios: DatasetFile; timeline: DatasetFile; events: DatasetFile } {
+  return count <= REPORT_LIMITS.worstDetail
+    ? { portfolios: 'worstPortfolios', timeline: 'worstTimeline', events: 'worstEvents' }
+    : { portfolios: 'portfolios', timeline: 'timeline', events: 'events' };
+}
+
 async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial, count: number): Promise<OkSummary[]> {
   const wanted = partial.worst.slice(0, count);
   const byBatch = new Map<number, OkSummary[]>();
   for (const batch of new Set(wanted.map((w) => w.item.batch))) {
-    const name = datasetFileName('portfolios', batch);
+    const name = datasetFileName(detailFiles(count).portfolios, batch);
     const text = await collectText(files.readStream(name));
     byBatch.set(batch, readPortfolioLines(text, files.uriOf(name)).filter((p): p is OkSummary => p.ok));
   }
   return wanted.map((w) => {
     const found = byBatch.get(w.item.batch)!.find((p) => p.index === w.order);
-    if (found === undefined) throw new InputError(files.uriOf(datasetFileName('portfolios', w.item.batch)), '', `the summary of portfolio ${w.order + 1} (the partial ranks it among the worst)`, 'none');
+    if (found === undefined) throw new InputError(files.uriOf(datasetFileName(detailFiles(count).portfolios, w.item.batch)), '', `the summary of portfolio ${w.order + 1} (the partial ranks it among the worst)`, 'none');
     return found;
   });
 }
@@ -73,11 +83,12 @@ async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial,
 /** Fills the worst portfolios' timelines and stories from their batches' timeline and event files. */
 async function fillWorstDetail(files: JobOutputFiles, partial: ReportPartial, worst: readonly WorstPortfolio[], batchOf: ReadonlyMap<string, number>, perKind: number): Promise<void> {
   const addEvent = worstEventsKeeper(new Map(worst.map((w) => [w.portfolioId, w])), perKind);
+  const kinds = detailFiles(worst.length);
   for (const batch of [...new Set(batchOf.values())].sort((a, b) => a - b)) {
     const here = new Map(worst.filter((w) => batchOf.get(w.portfolioId) === batch).map((w) => [w.portfolioId, w]));
-    const timeline = datasetFileName('timeline', batch);
+    const timeline = datasetFileName(kinds.timeline, batch);
     await readTimelineOnGrid({ readStream: () => files.readStream(timeline), exists: () => files.exists(timeline), uriOf: () => files.uriOf(timeline) }, partial.grid, here);
-    const events = datasetFileName('events', batch);
+    const events = datasetFileName(kinds.events, batch);
     let firstRow = 0;
     for await (const b of streamArrowBatches(files.readStream(events), EVENTS_SCHEMA)) {
       for (const e of readEventRecords(b, files.uriOf(events), firstRow)) if (here.has(e.portfolioId)) addEvent(e);

@@ -13,7 +13,7 @@ import type { AtRiskRow, ReportData, ReportThresholds } from './types.js';
 // one pass over all their portfolios gives, so the finishing step reads partials, not reports.
 
 /** How much a report keeps: limits a partial must honour so that any `pmbt report --worst` ≤ worst works. */
-export const REPORT_LIMITS = { worst: 50, atRisk: 500, failures: 20, maxPoints: 1000 } as const;
+export const REPORT_LIMITS = { worst: 50, atRisk: 500, failures: 20, maxPoints: 1000, worstDetail: 10 } as const;
 
 /** The report's time grid of a job's window: every batch's partial uses it, so partials add up. */
 export const buildReportGrid = (from: number, to: number, resolutionMs: number) => buildGrid(from, to, resolutionMs, REPORT_LIMITS.maxPoints);
