@@ -23,10 +23,10 @@ as JSON on stdout (docs/risk.md).`,
   column: 23,
   flags: [
     ...SNAPSHOT_COMMAND.flags,
-    { name: 'families', value: 'LIST', description: 'shock families, comma-separated: all, leader, single, depeg', default: 'all,leader,single,depeg' },
+    { name: 'families', value: 'LIST', description: ['shock families, comma-separated: all, leader, single, depeg', '(default {default})'], default: 'all,leader,single,depeg' },
     { name: 'leader', value: 'ASSET', description: 'the leader family\'s asset', default: 'BTC' },
     { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
-    { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (less where a price would reach 0)', default: '50' },
+    { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
     { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
   ],
 } as const satisfies CommandSpec;

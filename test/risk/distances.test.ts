@@ -68,7 +68,11 @@ describe('the bundled PM Pro example (docs/risk.md worked example)', async () =>
     expect(all.down.targets.liquidation?.units).toBe(firstUnitBelow(xStar('1.05')));
     expect(all.down.targets.zeroEquity?.units).toBe(firstUnitBelow(new Dec(3494).div(23580)));
     const doc = renderRiskJson(report) as { families: { family: string; down: Record<string, Record<string, unknown>> }[] };
-    expect(doc.families[0]!.down.marginCall).toMatchObject({ shockPct: '-81.02847059', uniMMR: '1.49999999', accountStatus: 'MARGIN_CALL' });
+    // docs/risk.md's worked example: at x = 0.1897152941, equity 23,580x − 3,494 = 979.4866…, MM 3,178.4x + 50 = 652.9910…
+    expect(doc.families[0]!.down.marginCall).toMatchObject({
+      shockPct: '-81.02847059', crosses: 'down through', uniMMR: '1.49999999', adjustedEquity: '979.48663487', accountMaintMargin: '652.99109076', accountStatus: 'MARGIN_CALL',
+    });
+    expect(doc.families[0]!.down.zeroEquity).toMatchObject({ shockPct: '-85.18235794' });
     // BTC 40,000 · (1 − 0.8102847059) = 7,588.611764
     expect(doc.families[0]!.down.marginCall!.indexPrices).toEqual({ USDT: '1.00000000', BTC: '7588.61176400', ETH: '379.43058820' });
   });
