@@ -31,10 +31,12 @@ const market = { time: table.times[0], indexPrices, markPrices };
 
 let evaluations = 0;
 let crossings = 0;
+let families = 0;
 const t0 = performance.now();
 for (const p of portfolios) {
   const r = calculateRiskDistances(p, market, rules, DEFAULT_RISK_OPTIONS);
   evaluations += r.evaluations;
+  families += r.families.length;
   for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(d.targets).filter((c) => c !== undefined).length;
 }
 const seconds = (performance.now() - t0) / 1000;
@@ -46,6 +48,7 @@ console.log(JSON.stringify({
   engine: 'exact',
   seconds: Number(seconds.toFixed(2)),
   portfoliosPerSecond: Number((portfolios.length / seconds).toFixed(2)),
+  familiesPerPortfolio: Number((families / portfolios.length).toFixed(2)),
   evaluationsPerPortfolio: Math.round(evaluations / portfolios.length),
   microsecondsPerEvaluation: Math.round((seconds * 1e6) / evaluations),
   crossingsFound: crossings,
