@@ -3,7 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
-import { SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
 import { buildRules } from '../rules/build.js';
 import { readJsonFile } from './files.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
@@ -57,6 +57,8 @@ function readNumber(flag: string, text: string, ok: (n: number) => boolean, expe
 }
 
 export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string }): RiskOptions {
+  // A stablecoin does not lead the market: its move is the depeg family.
+  if (isStablecoin(values.leader)) throw new UsageError(`--leader must be a non-stablecoin asset (a stablecoin's move is the depeg family), got ${values.leader}`);
   return {
     ...DEFAULT_RISK_OPTIONS,
     families: readFamilies(values.families),

@@ -69,6 +69,7 @@ describe('pmbt risk: bad input exits 2 with one line', () => {
     [['--beta', 'ETH:1.2'], /--beta: expected ASSET=NUMBER/],
     [['--range', '0'], /--range must be/],
     [['--grid', '2.5'], /--grid must be/],
+    [['--leader', 'USDT'], /--leader must be a non-stablecoin/],
   ])('%j', async (extra, message) => {
     const r = await runPmbt(['risk', ...SAMPLE, ...extra]);
     expect(r.code).toBe(2);
