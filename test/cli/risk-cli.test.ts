@@ -32,7 +32,7 @@ beforeAll(() => {
 });
 
 describe('pmbt risk on the bundled PM Pro example', () => {
-  it('done-when: the printed shocks put uniMMR within 1e-6 of each threshold (exact engine), with the printed prices', async () => {
+  it('done-when: the printed shocks put uniMMR within 1e-6 of each threshold (exact engine), with the printed prices, and a 1,000-point scan finds no earlier crossing', async () => {
     const out = await risk([...SAMPLE, '--range', '95', '--families', 'all,leader', '--beta', 'ETH=1']);
     expect(out.now.uniMMR).toBe('6.15351257');
     expect(out.search).toMatchObject({ rangePct: 95, grid: 81, engine: 'exact' });
@@ -48,6 +48,11 @@ describe('pmbt risk on the bundled PM Pro example', () => {
         const s = calculateAccountSnapshot(portfolio, applyShock(market, family, findContractUnderlyings(portfolio, rules), shock), rules);
         expect(s.uniMMR!.minus(t).abs().lte('1e-6'), `${family.name} ${target}: ${s.uniMMR!.toString()}`).toBe(true);
         expect(s.uniMMR!.lte(t)).toBe(true);
+        // No earlier crossing: 1,000 points between 0 and the printed shock are all above the threshold.
+        for (let k = 0; k < 1000; k++) {
+          const earlier = calculateAccountSnapshot(portfolio, applyShock(market, family, findContractUnderlyings(portfolio, rules), shock.times(k).div(1000)), rules);
+          expect(earlier.uniMMR!.gt(t), `${family.name} ${target} at ${k}/1000`).toBe(true);
+        }
         expect(c.indexPrices.BTC).toBe(new Dec(40000).times(shock.plus(1)).toFixed(8, Dec.ROUND_DOWN));
       }
       expect(out.families[i]!.up.marginCall).toEqual({ none: 'within +95 %' });
