@@ -152,14 +152,13 @@ export function findShockedPrices(market: MarketSnapshot, family: ShockFamily, a
   return { indexPrices, markPrices };
 }
 
+/** What every family's search reads. */
 interface FamilyContext {
-  portfolio: Portfolio;
   market: MarketSnapshot;
   rules: Rules;
   assets: readonly string[];
   contracts: ReadonlyMap<string, ContractUnderlying>;
   options: RiskOptions;
-  counter: { n: number };
 }
 
 function searchDirection(ctx: FamilyContext, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, sign: -1 | 1): RiskDirection {
@@ -192,7 +191,7 @@ export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnaps
   const base = calculateAccountSnapshot(portfolio, market, rules);
   const assets = findInvolvedAssets(base.assets.map((a) => a.asset), portfolio, contracts);
   const counter = { n: 0 };
-  const ctx: FamilyContext = { portfolio, market, rules, assets, contracts, options, counter };
+  const ctx: FamilyContext = { market, rules, assets, contracts, options };
   const families = makeFamilies(options, assets).map((family) => {
     const evaluate = makeEvaluator(portfolio, market, rules, family, contracts, counter);
     return { family, down: searchDirection(ctx, family, evaluate, -1), up: searchDirection(ctx, family, evaluate, 1) };
