@@ -3,7 +3,8 @@
 // io (files, Arrow, stores, converters) sits beside them at the edges: it may use the pure layers
 // to parse and write their formats, and only batch, sample, cli and handlers may use it.
 // scenarios (price-history transforms) and sample (the synthetic data set) are libraries of their
-// own on top of the pure layers. The pure layers also import no node: module (eslint.config.js
+// own on top of the pure layers; so is risk (distances to the status thresholds under price shocks:
+// the exact engine at shocked markets, no I/O). The pure layers also import no node: module (eslint.config.js
 // adds: and read no environment).
 const LAYERS = {
   domain: [],
@@ -13,12 +14,13 @@ const LAYERS = {
   replay: ['domain', 'rules', 'engine', 'records'],
   report: ['domain', 'rules', 'engine', 'records', 'replay'],
   scenarios: ['domain'],
+  risk: ['domain', 'rules', 'engine', 'records', 'scenarios'],
   io: ['domain', 'rules', 'records', 'types'],
   sample: ['domain', 'rules', 'engine', 'records', 'io', 'types'],
-  batch: ['domain', 'rules', 'engine', 'records', 'replay', 'report', 'scenarios', 'io', 'types'],
-  cli: ['domain', 'rules', 'engine', 'records', 'replay', 'report', 'scenarios', 'io', 'sample', 'batch', 'types'],
+  batch: ['domain', 'rules', 'engine', 'records', 'replay', 'report', 'scenarios', 'risk', 'io', 'types'],
+  cli: ['domain', 'rules', 'engine', 'records', 'replay', 'report', 'scenarios', 'risk', 'io', 'sample', 'batch', 'types'],
 };
-const PURE = ['domain', 'rules', 'engine', 'records', 'replay', 'scenarios'];
+const PURE = ['domain', 'rules', 'engine', 'records', 'replay', 'scenarios', 'risk'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -3,7 +3,7 @@
 // ones it cannot see: no environment reads in the pure layers, and function length.
 import tseslint from 'typescript-eslint';
 
-const PURE = ['src/domain/**', 'src/rules/**', 'src/engine/**', 'src/records/**', 'src/replay/**'];
+const PURE = ['src/domain/**', 'src/rules/**', 'src/engine/**', 'src/records/**', 'src/replay/**', 'src/risk/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.serverless/**', '.esbuild/**', 'out/**', 'test-output/**', 'coverage/**'] },

@@ -10,6 +10,7 @@ import { runRun, RUN_USAGE } from './run.js';
 import { runRunViaHandlers, RUN_VIA_HANDLERS_USAGE } from './run-via-handlers.js';
 import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runScenario, SCENARIO_USAGE } from './scenario.js';
+import { runRisk, RISK_USAGE } from './risk.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
 import { UsageError, type CommandOutput } from './usage.js';
 import { JobLeaseError } from '../batch/lease.js';
@@ -27,6 +28,7 @@ Commands:
   pmbt convert    turn CSV, JSON and other tools' Arrow/Feather files into pmbt's tables
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
+  pmbt risk       distance to each status threshold: the smallest price shock per family and direction
   pmbt import     turn saved Binance responses into portfolio documents and a market snapshot
 
 Run "pmbt <command> --help" for a command's options.`;
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   fetch: { usage: FETCH_USAGE, run: runFetch },
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
+  risk: { usage: RISK_USAGE, run: runRisk },
   import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },
 };
 

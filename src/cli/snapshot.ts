@@ -50,7 +50,8 @@ export function readImportOptions(values: { id?: string; mode?: string; 'margin-
   return { id: values.id ?? defaultId, mode: mode as MarginMode | undefined, marginLeverage: leverage === undefined ? undefined : Number(leverage) };
 }
 
-async function loadPortfolio(values: SnapshotValues, rules: Rules): Promise<{ portfolio: Portfolio; file: string; warnings: string[] }> {
+/** The portfolio of --portfolio or of the --binance* files (also `pmbt risk`'s). */
+export async function loadPortfolio(values: SnapshotValues, rules: Rules): Promise<{ portfolio: Portfolio; file: string; warnings: string[] }> {
   if (values.portfolio !== undefined) {
     return { portfolio: parsePortfolio(await readJsonFile(values.portfolio), rules, values.portfolio), file: values.portfolio, warnings: [] };
   }
@@ -75,7 +76,8 @@ export function findStablecoinsUsed(portfolio: Portfolio, rules: Rules): string[
   return STABLECOIN_DEFAULTS.filter((c) => assets.has(c));
 }
 
-async function loadMarket(files: readonly string[], portfolio: Portfolio, rules: Rules): Promise<{ market: MarketSnapshot; warnings: string[] }> {
+/** The market of the --market files: one market snapshot document, or saved Binance responses merged. */
+export async function loadMarket(files: readonly string[], portfolio: Portfolio, rules: Rules): Promise<{ market: MarketSnapshot; warnings: string[] }> {
   const docs = await Promise.all(files.map(async (name) => ({ name, json: await readJsonFile(name) })));
   // One market snapshot document alone is read as before: every price it lacks is an error.
   if (docs.length === 1 && typeof docs[0]!.json === 'object' && docs[0]!.json !== null && !Array.isArray(docs[0]!.json) && !('symbol' in docs[0]!.json)) {

@@ -10,6 +10,7 @@ import { RUN_COMMAND, RUN_USAGE } from '../../src/cli/run.js';
 import { RUN_VIA_HANDLERS_COMMAND, RUN_VIA_HANDLERS_USAGE } from '../../src/cli/run-via-handlers.js';
 import { SAMPLE_COMMAND, SAMPLE_USAGE } from '../../src/cli/sample.js';
 import { SCENARIO_COMMAND, SCENARIO_USAGE } from '../../src/cli/scenario.js';
+import { RISK_COMMAND, RISK_USAGE } from '../../src/cli/risk.js';
 import { SNAPSHOT_COMMAND, SNAPSHOT_USAGE } from '../../src/cli/snapshot.js';
 import { UsageError } from '../../src/cli/usage.js';
 
@@ -20,6 +21,7 @@ const COMMANDS: [string, string, CommandSpec[]][] = [
   ['scenario', SCENARIO_USAGE, [SCENARIO_COMMAND]],
   ['sample', SAMPLE_USAGE, [SAMPLE_COMMAND]],
   ['snapshot', SNAPSHOT_USAGE, [SNAPSHOT_COMMAND]],
+  ['risk', RISK_USAGE, [RISK_COMMAND]],
   ['import', IMPORT_USAGE, [IMPORT_COMMAND]],
   ['convert', CONVERT_USAGE, [CONVERT_SERIES_COMMAND, CONVERT_PORTFOLIOS_COMMAND]],
   ['fetch', FETCH_USAGE, [FETCH_COMMAND]],

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Throughput of `pmbt risk`'s search (src/risk/, docs/risk.md "Speed"): distances for the bundled
+// synthetic sample's portfolios (data/sample/portfolios.jsonl) at the sample's first prices, the
+// four families, an 81-point grid over ±50 %, every evaluation on the exact engine. Prints one JSON
+// line. Run: npm run build && node bench/risk.mjs [portfolios, default 100]
+import { readFileSync } from 'node:fs';
+import { Dec } from '../dist/domain/decimal.js';
+import { SERIES_KINDS } from '../dist/domain/series.js';
+import { readSeriesArrow } from '../dist/io/arrow/series.js';
+import { parsePortfolio } from '../dist/io/json/portfolio.js';
+import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS } from '../dist/risk/distances.js';
+import { buildRules } from '../dist/rules/build.js';
+
+const count = Number(process.argv[2] ?? 100);
+const rules = buildRules(await readDefaultRuleDocuments());
+const portfolios = readFileSync('data/sample/portfolios.jsonl', 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, count)
+  .map((line, i) => parsePortfolio(JSON.parse(line), rules, `portfolios.jsonl:${i + 1}`));
+
+// The market at the first time every series has a row: each index and mark series' first value.
+const table = readSeriesArrow(readFileSync('data/sample/prices.arrow'), 'prices.arrow');
+const indexPrices = new Map();
+const markPrices = new Map();
+for (let i = 0; i < table.times.length; i++) {
+  const kind = SERIES_KINDS[table.kinds[i]];
+  const name = table.symbols[table.symbolIds[i]];
+  const into = kind === 'index' ? indexPrices : kind === 'mark' ? markPrices : undefined;
+  if (into !== undefined && !into.has(name)) into.set(name, new Dec(table.values[i]));
+}
+const market = { time: table.times[0], indexPrices, markPrices };
+
+let evaluations = 0;
+let crossings = 0;
+let families = 0;
+const t0 = performance.now();
+for (const p of portfolios) {
+  const r = calculateRiskDistances(p, market, rules, DEFAULT_RISK_OPTIONS);
+  evaluations += r.evaluations;
+  families += r.families.length;
+  for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(d.targets).filter((c) => c !== undefined).length;
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({
+  portfolios: portfolios.length,
+  families: DEFAULT_RISK_OPTIONS.families.join(','),
+  grid: DEFAULT_RISK_OPTIONS.gridPoints,
+  rangePct: DEFAULT_RISK_OPTIONS.rangePct,
+  engine: 'exact',
+  seconds: Number(seconds.toFixed(2)),
+  portfoliosPerSecond: Number((portfolios.length / seconds).toFixed(2)),
+  familiesPerPortfolio: Number((families / portfolios.length).toFixed(2)),
+  evaluationsPerPortfolio: Math.round(evaluations / portfolios.length),
+  microsecondsPerEvaluation: Math.round((seconds * 1e6) / evaluations),
+  crossingsFound: crossings,
+  node: process.version,
+}));

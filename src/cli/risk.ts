@@ -1,0 +1,95 @@
+import { Dec } from '../domain/decimal.js';
+import { InputError } from '../domain/errors.js';
+import { readDefaultRuleDocuments } from '../io/rules-files.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
+import { renderRiskJson } from '../risk/render.js';
+import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import { buildRules } from '../rules/build.js';
+import { readJsonFile } from './files.js';
+import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
+import { loadMarket, loadPortfolio, SNAPSHOT_COMMAND } from './snapshot.js';
+import { UsageError } from './usage.js';
+
+export const RISK_COMMAND = {
+  synopsis: [
+    'pmbt risk --portfolio P --market M [--market M2 ...] [--rules R ...]',
+    '          [--families all,leader,single,depeg] [--leader BTC] [--beta ETH=1.2,...] [--range 50] [--grid 81]',
+    'pmbt risk --binance F [--binance F2 ...] --market M ... (as pmbt snapshot)',
+  ],
+  about: `Distance to each threshold: per shock family and direction, the smallest price move that takes
+uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity to zero (the
+first crossing: a grid scan, then bisection to 1e-8 %, on the exact engine), with the prices there,
+as JSON on stdout (docs/risk.md).`,
+  column: 23,
+  flags: [
+    ...SNAPSHOT_COMMAND.flags,
+    { name: 'families', value: 'LIST', description: ['shock families, comma-separated: all, leader, single, depeg', '(default {default})'], default: 'all,leader,single,depeg' },
+    { name: 'leader', value: 'ASSET', description: 'the leader family\'s asset', default: 'BTC' },
+    { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
+    { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
+    { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
+  ],
+} as const satisfies CommandSpec;
+
+export const RISK_USAGE = renderUsage(RISK_COMMAND);
+
+function readFamilies(text: string): ShockFamilyKind[] {
+  const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const k of kinds) if (!(SHOCK_FAMILY_KINDS as readonly string[]).includes(k)) throw new UsageError(`--families: unknown family "${k}" (known: ${SHOCK_FAMILY_KINDS.join(', ')})`);
+  if (kinds.length === 0) throw new UsageError('--families: give at least one family');
+  return [...new Set(kinds)] as ShockFamilyKind[];
+}
+
+function readBetas(text: string | undefined): Map<string, Dec> {
+  const betas = new Map<string, Dec>();
+  for (const item of (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const m = /^([A-Z0-9]+)=(-?\d+(?:\.\d+)?)$/.exec(item);
+    if (m === null) throw new UsageError(`--beta: expected ASSET=NUMBER (e.g. ETH=1.2), got "${item}"`);
+    betas.set(m[1]!, new Dec(m[2]!));
+  }
+  return betas;
+}
+
+function readNumber(flag: string, text: string, ok: (n: number) => boolean, expected: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${flag} must be ${expected}, got ${text}`);
+  return n;
+}
+
+export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string }): RiskOptions {
+  // A stablecoin does not lead the market: its move is the depeg family.
+  if (isStablecoin(values.leader)) throw new UsageError(`--leader must be a non-stablecoin asset (a stablecoin's move is the depeg family), got ${values.leader}`);
+  return {
+    ...DEFAULT_RISK_OPTIONS,
+    families: readFamilies(values.families),
+    leader: values.leader,
+    betas: readBetas(values.beta),
+    rangePct: readNumber('range', values.range, (n) => n > 0 && n <= 1000, 'a percentage above 0 and at most 1000'),
+    gridPoints: readNumber('grid', values.grid, (n) => Number.isInteger(n) && n >= 3 && n <= 100001, 'a whole number from 3 to 100001'),
+  };
+}
+
+export async function runRisk(argv: string[]): Promise<string> {
+  const { values } = parseFlags(RISK_COMMAND.flags, argv);
+  const fromBinance = (values.binance ?? []).length > 0 || values['binance-balance'] !== undefined || values['binance-um'] !== undefined || values['binance-cm'] !== undefined;
+  if ((values.portfolio === undefined) === !fromBinance) throw new UsageError('give either --portfolio or the --binance* files');
+  const options = readRiskOptions(values);
+
+  const ruleFiles = values.rules ?? [];
+  const userRules = await Promise.all(ruleFiles.map(async (name) => ({ name, doc: await readJsonFile(name) })));
+  const rules = buildRules([...(await readDefaultRuleDocuments()), ...userRules]);
+  const { portfolio, file: portfolioFile, warnings: importWarnings } = await loadPortfolio(values, rules);
+  const { market, warnings: marketWarnings } = await loadMarket(values.market, portfolio, rules);
+  try {
+    const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
+    out.warnings = [...importWarnings, ...marketWarnings];
+    return `${JSON.stringify(out, null, 2)}\n`;
+  } catch (e) {
+    // The engine names the document kind; say which file that was.
+    if (e instanceof InputError) {
+      const file = e.source === 'market' ? values.market.join(' + ') : e.source === 'portfolio' ? portfolioFile : e.source === 'rules' ? ['data/rules', ...ruleFiles].join(' + ') : e.source;
+      throw e.withSource(file);
+    }
+    throw e;
+  }
+}
