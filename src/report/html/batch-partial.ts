@@ -69,7 +69,7 @@ export interface ReducedPartials {
 }
 
 /** Partials read at once (S3 requests are latency-bound). */
-const PARTIAL_READS_IN_FLIGHT = 32;
+const PARTIAL_READS_IN_FLIGHT = 64;
 
 /**
  * Reads batches 0 … batches − 1's partials (a few at a time) and adds them up in batch order;
@@ -80,8 +80,15 @@ export async function reduceBatchPartials(files: JobOutputFiles, batches: number
   const reduced: ReducedPartials = { totals: emptyJobTotals(), intrabar: undefined, report: undefined, files: {} };
   const read = async (batch: number) => {
     const name = datasetFileName('partial', batch);
-    if (!(await files.exists(name))) throw new Error(`batch ${batch} has not finished (no ${files.uriOf(name)})`);
-    const partial = readBatchPartial(await collectText(files.readStream(name)), files.uriOf(name));
+    let text: string;
+    try {
+      text = await collectText(files.readStream(name));
+    } catch (e) {
+      // A missing partial (one request, not a HEAD first: the finishing step reads thousands).
+      if (e instanceof InputError) throw new Error(`batch ${batch} has not finished (no ${files.uriOf(name)})`, { cause: e });
+      throw e;
+    }
+    const partial = readBatchPartial(text, files.uriOf(name));
     if (partial.batch !== batch) throw new InputError(files.uriOf(name), 'batch', String(batch), String(partial.batch));
     check(partial, files.uriOf(name));
     return partial;
