@@ -1,5 +1,4 @@
 import { Dec } from '../domain/decimal.js';
-import { InputError } from '../domain/errors.js';
 import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
@@ -7,7 +6,7 @@ import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/
 import { buildRules } from '../rules/build.js';
 import { readJsonFile } from './files.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
-import { loadMarket, loadPortfolio, SNAPSHOT_COMMAND } from './snapshot.js';
+import { loadMarket, loadPortfolio, nameEngineInputFile, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
 
 export const RISK_COMMAND = {
@@ -85,11 +84,6 @@ export async function runRisk(argv: string[]): Promise<string> {
     out.warnings = [...importWarnings, ...marketWarnings];
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {
-    // The engine names the document kind; say which file that was.
-    if (e instanceof InputError) {
-      const file = e.source === 'market' ? values.market.join(' + ') : e.source === 'portfolio' ? portfolioFile : e.source === 'rules' ? ['data/rules', ...ruleFiles].join(' + ') : e.source;
-      throw e.withSource(file);
-    }
-    throw e;
+    throw nameEngineInputFile(e, { market: values.market, portfolio: portfolioFile, rules: ruleFiles });
   }
 }

@@ -103,11 +103,13 @@ export async function runSnapshot(argv: string[]): Promise<string> {
     out.warnings = [...importWarnings, ...marketWarnings, ...(out.warnings as string[])];
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {
-    // The engine names the document kind; say which file that was.
-    if (e instanceof InputError) {
-      const file = e.source === 'market' ? values.market.join(' + ') : e.source === 'portfolio' ? portfolioFile : e.source === 'rules' ? ['data/rules', ...ruleFiles].join(' + ') : e.source;
-      throw e.withSource(file);
-    }
-    throw e;
+    throw nameEngineInputFile(e, { market: values.market, portfolio: portfolioFile, rules: ruleFiles });
   }
+}
+
+/** The engine names the document kind of bad input (market, portfolio, rules); say which file that was. */
+export function nameEngineInputFile(e: unknown, files: { market: readonly string[]; portfolio: string; rules: readonly string[] }): unknown {
+  if (!(e instanceof InputError)) return e;
+  const file = e.source === 'market' ? files.market.join(' + ') : e.source === 'portfolio' ? files.portfolio : e.source === 'rules' ? ['data/rules', ...files.rules].join(' + ') : e.source;
+  return e.withSource(file);
 }
