@@ -8,6 +8,7 @@ import { readJsonFile } from './files.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { loadMarket, loadPortfolio, nameEngineInputFile, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
+import { calculateRiskMatrices } from '../risk/matrix.js';
 
 export const RISK_COMMAND = {
   synopsis: [
@@ -27,6 +28,9 @@ as JSON on stdout (docs/risk.md).`,
     { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
     { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
     { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
+    { name: 'matrix', value: 'N', description: ['add the risk matrices: uniMMR and status on N × N cells (N odd) of the leader\'s', 'move × the others\' extra move, and the leader\'s move × a depeg'] },
+    { name: 'matrix-range', value: 'PCT', description: 'the matrices\' axes run over ±PCT % (default {default})', default: '20' },
+    { name: 'depeg', value: 'ASSET', description: 'the stablecoin of the depeg matrix (default {default})', default: 'USDT' },
   ],
 } as const satisfies CommandSpec;
 
@@ -81,6 +85,11 @@ export async function runRisk(argv: string[]): Promise<string> {
   const { market, warnings: marketWarnings } = await loadMarket(values.market, portfolio, rules);
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
+    if (values.matrix !== undefined) {
+      const points = readNumber('matrix', values.matrix, (n) => Number.isInteger(n) && n >= 3 && n <= 101 && n % 2 === 1, 'an odd whole number from 3 to 101');
+      const rangePct = readNumber('matrix-range', values['matrix-range'], (n) => n > 0 && n < 100, 'a percentage above 0 and below 100');
+      out.matrices = calculateRiskMatrices(portfolio, market, rules, { leader: options.leader, betas: options.betas, points, rangePct, stablecoin: values.depeg });
+    }
     out.warnings = [...importWarnings, ...marketWarnings];
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {
