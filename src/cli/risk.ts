@@ -14,6 +14,7 @@ export const RISK_COMMAND = {
   synopsis: [
     'pmbt risk --portfolio P --market M [--market M2 ...] [--rules R ...]',
     '          [--families all,leader,single,depeg] [--leader BTC] [--beta ETH=1.2,...] [--range 50] [--grid 81]',
+    '          [--matrix N] [--matrix-range 20] [--depeg USDT]',
     'pmbt risk --binance F [--binance F2 ...] --market M ... (as pmbt snapshot)',
   ],
   about: `Distance to each threshold: per shock family and direction, the smallest price move that takes
