@@ -1,4 +1,4 @@
-import { cpSync, createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,8 +102,7 @@ describe('loadReportData', () => {
     const folded = buildGrid(data.window.from, data.window.to, 3_600_000, 2);
     expect(folded).toMatchObject({ count: 2, intervalMs: 5 * 3_600_000 });
     const worst = buildWorstPortfolios(data.worst.map((w) => ({ ...summary.portfolios.find((p) => p.portfolioId === w.portfolioId)! })) as never, folded);
-    const timeline = join(exported, 'timeline.arrow');
-    await readTimelineOnGrid({ readStream: () => createReadStream(timeline), exists: async () => true, uriOf: () => timeline }, folded, new Map(worst.map((w) => [w.portfolioId, w])));
+    await readTimelineOnGrid(openJobOutputs(createLocalStore(exported), ''), 'timeline.arrow', folded, new Map(worst.map((w) => [w.portfolioId, w])));
     for (const w of worst) {
       const own = rows.filter((r) => r.portfolioId === w.portfolioId && r.uniMMR !== null);
       const firstHalf = own.filter((r) => r.time < folded.start + folded.intervalMs).map((r) => r.uniMMR!);

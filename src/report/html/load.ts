@@ -87,7 +87,7 @@ async function fillWorstDetail(files: JobOutputFiles, partial: ReportPartial, wo
   for (const batch of [...new Set(batchOf.values())].sort((a, b) => a - b)) {
     const here = new Map(worst.filter((w) => batchOf.get(w.portfolioId) === batch).map((w) => [w.portfolioId, w]));
     const timeline = datasetFileName(kinds.timeline, batch);
-    await readTimelineOnGrid({ readStream: () => files.readStream(timeline), exists: () => files.exists(timeline), uriOf: () => files.uriOf(timeline) }, partial.grid, here);
+    await readTimelineOnGrid(files, timeline, partial.grid, here);
     const events = datasetFileName(kinds.events, batch);
     let firstRow = 0;
     for await (const b of streamArrowBatches(files.readStream(events), EVENTS_SCHEMA)) {

@@ -23,35 +23,26 @@ export function findInterval(grid: Grid, t: number): number {
   return g >= 0 && g < grid.count ? g : -1;
 }
 
-const STATUS_INDEX: Record<string, number> = { MARGIN_CALL: 0, REDUCE_ONLY: 1, FORCE_LIQUIDATION: 2 };
 const utf8 = new TextDecoder();
 
 /**
- * One pass over timeline.arrow: per interval, how many portfolios were in each at-risk status
- * (margin call, reduce-only, liquidation), and the worst portfolios' values filled in. Memory holds
- * one batch, a small map per portfolio seen at risk, and the worst ones' marks.
+ * One pass over a timeline file: the worst portfolios' values put on the grid. Memory holds one
+ * record batch and the worst ones' marks. (Counts over all portfolios come from the partials.)
  */
 class TimelinePass {
-  readonly statusCounts: number[][];
-  private readonly lastCounted = new Map<string, Int32Array>();
   private readonly seen = new Map<string, Uint8Array>();
-  private readonly statusNames = new Map<number, string>();
   private prevIdBytes: Uint8Array | undefined;
   private prevId = '';
 
-  constructor(private readonly grid: Grid, private readonly worstById: ReadonlyMap<string, WorstPortfolio>) {
-    this.statusCounts = [0, 1, 2].map(() => new Array<number>(grid.count).fill(0));
-  }
+  constructor(private readonly grid: Grid, private readonly worstById: ReadonlyMap<string, WorstPortfolio>) {}
 
   addBatch(c: TimelineColumns): void {
     for (let r = 0; r < c.length; r++) {
       const id = this.idAt(c, r);
-      const g = findInterval(this.grid, c.time[r]!);
-      if (g < 0) continue;
-      const si = STATUS_INDEX[this.statusAt(c, r)];
-      if (si !== undefined) this.countStatus(id, si, g);
       const w = this.worstById.get(id);
-      if (w !== undefined) this.addWorstRow(w, id, c, r, g);
+      if (w === undefined) continue;
+      const g = findInterval(this.grid, c.time[r]!);
+      if (g >= 0) this.addWorstRow(w, id, c, r, g);
     }
   }
 
@@ -64,31 +55,6 @@ class TimelinePass {
       this.prevId = utf8.decode(bytes);
     }
     return this.prevId;
-  }
-
-  /** Status names differ in length or first letter (MARGIN_CALL / REDUCE_ONLY): each is decoded once. */
-  private statusAt(c: TimelineColumns, r: number): string {
-    const s0 = c.status.offsets[r]!;
-    const s1 = c.status.offsets[r + 1]!;
-    const code = (s1 - s0) * 256 + c.status.bytes[s0]!;
-    let status = this.statusNames.get(code);
-    if (status === undefined) {
-      status = utf8.decode(c.status.bytes.subarray(s0, s1));
-      this.statusNames.set(code, status);
-    }
-    return status;
-  }
-
-  private countStatus(id: string, si: number, g: number): void {
-    let last = this.lastCounted.get(id);
-    if (last === undefined) {
-      last = new Int32Array(3).fill(-1);
-      this.lastCounted.set(id, last);
-    }
-    if (last[si] !== g) {
-      last[si] = g;
-      this.statusCounts[si]![g]!++;
-    }
   }
 
   private addWorstRow(w: WorstPortfolio, id: string, c: TimelineColumns, r: number, g: number): void {
@@ -110,14 +76,13 @@ class TimelinePass {
   }
 }
 
-/** Reads timeline.arrow as a stream; returns the status counts per interval (margin call, reduce-only, liquidation). */
-export async function readTimelineOnGrid(files: JobOutputFiles, grid: Grid, worstById: ReadonlyMap<string, WorstPortfolio>): Promise<number[][]> {
+/** Reads the timeline file `name` as a stream, filling in the worst portfolios' values on the grid. */
+export async function readTimelineOnGrid(files: JobOutputFiles, name: string, grid: Grid, worstById: ReadonlyMap<string, WorstPortfolio>): Promise<void> {
   const pass = new TimelinePass(grid, worstById);
-  const file = files.uriOf('timeline.arrow');
+  const file = files.uriOf(name);
   let firstRow = 0;
-  for await (const batch of streamArrowBatches(files.readStream('timeline.arrow'), TIMELINE_SCHEMA)) {
+  for await (const batch of streamArrowBatches(files.readStream(name), TIMELINE_SCHEMA)) {
     pass.addBatch(readTimelineColumns(batch, file, firstRow));
     firstRow += batch.numRows;
   }
-  return pass.statusCounts;
 }

@@ -1,13 +1,11 @@
 import type { EventRecord } from '../../records/events/index.js';
 import type { PortfolioSummary } from '../../records/portfolio-summary.js';
-import type { TimelineRow } from '../../records/timeline.js';
-import { describeEvent, round6 } from './describe-event.js';
-import { findInterval, type Grid } from './timeline-pass.js';
+import { describeEvent } from './describe-event.js';
+import type { Grid } from './timeline-pass.js';
 import type { WorstPortfolio } from './types.js';
 
-// The worst portfolios' detail on the report's page: their summary, their timeline on the time
-// grid (an interval keeps its lowest uniMMR) and the events worth showing. Built from a batch's own
-// rows when it writes its partial, or from a finished job's batch files.
+// The worst portfolios' detail on the report's page: their summary and the events worth showing
+// (their timelines are put on the grid by timeline-pass.ts).
 
 export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
 
@@ -41,22 +39,4 @@ export function worstEventsKeeper(worstById: ReadonlyMap<string, WorstPortfolio>
     keptByKind.set(kindKey, kept + 1);
     w.events.push(describeEvent(e)!);
   };
-}
-
-
-/** Puts a portfolio's timeline rows (its own, in time order) on the grid, the interval minimum kept, as timeline-pass does for Arrow rows. */
-export function addWorstTimelineRows(w: WorstPortfolio, grid: Grid, rows: readonly TimelineRow[]): void {
-  const marked = new Uint8Array(grid.count);
-  for (const r of rows) {
-    const g = findInterval(grid, r.time);
-    if (g < 0) continue;
-    const cur = w.uniMMR[g];
-    if (marked[g] === 0 || (r.uniMMR !== null && (cur === null || r.uniMMR < cur!))) {
-      marked[g] = 1;
-      w.uniMMR[g] = r.uniMMR === null ? null : round6(r.uniMMR);
-      w.accountEquity[g] = round6(r.accountEquity);
-      w.actualEquity[g] = round6(r.actualEquity);
-      w.maintMargin[g] = round6(r.maintMargin);
-    }
-  }
 }
