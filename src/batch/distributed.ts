@@ -2,15 +2,15 @@ import { InputError } from '../domain/errors.js';
 import { describeValue, joinPath, parseJsonText, readArray, readObject, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { joinKey } from '../io/store/keys.js';
 import { parseLocation } from '../io/store/location.js';
-import { DATASET_FOLDERS, readDatasetSummary } from '../records/dataset.js';
+import { DATASET_FOLDERS } from '../records/dataset.js';
 import type { Locate } from '../io/store/open.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { buildBatchContext, type BatchContext } from './context.js';
 import { readPricesBytes, readRuleDocuments, sha256, streamPortfolioDocuments, type InputChecksum } from './inputs.js';
 import { JOB_ID_PATTERN, parseJobSpec, renderJobSpec, type JobSpec } from './job.js';
 import { readJobThresholds, renderJobThresholds } from '../records/summary.js';
-import { checkLeaseHeld, JobLeaseError, readRunIdentity, releaseLease, RUN_ID_PATTERN, systemLeaseClock, takeLease, newLease, type RunIdentity } from './lease.js';
-import { mergeJob, partRunOf, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
+import { checkLeaseHeld, JobLeaseError, readRunId, readRunIdentity, releaseLease, systemLeaseClock, takeLease, newLease, type RunIdentity } from './lease.js';
+import { mergeJob, partRunOf, readJobSummary, SUCCESS_MARKER, type JobFacts, type JobTotals } from './merge.js';
 import { rejectFileOutput } from './output-folder.js';
 import { planBatches } from './plan.js';
 import { replayBatch, writeBatchShare, type BatchItem } from './run-batch.js';
@@ -348,8 +348,7 @@ async function readCompletedTotals(store: ObjectStore, jobKey: string, runId: st
   const marker = readObject(store.uriOf(markerKey), '', parseJsonText(store.uriOf(markerKey), new TextDecoder().decode(await store.read(markerKey, { maxBytes: MAX_PLAN_BYTES }))));
   const run = marker.run as { runId?: unknown } | undefined;
   if (run?.runId !== runId) return undefined;
-  const summaryKey = joinKey(jobKey, 'summary.json');
-  return readDatasetSummary(new TextDecoder().decode(await store.read(summaryKey, { maxBytes: MAX_PLAN_BYTES })), store.uriOf(summaryKey)).totals;
+  return (await readJobSummary(store, jobKey)).totals;
 }
 
 /** Reads a plan's manifest (what the Distributed Map's ItemReader reads on AWS). */
@@ -367,7 +366,6 @@ export function parseBatchManifestItem(raw: unknown, src: string, path: string):
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, joinPath(path, 'jobId'), 'a job id (letters, digits, . _ -, at most 128)', describeValue(jobId));
   const batch = o.batch;
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new InputError(src, joinPath(path, 'batch'), 'a whole number ≥ 0', describeValue(batch));
-  const runId = readString(src, joinPath(path, 'runId'), o.runId);
-  if (!RUN_ID_PATTERN.test(runId)) throw new InputError(src, joinPath(path, 'runId'), 'a run id like 20261202T130102Z-1a2b3c4d', describeValue(runId));
+  const runId = readRunId(src, joinPath(path, 'runId'), o.runId);
   return { jobId, runId, output: readString(src, joinPath(path, 'output'), o.output), batch };
 }

@@ -1,13 +1,14 @@
 import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
+import { datasetFileName, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../records/events/arrow.js';
 import type { EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio } from '../records/summary.js';
 import { TIMELINE_SCHEMA } from '../records/timeline.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
+import { readJobSummary } from './merge.js';
 
 // `pmbt export`: a finished dataset job's reports as single files — timeline.arrow, events.arrow,
 // events.jsonl and summary.json with every portfolio's line (version 1) — for a user who wants one
@@ -15,14 +16,8 @@ import { writeHashed, type FileDigest } from './hashed-write.js';
 
 /** The dataset files of batch `b` are our own: bounded generously. */
 const MAX_BATCH_FILE_BYTES = 2 * 1024 * 1024 * 1024;
-const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
 
 export const EXPORT_FILES = ['timeline.arrow', 'events.arrow', 'events.jsonl', 'summary.json'] as const;
-
-export async function readJobSummary(store: ObjectStore, jobKey: string): Promise<DatasetSummary> {
-  const key = joinKey(jobKey, 'summary.json');
-  return readDatasetSummary(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_SUMMARY_BYTES })), store.uriOf(key));
-}
 
 /** Text as UTF-8 chunks of about 1 MiB: one write (and hash update) a chunk, not one a line. */
 async function* textChunks(texts: AsyncIterable<string>): AsyncIterable<Uint8Array> {

@@ -4,7 +4,7 @@ import type { Locate } from '../io/store/open.js';
 import { validateDeploymentJob, validateDeploymentOutput, type Deployment } from './deployment.js';
 import { mergePlannedJob, parseBatchManifestItem, planJob, replayPlannedBatch, type BatchManifestItem, type BatchRunResult, type MergeResult, type PlanResult } from './distributed.js';
 import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
-import { readRunIdentity, RUN_ID_PATTERN, type RunIdentity } from './lease.js';
+import { readRunId, readRunIdentity, type RunIdentity } from './lease.js';
 
 // The events of the state machine's three steps (docs/serverless.md), each validated before it
 // touches storage, and the step each one runs. handlers/plan.ts, replay-batch.ts and merge.ts call
@@ -78,8 +78,7 @@ export function parseMergeEvent(raw: unknown, deployment: Deployment | undefined
   // The plan's whole result may be passed on; only jobId and output matter.
   const jobId = readString('event', 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError('event', 'jobId', 'a job id (letters, digits, . _ -, at most 128)', describeValue(jobId));
-  const runId = readString('event', 'runId', o.runId);
-  if (!RUN_ID_PATTERN.test(runId)) throw new InputError('event', 'runId', 'the run id the plan returned', describeValue(runId));
+  const runId = readRunId('event', 'runId', o.runId);
   const output = readString('event', 'output', o.output);
   if (deployment) validateDeploymentOutput('event', 'output', output, deployment);
   return { jobId, runId, output };

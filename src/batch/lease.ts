@@ -54,7 +54,7 @@ export function createRunId(now: Date): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
 
 export const leaseKey = (jobKey: string) => joinKey(jobKey, LEASE_FILE);
 
@@ -164,11 +164,17 @@ export async function releaseLease(store: ObjectStore, jobKey: string, runId: st
   return true;
 }
 
+/** Reads a run id (createRunId's form) from an event, a manifest item or a record. */
+export function readRunId(src: string, path: string, v: unknown): string {
+  const runId = readString(src, path, v);
+  if (!RUN_ID_PATTERN.test(runId)) throw new InputError(src, path, 'a run id like 20261202T130102Z-1a2b3c4d', describeValue(runId));
+  return runId;
+}
+
 /** Reads a run identity from an event or a record (`run: { runId, startedBy }`). */
 export function readRunIdentity(src: string, path: string, raw: unknown): RunIdentity {
   const o = readObject(src, path, raw);
-  const runId = readString(src, `${path}.runId`, o.runId);
-  if (!RUN_ID_PATTERN.test(runId)) throw new InputError(src, `${path}.runId`, 'a run id like 20261202T130102Z-1a2b3c4d', describeValue(runId));
+  const runId = readRunId(src, `${path}.runId`, o.runId);
   const startedBy = readString(src, `${path}.startedBy`, o.startedBy);
   if (startedBy.length === 0 || startedBy.length > 256) throw new InputError(src, `${path}.startedBy`, 'who started the run, 1 to 256 characters', `${startedBy.length} characters`);
   return { runId, startedBy };

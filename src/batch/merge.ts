@@ -1,7 +1,7 @@
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
-import { type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
+import { readDatasetSummary, renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
+import { findPartRunMismatch, type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
 import type { JobOutputFiles } from '../report/html/index.js';
 import { loadDatasetReportData, type DatasetReportOptions } from '../report/html/load.js';
 import { buildReportGrid, emptyReportPartial, type ReportPartial } from '../report/html/partial.js';
@@ -32,6 +32,15 @@ export interface JobFacts {
 
 export type { JobTotals } from '../records/summary.js';
 
+/** summary.json of a dataset job is small (head and totals); this only stops a foreign file. */
+const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
+
+/** Reads a finished job's summary.json (version 2), as the finishing step wrote it. */
+export async function readJobSummary(store: ObjectStore, jobKey: string): Promise<DatasetSummary> {
+  const key = joinKey(jobKey, 'summary.json');
+  return readDatasetSummary(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_SUMMARY_BYTES })), store.uriOf(key));
+}
+
 /** A job's outputs as the report reads them: by file name, from `store`. */
 export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFiles => ({
   readStream: (name) => store.readStream(joinKey(jobKey, ...name.split('/'))),
@@ -44,12 +53,9 @@ export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFil
  * run (one that wrote into this job's folder) would mix its portfolios or prices into this report.
  */
 function checkPartRun(part: PartRun, facts: PartialsFacts, uri: string): void {
-  const want = facts.inputs;
-  const sameInputs = part.inputs.prices === want.prices.sha256
-    && part.inputs.rules.length === want.rules.length && part.inputs.rules.every((r, i) => r === want.rules[i]!.sha256)
-    && (part.inputs.portfolios === undefined || part.inputs.portfolios === want.portfolios.sha256);
-  if (part.runId !== facts.run.runId) throw new JobLeaseError(`${uri} was written by run ${part.runId}, not by run ${facts.run.runId} merging job ${facts.spec.jobId}: another run wrote into this job; not merging`);
-  if (!sameInputs) throw new JobLeaseError(`${uri} was made from other inputs than run ${facts.run.runId} planned (their SHA-256s differ); not merging`);
+  const mismatch = findPartRunMismatch(part, facts.run.runId, facts.inputs);
+  if (mismatch === 'run') throw new JobLeaseError(`${uri} was written by run ${part.runId}, not by run ${facts.run.runId} merging job ${facts.spec.jobId}: another run wrote into this job; not merging`);
+  if (mismatch === 'inputs') throw new JobLeaseError(`${uri} was made from other inputs than run ${facts.run.runId} planned (their SHA-256s differ); not merging`);
 }
 
 /** What a part of this run records about it (writeBatchParts). */

@@ -1,4 +1,5 @@
-import { readJobEvents, readJobSummary } from '../batch/export.js';
+import { readJobEvents } from '../batch/export.js';
+import { readJobSummary } from '../batch/merge.js';
 import { SUCCESS_MARKER } from '../batch/merge.js';
 import { InputError } from '../domain/errors.js';
 import { joinKey } from '../io/store/keys.js';

@@ -235,6 +235,18 @@ export interface PartRun {
   inputs: { prices: string; rules: string[]; portfolios?: string };
 }
 
+/**
+ * How a part differs from run `runId` reading `inputs`: `'run'` (another run wrote it), `'inputs'`
+ * (made from other prices, rules or — when the part knows it — portfolios), or undefined (it is that run's).
+ */
+export function findPartRunMismatch(part: PartRun, runId: string, inputs: SummaryHead['inputs']): 'run' | 'inputs' | undefined {
+  if (part.runId !== runId) return 'run';
+  const sameInputs = part.inputs.prices === inputs.prices.sha256
+    && part.inputs.rules.length === inputs.rules.length && part.inputs.rules.every((r, i) => r === inputs.rules[i]!.sha256)
+    && (part.inputs.portfolios === undefined || part.inputs.portfolios === inputs.portfolios.sha256);
+  return sameInputs ? undefined : 'inputs';
+}
+
 export function readPartRun(v: unknown, file: string): PartRun {
   const o = readObject(file, 'run', v);
   const inputs = readObject(file, 'run.inputs', o.inputs);

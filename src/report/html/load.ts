@@ -5,7 +5,7 @@ import { streamArrowBatches } from '../../records/arrow.js';
 import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import { collectText } from '../../records/lines.js';
-import { readJobThresholds, type SummaryHead } from '../../records/summary.js';
+import { findPartRunMismatch, readJobThresholds, type SummaryHead } from '../../records/summary.js';
 import { reduceBatchPartials } from './batch-partial.js';
 import { buildDistributionBins } from './distribution.js';
 import { buildReportGrid, emptyReportPartial, REPORT_LIMITS, type ReportPartial } from './partial.js';
@@ -133,8 +133,7 @@ export async function loadReportData(files: JobOutputFiles, options: DatasetRepo
   const marker = readObject(markerUri, '', parseJsonText(markerUri, await collectText(files.readStream('_SUCCESS'))));
   const runId = readObject(markerUri, 'run', marker.run).runId;
   const reduced = await reduceBatchPartials(files, summary.batches, (p, uri) => {
-    const sameInputs = p.run.inputs.prices === summary.inputs.prices.sha256 && p.run.inputs.rules.join() === summary.inputs.rules.map((r) => r.sha256).join();
-    if (p.run.runId !== runId || !sameInputs) throw new InputError(uri, 'run', `a partial of run ${String(runId)} from the inputs summary.json lists (the job as _SUCCESS names it)`, `run ${p.run.runId}`);
+    if (findPartRunMismatch(p.run, String(runId), summary.inputs) !== undefined) throw new InputError(uri, 'run', `a partial of run ${String(runId)} from the inputs summary.json lists (the job as _SUCCESS names it)`, `run ${p.run.runId}`);
   });
   const grid = buildReportGrid(Date.parse(summary.window.from), Date.parse(summary.window.to), summary.job.timeline.resolution);
   const report = reduced.report ?? emptyReportPartial(grid, readJobThresholds(summary.thresholds, files.uriOf('summary.json'), 'thresholds'));
