@@ -1,14 +1,11 @@
 import { Dec } from '../domain/decimal.js';
-import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
 import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
-import { buildRules } from '../rules/build.js';
-import { readJsonFile } from './files.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
-import { loadMarket, loadPortfolio, nameEngineInputFile, SNAPSHOT_COMMAND } from './snapshot.js';
+import { loadAccountInputs, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
-import { calculateRiskMatrices } from '../risk/matrix.js';
+import { calculateRiskMatrices, type RiskMatrixOptions } from '../risk/matrix.js';
 
 export const RISK_COMMAND = {
   synopsis: [
@@ -73,27 +70,25 @@ export function readRiskOptions(values: { families: string; leader: string; beta
   };
 }
 
+/** The matrices' options when --matrix is given; read before any file, like every other flag. */
+function readMatrixOptions(values: { matrix?: string; 'matrix-range': string; depeg: string }, risk: RiskOptions): RiskMatrixOptions | undefined {
+  if (values.matrix === undefined) return undefined;
+  const points = readNumber('matrix', values.matrix, (n) => Number.isInteger(n) && n >= 3 && n <= 101 && n % 2 === 1, 'an odd whole number from 3 to 101');
+  const rangePct = readNumber('matrix-range', values['matrix-range'], (n) => n > 0 && n < 100, 'a percentage above 0 and below 100');
+  return { leader: risk.leader, betas: risk.betas, points, rangePct, stablecoin: values.depeg };
+}
+
 export async function runRisk(argv: string[]): Promise<string> {
   const { values } = parseFlags(RISK_COMMAND.flags, argv);
-  const fromBinance = (values.binance ?? []).length > 0 || values['binance-balance'] !== undefined || values['binance-um'] !== undefined || values['binance-cm'] !== undefined;
-  if ((values.portfolio === undefined) === !fromBinance) throw new UsageError('give either --portfolio or the --binance* files');
   const options = readRiskOptions(values);
-
-  const ruleFiles = values.rules ?? [];
-  const userRules = await Promise.all(ruleFiles.map(async (name) => ({ name, doc: await readJsonFile(name) })));
-  const rules = buildRules([...(await readDefaultRuleDocuments()), ...userRules]);
-  const { portfolio, file: portfolioFile, warnings: importWarnings } = await loadPortfolio(values, rules);
-  const { market, warnings: marketWarnings } = await loadMarket(values.market, portfolio, rules);
+  const matrixOptions = readMatrixOptions(values, options);
+  const { portfolio, market, rules, warnings, nameInputFile } = await loadAccountInputs(values);
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
-    if (values.matrix !== undefined) {
-      const points = readNumber('matrix', values.matrix, (n) => Number.isInteger(n) && n >= 3 && n <= 101 && n % 2 === 1, 'an odd whole number from 3 to 101');
-      const rangePct = readNumber('matrix-range', values['matrix-range'], (n) => n > 0 && n < 100, 'a percentage above 0 and below 100');
-      out.matrices = calculateRiskMatrices(portfolio, market, rules, { leader: options.leader, betas: options.betas, points, rangePct, stablecoin: values.depeg });
-    }
-    out.warnings = [...importWarnings, ...marketWarnings];
+    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, matrixOptions);
+    out.warnings = warnings;
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {
-    throw nameEngineInputFile(e, { market: values.market, portfolio: portfolioFile, rules: ruleFiles });
+    throw nameInputFile(e);
   }
 }

@@ -87,29 +87,41 @@ export async function loadMarket(files: readonly string[], portfolio: Portfolio,
   return { market: built.market, warnings: built.warnings };
 }
 
-export async function runSnapshot(argv: string[]): Promise<string> {
-  const { values } = parseFlags(SNAPSHOT_COMMAND.flags, argv);
+/** What a command that evaluates one account reads from snapshot's flags (pmbt snapshot, pmbt risk). */
+export interface AccountInputs {
+  portfolio: Portfolio;
+  market: MarketSnapshot;
+  rules: Rules;
+  /** From importing saved Binance responses and building their market. */
+  warnings: string[];
+  /** The engine names the document kind of bad input (market, portfolio, rules): this says which file that was. */
+  nameInputFile(e: unknown): unknown;
+}
+
+export async function loadAccountInputs(values: SnapshotValues): Promise<AccountInputs> {
   const fromBinance = (values.binance ?? []).length > 0 || values['binance-balance'] !== undefined || values['binance-um'] !== undefined || values['binance-cm'] !== undefined;
   if ((values.portfolio === undefined) === !fromBinance) throw new UsageError('give either --portfolio or the --binance* files');
-
   const ruleFiles = values.rules ?? [];
   const userRules = await Promise.all(ruleFiles.map(async (name) => ({ name, doc: await readJsonFile(name) })));
   const rules = buildRules([...(await readDefaultRuleDocuments()), ...userRules]);
   const { portfolio, file: portfolioFile, warnings: importWarnings } = await loadPortfolio(values, rules);
   const { market, warnings: marketWarnings } = await loadMarket(values.market, portfolio, rules);
-
-  try {
-    const out = renderSnapshotJson(calculateAccountSnapshot(portfolio, market, rules));
-    out.warnings = [...importWarnings, ...marketWarnings, ...(out.warnings as string[])];
-    return `${JSON.stringify(out, null, 2)}\n`;
-  } catch (e) {
-    throw nameEngineInputFile(e, { market: values.market, portfolio: portfolioFile, rules: ruleFiles });
-  }
+  const nameInputFile = (e: unknown): unknown => {
+    if (!(e instanceof InputError)) return e;
+    const file = e.source === 'market' ? values.market.join(' + ') : e.source === 'portfolio' ? portfolioFile : e.source === 'rules' ? ['data/rules', ...ruleFiles].join(' + ') : e.source;
+    return e.withSource(file);
+  };
+  return { portfolio, market, rules, warnings: [...importWarnings, ...marketWarnings], nameInputFile };
 }
 
-/** The engine names the document kind of bad input (market, portfolio, rules); say which file that was. */
-export function nameEngineInputFile(e: unknown, files: { market: readonly string[]; portfolio: string; rules: readonly string[] }): unknown {
-  if (!(e instanceof InputError)) return e;
-  const file = e.source === 'market' ? files.market.join(' + ') : e.source === 'portfolio' ? files.portfolio : e.source === 'rules' ? ['data/rules', ...files.rules].join(' + ') : e.source;
-  return e.withSource(file);
+export async function runSnapshot(argv: string[]): Promise<string> {
+  const { values } = parseFlags(SNAPSHOT_COMMAND.flags, argv);
+  const { portfolio, market, rules, warnings, nameInputFile } = await loadAccountInputs(values);
+  try {
+    const out = renderSnapshotJson(calculateAccountSnapshot(portfolio, market, rules));
+    out.warnings = [...warnings, ...(out.warnings as string[])];
+    return `${JSON.stringify(out, null, 2)}\n`;
+  } catch (e) {
+    throw nameInputFile(e);
+  }
 }
