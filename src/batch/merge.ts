@@ -4,7 +4,7 @@ import { readDatasetSummary, renderDatasetSummary, type DatasetSummary } from '.
 import { findPartRunMismatch, type JobThresholds, type JobTotals, type PartRun } from '../records/summary.js';
 import type { JobOutputFiles } from '../report/html/index.js';
 import { loadDatasetReportData, type DatasetReportOptions } from '../report/html/load.js';
-import { buildReportGrid, emptyReportPartial, type ReportPartial } from '../report/html/partial.js';
+import type { ReportPartial } from '../report/html/partial.js';
 import { renderReportHtml } from '../report/html/render.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import type { InputChecksum } from './inputs.js';
@@ -77,7 +77,7 @@ export function reducePartials(store: ObjectStore, jobKey: string, facts: Partia
 }
 
 /** report.html of a dataset job from its summary and reduced partials. */
-export async function renderJobReport(store: ObjectStore, jobKey: string, summary: DatasetSummary, report: ReportPartial, options: DatasetReportOptions = {}): Promise<string> {
+export async function renderJobReport(store: ObjectStore, jobKey: string, summary: DatasetSummary, report: ReportPartial | undefined, options: DatasetReportOptions = {}): Promise<string> {
   return renderReportHtml(await loadDatasetReportData(openJobOutputs(store, jobKey), summary, report, options));
 }
 
@@ -104,8 +104,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
   };
   const files: Record<string, FileDigest> = { ...reduced.files };
   files['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), renderDatasetSummary(summary));
-  const report = reduced.report ?? emptyReportPartial(buildReportGrid(facts.window.from, facts.window.to, facts.spec.resolutionMs), facts.thresholds);
-  files['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), await renderJobReport(store, jobKey, summary, report));
+  files['report.html'] = await writeHashed(store, joinKey(jobKey, 'report.html'), await renderJobReport(store, jobKey, summary, reduced.report));
   const marker = { version: 2, jobId: facts.spec.jobId, run: facts.run, portfolios: reduced.totals.portfolios, files };
   // Last check before anything says "complete": another run may have taken the job meanwhile.
   await checkLeaseHeld(store, jobKey, facts.run.runId);

@@ -5,7 +5,7 @@ import { streamArrowBatches } from '../../records/arrow.js';
 import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import { collectText } from '../../records/lines.js';
-import { findPartRunMismatch, readJobThresholds, type SummaryHead } from '../../records/summary.js';
+import { findPartRunMismatch, type SummaryHead } from '../../records/summary.js';
 import { reduceBatchPartials } from './batch-partial.js';
 import { buildDistributionBins } from './distribution.js';
 import { buildReportGrid, emptyReportPartial, REPORT_LIMITS, type ReportPartial } from './partial.js';
@@ -98,8 +98,10 @@ async function fillWorstDetail(files: JobOutputFiles, partial: ReportPartial, wo
 }
 
 /** ReportData of a dataset job from its summary and the reduction of its batches' partials. */
-export async function loadDatasetReportData(files: JobOutputFiles, summary: DatasetSummary, partial: ReportPartial, options: DatasetReportOptions = {}): Promise<ReportData> {
+export async function loadDatasetReportData(files: JobOutputFiles, summary: DatasetSummary, reduced: ReportPartial | undefined, options: DatasetReportOptions = {}): Promise<ReportData> {
   const thresholds = findReportThresholds({ ...summary, version: 1 }, files.uriOf('summary.json'));
+  // A job without portfolios has no partial: an empty one on the job's grid.
+  const partial = reduced ?? emptyReportPartial(buildReportGrid(Date.parse(summary.window.from), Date.parse(summary.window.to), summary.job.timeline.resolution), thresholds);
   const distribution = buildDistributionBins(thresholds).map((b, i) => ({ ...b, count: partial.distribution[i] ?? 0 }));
   const worstSummaries = await readWorstSummaries(files, partial, options.worstCount ?? 10);
   const worst = buildWorstPortfolios(worstSummaries, partial.grid);
@@ -135,7 +137,5 @@ export async function loadReportData(files: JobOutputFiles, options: DatasetRepo
   const reduced = await reduceBatchPartials(files, summary.batches, (p, uri) => {
     if (findPartRunMismatch(p.run, String(runId), summary.inputs) !== undefined) throw new InputError(uri, 'run', `a partial of run ${String(runId)} from the inputs summary.json lists (the job as _SUCCESS names it)`, `run ${p.run.runId}`);
   });
-  const grid = buildReportGrid(Date.parse(summary.window.from), Date.parse(summary.window.to), summary.job.timeline.resolution);
-  const report = reduced.report ?? emptyReportPartial(grid, readJobThresholds(summary.thresholds, files.uriOf('summary.json'), 'thresholds'));
-  return loadDatasetReportData(files, summary, report, options);
+  return loadDatasetReportData(files, summary, reduced.report, options);
 }
