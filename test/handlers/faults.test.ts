@@ -39,12 +39,10 @@ let files: ReturnType<typeof writeSmallJob>;
 let input: { job: unknown };
 let reference: Map<string, Buffer>;
 
-const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
-/** The job's reports: its folder without _partials/, _plan/ (scratch: the partials name the run) and run.json (timings). */
-async function readReports(): Promise<Map<string, Buffer>> {
-  const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_partials|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
-  return new Map(await Promise.all(keys.map(async (k) => [k, await get(k)] as const)));
-}
+const reader = bucketReader(() => client, BUCKET);
+const { listKeys, exists } = reader;
+/** The job's reports: its folder without its scratch (see bucketReader). */
+const readReports = () => reader.readReports(JOB_PREFIX);
 /** Each run starts from an empty job folder, so a `_SUCCESS` found after it is the run's own. */
 async function clearJob(): Promise<void> {
   for (const k of await listKeys(JOB_PREFIX)) await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: k }));

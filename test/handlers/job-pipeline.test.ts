@@ -37,12 +37,10 @@ let env: Record<string, string>;
 /** `pmbt run`'s reports on the same job, same URIs: every object of the job's folder but its scratch. */
 let reference: Map<string, Buffer>;
 
-const { listKeys, get, exists } = bucketReader(() => client, BUCKET);
-/** The job's reports: everything in its folder except _partials/ (they name the run), _plan/ and the local run's timings. */
-async function readReports(): Promise<Map<string, Buffer>> {
-  const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_partials|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
-  return new Map(await Promise.all(keys.map(async (k) => [k, await get(k)] as const)));
-}
+const reader = bucketReader(() => client, BUCKET);
+const { listKeys, get, exists } = reader;
+/** The job's reports: its folder without its scratch (see bucketReader). */
+const readReports = () => reader.readReports(JOB_PREFIX);
 
 function pmbt(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -37,14 +37,11 @@ const functionsByArn = new Map<string, string>();
 /** runJobLocally's reports for the same job on the same URIs (what `pmbt run` writes). */
 let reference: Map<string, Buffer>;
 
-const { listKeys, get, exists } = bucketReader(() => client, TEST_BUCKET);
+const reader = bucketReader(() => client, TEST_BUCKET);
+const { listKeys, get, exists } = reader;
 
-/** The job's reports: its folder but its scratch (_plan/, _parts/) and the local run's timings. */
-async function readReports(): Promise<Map<string, Buffer>> {
-  const keys = (await listKeys(JOB_PREFIX)).filter((k) => !/^reports\/small\/(_partials|_plan)\//.test(k) && k !== `${JOB_PREFIX}run.json`);
-  return new Map(await Promise.all(keys.map(async (k) => [k, await get(k)] as const)));
-}
-
+/** The job's reports: its folder without its scratch (see bucketReader). */
+const readReports = () => reader.readReports(JOB_PREFIX);
 
 /** Removes every object of the job, so whatever the next run leaves was written by it. */
 async function clearJob(): Promise<void> {
