@@ -3,9 +3,9 @@ import { handleMergeEvent, type MergeEvent } from '../src/batch/lambda-steps.js'
 import { readStepEnvironment } from './environment.js';
 
 /**
- * State machine step 3: merges every batch's parts into timeline.arrow, events.arrow/.jsonl and
- * summary.json, completion marker last. Refuses (throws) while any batch has no parts.
- * Event: `{ jobId, output }`.
+ * State machine step 3, the finishing step: adds the batches' partials up into summary.json and
+ * report.html, completion marker last (it reads only `_partials/`). Refuses (throws) while any
+ * batch has no partial, or one of another run. Event: `{ jobId, runId, output }`.
  */
 export async function handler(event: MergeEvent): Promise<MergeResult> {
   const result = await handleMergeEvent(event, readStepEnvironment());

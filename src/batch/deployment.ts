@@ -9,7 +9,7 @@ import type { JobSpec } from './job.js';
 
 /** Folders of the data bucket. */
 export const BUCKET_PREFIXES = {
-  /** Job outputs: `reports/<jobId>/…` (and each job's `_plan/` and `_parts/`). */
+  /** Job outputs: `reports/<jobId>/…` (and each job's `_plan/` and `_partials/`). */
   reports: 'reports',
   /** One record per started job: `jobs/<jobId>.json` (execution ARN, output). */
   jobs: 'jobs',

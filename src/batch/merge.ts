@@ -58,7 +58,7 @@ function checkPartRun(part: PartRun, facts: PartialsFacts, uri: string): void {
   if (mismatch === 'inputs') throw new JobLeaseError(`${uri} was made from other inputs than run ${facts.run.runId} planned (their SHA-256s differ); not merging`);
 }
 
-/** What a part of this run records about it (writeBatchParts). */
+/** What a batch's partial records of its run (writeBatchShare). */
 export function partRunOf(run: RunIdentity, inputs: Pick<JobFacts['inputs'], 'prices' | 'rules'> & { portfolios?: JobFacts['inputs']['portfolios'] }): PartRun {
   return {
     runId: run.runId,

@@ -7,7 +7,7 @@ import { parseJobSpec } from './job.js';
 import { replayBatch, writeBatchShare } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
-// A worker thread of `pmbt run`: the same replayBatch → part files as a Lambda, one batch at a time.
+// A worker thread of `pmbt run`: the same replayBatch → batch share and partial as a Lambda, one batch at a time.
 
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);

@@ -13,7 +13,7 @@ replayBatch and merge Lambda steps with the state machine's events, the Distribu
 (the plan's manifest, items grouped like the ItemBatcher, at most --max-concurrency groups at once,
 retries with backoff, no tolerated failure, merge last). Works on local paths and s3:// (with
 PMBT_S3_ENDPOINT for an S3-compatible store). The reports are the same bytes as pmbt run's; the
-job's folder also keeps _plan/ (batch files, manifest, job.json) and _parts/.`,
+job's folder also keeps _plan/ (batch files, manifest, job.json).`,
   heading: JOB_FLAGS_HEADING,
   column: 23,
   flags: [

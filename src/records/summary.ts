@@ -6,8 +6,9 @@ import { parseJsonAt } from './lines.js';
 import { checkPortfolioSummary, type PortfolioSummary } from './portfolio-summary.js';
 
 // summary.json (docs/formats.md "Outputs"): the head (the job as run, inputs, rules, thresholds,
-// window), one portfolio a line, the totals; and the batch part it is merged from
-// (`_parts/batch-N/summary.json`). Its writer and its reader live here, so the shape is declared once.
+// window), the totals and, in the single-file form `pmbt export` writes (version 1), one portfolio a
+// line; and what a batch's partial says of its run (PartRun). Writers and readers live here, so the
+// shape is declared once (summary.json version 2, the dataset form: src/records/dataset.ts).
 
 export interface InputChecksum {
   uri: string;
