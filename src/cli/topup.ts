@@ -26,7 +26,7 @@ engine deciding, to 1e-8 of the asset. One JSON line per portfolio on stdout (do
   column: 23,
   flags: [
     { name: 'asset', value: 'ASSET', description: 'the collateral asset added (default {default})', default: 'USDT' },
-    { name: 'threshold', value: 'T', description: ['the uniMMR to stay above: liquidation (default), reduceOnly, marginCall', '(the rules\' thresholds) or a number such as 1.1'], default: 'liquidation' },
+    { name: 'threshold', value: 'T', description: ['the uniMMR to stay above: liquidation, reduceOnly, marginCall (the rules\'', 'thresholds) or a number such as 1.1 (default {default})'], default: 'liquidation' },
     { name: 'portfolio', value: 'ID', description: 'only this portfolio (repeatable; default: every one)', repeatable: true },
     ...JOB_FLAGS,
   ],

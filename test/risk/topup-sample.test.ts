@@ -41,6 +41,14 @@ const ninetyNinePercent = (x: Dec) => x.times('0.99').toDecimalPlaces(8, Dec.ROU
 // sample-00180: SOLUSDT long on USDT, no actions (the closed form decides, one held replay);
 // sample-00043: BTCUSDC long on USDC with a position-increasing trade on 2024-03-06 (its acceptance
 // reads the status: the search confirms with replays), topped up in USDT.
+it('sample-00180 as docs/cli.md prints it', () => {
+  const t = topUpOf('sample-00180');
+  expect(t.amount!.toString()).toBe('17768.63152162');
+  expect(new Date(t.decidingTime!).toISOString()).toBe('2024-03-10T18:51:00.000Z');
+  expect(new Date(t.atFirstMarginCall!.time).toISOString()).toBe('2024-03-10T15:23:00.000Z');
+  expect(t.atFirstMarginCall!.amount!.toString()).toBe('17768.63152162');
+});
+
 describe.each(['sample-00180', 'sample-00043'])('the top-up of %s', (id) => {
   it('keeps it above liquidation at every step when added at the start, and 99 % of it does not', () => {
     const t = topUpOf(id);
