@@ -115,6 +115,17 @@ describe('top-up to survive: the worked example', () => {
     expect(t.amount).toBeNull();
     expect(renderTopUp(t).amount).toBeNull();
   });
+
+  it('none when the rules\' transfer-in limit refuses what is needed', () => {
+    // USDT holdings may reach 15,000: 9,000 held, so 6,000 at most can come in, less than 8,190.00000001.
+    const limited = rulesTimelineOf({ collateral: TIERED_USDT, transferInLimits: { USDT: '15000' } });
+    const t = findTopUp(portfolioOf(EXAMPLE_DOC, limited.base), pathOf(book, limited, true), { asset: 'USDT', threshold: 'liquidation' });
+    expect(t.amount).toBeNull();
+    // Above 1.05 at 39,500 alone would take 3,295.00000001, within the limit: the threshold 0.5 needs
+    // only what minute 3 needs, gain > 1,950 + 1,000 → 2,000 + 950 / 0.5 = 3,900.00000001, also within it.
+    const half = findTopUp(portfolioOf(EXAMPLE_DOC, limited.base), pathOf(book, limited, false), { asset: 'USDT', threshold: d('0.5') });
+    expect(half.amount!.toString()).toBe('3900.00000001');
+  });
 });
 
 // Seeded (PMBT_SEED); CI may raise the size with PMBT_PROPERTY_RUNS (40 runs each at its default 200).
