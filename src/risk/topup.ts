@@ -68,6 +68,13 @@ export function addTopUp(portfolio: Portfolio, asset: string, amount: Dec, time:
   return { ...portfolio, actions };
 }
 
+/** An amount to try next: from the closed form at the step of `time` (`provable`: on the held path), or a hint. */
+interface Candidate {
+  amount: Dec;
+  time: number;
+  provable: boolean;
+}
+
 /** Where a replay first went below the threshold. */
 interface Failure {
   time: number;
@@ -91,7 +98,9 @@ export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpR
   // On an affine path an amount added at the margin call moves every step from then on as the same
   // amount added at the start does, and the steps before it are above the threshold already.
   const same = search.affine && start.decidingTime !== undefined && marginCall !== undefined && start.decidingTime >= marginCall;
-  const atFirstMarginCall = marginCall === undefined ? undefined : { time: marginCall, ...(same ? start : search.findAmount(base, marginCall, false)) };
+  // Otherwise the start's amount is the first one tried (on most paths it is the answer, or close).
+  const hint = start.amount !== null && !start.amount.isZero() ? start.amount : undefined;
+  const atFirstMarginCall = marginCall === undefined ? undefined : { time: marginCall, ...(same ? start : search.findAmount(base, marginCall, false, hint)) };
   return { asset: request.asset, threshold, ...start, atFirstMarginCall, replays: search.replays };
 }
 
@@ -163,7 +172,7 @@ class TopUpSearch {
    * The smallest amount added at `time` that keeps the held path above the threshold from then on.
    * `base` is the held path without it (or the ordinary replay up to its first liquidation).
    */
-  findAmount(base: PortfolioReplay, time: number, first: boolean): TopUpAnswer {
+  findAmount(base: PortfolioReplay, time: number, first: boolean, hint?: Dec): TopUpAnswer {
     const baseFailure = this.findFailure(base);
     if (baseFailure === undefined) return { amount: ZERO, decidingTime: undefined };
     // Below the threshold before the top-up arrives: nothing added then can undo it.
@@ -173,7 +182,7 @@ class TopUpSearch {
     let hi: Dec | undefined;
     let ceiling = MAX_AMOUNT;
     let triedBelowHi = false;
-    let next = this.findNextAbove(base, lo, time);
+    let next: Candidate | undefined = hint === undefined ? this.findNextAbove(base, lo, time) : { amount: hint, time, provable: false };
     while (hi === undefined || hi.minus(lo).gt(AMOUNT_STEP)) {
       if (this.replays >= MAX_REPLAYS) throw new InvariantError(`top-up search did not converge in ${MAX_REPLAYS} replays (portfolio ${this.portfolio.id})`);
       let c = next?.amount;
@@ -224,7 +233,7 @@ class TopUpSearch {
    * (undefined when it gives none); `provable`: that step is one of the held path's (an ordinary
    * replay's lowest step may come after its first liquidation).
    */
-  private findNextAbove(r: PortfolioReplay, added: Dec, from: number): { amount: Dec; time: number; provable: boolean } | undefined {
+  private findNextAbove(r: PortfolioReplay, added: Dec, from: number): Candidate | undefined {
     const s = r.worstSnapshot;
     const time = r.minUniMMRTime;
     if (s === undefined || time === undefined || time < from) return undefined;
@@ -240,7 +249,7 @@ class TopUpSearch {
   }
 
   /** The amount a surviving replay's lowest step could do without, taken from `added` (undefined: none). */
-  private findNextBelow(r: PortfolioReplay, added: Dec, from: number): { amount: Dec; time: number; provable: false } | undefined {
+  private findNextBelow(r: PortfolioReplay, added: Dec, from: number): Candidate | undefined {
     const s = r.worstSnapshot;
     if (s === undefined || s.accountMaintMargin.isZero() || r.minUniMMRTime === undefined || r.minUniMMRTime < from) return undefined;
     const at = this.describeAsset(s, r.minUniMMRTime);
