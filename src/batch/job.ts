@@ -3,6 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
+import { readTopUpRequest, renderTopUpRequest, type TopUpRequest } from '../risk/topup-request.js';
 
 /** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
 export interface JobSpec {
@@ -25,6 +26,11 @@ export interface JobSpec {
    * cash flow in the timeline); `lines` writes each batch's events as JSON lines beside the Arrow.
    */
   events: { ledger: boolean; lines: boolean };
+  /** Per-portfolio risk figures in the summary lines (docs/formats.md "Job spec", docs/risk.md). */
+  risk: {
+    /** The top-up to survive the path (`risk.topUp`; off unless asked: see docs/risk.md "Top-up to survive" for its cost). */
+    topUp?: TopUpRequest;
+  };
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -56,7 +62,7 @@ export function readDuration(src: string, path: string, v: unknown): number {
 
 export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const o = readObject(src, '', raw);
-  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'description']);
+  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'risk', 'description']);
   if (o.version !== undefined && o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
   const jobId = readString(src, 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, 'jobId', 'letters, digits, . _ - (at most 128, starting with a letter or digit)', describeValue(jobId));
@@ -76,6 +82,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const batchSize = o.batchSize === undefined ? JOB_DEFAULTS.batchSize : readPositiveInteger(src, 'batchSize', o.batchSize);
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   const events = readEventsOptions(src, o.events);
+  const risk = readObject(src, 'risk', o.risk ?? {});
+  rejectUnknownKeys(src, 'risk', risk, ['topUp']);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -90,6 +98,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     batchSize,
     engine,
     events,
+    risk: { ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }) },
   };
 }
 
@@ -132,5 +141,6 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
+    ...(spec.risk.topUp === undefined ? {} : { risk: { topUp: renderTopUpRequest(spec.risk.topUp) } }),
   };
 }

@@ -8,6 +8,7 @@ import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
+import { findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
 import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
@@ -108,7 +109,9 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
-      result.portfolios.push(renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast'));
+      const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
+      if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r));
+      result.portfolios.push(line);
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
     } catch (e) {
@@ -119,6 +122,9 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   result.portfolios.sort((a, b) => a.index - b.index);
   return result;
 }
+
+/** The job's path for the top-up's held replays: the kernel where the portfolio's own replay used it. */
+const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ctx.book, rules: ctx.rules, options: ctx.options, ...(fast ? { fast: { tables: ctx.flatTables, seriesId: ctx.seriesId } } : {}) });
 
 /**
  * Funding and interest payments, one per leg every funding time and per loan every hour: the bulk of
