@@ -354,6 +354,34 @@ export const PAGE_SCRIPT = String.raw`
     register(el, 'status', u, { markers: 0 });
   }
 
+  // uniMMR against the shock of every non-stablecoin at the start, one line per worst portfolio
+  // that has its start curve; thresholds as on the timelines.
+  function startRiskChart() {
+    var el = document.getElementById('chart-start-risk');
+    if (!el) return;
+    el.innerHTML = '';
+    var withCurve = data.worst.filter(function (p) { return p.startCurve; });
+    if (withCurve.length === 0) return;
+    var xs = withCurve[0].startCurve.shocksPct;
+    var series = [{ label: 'Shock of every non-stablecoin', value: function (u, v) { return v === null ? '–' : (v > 0 ? '+' : '') + v + ' %'; } }];
+    withCurve.forEach(function (p) {
+      var color = PALETTE[data.worst.indexOf(p) % PALETTE.length];
+      series.push({ label: p.portfolioId, stroke: color, width: 1.6, spanGaps: false, points: { show: false }, value: function (u, v) { return v === null ? '–' : v.toFixed(3); } });
+    });
+    var stat = { markers: 0 };
+    var u = new uPlot({
+      width: widthOf(el), height: 360,
+      scales: { x: { time: false }, y: uniMMRScale(withCurve.map(function (p) { return p.startCurve.uniMMR; })) },
+      axes: [
+        { label: 'Shock of every non-stablecoin asset from the start prices (%)', labelSize: 20, values: function (u, vals) { return vals.map(function (v) { return (v > 0 ? '+' : '') + v + ' %'; }); }, grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' } },
+        { label: 'uniMMR', labelSize: 20, size: 56, grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' } }
+      ],
+      series: series,
+      plugins: [bandsAndMarkers([], stat)]
+    }, [xs].concat(withCurve.map(function (p) { return p.startCurve.uniMMR; })), el);
+    register(el, 'startRisk', u, stat);
+  }
+
   var rendered = {};
   function renderPortfolio(rank) {
     var p = data.worst[rank];
@@ -380,11 +408,12 @@ export const PAGE_SCRIPT = String.raw`
 
   function rerenderUniMMR() {
     charts = charts.filter(function (c) {
-      var keep = !/unimmr|^chart-worst$/.test(c.el.id);
+      var keep = !/unimmr|^chart-worst$|^chart-start-risk$/.test(c.el.id);
       if (!keep) c.u.destroy();
       return keep;
     });
     renderWorst();
+    startRiskChart();
     Object.keys(rendered).forEach(function (rank) {
       var p = data.worst[rank];
       var link = linkOf(rank);
@@ -395,6 +424,7 @@ export const PAGE_SCRIPT = String.raw`
   distributionChart(document.getElementById('chart-distribution'));
   statusChart(document.getElementById('chart-status'));
   renderWorst();
+  startRiskChart();
   if (data.worst.length > 0) selectPortfolio(0, false);
 
   document.querySelectorAll('tr[data-rank]').forEach(function (tr) {
