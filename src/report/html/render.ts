@@ -2,7 +2,7 @@ import type { WorstMoment } from '../../records/portfolio-summary.js';
 import { describeStatus, escapeHtml, formatCount, formatDuration, formatQuantity, formatTime, formatUniMMR, formatUSD } from './format.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
-import { renderRiskMatrices, renderStartColumns, renderStartRiskSection, START_COLUMN_HEADS, selectStartCurve } from './start-risk.js';
+import { renderRiskMatrices, renderRiskMatrixNote, renderStartColumns, renderStartRiskSection, START_COLUMN_HEADS, selectStartRisk } from './start-risk.js';
 import type { ReportData, ReportEvent, WorstPortfolio, Zone } from './types.js';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './vendor-uplot.js';
 
@@ -167,13 +167,14 @@ function renderDrilldown(d: ReportData): string {
 <p class="explain" id="zoom-p${i}"></p>
 <div class="chart" id="chart-p${i}-equity"></div>
 ${renderWorstMoment(p)}
-${renderRiskMatrices(p, d.thresholds)}
+${renderRiskMatrices(p, i)}
 <h4>Risk-level changes and liquidations</h4>
 ${renderEvents(p)}
 </article>`).join('\n');
   return `<section id="drilldown">
 <h2>Portfolio detail</h2>
 <p>Portfolio: <select id="portfolio-pick">${options}</select></p>
+${renderRiskMatrixNote(d)}
 ${articles}
 </section>`;
 }
@@ -225,7 +226,7 @@ function selectChartData(d: ReportData): unknown {
       actualEquity: p.actualEquity,
       maintMargin: p.maintMargin,
       events: p.events.map((e) => ({ time: e.time, type: e.type, ...(e.from === undefined ? {} : { from: e.from }), ...(e.to === undefined ? {} : { to: e.to }), uniMMR: e.uniMMR })),
-      startCurve: selectStartCurve(p),
+      startRisk: selectStartRisk(p),
     })),
   };
 }

@@ -1,7 +1,6 @@
-import { ACCOUNT_STATUSES } from '../../domain/types.js';
 import type { CompactRiskMatrix, WorstStartRiskFigures } from '../../records/dataset.js';
-import { describeStatus, escapeHtml, formatTime, formatUniMMR } from './format.js';
-import type { ReportData, ReportThresholds, WorstPortfolio } from './types.js';
+import { escapeHtml, formatTime } from './format.js';
+import type { ReportData, WorstPortfolio } from './types.js';
 
 // The worst portfolios' risk at the job's start on report.html (docs/reports.md): the table's
 // columns from the summary line's startDistance and topUp, the chart of uniMMR against the shock
@@ -47,12 +46,6 @@ export const axisShocksPct = (rangePct: number, points: number): number[] => {
   return Array.from({ length: points }, (_, i) => Number(((rangePct * (i - half)) / half).toPrecision(6)));
 };
 
-/** What the page script draws of a portfolio's start curve: shocks and uniMMR; null without one. */
-export function selectStartCurve(p: WorstPortfolio): { shocksPct: number[]; uniMMR: (number | null)[] } | null {
-  const f = startFiguresOf(p);
-  return f === undefined ? null : { shocksPct: axisShocksPct(f.curve.rangePct, f.curve.points), uniMMR: f.curve.uniMMR };
-}
-
 export function renderStartRiskSection(d: ReportData): string {
   const withCurve = d.worst.filter((p) => startFiguresOf(p) !== undefined);
   if (withCurve.length === 0) return '';
@@ -62,35 +55,40 @@ export function renderStartRiskSection(d: ReportData): string {
 <div class="chart" id="chart-start-risk"></div>`;
 }
 
-const cellUniMMR = (u: number | null) => (u === null ? '–' : formatUniMMR(u));
-
-function renderMatrix(title: string, m: CompactRiskMatrix, shocks: readonly number[]): string {
-  const pct = (s: number) => `${s > 0 ? '+' : s < 0 ? '−' : ''}${Math.abs(s)} %`;
-  const head = shocks.map((c) => `<th>${pct(c)}</th>`).join('');
-  // Rows from the highest leader move down, so a fall reads downwards.
-  const rows = shocks.map((r, i) => ({ r, i })).reverse().map(({ r, i }) => {
-    const cells = shocks.map((_, j) => {
-      const status = ACCOUNT_STATUSES[m.status[i]![j]!]!;
-      return `<td class="hm-${status}" title="${escapeHtml(describeStatus(status))}">${cellUniMMR(m.uniMMR[i]![j]!)}</td>`;
-    }).join('');
-    return `<tr><th>${pct(r)}</th>${cells}</tr>`;
-  }).join('\n');
-  return `<div><h5>${escapeHtml(title)}</h5>
-<table class="heat"><thead><tr><th class="l">${escapeHtml(m.rows)} ↓ · ${escapeHtml(m.cols)} →</th>${head}</tr></thead><tbody>
-${rows}
-</tbody></table></div>`;
-}
-
-/** The selected portfolio's risk matrices as heat maps (cells coloured by status, uniMMR in them). */
-export function renderRiskMatrices(p: WorstPortfolio, t: ReportThresholds): string {
+/** The selected portfolio's risk matrices, drawn as heat maps by the page script from selectStartRisk's data (embedded once, not as HTML per cell: the page stays small). */
+export function renderRiskMatrices(p: WorstPortfolio, rank: number): string {
   if (p.startRisk === null) return '';
   if (!('curve' in p.startRisk)) return `<h4>Risk matrix at the start</h4><p class="explain">Not computed: ${escapeHtml(p.startRisk.error)}</p>`;
-  const m = p.startRisk.matrices;
-  const shocks = axisShocksPct(m.rangePct, m.points);
   return `<h4>Risk matrix at the start, ${formatTime(p.startRisk.time)}</h4>
-<p class="explain">uniMMR in each cell after two moves of the start prices, coloured by the status it means (above ${t.marginCall} normal, then margin call, reduce-only, ${t.liquidation} or below liquidation). Rows: the leader (${escapeHtml(m.leaderOthers.rows.replace(/^leader:/, ''))}) moves, and every other non-stablecoin asset with it. Columns: left, every other non-stablecoin moves a further step; right, the stablecoin ${escapeHtml(m.leaderDepeg.cols.replace(/^depeg:/, ''))} depegs (its USD price moves). The middle cell is the account at the start. <code>pmbt risk --matrix ${m.points} --matrix-range ${m.rangePct}</code> prints the exact figures.</p>
-<div class="cols">
-${renderMatrix('Leader × the others', m.leaderOthers, shocks)}
-${renderMatrix('Leader × depeg', m.leaderDepeg, shocks)}
-</div>`;
+<div class="cols heatmaps" id="heat-p${rank}"></div>`;
+}
+
+/** How to read the heat maps: once, at the top of the drill-down. */
+export function renderRiskMatrixNote(d: ReportData): string {
+  const f = d.worst.map(startFiguresOf).find((x) => x !== undefined);
+  if (f === undefined) return '';
+  const t = d.thresholds;
+  const m = f.matrices;
+  return `<p class="explain">Each portfolio's <b>risk matrix at the start</b>: uniMMR in each cell after two moves of the start prices, the cell coloured by the status it means (above ${t.marginCall} normal, then margin call, reduce-only, ${t.liquidation} or below liquidation). Rows: the leader (${escapeHtml(m.leaderOthers.rows.replace(/^leader:/, ''))}) moves, every other non-stablecoin asset with it. Columns: in the first table every other non-stablecoin moves a further step; in the second the stablecoin ${escapeHtml(m.leaderDepeg.cols.replace(/^depeg:/, ''))} depegs (its USD price moves). The middle cell is the account at the start; <code>pmbt risk --matrix ${m.points} --matrix-range ${m.rangePct}</code> prints the exact figures.</p>`;
+}
+
+const statusDigits = (m: CompactRiskMatrix) => m.status.map((row) => row.join('')).join('');
+
+/** 4 significant digits: plenty for a chart and a heat map's cells (2 decimals), and the page stays small. */
+const forPage = (u: number | null) => (u === null ? null : Number(u.toPrecision(4)));
+
+/**
+ * What the page script draws of a worst portfolio's start risk (null without it): the curve and the
+ * matrices, each axis as its range and points (the script spreads them evenly, as axisShocksPct),
+ * statuses as one digit a cell.
+ */
+export function selectStartRisk(p: WorstPortfolio): unknown {
+  const f = startFiguresOf(p);
+  if (f === undefined) return null;
+  const m = f.matrices;
+  const matrix = (x: CompactRiskMatrix) => ({ rows: x.rows, cols: x.cols, uniMMR: x.uniMMR.map((row) => row.map(forPage)), status: statusDigits(x) });
+  return {
+    curve: { rangePct: f.curve.rangePct, points: f.curve.points, uniMMR: f.curve.uniMMR.map(forPage) },
+    matrices: { rangePct: m.rangePct, points: m.points, leaderOthers: matrix(m.leaderOthers), leaderDepeg: matrix(m.leaderDepeg) },
+  };
 }
