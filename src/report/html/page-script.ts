@@ -438,8 +438,8 @@ export const PAGE_SCRIPT = String.raw`
     var p = data.worst[rank], el = document.getElementById('heat-p' + rank);
     if (!el || !p.startRisk) return;
     var m = p.startRisk.matrices;
-    var a = heatTable('Leader × the others', m.leaderOthers, m.shocksPct);
-    var b = heatTable('Leader × depeg', m.leaderDepeg, m.shocksPct);
+    var a = heatTable('Leader × the others', m.leaderOthers, axisShocks(m));
+    var b = heatTable('Leader × depeg', m.leaderDepeg, axisShocks(m));
     el.innerHTML = '';
     el.appendChild(a.el);
     el.appendChild(b.el);
