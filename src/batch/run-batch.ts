@@ -139,7 +139,7 @@ const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'intere
  * and the rules in force then): what the report's risk chart and heat map show. None when the
  * window has no step.
  */
-export function addStartRisk(ctx: BatchContext, result: BatchResult, portfolios: readonly PortfolioSummary[]): WorstPortfolioLine[] {
+function addStartRisk(ctx: BatchContext, result: BatchResult, portfolios: readonly PortfolioSummary[]): WorstPortfolioLine[] {
   const start = ctx.timeline.stepTimes[0];
   if (start === undefined) return [...portfolios];
   const market = ctx.book.marketAt(0);
