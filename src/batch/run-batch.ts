@@ -15,7 +15,9 @@ import { renderEventRecord, type EventRecord, type ReplayEvent } from '../record
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
-import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
+import { datasetFileName, renderPortfolioLines, type DatasetFile, type WorstPortfolioLine } from '../records/dataset.js';
+import { findRulesAt } from '../rules/build.js';
+import { calculateWorstStartRisk } from './worst-risk.js';
 import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
@@ -40,6 +42,8 @@ export interface BatchResult {
   thresholds: JobThresholds;
   /** The price history carries bar extremes in the window (summary.json's `intrabar`). */
   intrabar: boolean;
+  /** The portfolios as parsed, by input index: the worst ones' start risk is evaluated on them. */
+  parsed: Map<number, Portfolio>;
 }
 
 /** Reads the id of a document that failed to parse, if it has a usable one. */
@@ -75,7 +79,7 @@ const describeFailure = (ctx: BatchContext, item: BatchItem, e: unknown) =>
  * internal error alike: its summary line says why, and the rest of the batch goes on.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
-  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline) };
+  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline), parsed: new Map() };
   const fail = (item: BatchItem, error: string) => {
     result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
     onPortfolioDone?.(0);
@@ -91,7 +95,10 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios);
       const refusal = ctx.spec.engine === 'exact' ? 'engine exact' : findFastKernelRefusal(portfolio, ctx.rules);
       if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: ${describePortfolioAt(item.index, portfolio.id)}: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
-      else parsed.push({ item, portfolio, refusal });
+      else {
+        parsed.push({ item, portfolio, refusal });
+        result.parsed.set(item.index, portfolio);
+      }
     } catch (e) {
       fail(item, describeFailure(ctx, item, e));
     }
@@ -134,15 +141,32 @@ const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ct
 const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
 
 /**
- * The batch's worst portfolios' summary lines, timeline rows and events, beside its partial: what
- * the report needs of them, so the finishing step never reads a whole batch file for its page.
+ * The worst portfolios' lines with their risk at the job's start market (the first step's prices
+ * and the rules in force then): what the report's risk chart and heat map show. None when the
+ * window has no step.
  */
-async function writeWorstDetail(store: ObjectStore, jobKey: string, result: BatchResult, worstIndexes: readonly number[]): Promise<void> {
+function addStartRisk(ctx: BatchContext, result: BatchResult, portfolios: readonly PortfolioSummary[]): WorstPortfolioLine[] {
+  const start = ctx.timeline.stepTimes[0];
+  if (start === undefined) return [...portfolios];
+  const market = ctx.book.marketAt(0);
+  const rules = findRulesAt(ctx.rules, start);
+  return portfolios.map((p) => {
+    const portfolio = p.ok ? result.parsed.get(p.index) : undefined;
+    return portfolio === undefined ? p : { ...p, startRisk: calculateWorstStartRisk(portfolio, market, rules) };
+  });
+}
+
+/**
+ * The batch's worst portfolios' summary lines (with their start risk), timeline rows and events,
+ * beside its partial: what the report needs of them, so the finishing step never reads a whole
+ * batch file for its page.
+ */
+async function writeWorstDetail(store: ObjectStore, jobKey: string, ctx: BatchContext, result: BatchResult, worstIndexes: readonly number[]): Promise<void> {
   const wanted = new Set(worstIndexes);
   const portfolios = result.portfolios.filter((p) => wanted.has(p.index));
   const ids = new Set(portfolios.map((p) => p.portfolioId));
   const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
-  await store.write(key('worstPortfolios'), renderPortfolioLines(portfolios));
+  await store.write(key('worstPortfolios'), renderPortfolioLines(addStartRisk(ctx, result, portfolios)));
   await store.write(key('worstTimeline'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)))]));
   await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))]));
 }
@@ -170,7 +194,7 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
   for (const p of result.portfolios) addToJobTotals(totals, p);
   totals.portfolioSteps = result.steps;
   const report = buildReportPartial(result.batch, result.portfolios, result.timeline, result.events, reportGridOf(ctx), result.thresholds);
-  await writeWorstDetail(store, jobKey, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
+  await writeWorstDetail(store, jobKey, ctx, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
   const partial: BatchPartial = { version: 1, run, batch: result.batch, steps: result.steps, thresholds: result.thresholds, intrabar: result.intrabar, totals, files, report };
   await store.write(joinKey(jobKey, ...datasetFileName('partial', result.batch).split('/')), renderBatchPartial(partial));
 }
