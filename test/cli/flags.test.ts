@@ -12,6 +12,7 @@ import { SAMPLE_COMMAND, SAMPLE_USAGE } from '../../src/cli/sample.js';
 import { SCENARIO_COMMAND, SCENARIO_USAGE } from '../../src/cli/scenario.js';
 import { RISK_COMMAND, RISK_USAGE } from '../../src/cli/risk.js';
 import { SNAPSHOT_COMMAND, SNAPSHOT_USAGE } from '../../src/cli/snapshot.js';
+import { TOPUP_COMMAND, TOPUP_USAGE } from '../../src/cli/topup.js';
 import { UsageError } from '../../src/cli/usage.js';
 
 const COMMANDS: [string, string, CommandSpec[]][] = [
@@ -22,6 +23,7 @@ const COMMANDS: [string, string, CommandSpec[]][] = [
   ['sample', SAMPLE_USAGE, [SAMPLE_COMMAND]],
   ['snapshot', SNAPSHOT_USAGE, [SNAPSHOT_COMMAND]],
   ['risk', RISK_USAGE, [RISK_COMMAND]],
+  ['topup', TOPUP_USAGE, [TOPUP_COMMAND]],
   ['import', IMPORT_USAGE, [IMPORT_COMMAND]],
   ['convert', CONVERT_USAGE, [CONVERT_SERIES_COMMAND, CONVERT_PORTFOLIOS_COMMAND]],
   ['fetch', FETCH_USAGE, [FETCH_COMMAND]],

@@ -1,5 +1,5 @@
 import type { AccountStatus } from '../../domain/types.js';
-import type { WorstMoment } from '../../records/portfolio-summary.js';
+import type { PortfolioTopUp, WorstMoment } from '../../records/portfolio-summary.js';
 import type { JobThresholds } from '../../records/summary.js';
 import type { WorstStartRisk } from '../../records/dataset.js';
 
@@ -142,11 +142,5 @@ export interface StartDistance {
   up: Partial<Record<RiskTargetName, string>>;
 }
 
-/** The summary line's `topUp` (issue 17's shared contract). */
-export interface TopUp {
-  asset: string;
-  threshold: string;
-  amount: string | null;
-  decidingTime: string | null;
-  atFirstMarginCall: { time: string; amount: string | null } | null;
-}
+/** The summary line's `topUp` (docs/risk.md "Top-up to survive"). */
+export type TopUp = PortfolioTopUp;

@@ -10,7 +10,7 @@ import type { WorstPortfolio } from './types.js';
 export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
 
 /** A worst portfolio's summary with what the report shows of its risk (each null when the job's files lack it). */
-export type WorstSummary = OkSummary & Pick<WorstPortfolio, 'startDistance' | 'topUp' | 'startRisk'>;
+export type WorstSummary = Omit<OkSummary, 'startDistance' | 'topUp'> & Pick<WorstPortfolio, 'startDistance' | 'topUp' | 'startRisk'>;
 
 /** Events per kind kept for each worst portfolio (the first ones). */
 export const EVENTS_PER_KIND = 200;
