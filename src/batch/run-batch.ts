@@ -18,7 +18,7 @@ import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../reco
 import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
-import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
+import { buildTimelineBatch, STORED_TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
@@ -128,6 +128,13 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
 const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
 
 /**
+ * Batch files are written LZ4-compressed, the timeline's ids and statuses as dictionaries: less than
+ * half the bytes for ~3 ms of CPU a raw MB (docs/performance.md "Output size"); `pmbt export` writes
+ * its single files plain.
+ */
+const COMPRESSED = { compress: true };
+
+/**
  * The batch's worst portfolios' summary lines, timeline rows and events, beside its partial: what
  * the report needs of them, so the finishing step never reads a whole batch file for its page.
  */
@@ -137,8 +144,8 @@ async function writeWorstDetail(store: ObjectStore, jobKey: string, result: Batc
   const ids = new Set(portfolios.map((p) => p.portfolioId));
   const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
   await store.write(key('worstPortfolios'), renderPortfolioLines(portfolios));
-  await store.write(key('worstTimeline'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)))]));
-  await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))]));
+  await store.write(key('worstTimeline'), encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)), true)], COMPRESSED));
+  await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))], COMPRESSED));
 }
 
 /** The report's time grid for the job (the same for every batch: the partials add up on it). */
@@ -156,8 +163,8 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
     files[name] = await writeHashed(store, joinKey(jobKey, ...name.split('/')), body);
   };
   await put('portfolios', renderPortfolioLines(result.portfolios));
-  await put('timeline', encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline)]));
-  await put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)]));
+  await put('timeline', encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline, true)], COMPRESSED));
+  await put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)], COMPRESSED));
   // events.arrow is the record; its JSON lines only on request (`pmbt events` prints them from the Arrow).
   if (ctx.spec.events.lines) await put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
   const totals = emptyJobTotals();

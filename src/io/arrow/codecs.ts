@@ -53,6 +53,13 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
   return lz4.decompress(src, size);
 }
 
+/**
+ * An LZ4 frame of `src`, for the job's compressed output files (report-tables.ts). lz4js is pure
+ * JavaScript, so it bundles for Lambda as it is; a ZSTD encoder would need WebAssembly loaded from a
+ * file next to the package (docs/performance.md "Output size" measures both).
+ */
+export const encodeLz4Frame = (src: Uint8Array): Uint8Array => lz4.compress(src);
+
 /** The frame content size of a ZSTD frame header, or undefined when the writer left it out. */
 function readZstdContentSize(src: Uint8Array): number | undefined {
   const descriptor = src[4] ?? 0;
