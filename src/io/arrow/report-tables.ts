@@ -17,7 +17,8 @@ type CompressedBody = ReturnType<RecordBatchFileWriter['_compressBodyBuffers']>;
  * schema has dictionary columns must carry it for a reader that reads the file as a stream.
  */
 export class Lz4FileWriter extends SequentialReadableFileWriter {
-  constructor() {
+  /** `encode` is the frame encoder: tests pass one that writes damaged frames. */
+  constructor(private readonly encode: (src: Uint8Array) => Uint8Array = encodeLz4Frame) {
     super({ compressionType: CompressionType.LZ4_FRAME });
   }
 
@@ -32,7 +33,7 @@ export class Lz4FileWriter extends SequentialReadableFileWriter {
         bufferRegions.push({ offset, length: 0 });
         continue;
       }
-      const packed = encodeLz4Frame(raw);
+      const packed = this.encode(raw);
       const body = packed.length < raw.length ? packed : raw;
       const prefix = new Uint8Array(8);
       new DataView(prefix.buffer).setBigInt64(0, body === raw ? -1n : BigInt(raw.length), true);
