@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Output size (docs/performance.md "Output size"): re-writes the Arrow batch files of a finished job
+// (timeline/, events/, the worst-detail files in _partials/) with each candidate encoding and prints
+// one line per candidate: bytes, and the CPU of building the batches from rows and of encoding them
+// (medians of 7), per portfolio-day and per MB of plain file. Run after `npm run build`:
+//   node bench/output-size.mjs /tmp/size/sample-crash 15000
+// (the job folder and its portfolio-days: portfolios × days). ZSTD uses @bokuweb/zstd-wasm (a dev
+// dependency) through apache-arrow's own writer: its sizes are right, its length prefixes are not
+// (src/io/arrow/report-tables.ts says why), which is why it is measured here and not written.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compress as zstdCompress, init as initZstd } from '@bokuweb/zstd-wasm';
+import { compressionRegistry, CompressionType, RecordBatchFileWriter } from 'apache-arrow';
+import { Lz4FileWriter, readArrowBatches } from '../dist/io/arrow/report-tables.js';
+import { buildEventsBatch, readEventRecords } from '../dist/records/events/arrow.js';
+import { buildTimelineBatch, readTimelineRows } from '../dist/records/timeline.js';
+
+const [dir, portfolioDaysArg] = process.argv.slice(2);
+if (dir === undefined) throw new Error('usage: node bench/output-size.mjs JOB_FOLDER PORTFOLIO_DAYS');
+const portfolioDays = Number(portfolioDaysArg ?? 15_000);
+await initZstd();
+const previous = compressionRegistry.get(CompressionType.ZSTD);
+compressionRegistry.set(CompressionType.ZSTD, { encode: (b) => zstdCompress(b, 1), decode: previous?.decode });
+
+const filesIn = (sub, test) => readdirSync(join(dir, sub)).filter(test).map((f) => join(dir, sub, f));
+const groups = [
+  { name: 'timeline', files: [...filesIn('timeline', (f) => f.endsWith('.arrow')), ...filesIn('_partials', (f) => f.endsWith('.worst-timeline.arrow'))], read: readTimelineRows, build: buildTimelineBatch, dictionaries: true },
+  { name: 'events', files: [...filesIn('events', (f) => f.endsWith('.arrow')), ...filesIn('_partials', (f) => f.endsWith('.worst-events.arrow'))], read: readEventRecords, build: buildEventsBatch, dictionaries: false },
+];
+
+const writers = {
+  none: () => new RecordBatchFileWriter(),
+  lz4: () => new Lz4FileWriter(),
+  zstd1: () => new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD }),
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median ms of `reps` runs of `body`, and its last result. */
+function timed(body, reps = 7) {
+  const times = [];
+  let out;
+  for (let rep = 0; rep < reps; rep++) {
+    const t0 = process.hrtime.bigint();
+    out = body();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return { ms: median(times), out };
+}
+const perDay = (ms) => `${(1000 * ms / portfolioDays).toFixed(1).padStart(5)} µs`;
+
+for (const g of groups) {
+  const inputs = g.files.map((f) => [...readArrowBatches(readFileSync(f))].flatMap((b) => g.read(b, f)));
+  let plainBytes = 0;
+  for (const dict of g.dictionaries ? [false, true] : [false]) {
+    // Building the batches from row objects (what the batch step does) and encoding them, apart.
+    const built = timed(() => inputs.map((rows) => g.build(rows, dict)));
+    for (const [codec, writer] of Object.entries(writers)) {
+      const written = timed(() => built.out.reduce((n, b) => n + writer().writeAll([b]).toUint8Array(true).length, 0));
+      const bytes = written.out;
+      if (!dict && codec === 'none') plainBytes = bytes;
+      const label = `${g.name} ${dict ? 'dictionaries + ' : ''}${codec}`;
+      console.log(`${label.padEnd(32)} ${String(bytes).padStart(11)} B ${(100 * bytes / plainBytes).toFixed(1).padStart(5)} % ${(bytes / portfolioDays).toFixed(1).padStart(7)} B/portfolio-day · build ${perDay(built.ms)} + write ${perDay(written.ms)} a portfolio-day (write ${(written.ms / (plainBytes / 1e6)).toFixed(2)} ms/MB plain)`);
+    }
+  }
+}
