@@ -3,7 +3,8 @@
 // (timeline/, events/, the worst-detail files in _partials/) with each candidate encoding and prints
 // one line per candidate: bytes, and the CPU of building the batches from rows and of encoding them
 // (medians of 7), per portfolio-day and per MB of plain file. Run after `npm run build`:
-//   node bench/output-size.mjs /tmp/size/sample-crash 15000
+//   node bench/output-size.mjs /tmp/size/sample-crash 15000 [--columns]
+// (--columns: also each timeline column's bytes a row, plain and as one LZ4 frame a buffer.)
 // (the job folder and its portfolio-days: portfolios × days). ZSTD uses @bokuweb/zstd-wasm (a dev
 // dependency) through apache-arrow's own writer: its sizes are right, its length prefixes are not
 // (src/io/arrow/report-tables.ts says why), which is why it is measured here and not written.
@@ -11,11 +12,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress as zstdCompress, init as initZstd } from '@bokuweb/zstd-wasm';
 import { compressionRegistry, CompressionType, RecordBatchFileWriter } from 'apache-arrow';
+import { encodeLz4Frame } from '../dist/io/arrow/codecs.js';
 import { Lz4FileWriter, readArrowBatches } from '../dist/io/arrow/report-tables.js';
 import { buildEventsBatch, readEventRecords } from '../dist/records/events/arrow.js';
 import { buildTimelineBatch, readTimelineRows } from '../dist/records/timeline.js';
 
-const [dir, portfolioDaysArg] = process.argv.slice(2);
+const [dir, portfolioDaysArg, flag] = process.argv.slice(2);
 if (dir === undefined) throw new Error('usage: node bench/output-size.mjs JOB_FOLDER PORTFOLIO_DAYS');
 const portfolioDays = Number(portfolioDaysArg ?? 15_000);
 await initZstd();
@@ -62,4 +64,28 @@ for (const g of groups) {
       console.log(`${label.padEnd(32)} ${String(bytes).padStart(11)} B ${(100 * bytes / plainBytes).toFixed(1).padStart(5)} % ${(bytes / portfolioDays).toFixed(1).padStart(7)} B/portfolio-day · build ${perDay(built.ms)} + write ${perDay(written.ms)} a portfolio-day (write ${(written.ms / (plainBytes / 1e6)).toFixed(2)} ms/MB plain)`);
     }
   }
+}
+
+if (flag === '--columns') {
+  // Each column's buffers of the timeline batch files as written now (dictionaries), one LZ4 frame a buffer.
+  const sums = new Map();
+  let rows = 0;
+  for (const f of groups[0].files) {
+    for (const b of readArrowBatches(readFileSync(f))) {
+      const stored = buildTimelineBatch(readTimelineRows(b, f), true);
+      rows += stored.numRows;
+      stored.schema.fields.forEach((field, i) => {
+        const d = stored.getChildAt(i).data[0];
+        const buffers = [d.valueOffsets, d.values, d.nullBitmap, ...(d.dictionary?.data ?? []).flatMap((x) => [x.valueOffsets, x.values])].filter((x) => x?.byteLength > 0);
+        const sum = sums.get(field.name) ?? { plain: 0, lz4: 0 };
+        for (const x of buffers) {
+          const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+          sum.plain += bytes.length;
+          sum.lz4 += Math.min(bytes.length, encodeLz4Frame(bytes).length);
+        }
+        sums.set(field.name, sum);
+      });
+    }
+  }
+  for (const [name, sum] of sums) console.log(`timeline column ${name.padEnd(14)} ${(sum.plain / rows).toFixed(2).padStart(6)} B a row plain, ${(sum.lz4 / rows).toFixed(2).padStart(6)} B as LZ4`);
 }
