@@ -128,7 +128,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
 const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
 
 /**
- * Batch files are written LZ4-compressed, the timeline's ids and statuses as dictionaries: 45 % of
+ * Batch files are written LZ4-compressed, the timeline's ids and statuses as dictionaries: 43 % of
  * the plain files' bytes, and less CPU than they took, the dictionaries being cheaper to build than
  * the strings' UTF-8 (docs/performance.md "Output size"); `pmbt export` writes its single files plain.
  */
