@@ -2,7 +2,7 @@
 // Output size (docs/performance.md "Output size"): re-writes the Arrow batch files of a finished job
 // (timeline/, events/, the worst-detail files in _partials/) with each candidate encoding and prints
 // one line per candidate: bytes, and the CPU of building the batches from rows and of encoding them
-// (medians of 7), per portfolio-day and per MB of plain file. Run after `npm run build`:
+// (medians of 7 rounds, the candidates taking turns in each), per portfolio-day and per MB of plain file. Run after `npm run build`:
 //   node bench/output-size.mjs /tmp/size/sample-crash 15000 [--columns]
 // (--columns: also each timeline column's bytes a row, plain and as one LZ4 frame a buffer.)
 // (the job folder and its portfolio-days: portfolios × days). ZSTD uses @bokuweb/zstd-wasm (a dev
@@ -52,16 +52,31 @@ const perDay = (ms) => `${(1000 * ms / portfolioDays).toFixed(1).padStart(5)} µ
 
 for (const g of groups) {
   const inputs = g.files.map((f) => [...readArrowBatches(readFileSync(f))].flatMap((b) => g.read(b, f)));
-  let plainBytes = 0;
-  for (const dict of g.dictionaries ? [false, true] : [false]) {
-    // Building the batches from row objects (what the batch step does) and encoding them, apart.
-    const built = timed(() => inputs.map((rows) => g.build(rows, dict)));
-    for (const [codec, writer] of Object.entries(writers)) {
-      const written = timed(() => built.out.reduce((n, b) => n + writer().writeAll([b]).toUint8Array(true).length, 0));
-      const bytes = written.out;
-      if (!dict && codec === 'none') plainBytes = bytes;
+  const dicts = g.dictionaries ? [false, true] : [false];
+  // The candidates take turns within each of 7 rounds, so a busy moment of the machine falls on all
+  // of them: building the batches from row objects (what the batch step does) and encoding them, apart.
+  const builds = new Map(dicts.map((d) => [d, []]));
+  const writes = new Map();
+  const bytes = new Map();
+  for (let round = 0; round < 7; round++) {
+    for (const dict of dicts) {
+      const built = timed(() => inputs.map((rows) => g.build(rows, dict)), 1);
+      builds.get(dict).push(built.ms);
+      for (const [codec, writer] of Object.entries(writers)) {
+        const written = timed(() => built.out.reduce((n, b) => n + writer().writeAll([b]).toUint8Array(true).length, 0), 1);
+        const key = `${dict}|${codec}`;
+        writes.set(key, [...(writes.get(key) ?? []), written.ms]);
+        bytes.set(key, written.out);
+      }
+    }
+  }
+  const plainBytes = bytes.get('false|none');
+  for (const dict of dicts) {
+    for (const codec of Object.keys(writers)) {
+      const key = `${dict}|${codec}`;
+      const [b, build, write] = [bytes.get(key), median(builds.get(dict)), median(writes.get(key))];
       const label = `${g.name} ${dict ? 'dictionaries + ' : ''}${codec}`;
-      console.log(`${label.padEnd(32)} ${String(bytes).padStart(11)} B ${(100 * bytes / plainBytes).toFixed(1).padStart(5)} % ${(bytes / portfolioDays).toFixed(1).padStart(7)} B/portfolio-day · build ${perDay(built.ms)} + write ${perDay(written.ms)} a portfolio-day (write ${(written.ms / (plainBytes / 1e6)).toFixed(2)} ms/MB plain)`);
+      console.log(`${label.padEnd(32)} ${String(b).padStart(11)} B ${(100 * b / plainBytes).toFixed(1).padStart(5)} % ${(b / portfolioDays).toFixed(1).padStart(7)} B/portfolio-day · build ${perDay(build)} + write ${perDay(write)} = ${perDay(build + write)} a portfolio-day (write ${(write / (plainBytes / 1e6)).toFixed(2)} ms/MB plain)`);
     }
   }
 }
