@@ -7,6 +7,7 @@ import type { EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderSummaryClosing, renderSummaryOpening, renderSummaryPortfolio } from '../records/summary.js';
 import { TIMELINE_SCHEMA } from '../records/timeline.js';
+import { plainBatch } from '../records/arrow.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { readJobSummary } from './merge.js';
 
@@ -58,10 +59,11 @@ export async function exportJob(store: ObjectStore, jobKey: string, to: ObjectSt
   const out = (name: string) => joinKey(target, name);
   const digests: Record<string, FileDigest> = {};
   digests['timeline.arrow'] = await writeHashed(to, out('timeline.arrow'), encodeArrowFile(TIMELINE_SCHEMA, (async function* () {
-    for (const b of batches) yield* readArrowBatches(await read('timeline', b));
+    // Batch files hold the ids and statuses as dictionaries, one per file: the single file holds them plain.
+    for (const b of batches) for (const batch of readArrowBatches(await read('timeline', b))) yield plainBatch(batch, TIMELINE_SCHEMA, uriOf('timeline', b));
   })()));
   digests['events.arrow'] = await writeHashed(to, out('events.arrow'), encodeArrowFile(EVENTS_SCHEMA, (async function* () {
-    for (const b of batches) yield* readArrowBatches(await read('events', b));
+    for (const b of batches) for (const batch of readArrowBatches(await read('events', b))) yield plainBatch(batch, EVENTS_SCHEMA, uriOf('events', b));
   })()));
   // From the Arrow, which every job writes (its JSON lines only on request, events.lines).
   digests['events.jsonl'] = await writeHashed(to, out('events.jsonl'), textChunks((async function* () {

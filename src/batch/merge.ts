@@ -1,3 +1,4 @@
+import { registerArrowCodecs } from '../io/arrow/codecs.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
 import { readDatasetSummary, renderDatasetSummary, type DatasetSummary } from '../records/dataset.js';
@@ -41,12 +42,18 @@ export async function readJobSummary(store: ObjectStore, jobKey: string): Promis
   return readDatasetSummary(new TextDecoder().decode(await store.read(key, { maxBytes: MAX_SUMMARY_BYTES })), store.uriOf(key));
 }
 
-/** A job's outputs as the report reads them: by file name, from `store`. */
-export const openJobOutputs = (store: ObjectStore, jobKey: string): JobOutputFiles => ({
-  readStream: (name) => store.readStream(joinKey(jobKey, ...name.split('/'))),
-  exists: (name) => store.exists(joinKey(jobKey, ...name.split('/'))),
-  uriOf: (name) => store.uriOf(joinKey(jobKey, ...name.split('/'))),
-});
+/**
+ * A job's outputs as the report reads them: by file name, from `store`. Batch files have compressed
+ * bodies: the decoders are registered first (apache-arrow's registry is process-wide).
+ */
+export function openJobOutputs(store: ObjectStore, jobKey: string): JobOutputFiles {
+  registerArrowCodecs();
+  return {
+    readStream: (name) => store.readStream(joinKey(jobKey, ...name.split('/'))),
+    exists: (name) => store.exists(joinKey(jobKey, ...name.split('/'))),
+    uriOf: (name) => store.uriOf(joinKey(jobKey, ...name.split('/'))),
+  };
+}
 
 /**
  * A batch counts only if this run wrote it from the inputs this run planned: a batch of another

@@ -1,10 +1,12 @@
-import { Field, Float64, Int32, makeData, RecordBatch, RecordBatchReader, Schema, Struct, Table, tableToIPC, TimestampMillisecond, Utf8, type Data, type DataType } from 'apache-arrow';
+import { DataType, Dictionary, Field, Float64, Int32, makeData, RecordBatch, RecordBatchReader, Schema, Struct, Table, tableToIPC, TimestampMillisecond, Utf8, Vector, type Data, type Int8 } from 'apache-arrow';
 import { InputError } from '../domain/errors.js';
 
 // Column writers and readers shared by the output tables (timeline.arrow, events.arrow). Columns
 // are filled straight into their buffers and read straight from them: apache-arrow's builders
-// (vectorFromArray) and row objects cost more than the replay that produced the rows. Strings are
-// plain Utf8, not dictionaries, so the batches of every part can be appended into one file without
+// (vectorFromArray) and row objects cost more than the replay that produced the rows. A job's batch
+// files may hold a column of few distinct strings (a portfolio's id on each of its rows) as a
+// dictionary, one file one batch; readers see it as plain Utf8 (requireColumnData), and the single
+// files `pmbt export` writes hold plain Utf8 (plainBatch), so their batches append without
 // reconciling dictionaries.
 
 export const field = (name: string, type: DataType, nullable = false) => new Field(name, type, nullable);
@@ -66,6 +68,36 @@ export function utf8Data(name: string, values: readonly (string | null | undefin
   return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? validity : undefined, valueOffsets: offsets, data: bytes.subarray(0, used) });
 }
 
+/**
+ * A dictionary-encoded string column of `type` (no nulls): each distinct value once, each row its
+ * index. Rows repeat their neighbour's value (a portfolio's rows are consecutive): a repeat is no lookup.
+ */
+export function dictionaryUtf8Data(name: string, values: readonly string[], type: Dictionary<Utf8, Int32 | Int8>): Data<Dictionary<Utf8, Int32 | Int8>> {
+  const indices = new type.indices.ArrayType(values.length);
+  const limit = 2 ** (type.indices.bitWidth - 1);
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  let previous: string | undefined;
+  let previousIndex = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== previous) {
+      let k = index.get(v);
+      if (k === undefined) {
+        k = distinct.length;
+        if (k >= limit) throw new Error(`${name}: more than ${limit} distinct values for a ${String(type.indices)} dictionary index`);
+        index.set(v, k);
+        distinct.push(v);
+      }
+      previous = v;
+      previousIndex = k;
+    }
+    indices[i] = previousIndex;
+  }
+  const dictionary = new Vector([utf8Data(name, distinct, false)]);
+  return makeData({ type, length: values.length, nullCount: 0, data: indices, dictionary });
+}
+
 /** A Float64 column where `null` marks an absent value. */
 export function nullableFloat64Data(values: readonly (number | null)[]): Data<Float64> {
   const n = values.length;
@@ -98,11 +130,55 @@ export function requireColumnData(batch: RecordBatch, expected: Schema, name: st
   const i = batch.schema.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new InputError(file, name, `a column "${name}" (${String(want.type)})`, `columns ${batch.schema.fields.map((f) => f.name).join(', ') || '(none)'}`);
   const got = batch.schema.fields[i]!.type as DataType;
-  if (String(got) !== String(want.type)) throw new InputError(file, name, `a ${String(want.type)} column`, String(got));
+  // A dictionary of the expected value type reads as that type (what batch files hold for strings).
+  const dictionaryOfWanted = DataType.isDictionary(got) && String(got.dictionary) === String(want.type);
+  if (String(got) !== String(want.type) && !dictionaryOfWanted) throw new InputError(file, name, `a ${String(want.type)} column`, String(got));
   const child = batch.getChildAt(i)!;
   // A record batch read from IPC holds one chunk per column.
   if (child.data.length !== 1) throw new Error(`${file}: ${name}: expected one chunk in a record batch, got ${child.data.length}`);
-  return child.data[0]!;
+  return dictionaryOfWanted ? dictionaryToUtf8(child.data[0] as Data<Dictionary>, file, name) : child.data[0]!;
+}
+
+/**
+ * A dictionary-encoded string column as plain Utf8: each row's value copied from its dictionary
+ * entry. An index outside the dictionary is refused (a damaged file), naming the column.
+ */
+export function dictionaryToUtf8(data: Data<Dictionary>, file: string, column: string): Data<Utf8> {
+  const entries: Uint8Array[] = [];
+  for (const chunk of data.dictionary?.data ?? []) {
+    const offsets = chunk.valueOffsets as Int32Array;
+    const bytes = chunk.values as Uint8Array;
+    for (let k = 0; k < chunk.length; k++) entries.push(bytes.subarray(offsets[k]!, offsets[k + 1]!));
+  }
+  const indices = data.values as ArrayLike<number>;
+  const offsets = new Int32Array(data.length + 1);
+  let used = 0;
+  for (let i = 0; i < data.length; i++) {
+    const k = indices[i]!;
+    // A null row's index may be anything: it takes no bytes.
+    if (data.nullCount > 0 && !data.getValid(i)) {
+      offsets[i + 1] = used;
+      continue;
+    }
+    if (!(k >= 0 && k < entries.length)) throw new InputError(file, column, `dictionary indices 0 to ${entries.length - 1}`, `index ${k} in row ${i + 1} of a batch`);
+    used += entries[k]!.length;
+    offsets[i + 1] = used;
+  }
+  const bytes = new Uint8Array(used);
+  for (let i = 0; i < data.length; i++) if (offsets[i + 1]! > offsets[i]!) bytes.set(entries[indices[i]!]!, offsets[i]!);
+  return makeData({ type: new Utf8(), length: data.length, nullCount: data.nullCount, nullBitmap: data.nullCount > 0 ? data.nullBitmap : undefined, valueOffsets: offsets, data: bytes });
+}
+
+/**
+ * A batch of one of our tables with its dictionary columns as plain Utf8, under the plain `schema`
+ * (same columns, same order): what `pmbt export` writes, so its single files append batches of
+ * every batch file, and are the bytes an export wrote before batch files held dictionaries.
+ */
+export function plainBatch(batch: RecordBatch, schema: Schema, file: string): RecordBatch {
+  const names = batch.schema.fields.map((f) => f.name);
+  if (names.join(',') !== schema.fields.map((f) => f.name).join(',')) throw new InputError(file, '', `columns ${schema.fields.map((f) => f.name).join(', ')}`, `columns ${names.join(', ')}`);
+  if (!batch.schema.fields.some((f) => DataType.isDictionary(f.type))) return batch;
+  return batchOf(schema, batch.numRows, schema.fields.map((f) => requireColumnData(batch, schema, f.name, file)));
 }
 
 /** "row N" for messages: rows are counted from 1 across the file's batches, like lines. */

@@ -1,8 +1,8 @@
-import { Float64, Int32, Schema, TimestampMillisecond, Utf8, type RecordBatch } from 'apache-arrow';
+import { Dictionary, Float64, Int32, Int8, Schema, TimestampMillisecond, Utf8, type RecordBatch } from 'apache-arrow';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus } from '../domain/types.js';
 import {
-  batchOf, field, float64Data, int32Data, msToInt64, nullableFloat64Data, readFloat64, readInt32, readTimestampMs, readUtf8, readUtf8Raw, requireColumnData, rowPath, timestampData, utf8Data, type Utf8Column,
+  batchOf, dictionaryUtf8Data, field, float64Data, int32Data, msToInt64, nullableFloat64Data, readFloat64, readInt32, readTimestampMs, readUtf8, readUtf8Raw, requireColumnData, rowPath, timestampData, utf8Data, type Utf8Column,
 } from './arrow.js';
 
 // timeline.arrow (docs/formats.md "Outputs"): its row, its schema, its writer and its reader.
@@ -43,18 +43,33 @@ export const TIMELINE_SCHEMA = new Schema([
   field('cashFlowUSD', new Float64()),
 ]);
 
-export function buildTimelineBatch(rows: readonly TimelineRow[]): RecordBatch {
+/**
+ * The schema of a job's timeline batch files: the same columns, the id and the status
+ * dictionary-encoded (each distinct value once a file, each row a 4-byte or 1-byte index: 23 of a
+ * row's 85 bytes saved before compression). Readers see them as Utf8 (requireColumnData); `pmbt
+ * export` writes TIMELINE_SCHEMA.
+ */
+export const STORED_TIMELINE_SCHEMA = new Schema(TIMELINE_SCHEMA.fields.map((f) => {
+  if (f.name === 'portfolioId') return field(f.name, new Dictionary(new Utf8(), new Int32(), 0));
+  if (f.name === 'status') return field(f.name, new Dictionary(new Utf8(), new Int8(), 1));
+  return f;
+}));
+
+/** One batch of rows, under TIMELINE_SCHEMA, or with `dictionaries` under STORED_TIMELINE_SCHEMA. */
+export function buildTimelineBatch(rows: readonly TimelineRow[], dictionaries = false): RecordBatch {
   const numbers = (pick: (r: TimelineRow) => number) => Float64Array.from(rows, pick);
   const times = (pick: (r: TimelineRow) => number) => msToInt64(Float64Array.from(rows, pick));
-  const f = TIMELINE_SCHEMA.fields;
-  return batchOf(TIMELINE_SCHEMA, rows.length, [
-    utf8Data('portfolioId', rows.map((r) => r.portfolioId), false),
+  const schema = dictionaries ? STORED_TIMELINE_SCHEMA : TIMELINE_SCHEMA;
+  const f = schema.fields;
+  const strings = (i: number, values: string[]) => (dictionaries ? dictionaryUtf8Data(f[i]!.name, values, f[i]!.type as Dictionary<Utf8, Int32 | Int8>) : utf8Data(f[i]!.name, values, false));
+  return batchOf(schema, rows.length, [
+    strings(0, rows.map((r) => r.portfolioId)),
     timestampData(f[1]!.type, times((r) => r.time)),
     nullableFloat64Data(rows.map((r) => r.uniMMR)),
     float64Data(numbers((r) => r.accountEquity)),
     float64Data(numbers((r) => r.actualEquity)),
     float64Data(numbers((r) => r.maintMargin)),
-    utf8Data('status', rows.map((r) => r.status), false),
+    strings(6, rows.map((r) => r.status)),
     timestampData(f[7]!.type, times((r) => r.worstTime)),
     int32Data(Int32Array.from(rows, (r) => r.steps)),
     float64Data(numbers((r) => r.cashFlowUSD)),

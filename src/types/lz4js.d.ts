@@ -11,3 +11,9 @@ declare module 'lz4js' {
   const lz4js: Lz4js;
   export default lz4js;
 }
+
+declare module 'lz4js/xxh32.js' {
+  /** xxHash32 of `length` bytes of `src` from `at`, as the LZ4 frame format uses it. */
+  const xxh32: { hash(seed: number, src: Uint8Array, at: number, length: number): number };
+  export default xxh32;
+}

@@ -8,7 +8,7 @@ const ROWS = [row('fund-α', 0, 1.25), row('fund-α', 3_600_000, null), row('基
 
 async function tableOf(rows: TimelineRow[][]) {
   const parts: Uint8Array[] = [];
-  for await (const c of encodeArrowFile(TIMELINE_SCHEMA, rows.map(buildTimelineBatch))) parts.push(c);
+  for await (const c of encodeArrowFile(TIMELINE_SCHEMA, rows.map((r) => buildTimelineBatch(r)))) parts.push(c);
   return tableFromIPC(Buffer.concat(parts));
 }
 

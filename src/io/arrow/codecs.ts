@@ -1,6 +1,7 @@
 import { compressionRegistry, CompressionType } from 'apache-arrow';
 import { decompress as decompressZstd } from 'fzstd';
 import lz4 from 'lz4js';
+import xxh32 from 'lz4js/xxh32.js';
 
 /**
  * pyarrow, pandas and polars compress record batches body-buffer by body-buffer (LZ4 frame or
@@ -51,6 +52,27 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
   }
   checkDecodedSize('LZ4', size);
   return lz4.decompress(src, size);
+}
+
+/**
+ * An LZ4 frame of `src`, for the job's compressed output files (report-tables.ts). lz4js is pure
+ * JavaScript, so it bundles for Lambda as it is; a ZSTD encoder would need WebAssembly loaded from a
+ * file next to the package (docs/performance.md "Output size" measures both). lz4js leaves the
+ * frame's content size out, so a reader would size its output by the block maximum (4 MiB a block,
+ * then copy what it used): the size is put in, and the header checksum made again over it.
+ */
+export function encodeLz4Frame(src: Uint8Array): Uint8Array {
+  const frame = lz4.compress(src);
+  const out = new Uint8Array(frame.length + 8);
+  out.set(frame.subarray(0, 6)); // magic, FLG, BD
+  out[4] = (frame[4] ?? 0) | 0x08; // FLG: content size present
+  const view = new DataView(out.buffer);
+  view.setUint32(6, src.length % 2 ** 32, true);
+  view.setUint32(10, Math.floor(src.length / 2 ** 32), true);
+  // Header checksum: the second byte of xxHash32 (seed 0) of FLG through the content size.
+  out[14] = (xxh32.hash(0, out, 4, 10) >>> 8) & 0xff;
+  out.set(frame.subarray(7), 15); // the blocks and end mark, after the old checksum byte
+  return out;
 }
 
 /** The frame content size of a ZSTD frame header, or undefined when the writer left it out. */

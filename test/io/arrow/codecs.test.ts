@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow';
 import lz4 from 'lz4js';
 import { describe, expect, test } from 'vitest';
-import { decodeLz4Frame, decodeZstd, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
+import xxh32 from 'lz4js/xxh32.js';
+import { decodeLz4Frame, decodeZstd, encodeLz4Frame, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
 
 const REAL = 'test/fixtures/real/';
 
@@ -67,6 +68,27 @@ describe('decodeLz4Frame', () => {
     const header = Uint8Array.of(0x04, 0x22, 0x4d, 0x18, 0x68, 0x40, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0); // content size 2^40
     expect(() => decodeLz4Frame(header)).toThrow(`LZ4 buffer would decode to 1099511627776 bytes, over the limit of ${MAX_DECODED_BUFFER_BYTES}`);
     expect(() => decodeLz4Frame(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8))).toThrow('LZ4 buffer is not an LZ4 frame (bad magic number)');
+  });
+});
+
+describe('encodeLz4Frame', () => {
+  /** The LZ4 frame format's header checksum: the second byte of xxHash32 (seed 0) of FLG through the content size. */
+  const headerChecksum = (header: Uint8Array) => (xxh32.hash(0, header, 0, header.length) >>> 8) & 0xff;
+
+  test('computes the header checksum as the lz4 tool does', () => {
+    // `lz4 --content-size --no-frame-crc` of 40,000 bytes starts 04 22 4D 18 | 68 40 | 40 9C 00 00 00 00 00 00 | 58.
+    expect(headerChecksum(Uint8Array.of(0x68, 0x40, 0x40, 0x9c, 0, 0, 0, 0, 0, 0))).toBe(0x58);
+  });
+
+  test('writes the content size (a reader allocates it exactly) and decodes back to the input', () => {
+    const data = new TextEncoder().encode('BTCUSDT,'.repeat(5000)); // 40,000 bytes
+    const frame = encodeLz4Frame(data);
+    expect(Array.from(frame.subarray(0, 6))).toEqual([0x04, 0x22, 0x4d, 0x18, 0x48, 0x70]); // magic; FLG: version 1, content size; BD: 4 MiB blocks
+    expect(new DataView(frame.buffer, frame.byteOffset).getBigUint64(6, true)).toBe(40_000n);
+    expect(frame[14]).toBe(headerChecksum(frame.subarray(4, 14)));
+    expect(frame.length).toBeLessThan(1000);
+    expect(decodeLz4Frame(frame)).toEqual(data);
+    expect(lz4.decompress(frame)).toEqual(data);
   });
 });
 
