@@ -1,5 +1,5 @@
 import { Dec } from '../domain/decimal.js';
-import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, RISK_ENGINES, type RiskEngine, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
 import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
@@ -11,13 +11,15 @@ export const RISK_COMMAND = {
   synopsis: [
     'pmbt risk --portfolio P --market M [--market M2 ...] [--rules R ...]',
     '          [--families all,leader,single,depeg] [--leader BTC] [--beta ETH=1.2,...] [--range 50] [--grid 81]',
+    '          [--engine fast|exact]',
     '          [--matrix N] [--matrix-range 20] [--depeg USDT]',
     'pmbt risk --binance F [--binance F2 ...] --market M ... (as pmbt snapshot)',
   ],
   about: `Distance to each threshold: per shock family and direction, the smallest price move that takes
 uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity to zero (the
-first crossing: a grid scan, then bisection to 1e-8 %, on the exact engine), with the prices there,
-as JSON on stdout (docs/risk.md).`,
+first crossing: a grid scan, then bisection to 1e-8 %, on the fast kernel with every decision it
+cannot take and every crossing confirmed by the exact engine), with the prices there, as JSON on
+stdout (docs/risk.md).`,
   column: 23,
   flags: [
     ...SNAPSHOT_COMMAND.flags,
@@ -26,6 +28,7 @@ as JSON on stdout (docs/risk.md).`,
     { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
     { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
     { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
+    { name: 'engine', value: 'E', description: ['fast: the kernel scans, the exact engine confirms (default); exact: every', 'evaluation on the exact engine (the same document, slower)'], default: 'fast' },
     { name: 'matrix', value: 'N', description: ['add the risk matrices: uniMMR and status on N × N cells (N odd) of the leader\'s', 'move × the others\' extra move, and the leader\'s move × a depeg'] },
     { name: 'matrix-range', value: 'PCT', description: 'the matrices\' axes run over ±PCT % (default {default})', default: '20' },
     { name: 'depeg', value: 'ASSET', description: 'the stablecoin of the depeg matrix (default {default})', default: 'USDT' },
@@ -57,7 +60,12 @@ function readNumber(flag: string, text: string, ok: (n: number) => boolean, expe
   return n;
 }
 
-export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string }): RiskOptions {
+function readEngine(text: string): RiskEngine {
+  if (!(RISK_ENGINES as readonly string[]).includes(text)) throw new UsageError(`--engine must be one of ${RISK_ENGINES.join(', ')}, got ${text}`);
+  return text as RiskEngine;
+}
+
+export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string; engine: string }): RiskOptions {
   // A stablecoin does not lead the market: its move is the depeg family.
   if (isStablecoin(values.leader)) throw new UsageError(`--leader must be a non-stablecoin asset (a stablecoin's move is the depeg family), got ${values.leader}`);
   return {
@@ -67,6 +75,7 @@ export function readRiskOptions(values: { families: string; leader: string; beta
     betas: readBetas(values.beta),
     rangePct: readNumber('range', values.range, (n) => n > 0 && n <= 1000, 'a percentage above 0 and at most 1000'),
     gridPoints: readNumber('grid', values.grid, (n) => Number.isInteger(n) && n >= 3 && n <= 100001, 'a whole number from 3 to 100001'),
+    engine: readEngine(values.engine),
   };
 }
 

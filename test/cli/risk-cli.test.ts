@@ -35,7 +35,7 @@ describe('pmbt risk on the bundled PM Pro example', () => {
   it('done-when: the printed shocks put uniMMR within 1e-6 of each threshold (exact engine), with the printed prices, and a 1,000-point scan finds no earlier crossing', async () => {
     const out = await risk([...SAMPLE, '--range', '95', '--families', 'all,leader', '--beta', 'ETH=1']);
     expect(out.now.uniMMR).toBe('6.15351257');
-    expect(out.search).toMatchObject({ rangePct: 95, grid: 81, engine: 'exact' });
+    expect(out.search).toMatchObject({ rangePct: 95, grid: 81, engine: 'fast', unconfirmed: 0 });
     const rules = await loadDefaultRules([{ name: 'sample-rules', doc: read('rules-pm-pro-example.json') }]);
     const portfolio = parsePortfolio(read('portfolio-pm-pro-example.json'), rules);
     const market = parseMarketSnapshot(read('market-example.json'));
@@ -60,6 +60,17 @@ describe('pmbt risk on the bundled PM Pro example', () => {
     expect(out.families[0]!.down.marginCall).toMatchObject({ shockPct: '-81.02847059', accountStatus: 'MARGIN_CALL' });
   });
 
+  it('--engine exact prints the same document, its search on the exact engine alone', async () => {
+    const args = [...SAMPLE, '--range', '95', '--families', 'all,single'];
+    const fast = await risk(args);
+    const exact = await risk([...args, '--engine', 'exact']);
+    expect(exact.search).toMatchObject({ engine: 'exact', kernelEvaluations: 0 });
+    expect(fast.search).toMatchObject({ engine: 'fast' });
+    // The kernel scanned; the exact engine took the base, the confirmations and the crossings' numbers.
+    expect((fast.search as { evaluations: number }).evaluations).toBeLessThan((exact.search as { evaluations: number }).evaluations);
+    expect({ ...fast, search: undefined }).toEqual({ ...exact, search: undefined });
+  });
+
   it('default range: every family and target is none within ±50 %', async () => {
     const out = await risk(SAMPLE);
     expect(out.families.map((f) => f.family)).toEqual(['all', 'leader:BTC', 'single:BTC', 'single:ETH', 'depeg:USDT']);
@@ -75,6 +86,7 @@ describe('pmbt risk: bad input exits 2 with one line', () => {
     [['--range', '0'], /--range must be/],
     [['--grid', '2.5'], /--grid must be/],
     [['--leader', 'USDT'], /--leader must be a non-stablecoin/],
+    [['--engine', 'auto'], /--engine must be one of fast, exact, got auto/],
   ])('%j', async (extra, message) => {
     const r = await runPmbt(['risk', ...SAMPLE, ...extra]);
     expect(r.code).toBe(2);
