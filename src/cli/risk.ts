@@ -5,13 +5,19 @@ import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { loadAccountInputs, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
+import { readPricesBytes } from '../batch/inputs.js';
+import { readSeriesArrow } from '../io/arrow/series.js';
+import { parseDuration } from '../io/convert/time-text.js';
+import { estimateBetas, type BetaEstimationOptions } from '../risk/betas.js';
+import type { MarketSnapshot } from '../domain/types.js';
+import { locateUri } from './stores.js';
 import { calculateRiskMatrices, type RiskMatrixOptions } from '../risk/matrix.js';
 
 export const RISK_COMMAND = {
   synopsis: [
     'pmbt risk --portfolio P --market M [--market M2 ...] [--rules R ...]',
     '          [--families all,leader,single,depeg] [--leader BTC] [--beta ETH=1.2,...] [--range 50] [--grid 81]',
-    '          [--engine fast|exact]',
+    '          [--betas-from PRICES.arrow] [--beta-window 30d] [--beta-interval 1h] [--engine fast|exact]',
     '          [--matrix N] [--matrix-range 20] [--depeg USDT]',
     'pmbt risk --binance F [--binance F2 ...] --market M ... (as pmbt snapshot)',
   ],
@@ -25,7 +31,10 @@ stdout (docs/risk.md).`,
     ...SNAPSHOT_COMMAND.flags,
     { name: 'families', value: 'LIST', description: ['shock families, comma-separated: all, leader, single, depeg', '(default {default})'], default: 'all,leader,single,depeg' },
     { name: 'leader', value: 'ASSET', description: 'the leader family\'s asset', default: 'BTC' },
-    { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
+    { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset neither given', 'nor estimated: 1)'] },
+    { name: 'betas-from', value: 'PRICES', description: ['estimate the betas from a price history (Arrow, as pmbt run\'s): each index\'s', 'log returns regressed on the leader\'s; --beta overrides an estimate'] },
+    { name: 'beta-window', value: 'DUR', description: 'the estimation window, ending at the market\'s time (default {default})', default: '30d' },
+    { name: 'beta-interval', value: 'DUR', description: 'the returns\' sampling interval (default {default})', default: '1h' },
     { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
     { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
     { name: 'engine', value: 'E', description: ['fast: the kernel scans, the exact engine confirms (default); exact: every', 'evaluation on the exact engine (the same document, slower)'], default: 'fast' },
@@ -87,14 +96,34 @@ function readMatrixOptions(values: { matrix?: string; 'matrix-range': string; de
   return { leader: risk.leader, betas: risk.betas, points, rangePct, stablecoin: values.depeg };
 }
 
+/** --beta-window and --beta-interval, read before any file. */
+function readBetaWindow(values: { 'beta-window': string; 'beta-interval': string }): Omit<BetaEstimationOptions, 'leader' | 'end'> {
+  const windowMs = parseDuration(values['beta-window']);
+  if (windowMs === undefined) throw new UsageError(`--beta-window must be a duration such as 30d or 12h, got ${values['beta-window']}`);
+  const intervalMs = parseDuration(values['beta-interval']);
+  if (intervalMs === undefined || intervalMs > windowMs / 10) throw new UsageError(`--beta-interval must be a duration of at most a tenth of --beta-window (${values['beta-window']}), got ${values['beta-interval']}`);
+  return { windowMs, intervalMs, window: values['beta-window'], interval: values['beta-interval'] };
+}
+
+/** The betas estimated from --betas-from (window ending at the market's time, else at the history's end), then --beta's over them. */
+async function addEstimatedBetas(options: RiskOptions, file: string, window: Omit<BetaEstimationOptions, 'leader' | 'end'>, market: MarketSnapshot): Promise<RiskOptions> {
+  const series = readSeriesArrow((await readPricesBytes(locateUri, file)).bytes, file);
+  const end = market.time ?? series.times[series.times.length - 1] ?? 0;
+  const estimation = estimateBetas(series, file, { ...window, leader: options.leader, end });
+  const betas = new Map([...[...estimation.estimates].map(([a, e]) => [a, e.beta] as const), ...options.betas]);
+  return { ...options, betas, betaEstimation: estimation };
+}
+
 export async function runRisk(argv: string[]): Promise<string> {
   const { values } = parseFlags(RISK_COMMAND.flags, argv);
-  const options = readRiskOptions(values);
+  let options = readRiskOptions(values);
   const matrixOptions = readMatrixOptions(values, options);
+  const betaWindow = readBetaWindow(values);
   const { portfolio, market, rules, warnings, nameInputFile } = await loadAccountInputs(values);
+  if (values['betas-from'] !== undefined) options = await addEstimatedBetas(options, values['betas-from'], betaWindow, market);
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
-    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, matrixOptions);
+    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, { ...matrixOptions, betas: options.betas });
     out.warnings = warnings;
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {

@@ -2,6 +2,7 @@ import { Dec, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import type { BetaEstimation } from './betas.js';
 import { findFirstCrossing, makeGrid } from './crossing.js';
 import { createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
 import {
@@ -24,8 +25,10 @@ export interface RiskOptions {
   families: readonly ShockFamilyKind[];
   /** The leader family's asset (default BTC). */
   leader: string;
-  /** β per asset for the leader family; an asset not listed moves with β = 1. */
+  /** β per asset for the leader family (given, or estimated): an asset not listed moves with β = 1. */
   betas: ReadonlyMap<string, Dec>;
+  /** Where the estimated betas came from (src/risk/betas.ts), when some were estimated. */
+  betaEstimation?: BetaEstimation;
   /** The search covers shocks of ±rangePct % (capped where a price would reach zero). */
   rangePct: number;
   /** Grid points over [−rangePct, +rangePct] (81: a 1.25 % step at ±50 %). */
