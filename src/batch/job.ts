@@ -3,6 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
+import { DEFAULT_START_DISTANCE, type StartDistanceOptions } from '../risk/start-distance.js';
 
 /** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
 export interface JobSpec {
@@ -25,6 +26,8 @@ export interface JobSpec {
    * cash flow in the timeline); `lines` writes each batch's events as JSON lines beside the Arrow.
    */
   events: { ledger: boolean; lines: boolean };
+  /** Risk measures on each portfolio's summary line: `distance`, the distance at the start (docs/risk.md "In a job"), or false. */
+  risk: { distance: StartDistanceOptions | false };
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -56,7 +59,7 @@ export function readDuration(src: string, path: string, v: unknown): number {
 
 export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const o = readObject(src, '', raw);
-  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'description']);
+  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'risk', 'description']);
   if (o.version !== undefined && o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
   const jobId = readString(src, 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, 'jobId', 'letters, digits, . _ - (at most 128, starting with a letter or digit)', describeValue(jobId));
@@ -76,6 +79,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const batchSize = o.batchSize === undefined ? JOB_DEFAULTS.batchSize : readPositiveInteger(src, 'batchSize', o.batchSize);
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   const events = readEventsOptions(src, o.events);
+  const risk = readObject(src, 'risk', o.risk ?? {});
+  rejectUnknownKeys(src, 'risk', risk, ['distance']);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -90,7 +95,21 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     batchSize,
     engine,
     events,
+    risk: { distance: readRiskDistance(src, risk.distance) },
   };
+}
+
+/** `risk.distance`: true or absent (the defaults), false, or `{ rangePct?, gridPoints? }` as `pmbt risk`'s --range and --grid. */
+function readRiskDistance(src: string, v: unknown): StartDistanceOptions | false {
+  if (v === false) return false;
+  if (v === undefined || v === true) return DEFAULT_START_DISTANCE;
+  const o = readObject(src, 'risk.distance', v);
+  rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
+  const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;
+  if (typeof rangePct !== 'number' || !(rangePct > 0 && rangePct <= 1000)) throw new InputError(src, 'risk.distance.rangePct', 'a percentage above 0 and at most 1000', describeValue(rangePct));
+  const gridPoints = o.gridPoints ?? DEFAULT_START_DISTANCE.gridPoints;
+  if (typeof gridPoints !== 'number' || !Number.isInteger(gridPoints) || gridPoints < 3 || gridPoints > 100001) throw new InputError(src, 'risk.distance.gridPoints', 'a whole number from 3 to 100001', describeValue(gridPoints));
+  return { rangePct, gridPoints };
 }
 
 /** `events: { ledger, lines }`, each true or false (default false: the payments as totals, events as Arrow only). */
@@ -132,5 +151,6 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
+    risk: { distance: spec.risk.distance },
   };
 }

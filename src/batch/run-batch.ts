@@ -12,7 +12,7 @@ import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
-import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
+import { renderPortfolioSummary, type PortfolioSummary, type StartDistance } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
 import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
 import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
@@ -20,6 +20,8 @@ import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
+import { calculateStartDistance } from '../risk/start-distance.js';
+import { findRulesAt } from '../rules/build.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
 export interface BatchItem {
@@ -104,11 +106,16 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
     try {
       const slot = slotOf.get(x);
       const fast = slot === undefined ? undefined : { batch: fastBatch!, index: slot, capacity: capacities[slot]!, seriesId: ctx.seriesId };
+      // Before the replay, on the portfolio as its document gives it.
+      const start = findStartDistance(ctx, x.portfolio);
       const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast);
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
-      result.portfolios.push(renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast'));
+      const summary = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
+      if (summary.ok && start?.distance !== undefined) summary.startDistance = start.distance;
+      if (summary.ok && start?.warning !== undefined) summary.warnings.push(start.warning);
+      result.portfolios.push(summary);
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
     } catch (e) {
@@ -118,6 +125,22 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   // Failures were recorded as they came; the summary lists portfolios in input order.
   result.portfolios.sort((a, b) => a.index - b.index);
   return result;
+}
+
+/**
+ * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all, at the
+ * first step's market and rules, the portfolio as its document gives it. A portfolio whose market
+ * lacks a price there (its series begins later) gets a warning instead.
+ */
+function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distance?: StartDistance; warning?: string } | undefined {
+  const o = ctx.spec.risk.distance;
+  if (o === false || ctx.timeline.stepTimes.length === 0) return undefined;
+  try {
+    return { distance: calculateStartDistance(portfolio, ctx.book.marketAt(0), findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!), o) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { warning: `no startDistance: ${e.message}` };
+  }
 }
 
 /**
