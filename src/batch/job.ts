@@ -99,10 +99,14 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   };
 }
 
-/** `risk.distance`: true or absent (the defaults), false, or `{ rangePct?, gridPoints? }` as `pmbt risk`'s --range and --grid. */
+/**
+ * `risk.distance`: false or absent (off: it adds ~10 % to the sample job's CPU time, docs/risk.md
+ * "In a job"), true (rangePct 50, gridPoints 81), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
+ * --range and --grid.
+ */
 function readRiskDistance(src: string, v: unknown): StartDistanceOptions | false {
-  if (v === false) return false;
-  if (v === undefined || v === true) return DEFAULT_START_DISTANCE;
+  if (v === undefined || v === false) return false;
+  if (v === true) return DEFAULT_START_DISTANCE;
   const o = readObject(src, 'risk.distance', v);
   rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
   const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;

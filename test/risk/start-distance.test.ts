@@ -16,8 +16,9 @@ import { writeSmallJob } from '../helpers/job-files.js';
 import { marketOf } from '../helpers/portfolio.js';
 import { loadDefaultRules } from '../helpers/rules.js';
 
-const files = writeSmallJob(undefined, { portfolios: 24 });
-afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
+const small = writeSmallJob(undefined, { portfolios: 24 });
+const files = { ...small, job: { ...small.job, risk: { distance: true } } };
+afterAll(() => rmSync(small.dir, { recursive: true, force: true }));
 
 const readDocs = (path: string) => readFileSync(path, 'utf8').split('\n').flatMap((l) => {
   try {
@@ -46,7 +47,7 @@ describe('startDistance on each summary line', async () => {
     for (const line of result.portfolios) {
       expect(line.ok).toBe(true);
       if (!line.ok) continue;
-      const doc = readDocs(files.job.portfolios as string).find((d) => d.id === line.portfolioId)!;
+      const doc = readDocs(small.job.portfolios as string).find((d) => d.id === line.portfolioId)!;
       const exact = calculateRiskDistances(parsePortfolio(doc, rules), market, rules, { ...DEFAULT_RISK_OPTIONS, families: ['all'], engine: 'exact' }).families[0]!;
       const expected = { family: 'all', rangePct: 50, down: {} as Record<string, string>, up: {} as Record<string, string> };
       for (const [dir, d] of [['down', exact.down], ['up', exact.up]] as const) {
@@ -70,8 +71,9 @@ describe('startDistance on each summary line', async () => {
 });
 
 describe('risk.distance in the job spec', () => {
-  it('defaults to on (rangePct 50, gridPoints 81), and renders for the workers', () => {
-    expect(parseJobSpec(files.job).risk).toEqual({ distance: { rangePct: 50, gridPoints: 81 } });
+  it('defaults to off; true is rangePct 50, gridPoints 81; it renders for the workers', () => {
+    expect(parseJobSpec(small.job).risk).toEqual({ distance: false });
+    expect(parseJobSpec({ ...small.job, risk: {} }).risk).toEqual({ distance: false });
     expect(parseJobSpec({ ...files.job, risk: { distance: true } }).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: false } })).risk).toEqual({ distance: false });
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: { rangePct: 20 } } })))).toMatchObject({ risk: { distance: { rangePct: 20, gridPoints: 81 } } });
