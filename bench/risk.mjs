@@ -5,6 +5,10 @@
 // (engine fast, the default) or on the exact engine throughout (engine exact). Portfolios beyond the
 // sample's 1,000 cycle through it again. Prints one JSON line.
 // Run: npm run build && node bench/risk.mjs [portfolios, default 1000] [fast|exact]
+//
+// `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
+// "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
+// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant.
 import { readFileSync } from 'node:fs';
 import { Dec } from '../dist/domain/decimal.js';
 import { SERIES_KINDS } from '../dist/domain/series.js';
@@ -13,6 +17,35 @@ import { parsePortfolio } from '../dist/io/json/portfolio.js';
 import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS } from '../dist/risk/distances.js';
 import { buildRules } from '../dist/rules/build.js';
+
+if (process.argv[2] === 'job') {
+  await measureJobCost(Number(process.argv[3] ?? 4));
+  process.exit(0);
+}
+
+async function measureJobCost(batches) {
+  const { buildBatchContext } = await import('../dist/batch/context.js');
+  const { parseJobSpec } = await import('../dist/batch/job.js');
+  const { replayBatch } = await import('../dist/batch/run-batch.js');
+  const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance: true } });
+  const on = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
+  const off = { ...on, spec: { ...on.spec, risk: { distance: false } } };
+  const docs = readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const cpu = { on: 0, off: 0 };
+  for (let b = 0; b < batches; b++) {
+    const items = docs.slice(b * 100, b * 100 + 100).map((doc, i) => ({ index: b * 100 + i, doc }));
+    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) {
+      const c0 = process.cpuUsage();
+      replayBatch(v === 'on' ? on : off, b, items);
+      const c = process.cpuUsage(c0);
+      cpu[v] += (c.user + c.system) / 1e6;
+    }
+  }
+  console.log(JSON.stringify({
+    job: 'data/sample/job.json', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
+    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)), node: process.version,
+  }));
+}
 
 const count = Number(process.argv[2] ?? 1000);
 const engine = process.argv[3] ?? 'fast';

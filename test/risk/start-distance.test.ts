@@ -70,6 +70,17 @@ describe('startDistance on each summary line', async () => {
   });
 });
 
+describe('the sample job\'s first portfolio (docs/risk.md "In a job")', () => {
+  it('sample-00001: margin call at −47.41431339 %, reduce-only at −49.96321592 %, nothing else within ±50 %', async () => {
+    const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')) as Record<string, unknown>, risk: { distance: true } });
+    const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
+    const doc = JSON.parse(readFileSync(spec.portfolios, 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    expect(doc.id).toBe('sample-00001');
+    const line = replayBatch(ctx, 0, [{ index: 0, doc }]).portfolios[0]!;
+    expect(line.ok && line.startDistance).toEqual({ family: 'all', rangePct: 50, down: { marginCall: '-47.41431339', reduceOnly: '-49.96321592' }, up: {} });
+  });
+});
+
 describe('risk.distance in the job spec', () => {
   it('defaults to off; true is rangePct 50, gridPoints 81; it renders for the workers', () => {
     expect(parseJobSpec(small.job).risk).toEqual({ distance: false });
