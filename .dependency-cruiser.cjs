@@ -4,7 +4,7 @@
 // to parse and write their formats, and only batch, sample, cli and handlers may use it.
 // scenarios (price-history transforms) and sample (the synthetic data set) are libraries of their
 // own on top of the pure layers; so is risk (distances to the status thresholds under price shocks:
-// the exact engine at shocked markets, no I/O). The pure layers also import no node: module (eslint.config.js
+// the exact engine at shocked markets; the top-up to survive: held replays; no I/O). The pure layers also import no node: module (eslint.config.js
 // adds: and read no environment).
 const LAYERS = {
   domain: [],
@@ -14,7 +14,7 @@ const LAYERS = {
   replay: ['domain', 'rules', 'engine', 'records'],
   report: ['domain', 'rules', 'engine', 'records', 'replay'],
   scenarios: ['domain'],
-  risk: ['domain', 'rules', 'engine', 'records', 'scenarios'],
+  risk: ['domain', 'rules', 'engine', 'records', 'replay', 'scenarios'],
   io: ['domain', 'rules', 'records', 'types'],
   sample: ['domain', 'rules', 'engine', 'records', 'io', 'types'],
   batch: ['domain', 'rules', 'engine', 'records', 'replay', 'report', 'scenarios', 'risk', 'io', 'types'],

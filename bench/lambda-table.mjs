@@ -2,7 +2,7 @@
 // The on-paper Lambda table (docs/serverless.md "Scale and cost, from measurements"), computed from
 // measurements, not by hand: reads the JSON lines of `npm run bench:scale` (and, when present, of
 // `node bench/memory-2y.mjs`) from the files named on the command line (default
-// bench/results/scale.jsonl and bench/results/memory-2y.jsonl) or from stdin (`-`), and prints a
+// bench/results/scale-finish.jsonl and bench/results/memory-2y.jsonl) or from stdin (`-`), and prints a
 // markdown table and one JSON line for
 //   (a) 10,000 portfolios × 1 year  and  (b) 1,000,000 portfolios × 1 month  of 1-minute steps,
 // plus the 50,000 × 1 day job of the "finishing step ≤ 5 % of the wall" figure.
@@ -39,7 +39,7 @@ const PRICE_ROWS_PER_MINUTE = 18 + 10 / 480; // the sample's 18 index/mark serie
 
 // ---------- the measurements ----------
 function readLines() {
-  const files = positionals.length > 0 ? positionals : ['bench/results/scale.jsonl', 'bench/results/memory-2y.jsonl'].filter(existsSync);
+  const files = positionals.length > 0 ? positionals : ['bench/results/scale-finish.jsonl', 'bench/results/memory-2y.jsonl'].filter(existsSync);
   const text = files.map((f) => readFileSync(f === '-' ? 0 : f, 'utf8')).join('\n');
   return text.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
 }
@@ -75,8 +75,10 @@ function fitPlane(points) {
 const nearest = (points, steps) => [...points].sort((x, y) => Math.abs(Math.log(x.steps / steps)) - Math.abs(Math.log(y.steps / steps)))[0];
 
 function measuredFigures(lines) {
-  const scale = lines.filter((l) => l.bench === 'scale');
-  if (scale.length === 0) throw new Error('no bench:scale line: run npm run bench:scale --silent -- --append bench/results/scale.jsonl');
+  // Only runs whose partials were counted apart from the worst side files (the finishing step that
+  // reads nothing but _partials/); the earlier lines of bench/results/scale.jsonl measured the merge before it.
+  const scale = lines.filter((l) => l.bench === 'scale' && l.replay.worstSideFilesBytes !== undefined);
+  if (scale.length === 0) throw new Error('no bench:scale line: run npm run bench:scale --silent -- --append bench/results/scale-finish.jsonl');
   const memory = lines.filter((l) => l.bench === 'memory-2y').at(-1);
   const largest = [...scale].sort((x, y) => x.batches - y.batches).at(-1);
   // Per window (bench:scale runs, and the 2-year memory run: pmbt run --workers 1, one core):
@@ -89,7 +91,9 @@ function measuredFigures(lines) {
     // Report bytes a portfolio writes per day of window (timeline at 1 h, events, portfolio line), and the timeline's share.
     reportBytesPerPortfolioDay: s.replay.reportBytes / (s.portfolios * s.days),
     timelineBytesPerPortfolioDay: s.replay.folders['timeline/'].bytes / (s.portfolios * s.days),
-    partialBytesPerBatch: s.replay.partialsBytes / s.batches,
+    partialBytesPerBatch: (s.replay.partialsBytes + s.replay.worstSideFilesBytes) / s.batches,
+    // A batch's side files (its 10 worst portfolios' lines, timelines and events) per day of window.
+    worstSideBytesPerBatchDay: s.replay.worstSideFilesBytes / (s.batches * s.days),
     replayRssMB: s.replay.maxRssMB,
   }));
   const replayRates = [...windows];
@@ -107,13 +111,13 @@ function measuredFigures(lines) {
     memoryPortfolioDays: memory ? memory.portfolios * memory.days : null,
     // Plan: wall = a + b · portfolios (streams the portfolios into batch files, 16 writes at a time).
     plan: fitLine(scale.map((s) => ({ x: s.portfolios, y: s.plan.wallMs / 1000 }))),
-    // Finishing step: wall = c0 + c1 · batches (every partial, 32 at a time) + c2 · bytes of the worst
-    // portfolios' batch timelines it reads (report.html); fitted over the runs (3 or more, distinct windows).
+    // Finishing step: wall = c0 + c1 · batches (every partial, 64 at a time) + c2 · bytes of the side
+    // files it reads (the job's worst portfolios' batches, for report.html); fitted over the runs (3 or more, distinct windows).
     merge: fitPlane(scale.map((s) => ({ x1: s.batches, x2: s.merge.bytesReadBeyondPartials, y: s.merge.wallMs / 1000 }))),
-    // How many batches' timelines the finishing step reads (the worst portfolios' batches), at most: the largest run.
-    worstBatchesRead: Math.max(...scale.map((s) => s.merge.bytesReadBeyondPartials / (s.replay.folders['timeline/'].bytes / s.batches))),
-    // Merge RSS = a + b · one timeline batch file's bytes (it reads them one at a time).
-    mergeRss: fitLine(scale.map((s) => ({ x: s.replay.folders['timeline/'].bytes / s.batches, y: s.merge.maxRssMB }))),
+    // How many batches' side files the finishing step reads (the worst portfolios' batches), at most: the largest run.
+    worstBatchesRead: Math.max(...scale.map((s) => s.merge.bytesReadBeyondPartials / (s.replay.worstSideFilesBytes / s.batches))),
+    // Finishing RSS = a + b · batches (the partials' reduction and the manifest's entries grow with them).
+    mergeRss: fitLine(scale.map((s) => ({ x: s.batches, y: s.merge.maxRssMB }))),
     // S3 requests per batch, from the counting proxy (replayBatch; plan's batch files; the merge's partials).
     replayPutsPerBatch: (largest.replay.s3.requests.PUT ?? 0) / largest.batches,
     replayGetsPerBatch: ((largest.replay.s3.requests.GET ?? 0) + (largest.replay.s3.requests.HEAD ?? 0)) / largest.batches,
@@ -144,11 +148,11 @@ function project(m, name, portfolios, days) {
   // Map: wave 1 cold, later waves warm; ramp-up at 1,000 more Lambdas per 10 s.
   const rampS = (Math.ceil(instances / AWS.scaleUpPer10s) - 1) * 10;
   const mapS = coldBatchS + (waves - 1) * warmBatchS + rampS;
-  // Finishing step: the partials, and the worst portfolios' batch timelines (report.html).
-  const timelineBatchBytes = BATCH_SIZE * days * w.timelineBytesPerPortfolioDay;
-  const mergeReadBeyondPartials = Math.min(batches, m.worstBatchesRead) * timelineBatchBytes;
+  // Finishing step: every partial, and the side files of the batches holding the job's worst portfolios (report.html).
+  const sideBatchBytes = days * w.worstSideBytesPerBatchDay;
+  const mergeReadBeyondPartials = Math.min(batches, m.worstBatchesRead) * sideBatchBytes;
   const mergeS = m.merge.c0 + m.merge.c1 * batches + m.merge.c2 * mergeReadBeyondPartials;
-  const mergeMemoryMB = m.mergeRss.a + m.mergeRss.b * timelineBatchBytes;
+  const mergeMemoryMB = m.mergeRss.a + m.mergeRss.b * batches + mergeReadBeyondPartials / 1e6;
   const wallS = planS + mapS + mergeS;
   // Lambda cost: GB-s = memory × duration of every invocation (a cold batch once per instance).
   const gbS = (AWS.memoryMB / 1024) * (planS + instances * coldBatchS + (batches - instances) * warmBatchS + mergeS);
@@ -217,14 +221,14 @@ function limitsAt(m) {
   return {
     // plan: a + b·P (+ a month of prices' load, small) = 300 s
     planTimeoutAtPortfolios: (AWS.planTimeoutS - m.plan.a) / m.plan.b,
-    // merge: c0 + c1·batches = 900 s (1-day windows: the worst batches' timelines are small)
+    // merge: c0 + c1·batches = 900 s (1-day windows: the worst batches' side files are small)
     mergeTimeoutAtBatches: (AWS.lambdaTimeoutS - m.merge.c0) / m.merge.c1,
     // replayBatch memory: the 2-year peak scaled by the window = 2,048 MB
     replayMemoryAtYears: m.memoryPeakMB === null ? null : (2 * AWS.memoryMB) / m.memoryPeakMB,
-    // merge memory: a + b · one timeline batch file = 2,048 MB, in days of window (batches of BATCH_SIZE, 1 h timeline)
-    mergeMemoryAtDays: (AWS.memoryMB - m.mergeRss.a) / m.mergeRss.b / (BATCH_SIZE * m.windows.at(-1).timelineBytesPerPortfolioDay),
-    // the merge's read of the worst batches' timelines: c2 · W · B · days · bytes/day = 900 s, in days of window
-    mergeTimeoutAtDays: (AWS.lambdaTimeoutS - m.merge.c0) / (m.merge.c2 * m.worstBatchesRead * BATCH_SIZE * m.windows.at(-1).timelineBytesPerPortfolioDay),
+    // merge memory: a + b · batches = 2,048 MB (short windows)
+    mergeMemoryAtBatches: (AWS.memoryMB - m.mergeRss.a) / m.mergeRss.b,
+    // the merge's read of the worst batches' side files: c2 · W · days · side bytes a batch-day = 900 s, in days of window
+    mergeTimeoutAtDays: (AWS.lambdaTimeoutS - m.merge.c0) / (m.merge.c2 * m.worstBatchesRead * Math.max(...m.windows.map((w) => w.worstSideBytesPerBatchDay))),
   };
 }
 
@@ -234,7 +238,7 @@ const at = limitsAt(m);
 console.log(markdown(rows));
 console.log('');
 console.log(`Where each limit would be reached (batches of ${BATCH_SIZE}): plan's 300 s at ${int(at.planTimeoutAtPortfolios)} portfolios; ` +
-  `merge's 900 s at ${int(at.mergeTimeoutAtBatches)} batches (short windows) or a ${int(at.mergeTimeoutAtDays)}-day window (its read of the worst batches' timelines); ` +
-  `replayBatch's 2,048 MB at ${at.replayMemoryAtYears?.toFixed(1)} years of minute prices; merge's 2,048 MB at a ${int(at.mergeMemoryAtDays)}-day window.`);
+  `merge's 900 s at ${int(at.mergeTimeoutAtBatches)} batches (short windows) or a ${int(at.mergeTimeoutAtDays)}-day window (its read of the worst batches' side files); ` +
+  `replayBatch's 2,048 MB at ${at.replayMemoryAtYears?.toFixed(1)} years of minute prices; merge's 2,048 MB at ${int(at.mergeMemoryAtBatches)} batches.`);
 console.log('');
 console.log(JSON.stringify({ bench: 'lambda-table', batchSize: BATCH_SIZE, aws: AWS, measured: m, rows, limitsAt: at }));

@@ -173,9 +173,14 @@ async function folderBytes(client, prefix) {
     for (const o of page.Contents ?? []) {
       const rest = o.Key.slice(prefix.length);
       const folder = rest.includes('/') ? rest.split('/')[0] + '/' : rest;
-      folders[folder] ??= { objects: 0, bytes: 0 };
-      folders[folder].objects++;
-      folders[folder].bytes += o.Size;
+      // _partials/ holds two kinds: each batch's partial (the finishing step reads every one) and the
+      // side files of its worst portfolios (read only for the job's worst): counted apart as well.
+      const kinds = folder === '_partials/' ? [folder, /\.worst/.test(rest) ? '_partials/ worst side files' : '_partials/ partials'] : [folder];
+      for (const kind of kinds) {
+        folders[kind] ??= { objects: 0, bytes: 0 };
+        folders[kind].objects++;
+        folders[kind].bytes += o.Size;
+      }
     }
     token = page.NextContinuationToken;
   } while (token);
@@ -260,7 +265,6 @@ function stepFigures(step, processes) {
 }
 
 const sumBytes = (folders, names) => names.reduce((a, n) => a + (folders[n]?.bytes ?? 0), 0);
-const allBytes = (folders) => Object.values(folders).reduce((a, f) => a + f.bytes, 0);
 
 function report({ sampleMs, prices, portfolios, planned, plan, replay, merge, afterPlan, afterReplay, afterMerge }) {
   const children = replay.value;
@@ -271,7 +275,9 @@ function report({ sampleMs, prices, portfolios, planned, plan, replay, merge, af
   const warm = children.flatMap((c) => c.calls.slice(1).map((x) => x.ms));
   const replayMsSum = batches.reduce((a, b) => a + b.replayMs, 0);
   const reportFolders = ['portfolios/', 'timeline/', 'events/'];
-  const partialsBytes = sumBytes(afterReplay, ['_partials/']);
+  // The partials proper (one a batch, every one read by the finishing step), without the worst side files.
+  const partialsBytes = sumBytes(afterReplay, ['_partials/ partials']);
+  const worstSideFilesBytes = sumBytes(afterReplay, ['_partials/ worst side files']);
   const mergeTotals = merge.value.calls[0].result.totals;
   const total = plan.wallMs + replay.wallMs + merge.wallMs;
   const out = {
@@ -284,7 +290,7 @@ function report({ sampleMs, prices, portfolios, planned, plan, replay, merge, af
       portfolioStepsPerSecond: round(portfolioSteps / (replay.wallMs / 1000)),
       portfolioStepsPerCoreSecond: round(portfolioSteps / (replayMsSum / 1000)),
       batchMs: { coldMedian: round(median(cold)), warmMedian: round(median(warm)), warmMax: round(Math.max(...warm)), replayMedian: round(median(batches.map((b) => b.replayMs))) },
-      bytesWritten: replay.s3.bytesSent, reportBytes: sumBytes(afterReplay, reportFolders), partialsBytes,
+      bytesWritten: replay.s3.bytesSent, reportBytes: sumBytes(afterReplay, reportFolders), partialsBytes, worstSideFilesBytes,
       folders: afterReplay,
     },
     merge: {

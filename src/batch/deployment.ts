@@ -55,14 +55,14 @@ function checkLocation(src: string, path: string, uri: string, bucket: string, p
 
 /**
  * The job's output must be the deployment's reports folder (or a folder inside it), and not inside
- * a job's own `_plan/` or `_parts/` (or any `_`-named entry, which only a job writes): a job id never
+ * a job's own `_plan/` or `_partials/` (or any `_`-named entry, which only a job writes): a job id never
  * starts with `_`, so an output there could only be aimed at another job's files.
  */
 export function validateDeploymentOutput(src: string, path: string, output: string, d: Deployment): void {
   checkLocation(src, path, output, d.bucket, [BUCKET_PREFIXES.reports], true);
   const key = parseLocation(output).key;
   if (key.split('/').some((segment) => segment.startsWith('_'))) {
-    throw new InputError(src, path, `a folder of reports/ outside every job's _plan/ and _parts/ (no folder named _…)`, JSON.stringify(output));
+    throw new InputError(src, path, `a folder of reports/ outside every job's _plan/ and _partials/ (no folder named _…)`, JSON.stringify(output));
   }
 }
 

@@ -28,7 +28,8 @@ export interface HttpResponse {
   body: string;
 }
 
-class HttpError extends Error {
+/** A failure with its HTTP status (413 for a body too large); answered as `{ "error": message }`. */
+export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string) {
     super(message);
   }
@@ -72,19 +73,20 @@ function readCaller(context: Record<string, unknown>): string {
   return who.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
 }
 
-const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   body: `${JSON.stringify(body, null, 2)}\n`,
 });
 
-function readBody(req: HttpRequest): string {
+/** The request's body as text, at most `maxBytes` (413 beyond), not empty (400: `what` was expected). */
+export function readBody(req: HttpRequest, maxBytes = MAX_REQUEST_BODY_BYTES, what = 'a job spec (JSON object)'): string {
   const raw = req.body ?? '';
   // Check before decoding too: base64 is 4/3 of the bytes, and a huge body should cost nothing.
-  if (raw.length > Math.ceil((MAX_REQUEST_BODY_BYTES * 4) / 3) + 4) throw new HttpError(413, `the request body must be at most ${MAX_REQUEST_BODY_BYTES} bytes`);
+  if (raw.length > Math.ceil((maxBytes * 4) / 3) + 4) throw new HttpError(413, `the request body must be at most ${maxBytes} bytes`);
   const text = req.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text, 'utf8') > MAX_REQUEST_BODY_BYTES) throw new HttpError(413, `the request body must be at most ${MAX_REQUEST_BODY_BYTES} bytes`);
-  if (text.trim() === '') throw new InputError('request body', '', 'a job spec (JSON object)', 'an empty body');
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new HttpError(413, `the request body must be at most ${maxBytes} bytes`);
+  if (text.trim() === '') throw new InputError('request body', '', what, 'an empty body');
   return text;
 }
 

@@ -4,6 +4,7 @@ import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
 import { DEFAULT_START_DISTANCE, type StartDistanceOptions } from '../risk/start-distance.js';
+import { readTopUpRequest, renderTopUpRequest, type TopUpRequest } from '../risk/topup-request.js';
 
 /** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
 export interface JobSpec {
@@ -26,8 +27,13 @@ export interface JobSpec {
    * cash flow in the timeline); `lines` writes each batch's events as JSON lines beside the Arrow.
    */
   events: { ledger: boolean; lines: boolean };
-  /** Risk measures on each portfolio's summary line: `distance`, the distance at the start (docs/risk.md "In a job"), or false. */
-  risk: { distance: StartDistanceOptions | false };
+  /** Per-portfolio risk figures in the summary lines (docs/formats.md "Job spec", docs/risk.md). */
+  risk: {
+    /** The top-up to survive the path (`risk.topUp`; off unless asked: see docs/risk.md "Top-up to survive" for its cost). */
+    topUp?: TopUpRequest;
+    /** The distance at the start (`risk.distance`; off unless asked: see docs/risk.md "In a job" for its cost). */
+    distance?: StartDistanceOptions;
+  };
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -80,7 +86,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   const events = readEventsOptions(src, o.events);
   const risk = readObject(src, 'risk', o.risk ?? {});
-  rejectUnknownKeys(src, 'risk', risk, ['distance']);
+  rejectUnknownKeys(src, 'risk', risk, ['topUp', 'distance']);
+  const distance = readRiskDistance(src, risk.distance);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -95,7 +102,10 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     batchSize,
     engine,
     events,
-    risk: { distance: readRiskDistance(src, risk.distance) },
+    risk: {
+      ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }),
+      ...(distance === undefined ? {} : { distance }),
+    },
   };
 }
 
@@ -104,8 +114,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
  * "In a job"), true (rangePct 50, gridPoints 81), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
  * --range and --grid.
  */
-function readRiskDistance(src: string, v: unknown): StartDistanceOptions | false {
-  if (v === undefined || v === false) return false;
+function readRiskDistance(src: string, v: unknown): StartDistanceOptions | undefined {
+  if (v === undefined || v === false) return undefined;
   if (v === true) return DEFAULT_START_DISTANCE;
   const o = readObject(src, 'risk.distance', v);
   rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
@@ -155,6 +165,8 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
-    risk: { distance: spec.risk.distance },
+    ...(spec.risk.topUp === undefined && spec.risk.distance === undefined ? {} : {
+      risk: { ...(spec.risk.topUp === undefined ? {} : { topUp: renderTopUpRequest(spec.risk.topUp) }), ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }) },
+    }),
   };
 }

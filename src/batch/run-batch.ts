@@ -8,20 +8,22 @@ import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
+import { findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
 import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
 import { renderPortfolioSummary, type PortfolioSummary, type StartDistance } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
-import { datasetFileName, renderPortfolioLines, type DatasetFile } from '../records/dataset.js';
+import { datasetFileName, renderPortfolioLines, type DatasetFile, type WorstPortfolioLine } from '../records/dataset.js';
+import { findRulesAt } from '../rules/build.js';
+import { calculateWorstStartRisk } from './worst-risk.js';
 import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 import { calculateStartDistance } from '../risk/start-distance.js';
-import { findRulesAt } from '../rules/build.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
 export interface BatchItem {
@@ -41,6 +43,8 @@ export interface BatchResult {
   thresholds: JobThresholds;
   /** The price history carries bar extremes in the window (summary.json's `intrabar`). */
   intrabar: boolean;
+  /** The portfolios as parsed, by input index: the worst ones' start risk is evaluated on them. */
+  parsed: Map<number, Portfolio>;
 }
 
 /** Reads the id of a document that failed to parse, if it has a usable one. */
@@ -76,7 +80,7 @@ const describeFailure = (ctx: BatchContext, item: BatchItem, e: unknown) =>
  * internal error alike: its summary line says why, and the rest of the batch goes on.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
-  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline) };
+  const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline), parsed: new Map() };
   const fail = (item: BatchItem, error: string) => {
     result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
     onPortfolioDone?.(0);
@@ -92,7 +96,10 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios);
       const refusal = ctx.spec.engine === 'exact' ? 'engine exact' : findFastKernelRefusal(portfolio, ctx.rules);
       if (refusal !== undefined && ctx.spec.engine === 'fast') fail(item, `${ctx.spec.portfolios}: ${describePortfolioAt(item.index, portfolio.id)}: the fast kernel cannot replay it: ${refusal} (use engine auto or exact)`);
-      else parsed.push({ item, portfolio, refusal });
+      else {
+        parsed.push({ item, portfolio, refusal });
+        result.parsed.set(item.index, portfolio);
+      }
     } catch (e) {
       fail(item, describeFailure(ctx, item, e));
     }
@@ -112,10 +119,11 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
-      const summary = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
-      if (summary.ok && start?.distance !== undefined) summary.startDistance = start.distance;
-      if (summary.ok && start?.warning !== undefined) summary.warnings.push(start.warning);
-      result.portfolios.push(summary);
+      const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
+      if (line.ok && start?.distance !== undefined) line.startDistance = start.distance;
+      if (line.ok && start?.warning !== undefined) line.warnings.push(start.warning);
+      if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r));
+      result.portfolios.push(line);
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);
     } catch (e) {
@@ -127,6 +135,9 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   return result;
 }
 
+/** The job's path for the top-up's held replays: the kernel where the portfolio's own replay used it. */
+const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ctx.book, rules: ctx.rules, options: ctx.options, ...(fast ? { fast: { tables: ctx.flatTables, seriesId: ctx.seriesId } } : {}) });
+
 /**
  * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all, at the
  * first step's market and rules, the portfolio as its document gives it. A portfolio whose market
@@ -134,7 +145,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
  */
 function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distance?: StartDistance; warning?: string } | undefined {
   const o = ctx.spec.risk.distance;
-  if (o === false || ctx.timeline.stepTimes.length === 0) return undefined;
+  if (o === undefined || ctx.timeline.stepTimes.length === 0) return undefined;
   try {
     return { distance: calculateStartDistance(portfolio, ctx.book.marketAt(0), findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!), o) };
   } catch (e) {
@@ -151,15 +162,32 @@ function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distance?
 const isPayment = (e: ReplayEvent) => e.type === 'funding' || e.type === 'interest';
 
 /**
- * The batch's worst portfolios' summary lines, timeline rows and events, beside its partial: what
- * the report needs of them, so the finishing step never reads a whole batch file for its page.
+ * The worst portfolios' lines with their risk at the job's start market (the first step's prices
+ * and the rules in force then): what the report's risk chart and heat map show. None when the
+ * window has no step.
  */
-async function writeWorstDetail(store: ObjectStore, jobKey: string, result: BatchResult, worstIndexes: readonly number[]): Promise<void> {
+function addStartRisk(ctx: BatchContext, result: BatchResult, portfolios: readonly PortfolioSummary[]): WorstPortfolioLine[] {
+  const start = ctx.timeline.stepTimes[0];
+  if (start === undefined) return [...portfolios];
+  const market = ctx.book.marketAt(0);
+  const rules = findRulesAt(ctx.rules, start);
+  return portfolios.map((p) => {
+    const portfolio = p.ok ? result.parsed.get(p.index) : undefined;
+    return portfolio === undefined ? p : { ...p, startRisk: calculateWorstStartRisk(portfolio, market, rules) };
+  });
+}
+
+/**
+ * The batch's worst portfolios' summary lines (with their start risk), timeline rows and events,
+ * beside its partial: what the report needs of them, so the finishing step never reads a whole
+ * batch file for its page.
+ */
+async function writeWorstDetail(store: ObjectStore, jobKey: string, ctx: BatchContext, result: BatchResult, worstIndexes: readonly number[]): Promise<void> {
   const wanted = new Set(worstIndexes);
   const portfolios = result.portfolios.filter((p) => wanted.has(p.index));
   const ids = new Set(portfolios.map((p) => p.portfolioId));
   const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
-  await store.write(key('worstPortfolios'), renderPortfolioLines(portfolios));
+  await store.write(key('worstPortfolios'), renderPortfolioLines(addStartRisk(ctx, result, portfolios)));
   await store.write(key('worstTimeline'), encodeArrowFile(TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)))]));
   await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))]));
 }
@@ -187,7 +215,7 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
   for (const p of result.portfolios) addToJobTotals(totals, p);
   totals.portfolioSteps = result.steps;
   const report = buildReportPartial(result.batch, result.portfolios, result.timeline, result.events, reportGridOf(ctx), result.thresholds);
-  await writeWorstDetail(store, jobKey, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
+  await writeWorstDetail(store, jobKey, ctx, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
   const partial: BatchPartial = { version: 1, run, batch: result.batch, steps: result.steps, thresholds: result.thresholds, intrabar: result.intrabar, totals, files, report };
   await store.write(joinKey(jobKey, ...datasetFileName('partial', result.batch).split('/')), renderBatchPartial(partial));
 }

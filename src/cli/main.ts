@@ -12,6 +12,7 @@ import { runSample, SAMPLE_USAGE } from './sample.js';
 import { runScenario, SCENARIO_USAGE } from './scenario.js';
 import { runRisk, RISK_USAGE } from './risk.js';
 import { runSnapshot, SNAPSHOT_USAGE } from './snapshot.js';
+import { runTopUp, TOPUP_USAGE } from './topup.js';
 import { UsageError, type CommandOutput } from './usage.js';
 import { JobLeaseError } from '../batch/lease.js';
 
@@ -29,6 +30,7 @@ Commands:
   pmbt sample     generate the synthetic sample market and portfolios (data/sample/)
   pmbt snapshot   evaluate one account at one instant (uniMMR, equity, maintenance margin, status)
   pmbt risk       distance to each status threshold: the smallest price shock per family and direction
+  pmbt topup      top-up to survive: the least collateral added that keeps a job's path above a threshold
   pmbt import     turn saved Binance responses into portfolio documents and a market snapshot
 
 Run "pmbt <command> --help" for a command's options.`;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   sample: { usage: SAMPLE_USAGE, run: runSample },
   snapshot: { usage: SNAPSHOT_USAGE, run: runSnapshot },
   risk: { usage: RISK_USAGE, run: runRisk },
+  topup: { usage: TOPUP_USAGE, run: runTopUp },
   import: { usage: IMPORT_USAGE, run: (argv) => runImport(argv) },
 };
 

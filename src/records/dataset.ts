@@ -1,6 +1,7 @@
 import { InputError } from '../domain/errors.js';
 import { describeValue, readObject } from '../domain/json-fields.js';
 import { parseJsonAt } from './lines.js';
+import { ACCOUNT_STATUSES, type AccountStatus } from '../domain/types.js';
 import { checkPortfolioSummary, type PortfolioSummary } from './portfolio-summary.js';
 import { checkSummaryHead, type SummaryHead } from './summary.js';
 
@@ -73,3 +74,74 @@ export function readPortfolioLines(text: string, file: string): PortfolioSummary
 }
 
 export const renderPortfolioLines = (portfolios: readonly PortfolioSummary[]) => portfolios.map((p) => `${JSON.stringify(p)}\n`).join('');
+
+/**
+ * What the report shows of a worst portfolio's risk at the job's start market (docs/risk.md "In the
+ * report and the API"), carried as `startRisk` on its line of `_partials/batch-N.worst.jsonl` only.
+ * Small on purpose: uniMMR as floats of 6 significant digits (null without maintenance margin) for
+ * plotting, and statuses as indexes into ACCOUNT_STATUSES; the exact figures are `pmbt risk`'s.
+ */
+export type WorstStartRisk = WorstStartRiskFigures | { time: string; error: string };
+
+export interface WorstStartRiskFigures {
+  /** The market's time (the job's first step). */
+  time: string;
+  /** uniMMR against the `all` family's shock over ±rangePct % in `points` equal steps. */
+  curve: { family: 'all'; rangePct: number; points: number; uniMMR: (number | null)[]; status: number[] };
+  /** The two risk matrices (src/risk/matrix.ts) on `points` × `points` cells over ±rangePct %. */
+  matrices: { rangePct: number; points: number; leaderOthers: CompactRiskMatrix; leaderDepeg: CompactRiskMatrix };
+}
+
+export interface CompactRiskMatrix {
+  /** What the rows and the columns move (leader:BTC, others:BTC, depeg:USDT). */
+  rows: string;
+  cols: string;
+  /** [row][col], as the curve's. */
+  uniMMR: (number | null)[][];
+  status: number[][];
+}
+
+/** uniMMR text → a plotted float (6 significant digits); null stays null. */
+export const roundForPlot = (u: string | null): number | null => (u === null ? null : Number(Number(u).toPrecision(6)));
+export const statusCode = (s: AccountStatus): number => ACCOUNT_STATUSES.indexOf(s);
+
+/** A worst portfolio's line: its summary, and its start risk when the batch computed it. */
+export type WorstPortfolioLine = PortfolioSummary & { startRisk?: WorstStartRisk };
+
+const isCode = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < ACCOUNT_STATUSES.length;
+const isUniMMR = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+function checkSeries(file: string, where: string, uniMMR: unknown, status: unknown, length: number): void {
+  if (!Array.isArray(uniMMR) || uniMMR.length !== length || !uniMMR.every(isUniMMR)) throw new InputError(file, `${where}.uniMMR`, `${length} numbers or nulls`, describeValue(uniMMR));
+  if (!Array.isArray(status) || status.length !== length || !status.every(isCode)) throw new InputError(file, `${where}.status`, `${length} status codes (0 normal … 4 bankrupt)`, describeValue(status));
+}
+
+function checkMatrix(file: string, where: string, v: unknown, points: number): void {
+  const m = readObject(file, where, v);
+  if (typeof m.rows !== 'string' || typeof m.cols !== 'string') throw new InputError(file, `${where}.rows`, 'the names of the axes', describeValue(m.rows));
+  if (!Array.isArray(m.uniMMR) || m.uniMMR.length !== points) throw new InputError(file, `${where}.uniMMR`, `${points} rows`, describeValue(m.uniMMR));
+  if (!Array.isArray(m.status) || m.status.length !== points) throw new InputError(file, `${where}.status`, `${points} rows`, describeValue(m.status));
+  for (let r = 0; r < points; r++) checkSeries(file, `${where}[${r}]`, m.uniMMR[r], m.status[r], points);
+}
+
+function readPoints(file: string, where: string, o: Record<string, unknown>): number {
+  if (typeof o.points !== 'number' || !Number.isInteger(o.points) || o.points < 3 || o.points > 201) throw new InputError(file, `${where}.points`, 'a whole number from 3 to 201', describeValue(o.points));
+  if (typeof o.rangePct !== 'number' || !(o.rangePct > 0)) throw new InputError(file, `${where}.rangePct`, 'a percentage above 0', describeValue(o.rangePct));
+  return o.points;
+}
+
+/** A worst line's `startRisk` read back (absent in lines written before it): checked so a foreign one fails naming the field. */
+export function readWorstStartRisk(v: unknown, file: string, where: string): WorstStartRisk | undefined {
+  if (v === undefined) return undefined;
+  const o = readObject(file, where, v);
+  if (typeof o.time !== 'string') throw new InputError(file, `${where}.time`, 'an ISO time', describeValue(o.time));
+  if (typeof o.error === 'string') return { time: o.time, error: o.error };
+  const curve = readObject(file, `${where}.curve`, o.curve);
+  if (curve.family !== 'all') throw new InputError(file, `${where}.curve.family`, '"all"', describeValue(curve.family));
+  checkSeries(file, `${where}.curve`, curve.uniMMR, curve.status, readPoints(file, `${where}.curve`, curve));
+  const matrices = readObject(file, `${where}.matrices`, o.matrices);
+  const points = readPoints(file, `${where}.matrices`, matrices);
+  checkMatrix(file, `${where}.matrices.leaderOthers`, matrices.leaderOthers, points);
+  checkMatrix(file, `${where}.matrices.leaderDepeg`, matrices.leaderDepeg, points);
+  return o as unknown as WorstStartRisk;
+}

@@ -46,6 +46,8 @@ export type PortfolioSummary =
        * job"); absent in lines written before it and when the job did not ask (`risk.distance`).
        */
       startDistance?: StartDistance;
+      /** Top-up to survive the replayed path, held as it was (no liquidation): only when the job asks (`risk.topUp`). */
+      topUp?: PortfolioTopUp;
       warnings: string[];
     }
   | { portfolioId: string | null; index: number; ok: false; error: string };
@@ -63,6 +65,20 @@ export interface StartDistance {
   rangePct: number;
   down: Partial<Record<StartDistanceTarget, string>>;
   up: Partial<Record<StartDistanceTarget, string>>;
+}
+
+/** A summary line's `topUp` (docs/formats.md "Outputs", docs/risk.md "Top-up to survive"). */
+export interface PortfolioTopUp {
+  /** The collateral asset added, e.g. "USDT". */
+  asset: string;
+  /** The uniMMR threshold kept above, decimal string, e.g. "1.05". */
+  threshold: string;
+  /** Smallest amount of `asset` added at the start (8-decimal string, "0" when none needed); null when no amount suffices. */
+  amount: string | null;
+  /** ISO time of the step that decides it (null when amount is "0"). */
+  decidingTime: string | null;
+  /** The same for a top-up made at the first margin call; null when the path has no margin call. */
+  atFirstMarginCall: { time: string; amount: string | null } | null;
 }
 
 /**
@@ -224,6 +240,7 @@ export function checkPortfolioSummary(v: unknown, file: string, where: string): 
   if (o.ok) {
     checkPaymentTotals(o, file, where);
     if (o.startDistance !== undefined) checkStartDistance(o.startDistance, file, `${where}.startDistance`);
+    if (o.topUp !== undefined) checkTopUp(o.topUp, file, `${where}.topUp`);
   }
   return o as unknown as PortfolioSummary;
 }
@@ -256,4 +273,25 @@ function checkPaymentTotals(o: Record<string, unknown>, file: string, where: str
       if (typeof amount !== 'string' || !/^-?\d+\.\d{8}$/.test(amount)) throw new InputError(file, `${where}.${key}.${name}`, 'an 8-decimal amount', describeValue(amount));
     }
   }
+}
+
+const AMOUNT = /^-?\d+\.\d{8}$|^0$/;
+
+/** topUp, when present: its fields of the right kinds (amounts 8-decimal strings or "0", times strings). */
+function checkTopUp(v: unknown, file: string, where: string): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(file, where, 'an object', describeValue(v));
+  const t = v as Record<string, unknown>;
+  const expect = (ok: boolean, key: string, what: string, value: unknown) => {
+    if (!ok) throw new InputError(file, `${where}.${key}`, what, describeValue(value));
+  };
+  expect(typeof t.asset === 'string', 'asset', 'a string', t.asset);
+  expect(typeof t.threshold === 'string', 'threshold', 'a decimal string', t.threshold);
+  expect(t.amount === null || (typeof t.amount === 'string' && AMOUNT.test(t.amount)), 'amount', 'an 8-decimal amount or null', t.amount);
+  expect(t.decidingTime === null || typeof t.decidingTime === 'string', 'decidingTime', 'a time or null', t.decidingTime);
+  const m = t.atFirstMarginCall;
+  if (m === null) return;
+  expect(typeof m === 'object' && !Array.isArray(m) && m !== undefined, 'atFirstMarginCall', 'an object or null', m);
+  const mc = m as Record<string, unknown>;
+  expect(typeof mc.time === 'string', 'atFirstMarginCall.time', 'a time', mc.time);
+  expect(mc.amount === null || (typeof mc.amount === 'string' && AMOUNT.test(mc.amount)), 'atFirstMarginCall.amount', 'an 8-decimal amount or null', mc.amount);
 }

@@ -58,7 +58,7 @@ export function evaluateExactStep(state: ReplayState, step: ExactStep): void {
     state.timeline.addExtreme(t, extreme.snapshot);
     noteMinimum(result, extreme.snapshot, t);
   }
-  if (snapshot.accountStatus === 'FORCE_LIQUIDATION') {
+  if (snapshot.accountStatus === 'FORCE_LIQUIDATION' && !state.hold) {
     keepFastMinimumAccount(state);
     const outcome = runLiquidation(state.account, snapshot, market, rules, step.options.liquidation, t);
     snapshot = applyLiquidationOutcome(state, outcome, tl, k);
@@ -79,7 +79,7 @@ function evaluateIntrabar(state: ReplayState, step: ExactStep, extreme: ExtremeE
   const t = tl.stepTimes[k]!;
   const worst = extreme.snapshot;
   noteStatus(state, worst.accountStatus, worst, t, true);
-  if (worst.accountStatus !== 'FORCE_LIQUIDATION') return close;
+  if (worst.accountStatus !== 'FORCE_LIQUIDATION' || state.hold) return close;
   keepFastMinimumAccount(state);
   const outcome = runLiquidation(state.account, worst, extreme.market, rules, step.options.liquidation, t, true);
   const after = applyLiquidationOutcome(state, outcome, tl, k, true);

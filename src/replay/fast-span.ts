@@ -24,9 +24,10 @@ export function runFastSpan(state: ReplayState, slot: FastSlot, tl: MarketTimeli
     kernel.balancesOnly = false;
     kernel.loadedRules = rules;
   }
-  // The kernel holds one version of the rules: with dated changes, one step a call.
+  // The kernel holds one version of the rules: with dated changes, one step a call. FORCE_LIQUIDATION
+  // liquidates at the next exact step, unless the replay holds the account (then it is quiet too).
   const status = state.status;
-  const quiet = status === null || status === 'FORCE_LIQUIDATION' || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
+  const quiet = status === null || (status === 'FORCE_LIQUIDATION' && !state.hold) || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
   const spanEnd = quiet === NO_QUIET_STATUS ? k + 1 : Math.max(k + 1, Math.min(tl.stepTimes.length, k + kernel.spanLimit, state.nextEventful));
   // Where the bars have extremes, the quiet steps must be quiet at their adverse extremes too.
   const { stop, extreme } = screenExtremeSpan(batch, index, tl, rules.quoteAssets, k, calculateAccountSnapshots(batch, index, tl, k, spanEnd, quiet), quiet);

@@ -13,6 +13,11 @@ export interface ReplayOptions {
   liquidation: LiquidationOptions;
   /** Timeline bucket size. */
   resolutionMs: number;
+  /**
+   * Hold the portfolio as it was: no liquidation at FORCE_LIQUIDATION (the status is reported and
+   * the account kept). The top-up to survive replays the path this way (docs/risk.md).
+   */
+  hold?: boolean;
 }
 
 /** What one portfolio's replay yields, in exact numbers (the summary formats them). */
@@ -75,6 +80,8 @@ export interface ReplayState {
   timeline: TimelineAccumulator;
   /** The result being built: events and timeline rows are appended to it as they happen. */
   result: PortfolioReplay;
+  /** ReplayOptions.hold: FORCE_LIQUIDATION is a status like the others (the kernel may be quiet in it). */
+  hold: boolean;
 }
 
 export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, options: ReplayOptions): ReplayState {
@@ -96,6 +103,7 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
       worstSnapshot: undefined, firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false,
       warnings: findUnfundedPerpetuals(portfolio, tl).map((s) => `no funding series for ${s}: its funding is taken as 0`), events: [], timeline: timeline.rows,
     },
+    hold: options.hold === true,
   };
 }
 

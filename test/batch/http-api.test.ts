@@ -85,9 +85,9 @@ describe('the HTTP API over a memory bucket', () => {
     expect((await api.post(job('x', { prices: '/etc/passwd' }))).body.error).toMatch(/request body: prices: expected an s3:\/\/pm-data\/ URI under inputs\//);
     expect((await api.post(job('../x'))).status).toBe(400);
     // An output inside another job's parts would let this job overwrite them.
-    const intoParts = await api.post(job('batch-000001', { output: `s3://${BUCKET}/reports/victim/_parts/` }));
+    const intoParts = await api.post(job('batch-000001', { output: `s3://${BUCKET}/reports/victim/_partials/` }));
     expect(intoParts.status).toBe(400);
-    expect(intoParts.body.error).toBe(`request body: output: expected a folder of reports/ outside every job's _plan/ and _parts/ (no folder named _…), got "s3://${BUCKET}/reports/victim/_parts/"`);
+    expect(intoParts.body.error).toBe(`request body: output: expected a folder of reports/ outside every job's _plan/ and _partials/ (no folder named _…), got "s3://${BUCKET}/reports/victim/_partials/"`);
     expect((await api.get('..')).body.error).toMatch(/path: jobId: expected a job id/);
     expect(api.bucket.keys()).toEqual([]);
     expect(api.executions).toEqual([]);

@@ -21,7 +21,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', 
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 interface ChartStat { series: number; markers: number; points: number }
-interface PageReport { ready: boolean; charts: Record<string, ChartStat> }
+interface PageReport { ready: boolean; charts: Record<string, ChartStat>; heatMaps: Record<string, { tables: number; cells: number }> }
 
 let files: ReturnType<typeof writeSmallJob>;
 let data: ReportData;
@@ -80,6 +80,12 @@ describe('report.html in headless Chromium', () => {
     // the worst portfolio's drill-down is open from the start
     expect(r.charts['portfolio-0-unimmr']).toMatchObject({ series: 1, markers: markersOf([0]) });
     expect(r.charts['portfolio-0-equity']).toMatchObject({ series: 3 });
+    // uniMMR against the shock at the start: a line per worst portfolio on the 81-point grid; the
+    // selected portfolio's two 9 × 9 risk matrices as tables coloured by status.
+    expect(r.charts.startRisk).toMatchObject({ series: data.worst.length, points: 81, markers: 0 });
+    expect(r.heatMaps['0']).toEqual({ tables: 2, cells: 162 });
+    expect(await page.locator('#heat-p0 table.heat').count()).toBe(2);
+    expect(await page.locator('#heat-p0 td.hm-FORCE_LIQUIDATION').count()).toBeGreaterThan(0);
     // the same counts on the elements, and pixels on every canvas
     expect(await page.getAttribute('#chart-worst', 'data-series')).toBe(String(data.worst.length));
     expect(await page.getAttribute('#chart-worst', 'data-markers')).toBe(String(markersOf(data.worst.map((_, i) => i))));
@@ -98,9 +104,11 @@ describe('report.html in headless Chromium', () => {
     expect(await page.isVisible('#portfolio-2')).toBe(true);
     expect(await page.isVisible('#portfolio-0')).toBe(false);
     expect((await readReport()).charts['portfolio-2-unimmr']).toMatchObject({ series: 1, markers: markersOf([2]) });
+    expect((await readReport()).heatMaps['2']).toEqual({ tables: 2, cells: 162 });
     await page.check('#full-range');
     await page.waitForTimeout(100);
     expect((await readReport()).charts.worst).toMatchObject({ series: data.worst.length, markers: markersOf(data.worst.map((_, i) => i)) });
+    expect((await readReport()).charts.startRisk).toMatchObject({ series: data.worst.length, points: 81 });
     expect(problems).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ import { runJobLocally } from '../../src/batch/local-runner.js';
 import { openJobOutputs } from '../../src/batch/merge.js';
 import { formatDuration, formatTime, formatUniMMR, formatUSD } from '../../src/report/html/format.js';
 import { loadReportData } from '../../src/report/html/load.js';
+import { readStartDistance, readTopUp } from '../../src/report/html/start-fields.js';
+import { axisShocksPct } from '../../src/report/html/start-risk.js';
 import { PAGE_SCRIPT } from '../../src/report/html/page-script.js';
 import { isMarkerEvent, renderReportHtml } from '../../src/report/html/render.js';
 import type { ReportData } from '../../src/report/html/types.js';
@@ -26,6 +28,14 @@ beforeAll(async () => {
   html = renderReportHtml(data);
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
+
+/** A worst portfolio's start risk as the page script reads it. */
+interface EmbeddedStartRisk {
+  curve: { rangePct: number; points: number; uniMMR: (number | null)[] };
+  matrices: { rangePct: number; points: number; leaderOthers: EmbeddedMatrix; leaderDepeg: EmbeddedMatrix };
+}
+interface EmbeddedMatrix { rows: string; cols: string; uniMMR: (number | null)[][]; status: string }
+const startRiskOf = (page: string, rank: number) => (embedded(page) as unknown as { worst: { startRisk: EmbeddedStartRisk }[] }).worst[rank]!.startRisk;
 
 /** The JSON the page script reads. */
 const embedded = (page: string) => JSON.parse(/<script type="application\/json" id="pmbt-data">(.*?)<\/script>/s.exec(page)![1]!) as { worst: { portfolioId: string; uniMMR: unknown[] }[] };
@@ -56,7 +66,11 @@ describe('renderReportHtml', () => {
   });
   it('is the same bytes for the same data, and small', () => {
     expect(renderReportHtml(data)).toBe(html);
-    expect(Buffer.byteLength(html)).toBeLessThan(150_000);
+    const withoutStartRisk = renderReportHtml({ ...data, worst: data.worst.map((w) => ({ ...w, startRisk: null })) });
+    expect(Buffer.byteLength(withoutStartRisk)).toBeLessThan(150_000);
+    // The start risk (issue 17) is bounded per worst portfolio: 81 curve points and 2 × 81 matrix
+    // cells of 4 significant digits, statuses one digit each, plus the chart's and heat map's text.
+    expect(Buffer.byteLength(html) - Buffer.byteLength(withoutStartRisk)).toBeLessThan(2_500 * data.worst.length);
   });
   it('numbers failed portfolios from 1, like their messages (summary.json keeps the 0-based index)', () => {
     const page = renderReportHtml({ ...data, failures: [{ index: 1, portfolioId: 'bad', error: 'desk.jsonl: portfolio 2 (id "bad"): x' }], failuresTotal: 1 });
@@ -77,6 +91,70 @@ describe('renderReportHtml', () => {
     const markers = w.events.filter((e) => isMarkerEvent(e, data));
     expect(markers.length).toBeGreaterThan(0);
     expect(markers.every((e) => e.uniMMR !== null && !(e.type === 'riskLevelChange' && e.from === undefined))).toBe(true);
+  });
+});
+
+describe('the worst portfolios\' risk at the start (issue 17)', () => {
+  it('charts uniMMR against the shock from the batch\'s start risk, whose unshocked point is the replay\'s start uniMMR', () => {
+    expect(html).toContain('id="chart-start-risk"');
+    data.worst.forEach((w, i) => {
+      const c = startRiskOf(html, i).curve;
+      // 81 points from −50 % to +50 % (a step of 100 / 80 = 1.25 %), uniMMR to 4 significant digits.
+      expect(c).toMatchObject({ rangePct: 50, points: 81 });
+      expect(c.uniMMR).toHaveLength(81);
+      expect(axisShocksPct(c.rangePct, c.points).filter((_, k) => [0, 1, 40, 80].includes(k))).toEqual([-50, -48.75, 0, 50]);
+      // The start market and rules are the replay's first step's: the same account as initialUniMMR.
+      expect(c.uniMMR[40]).toBe(w.initialUniMMR === null ? null : Number(Number(w.initialUniMMR).toPrecision(4)));
+    });
+  });
+  it('embeds each worst portfolio\'s two risk matrices for its heat maps, the middle cell the start', () => {
+    const w = data.worst[0]!;
+    const article = html.slice(html.indexOf('id="portfolio-0"'), html.indexOf('id="portfolio-1"'));
+    expect(article).toContain('Risk matrix at the start, 2024-03-12 00:00 UTC');
+    expect(article).toContain('<div class="cols heatmaps" id="heat-p0"></div>');
+    expect(html).toContain('risk matrix at the start</b>: uniMMR in each cell after two moves');
+    const m = startRiskOf(html, 0).matrices;
+    // 9 × 9 cells each; the axes run −20 % … +20 % in 5 % steps.
+    expect(axisShocksPct(m.rangePct, m.points)).toEqual([-20, -15, -10, -5, 0, 5, 10, 15, 20]);
+    for (const x of [m.leaderOthers, m.leaderDepeg]) {
+      expect(x.uniMMR.flat()).toHaveLength(81);
+      expect(x.status).toMatch(/^[0-4]{81}$/);
+      expect(x.uniMMR[4]![4]).toBe(Number(Number(w.initialUniMMR).toPrecision(4)));
+    }
+    expect([m.leaderOthers.rows, m.leaderOthers.cols, m.leaderDepeg.cols]).toEqual(['leader:BTC', 'others:BTC', 'depeg:USDT']);
+    // The worst portfolio is the most leveraged long BTC: a 20 % fall of BTC liquidates it (row 0),
+    // the start is normal or margin call, and a 20 % rise is normal (row 8).
+    expect(m.leaderOthers.status.slice(0, 9)).toBe('333333333');
+    expect(m.leaderOthers.status.slice(72)).toBe('000000000');
+  });
+  it('puts "—" in the start-distance and top-up columns of lines without them', () => {
+    const table = html.slice(html.indexOf('<table class="worst-table">'), html.indexOf('</table>', html.indexOf('<table class="worst-table">')));
+    expect(table).toContain('Down to liquidation at start');
+    expect(table).toContain('Top-up to survive');
+    expect(table.match(/<td>—<\/td>/g)).toHaveLength(3 * data.worst.length);
+  });
+  it('renders the summary line\'s startDistance and topUp (the shared contract\'s shape, written by hand)', async () => {
+    // Two summary lines as the distance and top-up helpers write them.
+    const lines = [
+      { startDistance: { family: 'all', rangePct: 50, down: { marginCall: '-12.34567891', reduceOnly: '-15.00000000', liquidation: '-23.45678901', zeroEquity: '-30.00000001' }, up: {} },
+        topUp: { asset: 'USDT', threshold: '1.05', amount: '1234.50000000', decidingTime: '2024-03-12T03:00:00.000Z', atFirstMarginCall: { time: '2024-03-12T02:30:00.000Z', amount: '2000.00000000' } } },
+      { startDistance: { family: 'all', rangePct: 50, down: {}, up: { liquidation: '7.50000000' } },
+        topUp: { asset: 'USDT', threshold: '1.05', amount: null, decidingTime: '2024-03-12T03:00:00.000Z', atFirstMarginCall: null } },
+    ];
+    const read = (l: (typeof lines)[number], i: number) => ({ startDistance: readStartDistance(l.startDistance, 'lines', `line ${i + 1}.startDistance`), topUp: readTopUp(l.topUp, 'lines', `line ${i + 1}.topUp`) });
+    const worst = [{ ...data.worst[0]!, ...read(lines[0]!, 0) }, { ...data.worst[1]!, ...read(lines[1]!, 1) }];
+    const page = renderReportHtml({ ...data, worst });
+    const row = (rank: number) => page.slice(page.indexOf(`data-rank="${rank}"`), page.indexOf('</tr>', page.indexOf(`data-rank="${rank}"`)));
+    expect(row(0)).toContain('<td>−23.46 %</td>');
+    expect(row(0)).toContain('none within +50 %');
+    expect(row(0)).toContain('1234.50000000 USDT');
+    expect(row(1)).toContain('none within −50 %');
+    expect(row(1)).toContain('<td>+7.50 %</td>');
+    expect(row(1)).toContain('no amount suffices');
+  });
+  it('refuses a malformed startDistance or topUp, naming the field', () => {
+    expect(() => readStartDistance({ family: 'all', rangePct: 50, down: { liquidation: '-23.4' }, up: {} }, 'b.jsonl', 'line 2.startDistance')).toThrow('b.jsonl: line 2.startDistance.down.liquidation: expected a shock in percent with 8 decimals');
+    expect(() => readTopUp({ asset: 'USDT', threshold: '1.05', amount: 12, decidingTime: null, atFirstMarginCall: null }, 'b.jsonl', 'line 1.topUp')).toThrow('b.jsonl: line 1.topUp.amount: expected an amount (decimal string) or null');
   });
 });
 

@@ -49,7 +49,7 @@ async function invokePackaged(name: string, event: unknown, extraEnv: Record<str
 
 describe('serverless package', () => {
   it('packages offline with osls, one zip per function', () => {
-    expect(readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['api.zip', 'fetchPrices.zip', 'merge.zip', 'plan.zip', 'replayBatch.zip', 'schedule.zip', 'snapshot.zip']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.zip')).sort()).toEqual(['api.zip', 'fetchPrices.zip', 'merge.zip', 'plan.zip', 'replayBatch.zip', 'risk.zip', 'schedule.zip', 'snapshot.zip']);
     // Printed so a slow packaging shows up in the test log.
     console.info(`serverless package: ${packageMs} ms`);
   });
@@ -75,7 +75,7 @@ describe('serverless package', () => {
 
   it('grants least privilege: S3 scoped to the bucket and its prefixes, Step Functions to this state machine, never a * resource', () => {
     const roles = ofType('AWS::IAM::Role');
-    expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'FetchPricesRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
+    expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'FetchPricesRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'RiskRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
     expect(ofType('AWS::IAM::Policy')).toEqual([]);
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
     // A folder's objects, or the jobs' leases (reports/<job>/_lease.json, src/batch/lease.ts).
@@ -123,11 +123,14 @@ describe('serverless package', () => {
     expect(statesStatements).toBeGreaterThan(3);
     // The steps that write reports may only write under reports/; nothing but the API and the schedule starts jobs.
     const actionsOf = (roleId: string) => (resources[roleId].Properties.Policies as Json[]).flatMap((p) => asList(p.PolicyDocument.Statement as Json[])).flatMap((s) => asList(s.Action as string[]));
-    for (const roleId of ['PlanRole', 'ReplayBatchRole', 'MergeRole', 'SnapshotRole', 'FetchPricesRole']) expect(actionsOf(roleId).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
+    for (const roleId of ['PlanRole', 'ReplayBatchRole', 'MergeRole', 'SnapshotRole', 'FetchPricesRole', 'RiskRole']) expect(actionsOf(roleId).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
     // The scheduled fetch touches history/ only.
     const fetchResources = (resources.FetchPricesRole.Properties.Policies as Json[]).flatMap((p) => asList(p.PolicyDocument.Statement as Json[])).filter((s) => asList(s.Action as string[]).some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')).flatMap((s) => asList(s.Resource as Json[]));
     expect(fetchResources).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${DataBucket}/history/*' }]);
     expect(actionsOf('SnapshotRole').filter((a) => a.startsWith('s3:'))).toEqual([]);
+    // POST /risk answers from the request alone: its own logs and nothing else.
+    expect(actionsOf('RiskRole').sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(resources.RiskLambdaFunction.Properties.Environment?.Variables?.PMBT_DATA_BUCKET).toBeUndefined();
     // Each function runs as its own role.
     for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Role, id).toEqual({ 'Fn::GetAtt': [id.replace(/LambdaFunction$/, 'Role'), 'Arn'] });
     expect(resources.BacktestStateMachine.Properties.RoleArn).toEqual({ 'Fn::GetAtt': ['StateMachineRole', 'Arn'] });
@@ -203,9 +206,9 @@ describe('serverless package', () => {
     expect(fn.Environment.Variables.PMBT_PRICE_HISTORY).toBe('data/price-history.json');
   });
 
-  it('serves POST /backtests and GET /backtests/{jobId} over an HTTP API with IAM authorization', () => {
+  it('serves POST /backtests, GET /backtests/{jobId} and POST /risk over an HTTP API with IAM authorization', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /backtests/{jobId}', 'POST /backtests']);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['GET /backtests/{jobId}', 'POST /backtests', 'POST /risk']);
     for (const r of routes) expect(r.AuthorizationType).toBe('AWS_IAM');
     const env = (id: string) => resources[id].Properties.Environment.Variables as Json;
     for (const id of ['ApiLambdaFunction', 'ScheduleLambdaFunction']) expect(env(id).PMBT_STATE_MACHINE_ARN).toEqual({ Ref: 'BacktestStateMachine' });
@@ -227,19 +230,25 @@ describe('serverless package', () => {
   it('bundles runnable ESM handlers with the files they read (rules, stress tests)', async () => {
     const invoke = (name: string, event: unknown) => invokePackaged(name, event);
     const json = (p: string) => JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as unknown;
-    const [snapshot, plan, replay, merge, api, schedule] = await Promise.all([
+    const [snapshot, plan, replay, merge, api, schedule, risk] = await Promise.all([
       invoke('snapshot', { portfolio: json('data/samples/portfolio-pm-pro-example.json'), market: json('data/samples/market-example.json'), rules: [json('data/samples/rules-pm-pro-example.json')] }),
       invoke('plan', { job: { jobId: 'x', prices: 's3://elsewhere/p.arrow', portfolios: 's3://pm-data/inputs/p.jsonl' } }),
       invoke('replayBatch', { Items: [] }),
       invoke('merge', { jobId: '../x', output: 's3://pm-data/reports/' }),
       invoke('api', { version: '2.0', routeKey: 'GET /backtests/{jobId}', rawPath: '/backtests/..', pathParameters: { jobId: '..' }, requestContext: { http: { method: 'GET', path: '/backtests/..' } } }),
       invoke('schedule', { test: 'no-such-test', time: '2026-11-23T06:00:00Z' }),
+      invoke('risk', { version: '2.0', routeKey: 'POST /risk', rawPath: '/risk', requestContext: { http: { method: 'POST', path: '/risk' } }, isBase64Encoded: false,
+        body: JSON.stringify({ portfolio: json('data/samples/portfolio-pm-pro-example.json'), market: json('data/samples/market-example.json'), rules: [json('data/samples/rules-pm-pro-example.json')], options: { families: ['all'] } }) }),
     ]);
     expect(JSON.parse(snapshot)).toMatchObject({ ok: true, snapshot: { uniMMR: '6.15351257' } });
     expect(plan).toMatch(/^error InputError: event\.job: prices: expected an s3:\/\/pm-data\/ URI/);
     expect(replay).toMatch(/^error InputError: event: Items: expected 1 to 100 items/);
     expect(merge).toMatch(/^error InputError: event: jobId: expected a job id/);
     expect(JSON.parse(api)).toMatchObject({ statusCode: 400 });
+    // The bundle reads the default rules it carries: the PM Pro example's uniMMR (docs/risk.md).
+    const riskAnswer = JSON.parse(risk) as { statusCode: number; body: string };
+    expect(riskAnswer.statusCode).toBe(200);
+    expect(JSON.parse(riskAnswer.body)).toMatchObject({ now: { uniMMR: '6.15351257' }, families: [{ family: 'all' }] });
     const names = (await readStressTests(join(ROOT, 'data', 'stress-tests.json'))).map((t) => t.name).join(', ');
     expect(schedule).toBe(`error InputError: event: test: expected one of the tests ${names}, got "no-such-test"`);
     // The scheduled fetch reaches the internet, so it is not invoked here (test/handlers/fetch-prices.test.ts runs it on loopback); its bundle carries its config.

@@ -2,7 +2,7 @@ import type { AccountStatus } from '../../domain/types.js';
 import { InputError } from '../../domain/errors.js';
 import { parseJsonText, readObject } from '../../domain/json-fields.js';
 import { streamArrowBatches } from '../../records/arrow.js';
-import { datasetFileName, readDatasetSummary, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
+import { datasetFileName, readDatasetSummary, readPortfolioLines, readWorstStartRisk, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import { collectText } from '../../records/lines.js';
 import { findPartRunMismatch, type SummaryHead } from '../../records/summary.js';
@@ -12,7 +12,8 @@ import { buildReportGrid, emptyReportPartial, REPORT_LIMITS, type ReportPartial 
 import { findReportThresholds } from './thresholds.js';
 import { readTimelineOnGrid } from './timeline-pass.js';
 import type { JobOutputFiles, ReportData, WorstPortfolio } from './types.js';
-import { buildWorstPortfolios, EVENTS_PER_KIND, worstEventsKeeper, type OkSummary } from './worst.js';
+import { readStartDistance, readTopUp } from './start-fields.js';
+import { buildWorstPortfolios, EVENTS_PER_KIND, worstEventsKeeper, type OkSummary, type WorstSummary } from './worst.js';
 
 // What report.html shows, from a finished job's dataset (src/records/dataset.ts): its summary.json,
 // the reduction of its batches' partials (everything counted over all portfolios) and, for the
@@ -65,13 +66,20 @@ function detailFiles(count: number): { portfolios: DatasetFile; timeline: Datase
     : { portfolios: 'portfolios', timeline: 'timeline', events: 'events' };
 }
 
-async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial, count: number): Promise<OkSummary[]> {
+/** A worst line's risk fields: the summary's optional startDistance and topUp, the worst side file's startRisk. */
+function readWorstRiskFields(p: OkSummary, file: string): WorstSummary {
+  const o = p as OkSummary & Record<string, unknown>;
+  const where = `portfolio ${p.index + 1} (${p.portfolioId})`;
+  return { ...p, startDistance: readStartDistance(o.startDistance, file, `${where}.startDistance`), topUp: readTopUp(o.topUp, file, `${where}.topUp`), startRisk: readWorstStartRisk(o.startRisk, file, `${where}.startRisk`) ?? null };
+}
+
+async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial, count: number): Promise<WorstSummary[]> {
   const wanted = partial.worst.slice(0, count);
-  const byBatch = new Map<number, OkSummary[]>();
+  const byBatch = new Map<number, WorstSummary[]>();
   for (const batch of new Set(wanted.map((w) => w.item.batch))) {
     const name = datasetFileName(detailFiles(count).portfolios, batch);
     const text = await collectText(files.readStream(name));
-    byBatch.set(batch, readPortfolioLines(text, files.uriOf(name)).filter((p): p is OkSummary => p.ok));
+    byBatch.set(batch, readPortfolioLines(text, files.uriOf(name)).filter((p): p is OkSummary => p.ok).map((p) => readWorstRiskFields(p, files.uriOf(name))));
   }
   return wanted.map((w) => {
     const found = byBatch.get(w.item.batch)!.find((p) => p.index === w.order);

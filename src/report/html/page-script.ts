@@ -354,6 +354,99 @@ export const PAGE_SCRIPT = String.raw`
     register(el, 'status', u, { markers: 0 });
   }
 
+  // uniMMR against the shock of every non-stablecoin at the start, one line per worst portfolio
+  // that has its start curve; thresholds as on the timelines.
+  function startRiskChart() {
+    var el = document.getElementById('chart-start-risk');
+    if (!el) return;
+    el.innerHTML = '';
+    var withCurve = data.worst.filter(function (p) { return p.startRisk; });
+    if (withCurve.length === 0) return;
+    var xs = axisShocks(withCurve[0].startRisk.curve);
+    var series = [{ label: 'Shock of every non-stablecoin', value: function (u, v) { return v === null ? '–' : (v > 0 ? '+' : '') + v + ' %'; } }];
+    withCurve.forEach(function (p) {
+      var color = PALETTE[data.worst.indexOf(p) % PALETTE.length];
+      series.push({ label: p.portfolioId, stroke: color, width: 1.6, spanGaps: false, points: { show: false }, value: function (u, v) { return v === null ? '–' : v.toFixed(3); } });
+    });
+    var stat = { markers: 0 };
+    var u = new uPlot({
+      width: widthOf(el), height: 360,
+      scales: { x: { time: false }, y: uniMMRScale(withCurve.map(function (p) { return p.startRisk.curve.uniMMR; })) },
+      axes: [
+        { label: 'Shock of every non-stablecoin asset from the start prices (%)', labelSize: 20, values: function (u, vals) { return vals.map(function (v) { return (v > 0 ? '+' : '') + v + ' %'; }); }, grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' } },
+        { label: 'uniMMR', labelSize: 20, size: 56, grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' } }
+      ],
+      series: series,
+      plugins: [bandsAndMarkers([], stat)]
+    }, [xs].concat(withCurve.map(function (p) { return p.startRisk.curve.uniMMR; })), el);
+    register(el, 'startRisk', u, stat);
+  }
+
+  // The selected portfolio's risk matrices: HTML tables, each cell coloured by its status (a digit,
+  // an index into STATUSES) and showing its uniMMR. Counted in report.heatMaps for the tests.
+  var STATUSES = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED'];
+  var STATUS_WORDS = ['normal', 'margin call', 'reduce-only', 'liquidation', 'bankrupt'];
+  report.heatMaps = {};
+  // An axis of the start risk: rangePct × (i − half) / half, as the batch evaluated it (axisShocksPct).
+  function axisShocks(a) {
+    var half = (a.points - 1) / 2, out = [];
+    for (var i = 0; i < a.points; i++) out.push(Number((a.rangePct * (i - half) / half).toPrecision(6)));
+    return out;
+  }
+  function pctLabel(v) { return (v > 0 ? '+' : v < 0 ? '−' : '') + Math.abs(v) + ' %'; }
+  function cellText(v) { return v === null ? '–' : Math.abs(v) < 10 ? v.toFixed(2) : Math.abs(v) < 1000 ? v.toFixed(1) : v.toExponential(1); }
+  function heatTable(title, m, shocks) {
+    var box = document.createElement('div');
+    var h = document.createElement('h5');
+    h.textContent = title;
+    box.appendChild(h);
+    var table = document.createElement('table');
+    table.className = 'heat';
+    var head = document.createElement('tr');
+    var corner = document.createElement('th');
+    corner.className = 'l';
+    corner.textContent = m.rows + ' ↓ · ' + m.cols + ' →';
+    head.appendChild(corner);
+    shocks.forEach(function (c) { var th = document.createElement('th'); th.textContent = pctLabel(c); head.appendChild(th); });
+    var thead = document.createElement('thead');
+    thead.appendChild(head);
+    table.appendChild(thead);
+    var body = document.createElement('tbody');
+    var n = shocks.length, cells = 0;
+    // Rows from the highest leader move down, so a fall reads downwards.
+    for (var i = n - 1; i >= 0; i--) {
+      var tr = document.createElement('tr');
+      var th = document.createElement('th');
+      th.textContent = pctLabel(shocks[i]);
+      tr.appendChild(th);
+      for (var j = 0; j < n; j++) {
+        var code = Number(m.status.charAt(i * n + j));
+        var td = document.createElement('td');
+        td.className = 'hm-' + STATUSES[code];
+        td.title = STATUS_WORDS[code] + ': ' + m.rows + ' ' + pctLabel(shocks[i]) + ', ' + m.cols + ' ' + pctLabel(shocks[j]);
+        td.textContent = cellText(m.uniMMR[i][j]);
+        tr.appendChild(td);
+        cells++;
+      }
+      body.appendChild(tr);
+    }
+    table.appendChild(body);
+    box.appendChild(table);
+    return { el: box, cells: cells };
+  }
+  function heatMaps(rank) {
+    var p = data.worst[rank], el = document.getElementById('heat-p' + rank);
+    if (!el || !p.startRisk) return;
+    var m = p.startRisk.matrices;
+    var a = heatTable('Leader × the others', m.leaderOthers, axisShocks(m));
+    var b = heatTable('Leader × depeg', m.leaderDepeg, axisShocks(m));
+    el.innerHTML = '';
+    el.appendChild(a.el);
+    el.appendChild(b.el);
+    report.heatMaps[rank] = { tables: 2, cells: a.cells + b.cells };
+    el.setAttribute('data-cells', String(a.cells + b.cells));
+  }
+
   var rendered = {};
   function renderPortfolio(rank) {
     var p = data.worst[rank];
@@ -361,6 +454,7 @@ export const PAGE_SCRIPT = String.raw`
     rendered[rank] = true;
     var focus = uniMMRChart(document.getElementById('chart-p' + rank + '-unimmr'), 'portfolio-' + rank + '-unimmr', [p], 240, 'p' + rank, document.getElementById('zoom-p' + rank), linkOf(rank));
     equityChart(document.getElementById('chart-p' + rank + '-equity'), 'portfolio-' + rank + '-equity', p, 'p' + rank, linkOf(rank), focus);
+    heatMaps(rank);
   }
   function selectPortfolio(rank, scroll) {
     var articles = document.querySelectorAll('article.portfolio');
@@ -380,11 +474,12 @@ export const PAGE_SCRIPT = String.raw`
 
   function rerenderUniMMR() {
     charts = charts.filter(function (c) {
-      var keep = !/unimmr|^chart-worst$/.test(c.el.id);
+      var keep = !/unimmr|^chart-worst$|^chart-start-risk$/.test(c.el.id);
       if (!keep) c.u.destroy();
       return keep;
     });
     renderWorst();
+    startRiskChart();
     Object.keys(rendered).forEach(function (rank) {
       var p = data.worst[rank];
       var link = linkOf(rank);
@@ -395,6 +490,7 @@ export const PAGE_SCRIPT = String.raw`
   distributionChart(document.getElementById('chart-distribution'));
   statusChart(document.getElementById('chart-status'));
   renderWorst();
+  startRiskChart();
   if (data.worst.length > 0) selectPortfolio(0, false);
 
   document.querySelectorAll('tr[data-rank]').forEach(function (tr) {

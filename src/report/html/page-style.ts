@@ -49,6 +49,11 @@ details summary { cursor: pointer; color: #2451a6; margin: 6px 0; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line); padding-top: 10px; }
 footer table { font-size: 12px; }
 code { font-size: 12.5px; }
+h5 { font-size: 13.5px; margin: 10px 0 2px; }
+table.heat td, table.heat th { padding: 3px 6px; font-size: 12px; }
+table.heat td { color: #1d2430; }
+.hm-NORMAL { background: #d3f0d9; } .hm-MARGIN_CALL { background: #fbe7a6; } .hm-REDUCE_ONLY { background: #fcc9a4; }
+.hm-FORCE_LIQUIDATION { background: #f5a3bf; } .hm-BANKRUPTED { background: #7a0d2a; color: #fff !important; }
 .u-legend { font-size: 12.5px; }
 .u-legend .u-marker { border-radius: 2px; }
 `;

@@ -2,6 +2,7 @@ import type { WorstMoment } from '../../records/portfolio-summary.js';
 import { describeStatus, escapeHtml, formatCount, formatDuration, formatQuantity, formatTime, formatUniMMR, formatUSD } from './format.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
+import { renderRiskMatrices, renderRiskMatrixNote, renderStartColumns, renderStartRiskSection, START_COLUMN_HEADS, selectStartRisk } from './start-risk.js';
 import type { ReportData, ReportEvent, WorstPortfolio, Zone } from './types.js';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './vendor-uplot.js';
 
@@ -95,7 +96,7 @@ function renderWorstSection(d: ReportData): string {
   const bands = `${d.thresholds.marginCall} / ${d.thresholds.reduceOnly} / ${d.thresholds.liquidation}`;
   const rows = d.worst.map((p, i) => `<tr class="pick" data-rank="${i}" title="Show the detail of ${escapeHtml(p.portfolioId)}">
 <td>${i + 1}</td><td class="l"><a href="#drilldown">${escapeHtml(p.portfolioId)}</a></td><td>${formatUniMMR(p.initialUniMMR)}</td><td><b>${formatUniMMR(p.minUniMMR)}</b></td><td>${formatTime(p.minUniMMRTime, false)}</td>
-<td class="l">${status(p.worstStatus)}</td><td>${p.liquidations}</td><td>${formatUSD(p.liquidationFeesUSD)}</td><td>${formatUSD(p.bankruptcyLossUSD)}</td><td>${formatUSD(p.finalAccountEquity)}</td></tr>`).join('\n');
+<td class="l">${status(p.worstStatus)}</td><td>${p.liquidations}</td><td>${formatUSD(p.liquidationFeesUSD)}</td><td>${formatUSD(p.bankruptcyLossUSD)}</td><td>${formatUSD(p.finalAccountEquity)}</td>${renderStartColumns(p)}</tr>`).join('\n');
   return `<section id="worst">
 <h2>The ${d.worst.length} portfolios that came closest</h2>
 <p class="explain">uniMMR over time of the ${plural(d.worst.length, 'portfolio')} with the lowest minimum. Each step of a line is the lowest uniMMR within that ${formatDuration(d.grid.intervalMs)} interval, so short dips are never hidden. Shaded bands and dashed lines mark the status thresholds (${bands}); markers show what happened, at the time it happened. By default the axis runs from −1 (or 0) to ${Math.max(3, d.thresholds.marginCall * 2)}: above that an account is far from any threshold, below −1 its equity is long gone; markers beyond are pinned to the edge (tick the box to see the whole range). A line that stops means the account had no maintenance margin left (everything closed) or went bankrupt.</p>
@@ -105,10 +106,11 @@ function renderWorstSection(d: ReportData): string {
 ${MARKER_LEGEND}
 <p class="explain">Click a row for the portfolio's detail below.</p>
 <div class="scroll"><table class="worst-table">
-<thead><tr><th>#</th><th class="l">Portfolio</th><th>Start uniMMR</th><th>Lowest uniMMR</th><th>When (UTC)</th><th class="l">Worst status</th><th>Liquida&shy;tions</th><th>Fees (USD)</th><th>Insurance loss (USD)</th><th>Final equity (USD)</th></tr></thead>
+<thead><tr><th>#</th><th class="l">Portfolio</th><th>Start uniMMR</th><th>Lowest uniMMR</th><th>When (UTC)</th><th class="l">Worst status</th><th>Liquida&shy;tions</th><th>Fees (USD)</th><th>Insurance loss (USD)</th><th>Final equity (USD)</th>${START_COLUMN_HEADS}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>
+${renderStartRiskSection(d)}
 </section>`;
 }
 
@@ -165,12 +167,14 @@ function renderDrilldown(d: ReportData): string {
 <p class="explain" id="zoom-p${i}"></p>
 <div class="chart" id="chart-p${i}-equity"></div>
 ${renderWorstMoment(p)}
+${renderRiskMatrices(p, i)}
 <h4>Risk-level changes and liquidations</h4>
 ${renderEvents(p)}
 </article>`).join('\n');
   return `<section id="drilldown">
 <h2>Portfolio detail</h2>
 <p>Portfolio: <select id="portfolio-pick">${options}</select></p>
+${renderRiskMatrixNote(d)}
 ${articles}
 </section>`;
 }
@@ -222,6 +226,7 @@ function selectChartData(d: ReportData): unknown {
       actualEquity: p.actualEquity,
       maintMargin: p.maintMargin,
       events: p.events.map((e) => ({ time: e.time, type: e.type, ...(e.from === undefined ? {} : { from: e.from }), ...(e.to === undefined ? {} : { to: e.to }), uniMMR: e.uniMMR })),
+      startRisk: selectStartRisk(p),
     })),
   };
 }

@@ -1,6 +1,7 @@
 import type { AccountStatus } from '../../domain/types.js';
 import type { WorstMoment } from '../../records/portfolio-summary.js';
 import type { JobThresholds } from '../../records/summary.js';
+import type { WorstStartRisk } from '../../records/dataset.js';
 
 /**
  * Everything report.html shows, gathered from a job's outputs (summary.json, timeline.arrow,
@@ -123,4 +124,29 @@ export interface WorstPortfolio {
   /** Events left out to keep the page small (kept: the first ones of each kind). */
   eventsOmitted: number;
   worstMoment: WorstMoment | null;
+  /** Distance to the thresholds at the start (the summary line's optional `startDistance`); null when the line has none. */
+  startDistance: StartDistance | null;
+  /** The top-up to survive the path (the summary line's optional `topUp`); null when the line has none. */
+  topUp: TopUp | null;
+  /** uniMMR against the shock and the risk matrices at the start market (the worst side file's `startRisk`); null when not computed. */
+  startRisk: WorstStartRisk | null;
+}
+
+type RiskTargetName = 'marginCall' | 'reduceOnly' | 'liquidation' | 'zeroEquity';
+
+/** The summary line's `startDistance` (issue 17's shared contract): shocks as `pmbt risk`'s 8-decimal percent strings. */
+export interface StartDistance {
+  family: string;
+  rangePct: number;
+  down: Partial<Record<RiskTargetName, string>>;
+  up: Partial<Record<RiskTargetName, string>>;
+}
+
+/** The summary line's `topUp` (issue 17's shared contract). */
+export interface TopUp {
+  asset: string;
+  threshold: string;
+  amount: string | null;
+  decidingTime: string | null;
+  atFirstMarginCall: { time: string; amount: string | null } | null;
 }

@@ -9,15 +9,19 @@ import type { WorstPortfolio } from './types.js';
 
 export type OkSummary = Extract<PortfolioSummary, { ok: true }>;
 
+/** A worst portfolio's summary with what the report shows of its risk (each null when the job's files lack it). */
+export type WorstSummary = Omit<OkSummary, 'startDistance' | 'topUp'> & Pick<WorstPortfolio, 'startDistance' | 'topUp' | 'startRisk'>;
+
 /** Events per kind kept for each worst portfolio (the first ones). */
 export const EVENTS_PER_KIND = 200;
 
-export function buildWorstPortfolios(worst: readonly OkSummary[], grid: Grid): WorstPortfolio[] {
+export function buildWorstPortfolios(worst: readonly WorstSummary[], grid: Grid): WorstPortfolio[] {
   const empty = () => new Array<number | null>(grid.count).fill(null);
   return worst.map((p) => ({
     portfolioId: p.portfolioId, index: p.index, initialUniMMR: p.initialUniMMR, minUniMMR: p.minUniMMR!, minUniMMRTime: p.minUniMMRTime, worstStatus: p.worstStatus, finalStatus: p.finalStatus,
     liquidations: p.liquidations, liquidationFeesUSD: p.liquidationFeesUSD, bankrupt: p.bankrupt, bankruptcyLossUSD: p.bankruptcyLossUSD, finalAccountEquity: p.finalAccountEquity,
     uniMMR: empty(), accountEquity: empty(), actualEquity: empty(), maintMargin: empty(), events: [], eventsOmitted: 0, worstMoment: p.worst ?? null,
+    startDistance: p.startDistance, topUp: p.topUp, startRisk: p.startRisk,
   }));
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Time of the worst portfolios' start risk (src/batch/worst-risk.ts, docs/reports.md "Start risk"):
+// for every portfolio a finished run of the sample job lists in its `_partials/*.worst.jsonl`, the
+// curve and the two matrices at the job's first step, as the batches computed them. Median of 3;
+// one JSON line. Run: npm run build && node bin/pmbt.js run data/sample/job.json --output out --quiet
+// && node bench/worst-risk.mjs out/sample-crash
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBatchContext } from '../dist/batch/context.js';
+import { parseJobSpec } from '../dist/batch/job.js';
+import { calculateWorstStartRisk } from '../dist/batch/worst-risk.js';
+import { parsePortfolio } from '../dist/io/json/portfolio.js';
+import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
+import { findRulesAt } from '../dist/rules/build.js';
+
+const jobDir = process.argv[2] ?? 'out/sample-crash';
+const spec = parseJobSpec(JSON.parse(readFileSync('data/sample/job.json', 'utf8')), 'data/sample/job.json');
+const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
+const partials = join(jobDir, '_partials');
+const indexes = readdirSync(partials).filter((f) => f.endsWith('.worst.jsonl'))
+  .flatMap((f) => readFileSync(join(partials, f), 'utf8').trim().split('\n').map((line) => JSON.parse(line).index));
+const lines = readFileSync(spec.portfolios, 'utf8').split('\n');
+const portfolios = indexes.map((i) => parsePortfolio(JSON.parse(lines[i]), ctx.rules.base, spec.portfolios));
+const market = ctx.book.marketAt(0);
+const rules = findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]);
+const seconds = [];
+for (let run = 0; run < 3; run++) {
+  const t = performance.now();
+  for (const p of portfolios) calculateWorstStartRisk(p, market, rules);
+  seconds.push((performance.now() - t) / 1000);
+}
+seconds.sort((a, b) => a - b);
+console.log(JSON.stringify({ portfolios: portfolios.length, seconds: Number(seconds[1].toFixed(3)), msPerPortfolio: Number(((seconds[1] * 1000) / portfolios.length).toFixed(1)), runs: seconds.map((s) => Number(s.toFixed(3))) }));

@@ -1,0 +1,287 @@
+import { Dec, ZERO } from '../domain/decimal.js';
+import { InvariantError } from '../domain/errors.js';
+import type { AccountSnapshot, AccountStatus, Action, Portfolio, RulesTimeline } from '../domain/types.js';
+import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
+import { findFastKernelRefusal } from '../engine/fast/refusal.js';
+import type { FlatTables } from '../engine/fast/tables.js';
+import { findRulesAt } from '../rules/build.js';
+import { findCollateralTiers } from '../rules/resolve.js';
+import { describeAction, statusSeverity } from '../replay/actions.js';
+import { findFirstAtOrAfter, hasIntrabarExtremes } from '../replay/market-timeline.js';
+import { replayPortfolio, type FastSlot, type PortfolioReplay, type ReplayOptions } from '../replay/replay-portfolio.js';
+import type { ExactPriceBook } from '../replay/step-market.js';
+import { formatBinanceDecimal } from '../records/binance-format.js';
+import type { PortfolioTopUp } from '../records/portfolio-summary.js';
+import { AMOUNT_STEP, findAmountForGain, findAmountWithinSurplus } from './topup-equity.js';
+import type { TopUpRequest } from './topup-request.js';
+
+export { DEFAULT_TOP_UP, type TopUpRequest, type TopUpThreshold } from './topup-request.js';
+
+// Top-up to survive (docs/risk.md "Top-up to survive"): the smallest amount of one asset that,
+// added to the account, keeps uniMMR above a threshold at every step of a replayed path, the
+// portfolio held as it was (the replay with liquidation switched off, ReplayOptions.hold).
+
+/** The status a named threshold starts: a step in it, or worse, is below the threshold. */
+const STATUS_OF: Record<'liquidation' | 'reduceOnly' | 'marginCall', AccountStatus> = { liquidation: 'FORCE_LIQUIDATION', reduceOnly: 'REDUCE_ONLY', marginCall: 'MARGIN_CALL' };
+
+/** The replayed path: what replayPortfolio takes, and the fast kernel's tables when it may run. */
+export interface TopUpPath {
+  book: ExactPriceBook;
+  rules: RulesTimeline;
+  options: ReplayOptions;
+  /** The kernel's flattened tables and series ids: held replays then run as the job's do (exact decisions, fast quiet steps). */
+  fast?: { tables: FlatTables; seriesId: FastSlot['seriesId'] };
+}
+
+/** One answer: the smallest amount (null: none suffices), and the step that decides it. */
+export interface TopUpAnswer {
+  amount: Dec | null;
+  /** The first step below the threshold with 10⁻⁸ less than `amount` (undefined when amount is 0 or null). */
+  decidingTime: number | undefined;
+}
+
+export interface TopUp extends TopUpAnswer {
+  asset: string;
+  /** The threshold as a number (a name resolved with the rules at the start). */
+  threshold: Dec;
+  /** The same, for a top-up made at the first margin call (undefined: the path has none). */
+  atFirstMarginCall: (TopUpAnswer & { time: number }) | undefined;
+  /** Held replays the search ran (its cost). */
+  replays: number;
+}
+
+/** Amounts of 10¹² or more are not searched (the fast kernel refuses them; no account needs them). */
+const MAX_AMOUNT = new Dec('1e12');
+/** A search ends well before this; more means a bug, not a hard portfolio (bisection from 10¹² to 10⁻⁸ takes 67). */
+const MAX_REPLAYS = 100;
+
+/**
+ * The portfolio with `amount` of `asset` transferred in from outside at `time`, into its USDⓈ-M
+ * wallet (where a negative balance is charged interest: the top-up repays it first), as a scheduled
+ * transfer placed after every action due by then and before the rest.
+ */
+export function addTopUp(portfolio: Portfolio, asset: string, amount: Dec, time: number, first = false): Portfolio {
+  const action: Action = { time, type: 'transfer', asset, amount, from: 'external', to: 'um' };
+  const at = first ? portfolio.actions.findIndex((a) => a.time >= time) : portfolio.actions.findIndex((a) => a.time > time);
+  const actions = [...portfolio.actions];
+  actions.splice(at < 0 ? actions.length : at, 0, action);
+  return { ...portfolio, actions };
+}
+
+/** An amount to try next: from the closed form at the step of `time` (`provable`: on the held path), or a hint. */
+interface Candidate {
+  amount: Dec;
+  time: number;
+  provable: boolean;
+}
+
+/** Where a replay first went below the threshold. */
+interface Failure {
+  time: number;
+}
+
+/**
+ * Finds the top-up to survive the path, and the one at the first margin call. `replayed`, when
+ * given, is the path's ordinary replay (with liquidation, the job's options): up to its first
+ * liquidation it is the held path, so it saves the first held replay when it never liquidated, and
+ * its minimum gives the first amount to try.
+ */
+export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpRequest, replayed?: PortfolioReplay): TopUp {
+  const thresholds = path.rules.base.thresholds;
+  const threshold = typeof request.threshold === 'string' ? thresholds[request.threshold] : request.threshold;
+  const search = new TopUpSearch(portfolio, path, request, threshold);
+  // The ordinary replay is the held one up to its first FORCE_LIQUIDATION; for a named threshold its
+  // first step below it comes no later, so it answers for the held path (a number needs exact replays).
+  const base = replayed !== undefined && typeof request.threshold === 'string' ? replayed : search.replay(undefined);
+  const start = search.findAmount(base, path.book.timeline.from, true);
+  const marginCall = findFirstTimeAtOrWorse(base, 'MARGIN_CALL');
+  // On an affine path an amount added at the margin call moves every step from then on as the same
+  // amount added at the start does, and the steps before it are above the threshold already.
+  const same = search.affine && start.decidingTime !== undefined && marginCall !== undefined && start.decidingTime >= marginCall;
+  // Otherwise the start's amount is the first one tried (on most paths it is the answer, or close).
+  const hint = start.amount !== null && !start.amount.isZero() ? start.amount : undefined;
+  const atFirstMarginCall = marginCall === undefined ? undefined : { time: marginCall, ...(same ? start : search.findAmount(base, marginCall, false, hint)) };
+  return { asset: request.asset, threshold, ...start, atFirstMarginCall, replays: search.replays };
+}
+
+/**
+ * On this path the held replay with δ more of the asset differs from the one without by δ in the
+ * asset's net at every later step and in nothing else (docs/risk.md "Top-up to survive"): nothing
+ * the replay does reads that balance but the evaluation — no scheduled actions (their acceptance
+ * reads the status and the wallets), no negative-balance interest in force in the window, no bar
+ * extremes (which extreme is worse reads the equity), no dated rules, and no open orders unless the
+ * asset's collateral is one flat rate (open loss reads its marginal rate). Then the closed form at
+ * a step is that step's answer, exactly.
+ */
+function isAffinePath(portfolio: Portfolio, path: TopUpPath, asset: string): boolean {
+  const tl = path.book.timeline;
+  const rules = path.rules.base;
+  const charged = rules.negativeBalanceInterest;
+  const last = tl.stepTimes.length === 0 ? tl.from : tl.stepTimes[tl.stepTimes.length - 1]!;
+  return portfolio.actions.length === 0 && path.rules.changes.length === 0 && !hasIntrabarExtremes(tl)
+    && (charged.dailyRate.isZero() || charged.effectiveFrom > last)
+    && (portfolio.marginOpenOrders.length === 0 || (rules.collateral.get(asset)?.length ?? 0) <= 1);
+}
+
+/** The first time a replay was in `status` or worse (intrabar included), or undefined. */
+function findFirstTimeAtOrWorse(r: PortfolioReplay, status: AccountStatus): number | undefined {
+  let first: number | undefined;
+  for (const [s, t] of Object.entries(r.firstTimeIn) as [AccountStatus, number][]) if (statusSeverity(s) >= statusSeverity(status) && (first === undefined || t < first)) first = t;
+  return first;
+}
+
+class TopUpSearch {
+  replays = 0;
+  /** The replays this search ran (held), as against an ordinary replay it was given. */
+  readonly held = new WeakSet<PortfolioReplay>();
+  /** The held path moves with the amount added and nothing else (isAffinePath). */
+  readonly affine: boolean;
+  constructor(private readonly portfolio: Portfolio, private readonly path: TopUpPath, private readonly request: TopUpRequest, private readonly threshold: Dec) {
+    this.affine = isAffinePath(portfolio, path, request.asset);
+  }
+
+  /** The held replay with `amount` added at `time` (none: as it was). */
+  replay(topUp: { amount: Dec; time: number; first: boolean } | undefined): PortfolioReplay {
+    this.replays++;
+    const p = topUp === undefined ? this.portfolio : addTopUp(this.portfolio, this.request.asset, topUp.amount, topUp.time, topUp.first);
+    const options = { ...this.path.options, hold: true };
+    // A number is compared with the replay's minimum uniMMR, which the kernel reports in float64: those replays are exact.
+    const fast = this.path.fast;
+    const capacity = findPortfolioCapacity(p);
+    const slot = fast === undefined || typeof this.request.threshold !== 'string' || findFastKernelRefusal(p, this.path.rules) !== undefined
+      ? undefined
+      : { batch: createFastBatch(fast.tables, [capacity]), index: 0, capacity, seriesId: fast.seriesId };
+    const r = replayPortfolio(p, this.path.book, this.path.rules, options, slot);
+    this.held.add(r);
+    return r;
+  }
+
+  /** The first step of the replay below the threshold, or undefined when it stays above. */
+  findFailure(r: PortfolioReplay): Failure | undefined {
+    if (typeof this.request.threshold === 'string') {
+      const time = findFirstTimeAtOrWorse(r, STATUS_OF[this.request.threshold]);
+      return time === undefined ? undefined : { time };
+    }
+    // A number: the (exact) minimum at or below it, or adjusted equity below 0 with no margin (uniMMR null).
+    let time = r.minUniMMR !== null && r.minUniMMR.lte(this.threshold) ? r.minUniMMRTime : undefined;
+    for (const e of r.events) if (e.type === 'riskLevelChange' && e.to === 'FORCE_LIQUIDATION' && e.uniMMR === null && (time === undefined || e.time < time)) time = e.time;
+    return time === undefined ? undefined : { time };
+  }
+
+  /**
+   * The smallest amount added at `time` that keeps the held path above the threshold from then on.
+   * `base` is the held path without it (or the ordinary replay up to its first liquidation).
+   */
+  findAmount(base: PortfolioReplay, time: number, first: boolean, hint?: Dec): TopUpAnswer {
+    const baseFailure = this.findFailure(base);
+    if (baseFailure === undefined) return { amount: ZERO, decidingTime: undefined };
+    // Below the threshold before the top-up arrives: nothing added then can undo it.
+    if (baseFailure.time < time) return { amount: null, decidingTime: baseFailure.time };
+    let lo = ZERO;
+    let loFailure = baseFailure;
+    let hi: Dec | undefined;
+    let ceiling = MAX_AMOUNT;
+    let triedBelowHi = false;
+    let next: Candidate | undefined = hint === undefined ? this.findNextAbove(base, lo, time) : { amount: hint, time, provable: false };
+    while (hi === undefined || hi.minus(lo).gt(AMOUNT_STEP)) {
+      if (this.replays >= MAX_REPLAYS) throw new InvariantError(`top-up search did not converge in ${MAX_REPLAYS} replays (portfolio ${this.portfolio.id})`);
+      let c = next?.amount;
+      if (hi !== undefined && (c === undefined || c.gte(hi))) {
+        // The closed form says hi is the least: confirm with 10⁻⁸ less, once; then bisect.
+        c = !triedBelowHi ? hi.minus(AMOUNT_STEP) : lo.plus(hi).div(2).toDecimalPlaces(8, Dec.ROUND_FLOOR);
+        triedBelowHi = true;
+      } else if (c === undefined || c.lte(lo)) {
+        c = hi === undefined ? Dec.max(lo.times(2), new Dec(1)) : lo.plus(hi).div(2).toDecimalPlaces(8, Dec.ROUND_FLOOR);
+      }
+      if (c.lte(lo)) c = lo.plus(AMOUNT_STEP);
+      if (c.gte(ceiling)) {
+        if (hi === undefined) return { amount: null, decidingTime: loFailure.time };
+        c = lo.plus(hi).div(2).toDecimalPlaces(8, Dec.ROUND_FLOOR);
+      }
+      const fromClosedForm = next !== undefined && c.eq(next.amount) ? next : undefined;
+      const r = this.replay({ amount: c, time, first });
+      if (this.isRefused(r, c, time)) {
+        // The rules' transfer-in limit: this amount and every larger one is refused.
+        ceiling = c;
+        next = undefined;
+        continue;
+      }
+      const failure = this.findFailure(r);
+      if (failure !== undefined) {
+        lo = c;
+        loFailure = failure;
+        next = this.findNextAbove(r, lo, time);
+        continue;
+      }
+      hi = c;
+      // On an affine path, 10⁻⁸ less than the closed form's amount is at or below the threshold at
+      // its step (findAmountForGain's least), so the surviving amount is the least: no replay to confirm.
+      if (fromClosedForm?.provable === true && this.affine) return { amount: hi, decidingTime: fromClosedForm.time };
+      next = this.findNextBelow(r, hi, time);
+    }
+    return { amount: hi, decidingTime: loFailure.time };
+  }
+
+  /** The top-up transfer was refused in this replay. */
+  private isRefused(r: PortfolioReplay, amount: Dec, time: number): boolean {
+    const name = describeAction({ time, type: 'transfer', asset: this.request.asset, amount, from: 'external', to: 'um' });
+    return r.events.some((e) => e.type === 'actionRefused' && e.action === name);
+  }
+
+  /**
+   * The amount the replay's lowest step needs on top of `added`, from the closed form there
+   * (undefined when it gives none); `provable`: that step is one of the held path's (an ordinary
+   * replay's lowest step may come after its first liquidation).
+   */
+  private findNextAbove(r: PortfolioReplay, added: Dec, from: number): Candidate | undefined {
+    const s = r.worstSnapshot;
+    const time = r.minUniMMRTime;
+    if (s === undefined || time === undefined || time < from) return undefined;
+    const at = this.describeAsset(s, r.minUniMMRTime);
+    if (at === undefined) return undefined;
+    const margin = s.accountMaintMargin;
+    const strict = !margin.isZero();
+    const need = this.threshold.times(margin).minus(s.adjustedEquity);
+    if (!need.isPositive() || need.isZero()) return undefined;
+    const more = findAmountForGain(at.tiers, at.price, at.net, need, strict);
+    const liquidated = r.firstTimeIn.FORCE_LIQUIDATION;
+    return { amount: more === null ? MAX_AMOUNT : added.plus(more), time, provable: more !== null && (this.held.has(r) || liquidated === undefined || time <= liquidated) };
+  }
+
+  /** The amount a surviving replay's lowest step could do without, taken from `added` (undefined: none). */
+  private findNextBelow(r: PortfolioReplay, added: Dec, from: number): Candidate | undefined {
+    const s = r.worstSnapshot;
+    if (s === undefined || s.accountMaintMargin.isZero() || r.minUniMMRTime === undefined || r.minUniMMRTime < from) return undefined;
+    const at = this.describeAsset(s, r.minUniMMRTime);
+    if (at === undefined) return undefined;
+    const less = findAmountWithinSurplus(at.tiers, at.price, at.net, s.adjustedEquity.minus(this.threshold.times(s.accountMaintMargin)));
+    return less.isZero() ? undefined : { amount: added.minus(less), time: r.minUniMMRTime, provable: false };
+  }
+
+  /** The asset's net, index price and collateral tiers at a snapshot (its price from the book when the account did not read it). */
+  private describeAsset(s: AccountSnapshot, time: number | undefined) {
+    if (time === undefined) return undefined;
+    const rules = findRulesAt(this.path.rules, time);
+    const tiers = findCollateralTiers(rules, this.request.asset);
+    const row = s.assets.find((a) => a.asset === this.request.asset);
+    if (row !== undefined) return { tiers, price: row.indexPrice, net: row.net };
+    const tl = this.path.book.timeline;
+    const price = this.path.book.marketAt(findFirstAtOrAfter(tl.stepTimes, time)).indexPrices.get(this.request.asset);
+    return price === undefined ? undefined : { tiers, price, net: ZERO };
+  }
+}
+
+const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+const renderAmount = (a: Dec | null) => (a === null ? null : a.isZero() ? '0' : formatBinanceDecimal(a));
+
+/** The summary line's `topUp` (records/portfolio-summary.ts, docs/formats.md "Outputs"). */
+export function renderTopUp(t: TopUp): PortfolioTopUp {
+  const m = t.atFirstMarginCall;
+  return {
+    asset: t.asset,
+    threshold: t.threshold.toString(),
+    amount: renderAmount(t.amount),
+    decidingTime: t.amount !== null && t.amount.isZero() ? null : iso(t.decidingTime),
+    atFirstMarginCall: m === undefined ? null : { time: iso(m.time)!, amount: renderAmount(m.amount) },
+  };
+}
