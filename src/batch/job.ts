@@ -110,7 +110,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
 }
 
 /**
- * `risk.distance`: false or absent (off: it adds ~10 % to the sample job's CPU time, docs/risk.md
+ * `risk.distance`: false or absent (off: it adds 6–11 % to the sample job's CPU time, docs/risk.md
  * "In a job"), true (rangePct 50, gridPoints 81), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
  * --range and --grid.
  */
