@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // Throughput of `pmbt risk`'s search (src/risk/, docs/risk.md "Speed"): distances for the bundled
 // synthetic sample's portfolios (data/sample/portfolios.jsonl) at the sample's first prices, the
-// four families, an 81-point grid over ±50 %, every evaluation on the exact engine. Prints one JSON
-// line. Run: npm run build && node bench/risk.mjs [portfolios, default 100]
+// four families, an 81-point grid over ±50 %, scanned by the fast kernel with exact confirmation
+// (engine fast, the default) or on the exact engine throughout (engine exact). Portfolios beyond the
+// sample's 1,000 cycle through it again. Prints one JSON line.
+// Run: npm run build && node bench/risk.mjs [portfolios, default 1000] [fast|exact]
+//
+// `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
+// "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
+// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant.
 import { readFileSync } from 'node:fs';
 import { Dec } from '../dist/domain/decimal.js';
 import { SERIES_KINDS } from '../dist/domain/series.js';
@@ -12,10 +18,42 @@ import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS } from '../dist/risk/distances.js';
 import { buildRules } from '../dist/rules/build.js';
 
-const count = Number(process.argv[2] ?? 100);
+if (process.argv[2] === 'job') {
+  await measureJobCost(Number(process.argv[3] ?? 4));
+  process.exit(0);
+}
+
+async function measureJobCost(batches) {
+  const { buildBatchContext } = await import('../dist/batch/context.js');
+  const { parseJobSpec } = await import('../dist/batch/job.js');
+  const { replayBatch } = await import('../dist/batch/run-batch.js');
+  const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance: true } });
+  const on = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
+  const off = { ...on, spec: { ...on.spec, risk: { distance: false } } };
+  const docs = readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const cpu = { on: 0, off: 0 };
+  for (let b = 0; b < batches; b++) {
+    const items = docs.slice(b * 100, b * 100 + 100).map((doc, i) => ({ index: b * 100 + i, doc }));
+    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) {
+      const c0 = process.cpuUsage();
+      replayBatch(v === 'on' ? on : off, b, items);
+      const c = process.cpuUsage(c0);
+      cpu[v] += (c.user + c.system) / 1e6;
+    }
+  }
+  console.log(JSON.stringify({
+    job: 'data/sample/job.json', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
+    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)), node: process.version,
+  }));
+}
+
+const count = Number(process.argv[2] ?? 1000);
+const engine = process.argv[3] ?? 'fast';
 const rules = buildRules(await readDefaultRuleDocuments());
-const portfolios = readFileSync('data/sample/portfolios.jsonl', 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, count)
+const sample = readFileSync('data/sample/portfolios.jsonl', 'utf8').split('\n').filter((l) => l.trim() !== '')
   .map((line, i) => parsePortfolio(JSON.parse(line), rules, `portfolios.jsonl:${i + 1}`));
+const portfolios = Array.from({ length: count }, (_, i) => sample[i % sample.length]);
+const options = { ...DEFAULT_RISK_OPTIONS, engine };
 
 // The market at the first time every series has a row: each index and mark series' first value.
 const table = readSeriesArrow(readFileSync('data/sample/prices.arrow'), 'prices.arrow');
@@ -30,12 +68,18 @@ for (let i = 0; i < table.times.length; i++) {
 const market = { time: table.times[0], indexPrices, markPrices };
 
 let evaluations = 0;
+let kernelEvaluations = 0;
+let unconfirmed = 0;
+let scannedFast = 0;
 let crossings = 0;
 let families = 0;
 const t0 = performance.now();
 for (const p of portfolios) {
-  const r = calculateRiskDistances(p, market, rules, DEFAULT_RISK_OPTIONS);
+  const r = calculateRiskDistances(p, market, rules, options);
   evaluations += r.evaluations;
+  kernelEvaluations += r.kernelEvaluations;
+  unconfirmed += r.unconfirmed;
+  if (r.engine === 'fast') scannedFast++;
   families += r.families.length;
   for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(d.targets).filter((c) => c !== undefined).length;
 }
@@ -45,12 +89,14 @@ console.log(JSON.stringify({
   families: DEFAULT_RISK_OPTIONS.families.join(','),
   grid: DEFAULT_RISK_OPTIONS.gridPoints,
   rangePct: DEFAULT_RISK_OPTIONS.rangePct,
-  engine: 'exact',
+  engine,
+  scannedByKernel: scannedFast,
   seconds: Number(seconds.toFixed(2)),
   portfoliosPerSecond: Number((portfolios.length / seconds).toFixed(2)),
   familiesPerPortfolio: Number((families / portfolios.length).toFixed(2)),
-  evaluationsPerPortfolio: Math.round(evaluations / portfolios.length),
-  microsecondsPerEvaluation: Math.round((seconds * 1e6) / evaluations),
+  exactEvaluationsPerPortfolio: Number((evaluations / portfolios.length).toFixed(1)),
+  kernelEvaluationsPerPortfolio: Number((kernelEvaluations / portfolios.length).toFixed(1)),
+  unconfirmed,
   crossingsFound: crossings,
   node: process.version,
 }));

@@ -3,6 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
+import { DEFAULT_START_DISTANCE, type StartDistanceOptions } from '../risk/start-distance.js';
 import { readTopUpRequest, renderTopUpRequest, type TopUpRequest } from '../risk/topup-request.js';
 
 /** The job spec (docs/formats.md), validated, with every default filled in (docs/formats.md "Job spec"). */
@@ -30,6 +31,8 @@ export interface JobSpec {
   risk: {
     /** The top-up to survive the path (`risk.topUp`; off unless asked: see docs/risk.md "Top-up to survive" for its cost). */
     topUp?: TopUpRequest;
+    /** The distance at the start (`risk.distance`; off unless asked: see docs/risk.md "In a job" for its cost). */
+    distance?: StartDistanceOptions;
   };
 }
 
@@ -83,7 +86,8 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   const events = readEventsOptions(src, o.events);
   const risk = readObject(src, 'risk', o.risk ?? {});
-  rejectUnknownKeys(src, 'risk', risk, ['topUp']);
+  rejectUnknownKeys(src, 'risk', risk, ['topUp', 'distance']);
+  const distance = readRiskDistance(src, risk.distance);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -98,8 +102,28 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     batchSize,
     engine,
     events,
-    risk: { ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }) },
+    risk: {
+      ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }),
+      ...(distance === undefined ? {} : { distance }),
+    },
   };
+}
+
+/**
+ * `risk.distance`: false or absent (off: it adds 6–11 % to the sample job's CPU time, docs/risk.md
+ * "In a job"), true (rangePct 50, gridPoints 81), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
+ * --range and --grid.
+ */
+function readRiskDistance(src: string, v: unknown): StartDistanceOptions | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return DEFAULT_START_DISTANCE;
+  const o = readObject(src, 'risk.distance', v);
+  rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
+  const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;
+  if (typeof rangePct !== 'number' || !(rangePct > 0 && rangePct <= 1000)) throw new InputError(src, 'risk.distance.rangePct', 'a percentage above 0 and at most 1000', describeValue(rangePct));
+  const gridPoints = o.gridPoints ?? DEFAULT_START_DISTANCE.gridPoints;
+  if (typeof gridPoints !== 'number' || !Number.isInteger(gridPoints) || gridPoints < 3 || gridPoints > 100001) throw new InputError(src, 'risk.distance.gridPoints', 'a whole number from 3 to 100001', describeValue(gridPoints));
+  return { rangePct, gridPoints };
 }
 
 /** `events: { ledger, lines }`, each true or false (default false: the payments as totals, events as Arrow only). */
@@ -141,6 +165,8 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
-    ...(spec.risk.topUp === undefined ? {} : { risk: { topUp: renderTopUpRequest(spec.risk.topUp) } }),
+    ...(spec.risk.topUp === undefined && spec.risk.distance === undefined ? {} : {
+      risk: { ...(spec.risk.topUp === undefined ? {} : { topUp: renderTopUpRequest(spec.risk.topUp) }), ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }) },
+    }),
   };
 }

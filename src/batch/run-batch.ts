@@ -13,7 +13,7 @@ import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
-import { renderPortfolioSummary, type PortfolioSummary } from '../records/portfolio-summary.js';
+import { renderPortfolioSummary, type PortfolioSummary, type StartDistance } from '../records/portfolio-summary.js';
 import { addToJobTotals, emptyJobTotals, renderJobThresholds, type JobThresholds, type PartRun } from '../records/summary.js';
 import { datasetFileName, renderPortfolioLines, type DatasetFile, type WorstPortfolioLine } from '../records/dataset.js';
 import { findRulesAt } from '../rules/build.js';
@@ -23,6 +23,7 @@ import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, STORED_TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
+import { calculateStartDistance } from '../risk/start-distance.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
 export interface BatchItem {
@@ -112,11 +113,15 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
     try {
       const slot = slotOf.get(x);
       const fast = slot === undefined ? undefined : { batch: fastBatch!, index: slot, capacity: capacities[slot]!, seriesId: ctx.seriesId };
+      // Before the replay, on the portfolio as its document gives it.
+      const start = findStartDistance(ctx, x.portfolio);
       const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast);
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
       const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
+      if (line.ok && start?.distance !== undefined) line.startDistance = start.distance;
+      if (line.ok && start?.warning !== undefined) line.warnings.push(start.warning);
       if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r));
       result.portfolios.push(line);
       result.steps += r.steps;
@@ -132,6 +137,22 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
 
 /** The job's path for the top-up's held replays: the kernel where the portfolio's own replay used it. */
 const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ctx.book, rules: ctx.rules, options: ctx.options, ...(fast ? { fast: { tables: ctx.flatTables, seriesId: ctx.seriesId } } : {}) });
+
+/**
+ * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all, at the
+ * first step's market and rules, the portfolio as its document gives it. A portfolio whose market
+ * lacks a price there (its series begins later) gets a warning instead.
+ */
+function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distance?: StartDistance; warning?: string } | undefined {
+  const o = ctx.spec.risk.distance;
+  if (o === undefined || ctx.timeline.stepTimes.length === 0) return undefined;
+  try {
+    return { distance: calculateStartDistance(portfolio, ctx.book.marketAt(0), findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!), o) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { warning: `no startDistance: ${e.message}` };
+  }
+}
 
 /**
  * Funding and interest payments, one per leg every funding time and per loan every hour: the bulk of

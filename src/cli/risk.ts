@@ -1,31 +1,43 @@
 import { Dec } from '../domain/decimal.js';
-import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, RISK_ENGINES, type RiskEngine, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
 import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { loadAccountInputs, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
+import { readPricesBytes } from '../batch/inputs.js';
+import { readSeriesArrow } from '../io/arrow/series.js';
+import { parseDuration } from '../io/convert/time-text.js';
+import { estimateBetas, type BetaEstimationOptions } from '../risk/betas.js';
+import type { MarketSnapshot } from '../domain/types.js';
+import { locateUri } from './stores.js';
 import { calculateRiskMatrices, type RiskMatrixOptions } from '../risk/matrix.js';
 
 export const RISK_COMMAND = {
   synopsis: [
     'pmbt risk --portfolio P --market M [--market M2 ...] [--rules R ...]',
     '          [--families all,leader,single,depeg] [--leader BTC] [--beta ETH=1.2,...] [--range 50] [--grid 81]',
+    '          [--betas-from PRICES.arrow] [--beta-window 30d] [--beta-interval 1h] [--engine fast|exact]',
     '          [--matrix N] [--matrix-range 20] [--depeg USDT]',
     'pmbt risk --binance F [--binance F2 ...] --market M ... (as pmbt snapshot)',
   ],
   about: `Distance to each threshold: per shock family and direction, the smallest price move that takes
 uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity to zero (the
-first crossing: a grid scan, then bisection to 1e-8 %, on the exact engine), with the prices there,
-as JSON on stdout (docs/risk.md).`,
+first crossing: a grid scan, then bisection to 1e-8 %, on the fast kernel with every decision it
+cannot take and every crossing confirmed by the exact engine), with the prices there, as JSON on
+stdout (docs/risk.md).`,
   column: 23,
   flags: [
     ...SNAPSHOT_COMMAND.flags,
     { name: 'families', value: 'LIST', description: ['shock families, comma-separated: all, leader, single, depeg', '(default {default})'], default: 'all,leader,single,depeg' },
     { name: 'leader', value: 'ASSET', description: 'the leader family\'s asset', default: 'BTC' },
-    { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset not given: 1;', 'not estimated from a price history)'] },
+    { name: 'beta', value: 'A=B,...', description: ['betas of the other assets in the leader family (an asset neither given', 'nor estimated: 1)'] },
+    { name: 'betas-from', value: 'PRICES', description: ['estimate the betas from a price history (Arrow, as pmbt run\'s): each index\'s', 'log returns regressed on the leader\'s; --beta overrides an estimate'] },
+    { name: 'beta-window', value: 'DUR', description: 'the estimation window, ending at the market\'s time (default {default})', default: '30d' },
+    { name: 'beta-interval', value: 'DUR', description: 'the returns\' sampling interval (default {default})', default: '1h' },
     { name: 'range', value: 'PCT', description: 'search shocks up to ±PCT % (default {default}; less where a price would reach 0)', default: '50' },
     { name: 'grid', value: 'N', description: 'grid points over [−range, +range] scanned before bisecting', default: '81' },
+    { name: 'engine', value: 'E', description: ['fast: the kernel scans, the exact engine decides near a threshold and', 'confirms each crossing; exact: the exact engine throughout'], default: 'fast' },
     { name: 'matrix', value: 'N', description: ['add the risk matrices: uniMMR and status on N × N cells (N odd) of the leader\'s', 'move × the others\' extra move, and the leader\'s move × a depeg'] },
     { name: 'matrix-range', value: 'PCT', description: 'the matrices\' axes run over ±PCT % (default {default})', default: '20' },
     { name: 'depeg', value: 'ASSET', description: 'the stablecoin of the depeg matrix (default {default})', default: 'USDT' },
@@ -57,7 +69,12 @@ function readNumber(flag: string, text: string, ok: (n: number) => boolean, expe
   return n;
 }
 
-export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string }): RiskOptions {
+function readEngine(text: string): RiskEngine {
+  if (!(RISK_ENGINES as readonly string[]).includes(text)) throw new UsageError(`--engine must be one of ${RISK_ENGINES.join(', ')}, got ${text}`);
+  return text as RiskEngine;
+}
+
+export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string; engine: string }): RiskOptions {
   // A stablecoin does not lead the market: its move is the depeg family.
   if (isStablecoin(values.leader)) throw new UsageError(`--leader must be a non-stablecoin asset (a stablecoin's move is the depeg family), got ${values.leader}`);
   return {
@@ -67,6 +84,7 @@ export function readRiskOptions(values: { families: string; leader: string; beta
     betas: readBetas(values.beta),
     rangePct: readNumber('range', values.range, (n) => n > 0 && n <= 1000, 'a percentage above 0 and at most 1000'),
     gridPoints: readNumber('grid', values.grid, (n) => Number.isInteger(n) && n >= 3 && n <= 100001, 'a whole number from 3 to 100001'),
+    engine: readEngine(values.engine),
   };
 }
 
@@ -78,14 +96,34 @@ function readMatrixOptions(values: { matrix?: string; 'matrix-range': string; de
   return { leader: risk.leader, betas: risk.betas, points, rangePct, stablecoin: values.depeg };
 }
 
+/** --beta-window and --beta-interval, read before any file. */
+function readBetaWindow(values: { 'beta-window': string; 'beta-interval': string }): Omit<BetaEstimationOptions, 'leader' | 'end'> {
+  const windowMs = parseDuration(values['beta-window']);
+  if (windowMs === undefined) throw new UsageError(`--beta-window must be a duration such as 30d or 12h, got ${values['beta-window']}`);
+  const intervalMs = parseDuration(values['beta-interval']);
+  if (intervalMs === undefined || intervalMs > windowMs / 10) throw new UsageError(`--beta-interval must be a duration of at most a tenth of --beta-window (${values['beta-window']}), got ${values['beta-interval']}`);
+  return { windowMs, intervalMs, window: values['beta-window'], interval: values['beta-interval'] };
+}
+
+/** The betas estimated from --betas-from (window ending at the market's time, else at the history's end), then --beta's over them. */
+async function addEstimatedBetas(options: RiskOptions, file: string, window: Omit<BetaEstimationOptions, 'leader' | 'end'>, market: MarketSnapshot): Promise<RiskOptions> {
+  const series = readSeriesArrow((await readPricesBytes(locateUri, file)).bytes, file);
+  const end = market.time ?? series.times[series.times.length - 1] ?? 0;
+  const estimation = estimateBetas(series, file, { ...window, leader: options.leader, end });
+  const betas = new Map([...[...estimation.estimates].map(([a, e]) => [a, e.beta] as const), ...options.betas]);
+  return { ...options, betas, betaEstimation: estimation };
+}
+
 export async function runRisk(argv: string[]): Promise<string> {
   const { values } = parseFlags(RISK_COMMAND.flags, argv);
-  const options = readRiskOptions(values);
+  let options = readRiskOptions(values);
   const matrixOptions = readMatrixOptions(values, options);
+  const betaWindow = readBetaWindow(values);
   const { portfolio, market, rules, warnings, nameInputFile } = await loadAccountInputs(values);
+  if (values['betas-from'] !== undefined) options = await addEstimatedBetas(options, values['betas-from'], betaWindow, market);
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
-    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, matrixOptions);
+    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, { ...matrixOptions, betas: options.betas });
     out.warnings = warnings;
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {

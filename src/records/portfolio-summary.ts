@@ -41,11 +41,31 @@ export type PortfolioSummary =
        */
       funding?: Record<string, string>;
       interest?: Record<string, string>;
+      /**
+       * Distance at the start (the job's first step's market), family 'all' (docs/risk.md "In a
+       * job"); absent in lines written before it and when the job did not ask (`risk.distance`).
+       */
+      startDistance?: StartDistance;
       /** Top-up to survive the replayed path, held as it was (no liquidation): only when the job asks (`risk.topUp`). */
       topUp?: PortfolioTopUp;
       warnings: string[];
     }
   | { portfolioId: string | null; index: number; ok: false; error: string };
+
+export const START_DISTANCE_TARGETS = ['marginCall', 'reduceOnly', 'liquidation', 'zeroEquity'] as const;
+export type StartDistanceTarget = (typeof START_DISTANCE_TARGETS)[number];
+
+/**
+ * Per direction, the shock that first takes the account past each target, as `pmbt risk`'s
+ * shockPct (percent, 8 decimals, e.g. "-23.45678901"); a target absent from down/up: none within
+ * ±rangePct (docs/formats.md "Outputs").
+ */
+export interface StartDistance {
+  family: string;
+  rangePct: number;
+  down: Partial<Record<StartDistanceTarget, string>>;
+  up: Partial<Record<StartDistanceTarget, string>>;
+}
 
 /** A summary line's `topUp` (docs/formats.md "Outputs", docs/risk.md "Top-up to survive"). */
 export interface PortfolioTopUp {
@@ -219,9 +239,28 @@ export function checkPortfolioSummary(v: unknown, file: string, where: string): 
   }
   if (o.ok) {
     checkPaymentTotals(o, file, where);
+    if (o.startDistance !== undefined) checkStartDistance(o.startDistance, file, `${where}.startDistance`);
     if (o.topUp !== undefined) checkTopUp(o.topUp, file, `${where}.topUp`);
   }
   return o as unknown as PortfolioSummary;
+}
+
+const SHOCK_PCT = /^-?\d+\.\d{8}$/;
+
+/** startDistance: family, rangePct, and down/up objects of shock percentages by target. */
+function checkStartDistance(v: unknown, file: string, where: string): void {
+  if (!isKind(v, 'object') || v === null) throw new InputError(file, where, 'an object with family, rangePct, down and up', describeValue(v));
+  const o = v as Record<string, unknown>;
+  if (typeof o.family !== 'string') throw new InputError(file, `${where}.family`, 'a string', describeValue(o.family));
+  if (typeof o.rangePct !== 'number') throw new InputError(file, `${where}.rangePct`, 'a number', describeValue(o.rangePct));
+  for (const dir of ['down', 'up']) {
+    const d = o[dir];
+    if (!isKind(d, 'object') || d === null) throw new InputError(file, `${where}.${dir}`, 'an object of shock percentages by target', describeValue(d));
+    for (const [target, pct] of Object.entries(d as Record<string, unknown>)) {
+      if (!(START_DISTANCE_TARGETS as readonly string[]).includes(target)) throw new InputError(file, `${where}.${dir}.${target}`, `one of ${START_DISTANCE_TARGETS.join(', ')}`, target);
+      if (typeof pct !== 'string' || !SHOCK_PCT.test(pct)) throw new InputError(file, `${where}.${dir}.${target}`, 'a shock in percent with 8 decimals', describeValue(pct));
+    }
+  }
 }
 
 /** funding and interest, when present: objects of 8-decimal strings. */

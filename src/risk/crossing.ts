@@ -26,13 +26,14 @@ export interface CrossingBracket {
 /**
  * The first crossing along `grid` (units, from 0 outwards) of a predicate that says whether the
  * account is beyond a threshold: the first grid interval whose far end is on the other side from
- * 0, bisected to adjacent units. Undefined when every grid point is on the starting side (a
+ * 0, bisected to adjacent units (reading `isBeyondWithin` inside the interval, the same predicate
+ * unless the caller reads the points between grid points differently). Undefined when every grid point is on the starting side (a
  * crossing and return within one grid step is not seen: docs/risk.md says so).
  */
-export function findFirstCrossing(grid: readonly number[], isBeyond: (units: number) => boolean): CrossingBracket | undefined {
+export function findFirstCrossing(grid: readonly number[], isBeyond: (units: number) => boolean, isBeyondWithin: (units: number) => boolean = isBeyond): CrossingBracket | undefined {
   const start = isBeyond(grid[0]!);
   for (let i = 1; i < grid.length; i++) {
-    if (isBeyond(grid[i]!) !== start) return bisectCrossing(grid[i - 1]!, grid[i]!, start, isBeyond);
+    if (isBeyond(grid[i]!) !== start) return bisectCrossing(grid[i - 1]!, grid[i]!, start, isBeyondWithin);
   }
   return undefined;
 }

@@ -2,7 +2,9 @@ import { Dec, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import type { BetaEstimation } from './betas.js';
 import { findFirstCrossing, makeGrid } from './crossing.js';
+import { createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
 import {
   applyShock, calculateAssetFactor, calculateMarkFactor, findContractUnderlyings, findShockLimit, isStablecoin,
   makeAllFamily, makeDepegFamily, makeLeaderFamily, makeSingleFamily, shockOfUnits, UNITS_PER_ONE,
@@ -11,8 +13,10 @@ import {
 
 // Distance to each threshold (docs/risk.md): per shock family and direction, the smallest shock
 // that takes uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity
-// to zero. Every evaluation is the exact engine's calculateAccountSnapshot, the scan's included
-// (the fast kernel is not wired in: docs/risk.md "Speed" has the measured cost).
+// to zero. The scan and the bisection read each shock's side of a threshold from the fast kernel
+// where it can decide it (src/risk/kernel.ts), from the exact engine's calculateAccountSnapshot
+// where it cannot; every reported crossing is confirmed, and its numbers computed, by the exact
+// engine (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact').
 
 export const RISK_TARGETS = ['marginCall', 'reduceOnly', 'liquidation', 'zeroEquity'] as const;
 export type RiskTarget = (typeof RISK_TARGETS)[number];
@@ -21,15 +25,25 @@ export interface RiskOptions {
   families: readonly ShockFamilyKind[];
   /** The leader family's asset (default BTC). */
   leader: string;
-  /** β per asset for the leader family; an asset not listed moves with β = 1. */
+  /** β per asset for the leader family (given, or estimated): an asset not listed moves with β = 1. */
   betas: ReadonlyMap<string, Dec>;
+  /** Where the estimated betas came from (src/risk/betas.ts), when some were estimated. */
+  betaEstimation?: BetaEstimation;
   /** The search covers shocks of ±rangePct % (capped where a price would reach zero). */
   rangePct: number;
   /** Grid points over [−rangePct, +rangePct] (81: a 1.25 % step at ±50 %). */
   gridPoints: number;
+  /**
+   * 'fast': the kernel scans and bisects, the exact engine decides what the kernel cannot and
+   * confirms each crossing; 'exact': every evaluation on the exact engine. The same report.
+   */
+  engine: RiskEngine;
 }
 
-export const DEFAULT_RISK_OPTIONS: RiskOptions = { families: ['all', 'leader', 'single', 'depeg'], leader: 'BTC', betas: new Map(), rangePct: 50, gridPoints: 81 };
+export type RiskEngine = 'fast' | 'exact';
+export const RISK_ENGINES: readonly RiskEngine[] = ['fast', 'exact'];
+
+export const DEFAULT_RISK_OPTIONS: RiskOptions = { families: ['all', 'leader', 'single', 'depeg'], leader: 'BTC', betas: new Map(), rangePct: 50, gridPoints: 81, engine: 'fast' };
 
 /** What the exact engine says at one shock. */
 export interface RiskEvaluation {
@@ -73,8 +87,19 @@ export interface RiskReport {
   thresholds: StatusThresholds;
   options: RiskOptions;
   families: RiskFamilyResult[];
-  /** Exact-engine evaluations the search took (a scan point shared by the four targets counts once). */
+  /** The engine that scanned: options.engine, or 'exact' when the kernel refused the portfolio. */
+  engine: RiskEngine;
+  /** Why the kernel refused the portfolio (amounts of 1e12 or more), when it did. */
+  kernelRefusal?: string;
+  /** Exact-engine evaluations the search took (a point shared by the four targets counts once). */
   evaluations: number;
+  /** Fast-kernel evaluations (0 on the exact engine). */
+  kernelEvaluations: number;
+  /**
+   * Crossings whose bracket the exact engine did not confirm, searched again on the exact engine:
+   * 0 unless the kernel's error bound is wrong (the parity test holds it at 0).
+   */
+  unconfirmed: number;
 }
 
 /**
@@ -117,13 +142,14 @@ export function makeFamilies(options: RiskOptions, assets: readonly string[]): S
 }
 
 function validateOptions(o: RiskOptions): void {
+  if (!RISK_ENGINES.includes(o.engine)) throw new InputError('options', 'engine', `one of ${RISK_ENGINES.join(', ')}`, String(o.engine));
   if (!(o.rangePct > 0 && o.rangePct <= 1000)) throw new InputError('options', 'range', 'a range in percent above 0 and at most 1000', String(o.rangePct));
   if (!(Number.isInteger(o.gridPoints) && o.gridPoints >= 3 && o.gridPoints <= 100001)) throw new InputError('options', 'grid', 'a whole number of grid points from 3 to 100001', String(o.gridPoints));
 }
 
 /** One family's evaluator at a shock in units, cached: the four targets share the scan's points. */
-function makeEvaluator(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, family: ShockFamily, contracts: ReadonlyMap<string, ContractUnderlying>, counter: { n: number }) {
-  const cache = new Map<number, RiskEvaluation>();
+function makeEvaluator(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, family: ShockFamily, contracts: ReadonlyMap<string, ContractUnderlying>, now: RiskEvaluation, counter: SearchCounter) {
+  const cache = new Map<number, RiskEvaluation>([[0, now]]);
   return (units: number): RiskEvaluation => {
     let e = cache.get(units);
     if (e === undefined) {
@@ -159,25 +185,58 @@ interface FamilyContext {
   assets: readonly string[];
   contracts: ReadonlyMap<string, ContractUnderlying>;
   options: RiskOptions;
+  counter: SearchCounter;
 }
 
-function searchDirection(ctx: FamilyContext, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, sign: -1 | 1): RiskDirection {
+interface SearchCounter { n: number; unconfirmed: number }
+
+/**
+ * The kernel's sides of the four targets at a shock of the family it has selected, cached (the
+ * targets share the scan's points); UNDECIDED where the exact engine must say.
+ */
+function makeKernelSides(kernel: RiskKernel) {
+  const caches = [new Map<number, number>(), new Map<number, number>()];
+  return (units: number, proven: boolean): number => {
+    const cache = caches[proven ? 1 : 0]!;
+    let sides = cache.get(units);
+    if (sides === undefined) cache.set(units, (sides = kernel.sidesAt(units, proven)));
+    return sides;
+  };
+}
+
+function searchDirection(ctx: FamilyContext, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, kernelSides: ((u: number, proven: boolean) => number) | undefined, sign: -1 | 1): RiskDirection {
   const rangeUnits = Math.round((ctx.options.rangePct / 100) * UNITS_PER_ONE);
   const limitUnits = findShockLimit(family, ctx.assets, sign, rangeUnits);
   const grid = makeGrid(sign, rangeUnits, (ctx.options.gridPoints - 1) / 2, limitUnits);
   const th = ctx.rules.thresholds;
   const targets = {} as Record<RiskTarget, RiskCrossing | undefined>;
-  for (const target of RISK_TARGETS) {
-    const found = findFirstCrossing(grid, (u) => isBeyond(target, evaluate(u), th));
+  RISK_TARGETS.forEach((target, bit) => {
+    const exactSide = (u: number) => isBeyond(target, evaluate(u), th);
+    // The grid's points, which decide whether a crossing is seen at all, with the replay's wide
+    // band; the bisection's, inside a bracket confirmed below, with the proven bound.
+    const kernelSide = (proven: boolean) => (u: number) => {
+      const sides = u === 0 || kernelSides === undefined ? UNDECIDED : kernelSides(u, proven);
+      return sides === UNDECIDED ? exactSide(u) : (sides & (1 << bit)) !== 0;
+    };
+    let found = findFirstCrossing(grid, kernelSide(false), kernelSide(true));
+    // The kernel's bracket, confirmed: the exact engine must put its last unit on the starting
+    // side and its first past it. Otherwise (a kernel bound that does not hold) search again exactly.
+    if (kernelSides !== undefined && found !== undefined) {
+      const start = exactSide(0);
+      if (exactSide(found.inside) !== start || exactSide(found.crossing) === start) {
+        ctx.counter.unconfirmed++;
+        found = findFirstCrossing(grid, exactSide);
+      }
+    }
     if (found === undefined) {
       targets[target] = undefined;
-      continue;
+      return;
     }
     const prices = findShockedPrices(ctx.market, family, ctx.assets, ctx.contracts, found.crossing);
     targets[target] = {
       target, threshold: findThreshold(target, th), units: found.crossing, fromAbove: !isBeyond(target, evaluate(0), th), at: evaluate(found.crossing), ...prices,
     };
-  }
+  });
   return { direction: sign < 0 ? 'down' : 'up', limitUnits: sign * limitUnits, targets };
 }
 
@@ -190,12 +249,20 @@ export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnaps
   const contracts = findContractUnderlyings(portfolio, rules);
   const base = calculateAccountSnapshot(portfolio, market, rules);
   const assets = findInvolvedAssets(base.assets.map((a) => a.asset), portfolio, contracts);
-  const counter = { n: 0 };
-  const ctx: FamilyContext = { market, rules, assets, contracts, options };
-  const families = makeFamilies(options, assets).map((family) => {
-    const evaluate = makeEvaluator(portfolio, market, rules, family, contracts, counter);
-    return { family, down: searchDirection(ctx, family, evaluate, -1), up: searchDirection(ctx, family, evaluate, 1) };
-  });
+  const counter: SearchCounter = { n: 0, unconfirmed: 0 };
+  const ctx: FamilyContext = { market, rules, assets, contracts, options, counter };
   const now: RiskEvaluation = { units: 0, uniMMR: base.uniMMR, adjustedEquity: base.adjustedEquity, accountMaintMargin: base.accountMaintMargin, accountStatus: base.accountStatus };
-  return { portfolioId: portfolio.id, mode: portfolio.mode, time: market.time, now, thresholds: rules.thresholds, options, families, evaluations: counter.n };
+  const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
+  const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
+  const families = makeFamilies(options, assets).map((family) => {
+    const evaluate = makeEvaluator(portfolio, market, rules, family, contracts, now, counter);
+    kernel?.selectFamily(family);
+    const sides = kernel === undefined ? undefined : makeKernelSides(kernel);
+    return { family, down: searchDirection(ctx, family, evaluate, sides, -1), up: searchDirection(ctx, family, evaluate, sides, 1) };
+  });
+  return {
+    portfolioId: portfolio.id, mode: portfolio.mode, time: market.time, now, thresholds: rules.thresholds, options, families,
+    engine: kernel === undefined ? 'exact' : 'fast', ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
+    evaluations: counter.n, kernelEvaluations: kernel?.evaluations ?? 0, unconfirmed: counter.unconfirmed,
+  };
 }

@@ -1,5 +1,6 @@
 import { Dec } from '../domain/decimal.js';
 import { formatBinanceDecimal as f } from '../records/binance-format.js';
+import type { BetaEstimation } from './betas.js';
 import type { RiskCrossing, RiskDirection, RiskEvaluation, RiskReport } from './distances.js';
 import { RISK_TARGETS } from './distances.js';
 
@@ -39,6 +40,27 @@ function renderDirection(d: RiskDirection): Record<string, unknown> {
   return out;
 }
 
+function renderBetaNote(r: RiskReport): string {
+  const e = r.options.betaEstimation;
+  if (e === undefined) return 'betas as given (--beta); an asset not given moves with beta 1 (no --betas-from)';
+  const estimated = [...e.estimates.keys()].filter((a) => r.options.betas.get(a) === e.estimates.get(a)!.beta);
+  return `betas of ${estimated.join(', ') || 'no asset'} estimated from ${e.source}: the OLS slope of each one's ${e.interval} log returns of its index price on ${e.leader}'s, over the ${e.window} window to ${new Date(e.end).toISOString()}; `
+    + 'betas given with --beta replace estimated ones; an asset neither given nor estimated moves with beta 1';
+}
+
+function renderBetaEstimation(e: BetaEstimation): Record<string, unknown> {
+  return {
+    prices: e.source,
+    leader: e.leader,
+    window: e.window,
+    interval: e.interval,
+    from: new Date(e.end - e.windowMs).toISOString(),
+    to: new Date(e.end).toISOString(),
+    estimates: Object.fromEntries([...e.estimates].map(([a, x]) => [a, { beta: x.beta.toFixed(8), returns: x.returns, r2: Number(x.r2.toFixed(4)) }])),
+    tooShort: e.tooShort,
+  };
+}
+
 export function renderRiskJson(r: RiskReport): Record<string, unknown> {
   const o = r.options;
   return {
@@ -52,12 +74,16 @@ export function renderRiskJson(r: RiskReport): Record<string, unknown> {
       grid: o.gridPoints,
       gridStepPct: (2 * o.rangePct) / (o.gridPoints - 1),
       resolutionPct: formatShockPct(1),
-      engine: 'exact',
+      engine: r.engine,
+      ...(r.kernelRefusal === undefined ? {} : { kernelRefusal: r.kernelRefusal }),
       evaluations: r.evaluations,
+      kernelEvaluations: r.kernelEvaluations,
+      unconfirmed: r.unconfirmed,
     },
     leader: o.leader,
     betas: Object.fromEntries([...o.betas].map(([k, v]) => [k, v.toString()])),
-    betaNote: 'betas as given; an asset not given moves with beta 1 (estimating betas from a price history is not implemented)',
+    betaNote: renderBetaNote(r),
+    ...(o.betaEstimation === undefined ? {} : { betasFrom: renderBetaEstimation(o.betaEstimation) }),
     families: r.families.map((fr) => ({
       family: fr.family.name,
       down: renderDirection(fr.down),

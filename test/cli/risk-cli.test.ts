@@ -10,7 +10,10 @@ import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
 import { parseMarketSnapshot } from '../../src/io/json/market.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { applyShock, findContractUnderlyings, makeAllFamily, makeLeaderFamily } from '../../src/risk/shock.js';
+import { writeSeriesArrow } from '../../src/io/arrow/series.js';
+import { makeBetaHistory } from '../helpers/beta-history.js';
 import { loadDefaultRules } from '../helpers/rules.js';
+import { seriesOf } from '../helpers/series.js';
 import { ROOT, runPmbt } from '../helpers/pmbt.js';
 
 const SAMPLE = ['--portfolio', 'data/samples/portfolio-pm-pro-example.json', '--market', 'data/samples/market-example.json', '--rules', 'data/samples/rules-pm-pro-example.json'];
@@ -18,7 +21,10 @@ const read = (name: string) => JSON.parse(readFileSync(join(ROOT, 'data', 'sampl
 
 interface Crossing { shockPct: string; uniMMR: string | null; adjustedEquity: string; accountStatus: string; indexPrices: Record<string, string>; markPrices: Record<string, string> }
 type Side = Record<string, Crossing | { none: string }> & { limitPct: string };
-interface RiskOut { portfolioId: string; now: { uniMMR: string }; search: Record<string, unknown>; families: { family: string; down: Side; up: Side }[]; warnings: string[] }
+interface RiskOut {
+  portfolioId: string; now: { uniMMR: string }; search: Record<string, unknown>; families: { family: string; down: Side; up: Side }[]; warnings: string[];
+  betas: Record<string, string>; betaNote: string; betasFrom?: Record<string, unknown>;
+}
 
 async function risk(args: string[]): Promise<RiskOut> {
   const r = await runPmbt(['risk', ...args]);
@@ -35,7 +41,7 @@ describe('pmbt risk on the bundled PM Pro example', () => {
   it('done-when: the printed shocks put uniMMR within 1e-6 of each threshold (exact engine), with the printed prices, and a 1,000-point scan finds no earlier crossing', async () => {
     const out = await risk([...SAMPLE, '--range', '95', '--families', 'all,leader', '--beta', 'ETH=1']);
     expect(out.now.uniMMR).toBe('6.15351257');
-    expect(out.search).toMatchObject({ rangePct: 95, grid: 81, engine: 'exact' });
+    expect(out.search).toMatchObject({ rangePct: 95, grid: 81, engine: 'fast', unconfirmed: 0 });
     const rules = await loadDefaultRules([{ name: 'sample-rules', doc: read('rules-pm-pro-example.json') }]);
     const portfolio = parsePortfolio(read('portfolio-pm-pro-example.json'), rules);
     const market = parseMarketSnapshot(read('market-example.json'));
@@ -60,11 +66,50 @@ describe('pmbt risk on the bundled PM Pro example', () => {
     expect(out.families[0]!.down.marginCall).toMatchObject({ shockPct: '-81.02847059', accountStatus: 'MARGIN_CALL' });
   });
 
+  it('--engine exact prints the same document, its search on the exact engine alone', async () => {
+    const args = [...SAMPLE, '--range', '95', '--families', 'all,single'];
+    const fast = await risk(args);
+    const exact = await risk([...args, '--engine', 'exact']);
+    expect(exact.search).toMatchObject({ engine: 'exact', kernelEvaluations: 0 });
+    expect(fast.search).toMatchObject({ engine: 'fast' });
+    // The kernel scanned; the exact engine took the base, the confirmations and the crossings' numbers.
+    expect((fast.search as { evaluations: number }).evaluations).toBeLessThan((exact.search as { evaluations: number }).evaluations);
+    expect({ ...fast, search: undefined }).toEqual({ ...exact, search: undefined });
+  });
+
   it('default range: every family and target is none within ±50 %', async () => {
     const out = await risk(SAMPLE);
     expect(out.families.map((f) => f.family)).toEqual(['all', 'leader:BTC', 'single:BTC', 'single:ETH', 'depeg:USDT']);
     for (const f of out.families) expect(f.down.zeroEquity).toEqual({ none: 'within -50 %' });
     expect(out.warnings).toEqual([]);
+  });
+});
+
+describe('pmbt risk --betas-from', () => {
+  it('estimates ETH\'s β (1.5 by construction) from a history and moves ETH by it in the leader family, as --beta ETH=1.5 does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmbt-risk-betas-'));
+    try {
+      const prices = join(dir, 'prices.arrow');
+      // Hourly rows for the 30 days before the market's time (1650000000000, 2022-04-15T05:20Z).
+      writeFileSync(prices, writeSeriesArrow(seriesOf(makeBetaHistory(1650000000000 - 30 * 24 * 3_600_000))));
+      const args = [...SAMPLE, '--range', '95', '--families', 'leader'];
+      const estimated = await risk([...args, '--betas-from', prices]);
+      const given = await risk([...args, '--beta', 'ETH=1.5']);
+      // The window ends at the market's time.
+      expect(estimated.betasFrom).toEqual({
+        prices, leader: 'BTC', window: '30d', interval: '1h', from: '2022-03-16T05:20:00.000Z', to: '2022-04-15T05:20:00.000Z',
+        estimates: { ETH: { beta: '1.50000000', returns: 720, r2: 1 }, SOL: { beta: '0.70000000', returns: 720, r2: 0.6622 } }, tooShort: ['AVAX'],
+      });
+      expect(estimated.betaNote).toMatch(/^betas of ETH, SOL estimated from .*prices\.arrow: the OLS slope of each one's 1h log returns/);
+      expect(estimated.betas).toEqual({ ETH: '1.5', SOL: '0.7' });
+      expect(estimated.families).toEqual(given.families);
+      // --beta replaces an estimate.
+      const both = await risk([...args, '--betas-from', prices, '--beta', 'ETH=1']);
+      expect(both.betas).toEqual({ ETH: '1', SOL: '0.7' });
+      expect(both.betaNote).toMatch(/^betas of SOL estimated/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -75,6 +120,9 @@ describe('pmbt risk: bad input exits 2 with one line', () => {
     [['--range', '0'], /--range must be/],
     [['--grid', '2.5'], /--grid must be/],
     [['--leader', 'USDT'], /--leader must be a non-stablecoin/],
+    [['--engine', 'auto'], /--engine must be one of fast, exact, got auto/],
+    [['--betas-from', 'x.arrow', '--beta-interval', '5d'], /--beta-interval must be a duration of at most a tenth of --beta-window \(30d\), got 5d/],
+    [['--betas-from', 'no-such-file.arrow'], /no-such-file\.arrow/],
   ])('%j', async (extra, message) => {
     const r = await runPmbt(['risk', ...SAMPLE, ...extra]);
     expect(r.code).toBe(2);
