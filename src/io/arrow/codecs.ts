@@ -1,3 +1,4 @@
+import { Zstd } from '@hpcc-js/wasm-zstd';
 import { compressionRegistry, CompressionType } from 'apache-arrow';
 import { decompress as decompressZstd } from 'fzstd';
 import lz4 from 'lz4js';
@@ -55,9 +56,8 @@ export function decodeLz4Frame(src: Uint8Array): Uint8Array {
 }
 
 /**
- * An LZ4 frame of `src`, for the job's compressed output files (report-tables.ts). lz4js is pure
- * JavaScript, so it bundles for Lambda as it is; a ZSTD encoder would need WebAssembly loaded from a
- * file next to the package (docs/performance.md "Output size" measures both). lz4js leaves the
+ * An LZ4 frame of `src`: what the job's batch files were compressed with before ZSTD (tests write
+ * such files to check they are still read). lz4js leaves the
  * frame's content size out, so a reader would size its output by the block maximum (4 MiB a block,
  * then copy what it used): the size is put in, and the header checksum made again over it.
  */
@@ -72,6 +72,29 @@ export function encodeLz4Frame(src: Uint8Array): Uint8Array {
   // Header checksum: the second byte of xxHash32 (seed 0) of FLG through the content size.
   out[14] = (xxh32.hash(0, out, 4, 10) >>> 8) & 0xff;
   out.set(frame.subarray(7), 15); // the blocks and end mark, after the old checksum byte
+  return out;
+}
+
+/** The ZSTD level the job's batch files are written at: level 1 is both the smallest output per CPU and faster than LZ4 here (docs/performance.md "Output size"). */
+export const ZSTD_LEVEL = 1;
+
+let zstd: Zstd | undefined;
+
+/**
+ * Loads the ZSTD encoder (libzstd as WebAssembly, its bytes inside the package's own module, so the
+ * Lambdas' ESM bundle carries it: no file is read from beside the package). Once a process; ~0.1 to
+ * 0.3 s, so only a writer of compressed files calls it.
+ */
+export async function loadZstdEncoder(): Promise<void> {
+  zstd ??= await Zstd.load();
+}
+
+/** One ZSTD frame of `src` (with its content size, which decodeZstd checks); loadZstdEncoder first. */
+export function encodeZstd(src: Uint8Array): Uint8Array {
+  if (zstd === undefined) throw new Error('the ZSTD encoder is not loaded (await loadZstdEncoder() first)');
+  const out = zstd.compress(src, ZSTD_LEVEL);
+  // The package logs a libzstd error and returns whatever size it got: a frame is checked instead.
+  if (out.length < 6 || readUint32LE(out, 0) !== ZSTD_MAGIC) throw new Error(`ZSTD compression of ${src.length} bytes failed`);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { CompressionType, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchReader, Struct, vectorFromArray, type Schema } from 'apache-arrow';
-import { encodeLz4Frame, registerArrowCodecs } from './codecs.js';
+import { encodeLz4Frame, encodeZstd, loadZstdEncoder, registerArrowCodecs } from './codecs.js';
 import { SequentialReadableFileWriter } from './ipc.js';
 
 // The job's output tables as files. Their rows, schemas and column writers are owned by the
@@ -8,18 +8,21 @@ import { SequentialReadableFileWriter } from './ipc.js';
 type CompressedBody = ReturnType<RecordBatchFileWriter['_compressBodyBuffers']>;
 
 /**
- * Writes record batches with LZ4-frame body compression, each buffer compressed on its own as the
- * Arrow format says: an 8-byte little-endian prefix holding the buffer's uncompressed length (−1
+ * Writes record batches with body compression (ZSTD for the job's batch files, LZ4 frame what they
+ * were written with before), each buffer compressed on its own as the Arrow format says: an 8-byte little-endian prefix holding the buffer's uncompressed length (−1
  * when it is stored as it is, compression not making it smaller), then the frame. apache-arrow 21's
  * own writer puts the compressed length in that prefix, which its reader ignores but pyarrow and
  * Arrow C++ take as the size to decode into and then fail on; this writer puts the uncompressed
  * one. The schema message is also written inline (SequentialReadableFileWriter): a file whose
  * schema has dictionary columns must carry it for a reader that reads the file as a stream.
  */
-export class Lz4FileWriter extends SequentialReadableFileWriter {
-  /** `encode` is the frame encoder: tests pass one that writes damaged frames. */
-  constructor(private readonly encode: (src: Uint8Array) => Uint8Array = encodeLz4Frame) {
-    super({ compressionType: CompressionType.LZ4_FRAME });
+export class CompressedFileWriter extends SequentialReadableFileWriter {
+  /**
+   * `encode` is the frame encoder of `codec` (encodeZstd once loadZstdEncoder has run, or
+   * encodeLz4Frame): tests pass one that writes damaged frames.
+   */
+  constructor(codec: CompressionType, private readonly encode: (src: Uint8Array) => Uint8Array) {
+    super({ compressionType: codec });
   }
 
   protected override _compressBodyBuffers(buffers: ArrayBufferView[]): CompressedBody {
@@ -47,13 +50,17 @@ export class Lz4FileWriter extends SequentialReadableFileWriter {
   }
 }
 
+/** A job's batch files before ZSTD: LZ4-frame bodies (tests write them to check they are still read). */
+export const lz4FileWriter = () => new CompressedFileWriter(CompressionType.LZ4_FRAME, encodeLz4Frame);
+
 /**
  * Encodes record batches as one Arrow IPC file, chunk by chunk (memory holds one batch).
- * `compress`: LZ4-frame bodies and an inline schema (Lz4FileWriter), what a job's batch files are
+ * `compress`: ZSTD bodies and an inline schema (CompressedFileWriter), what a job's batch files are
  * written as; without it, plain bodies, what `pmbt export` writes.
  */
 export async function* encodeArrowFile(schema: Schema, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, options: { compress?: boolean } = {}): AsyncIterable<Uint8Array> {
-  const writer = options.compress === true ? new Lz4FileWriter() : new RecordBatchFileWriter();
+  if (options.compress === true) await loadZstdEncoder();
+  const writer = options.compress === true ? new CompressedFileWriter(CompressionType.ZSTD, encodeZstd) : new RecordBatchFileWriter();
   const chunks: Uint8Array[] = [];
   const pump = (async () => {
     for await (const c of writer) chunks.push(c);

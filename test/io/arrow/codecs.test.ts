@@ -3,7 +3,7 @@ import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow
 import lz4 from 'lz4js';
 import { describe, expect, test } from 'vitest';
 import xxh32 from 'lz4js/xxh32.js';
-import { decodeLz4Frame, decodeZstd, encodeLz4Frame, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
+import { decodeLz4Frame, decodeZstd, encodeLz4Frame, encodeZstd, loadZstdEncoder, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
 
 const REAL = 'test/fixtures/real/';
 
@@ -89,6 +89,21 @@ describe('encodeLz4Frame', () => {
     expect(frame.length).toBeLessThan(1000);
     expect(decodeLz4Frame(frame)).toEqual(data);
     expect(lz4.decompress(frame)).toEqual(data);
+  });
+});
+
+describe('encodeZstd', () => {
+  test('writes one frame with its content size that fzstd (through decodeZstd) decodes back to the input', async () => {
+    await loadZstdEncoder();
+    const data = new TextEncoder().encode('BTCUSDT,'.repeat(5000)); // 40,000 bytes
+    const frame = encodeZstd(data);
+    expect(Array.from(frame.subarray(0, 4))).toEqual([0x28, 0xb5, 0x2f, 0xfd]); // magic
+    // Frame header descriptor 0x60: single segment, a 2-byte content size (bits 7–6 = 1), which the
+    // format stores less 256: 40,000 − 256 = 39,744 = 0x9B40, little-endian 40 9B.
+    expect(Array.from(frame.subarray(4, 7))).toEqual([0x60, 0x40, 0x9b]);
+    expect(frame.length).toBeLessThan(100);
+    expect(decodeZstd(frame)).toEqual(data);
+    expect(encodeZstd(new Uint8Array(0)).length).toBeGreaterThan(0);
   });
 });
 

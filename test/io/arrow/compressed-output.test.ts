@@ -1,14 +1,14 @@
 import { tableFromIPC } from 'apache-arrow';
 import lz4 from 'lz4js';
 import { describe, expect, it } from 'vitest';
-import { MAX_DECODED_BUFFER_BYTES } from '../../../src/io/arrow/codecs.js';
-import { encodeArrowFile, Lz4FileWriter, readArrowBatches } from '../../../src/io/arrow/report-tables.js';
+import { encodeZstd, loadZstdEncoder, MAX_DECODED_BUFFER_BYTES } from '../../../src/io/arrow/codecs.js';
+import { CompressedFileWriter, encodeArrowFile, lz4FileWriter, readArrowBatches } from '../../../src/io/arrow/report-tables.js';
 import { dictionaryToUtf8, plainBatch, streamArrowBatches } from '../../../src/records/arrow.js';
 import { buildTimelineBatch, readTimelineColumns, readTimelineRows, STORED_TIMELINE_SCHEMA, TIMELINE_SCHEMA, type TimelineRow } from '../../../src/records/timeline.js';
 import { InputError } from '../../../src/domain/errors.js';
-import type { Data, Dictionary } from 'apache-arrow';
+import { CompressionType, type Data, type Dictionary } from 'apache-arrow';
 
-// A job's batch files: LZ4-frame bodies, the timeline's ids and statuses as dictionaries
+// A job's batch files: ZSTD bodies (LZ4 frames before), the timeline's ids and statuses as dictionaries
 // (docs/formats.md "Outputs"). Readers take them and the plain files written before.
 
 async function fileOf(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -64,12 +64,34 @@ describe('compressed, dictionary-encoded timeline batch files', () => {
   it('are smaller than the plain file, and each compressed buffer is prefixed by its uncompressed length (the Arrow format; pyarrow decodes into it)', async () => {
     const file = await storedFile();
     expect(file.length).toBeLessThan((await plainFile()).length / 2);
-    // maintMargin is 10, 11, 12 in runs of 200 rows: 600 × 8 = 4,800 bytes that LZ4 shrinks. Its
-    // prefix is 4,800 as a little-endian int64 followed by the LZ4 frame's magic (04 22 4D 18).
+    // maintMargin is 10, 11, 12 in runs of 200 rows: 600 × 8 = 4,800 bytes that ZSTD shrinks. Its
+    // prefix is 4,800 as a little-endian int64 followed by the ZSTD frame's magic (28 B5 2F FD).
     const prefix = new Uint8Array(12);
     new DataView(prefix.buffer).setBigInt64(0, 4800n, true);
-    prefix.set([0x04, 0x22, 0x4d, 0x18], 8);
+    prefix.set([0x28, 0xb5, 0x2f, 0xfd], 8);
     expect(contains(file, prefix)).toBe(true);
+    // The schema says ZSTD (BodyCompression.codec 1), which pyarrow reads; apache-arrow reads it back here.
+    expect(tableFromIPC(file).numRows).toBe(600);
+  });
+
+  it('written with LZ4 frames before still read back as the rows written', () => {
+    const file = lz4FileWriter().writeAll([buildTimelineBatch(ROWS, true)]).toUint8Array(true);
+    const prefix = new Uint8Array(12);
+    new DataView(prefix.buffer).setBigInt64(0, 4800n, true);
+    prefix.set([0x04, 0x22, 0x4d, 0x18], 8); // the LZ4 frame's magic
+    expect(contains(file, prefix)).toBe(true);
+    expect(readTimelineRows([...readArrowBatches(file)][0]!, 'timeline/batch-000000.arrow')).toEqual(ROWS);
+  });
+
+  it('store a buffer as it is (prefix −1) when ZSTD would not make it smaller', async () => {
+    await loadZstdEncoder();
+    // 16 random bytes: a ZSTD frame of them is ≥ 16 + its header, so the writer keeps them raw.
+    const raw = Uint8Array.from([7, 201, 33, 90, 155, 2, 248, 61, 119, 14, 230, 77, 180, 5, 99, 142]);
+    expect(encodeZstd(raw).length).toBeGreaterThan(raw.length);
+    const writer = new CompressedFileWriter(CompressionType.ZSTD, encodeZstd);
+    const body = writer['_compressBodyBuffers']([raw]);
+    expect(Array.from(body.buffers[0] as Uint8Array)).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(Array.from(body.buffers[1] as Uint8Array)).toEqual(Array.from(raw));
   });
 
   it('export as the bytes of the plain file: plainBatch undoes the dictionaries', async () => {
@@ -99,7 +121,7 @@ describe('compressed, dictionary-encoded timeline batch files', () => {
       return out;
     };
     expect(2 ** 40).toBeGreaterThan(MAX_DECODED_BUFFER_BYTES);
-    const file = new Lz4FileWriter(claimHuge).writeAll([buildTimelineBatch(ROWS, true)]).toUint8Array(true);
+    const file = new CompressedFileWriter(CompressionType.LZ4_FRAME, claimHuge).writeAll([buildTimelineBatch(ROWS, true)]).toUint8Array(true);
     expect(() => [...readArrowBatches(file)]).toThrow(/LZ4 buffer would decode to 1099511627776 bytes, over the limit/);
   });
 
