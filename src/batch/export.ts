@@ -1,7 +1,7 @@
 import { encodeArrowFile, readArrowBatches } from '../io/arrow/report-tables.js';
 import { joinKey } from '../io/store/keys.js';
 import type { ObjectStore } from '../io/store/types.js';
-import { datasetFileName, readPortfolioLines, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
+import { datasetFileName, portfolioLinesFile, readPortfolioLines, readPortfolioLinesText, type DatasetFile, type DatasetSummary } from '../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../records/events/arrow.js';
 import type { EventRecord } from '../records/events/index.js';
 import { renderEventLine } from '../records/events/jsonl.js';
@@ -74,7 +74,10 @@ export async function exportJob(store: ObjectStore, jobKey: string, to: ObjectSt
     yield renderSummaryOpening({ job, inputs, rulesSources, thresholds, intrabar, window: { from: Date.parse(window.from), to: Date.parse(window.to), steps: window.steps } });
     let first = true;
     for (const b of batches) {
-      for (const p of readPortfolioLines(new TextDecoder().decode(await read('portfolios', b)), uriOf('portfolios', b))) {
+      const name = portfolioLinesFile(summary, false, b);
+      const key = joinKey(jobKey, ...name.split('/'));
+      const text = await readPortfolioLinesText(store.readStream(key), store.uriOf(key));
+      for (const p of readPortfolioLines(text, store.uriOf(key))) {
         yield renderSummaryPortfolio(p, first);
         first = false;
       }

@@ -107,6 +107,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     window: { from: new Date(facts.window.from).toISOString(), to: new Date(facts.window.to).toISOString(), steps: facts.window.steps },
     batches: facts.batches,
     eventLines: facts.spec.events.lines,
+    gzipLines: true, // writeBatchShare gzips them
     totals: reduced.totals,
   };
   const files: Record<string, FileDigest> = { ...reduced.files };

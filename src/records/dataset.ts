@@ -1,6 +1,6 @@
 import { InputError } from '../domain/errors.js';
 import { describeValue, readObject } from '../domain/json-fields.js';
-import { parseJsonAt } from './lines.js';
+import { collectGzipText, collectText, parseJsonAt } from './lines.js';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../domain/types.js';
 import { checkPortfolioSummary, type PortfolioSummary } from './portfolio-summary.js';
 import { checkSummaryHead, type SummaryHead } from './summary.js';
@@ -19,14 +19,17 @@ export interface FileDigest {
 
 /** Batch files of one report: `<folder>/batch-NNNNNN.<ext>`. */
 export const DATASET_FOLDERS = {
-  portfolios: { folder: 'portfolios', ext: 'jsonl' },
+  // Summary lines are gzip'd (a fifth of the bytes); jobs written before have them plain (.jsonl).
+  portfolios: { folder: 'portfolios', ext: 'jsonl.gz' },
+  portfoliosPlain: { folder: 'portfolios', ext: 'jsonl' },
   timeline: { folder: 'timeline', ext: 'arrow' },
   events: { folder: 'events', ext: 'arrow' },
   eventLines: { folder: 'events', ext: 'jsonl' },
   partial: { folder: '_partials', ext: 'json' },
   // The batch's worst portfolios (REPORT_LIMITS.worstDetail) alone: their summary lines, timeline
   // rows and events, so the finishing step's report reads these instead of whole batch files.
-  worstPortfolios: { folder: '_partials', ext: 'worst.jsonl' },
+  worstPortfolios: { folder: '_partials', ext: 'worst.jsonl.gz' },
+  worstPortfoliosPlain: { folder: '_partials', ext: 'worst.jsonl' },
   worstTimeline: { folder: '_partials', ext: 'worst-timeline.arrow' },
   worstEvents: { folder: '_partials', ext: 'worst-events.arrow' },
 } as const;
@@ -42,11 +45,30 @@ export interface DatasetSummary extends Omit<SummaryHead, 'version'> {
   batches: number;
   /** Whether each batch also wrote its events as JSON lines (`events/batch-N.jsonl`). */
   eventLines: boolean;
+  /** Whether the portfolios' summary lines are gzip'd (`.jsonl.gz`); absent, so false, in jobs written before. */
+  gzipLines: boolean;
+}
+
+/** The file of a batch's summary lines (all of them, or its worst portfolios'), as the job wrote it. */
+export function portfolioLinesFile(summary: Pick<DatasetSummary, 'gzipLines'>, worst: boolean, batch: number): string {
+  const file: DatasetFile = worst ? (summary.gzipLines ? 'worstPortfolios' : 'worstPortfoliosPlain') : summary.gzipLines ? 'portfolios' : 'portfoliosPlain';
+  return datasetFileName(file, batch);
+}
+
+/** Largest text a batch's gzip'd summary lines may decode to: a damaged or hostile file stops there. */
+export const MAX_PORTFOLIO_LINES_TEXT = 512 * 1024 * 1024;
+
+/** A summary-lines file's text: gunzipped (bounded by `maxChars`) when its name ends in .gz. */
+export async function readPortfolioLinesText(chunks: AsyncIterable<Uint8Array>, file: string, maxChars = MAX_PORTFOLIO_LINES_TEXT): Promise<string> {
+  if (file.endsWith('.gz')) return collectGzipText(chunks, file, maxChars);
+  const text = await collectText(chunks);
+  if (text.length > maxChars) throw new InputError(file, '', `JSON lines of at most ${maxChars} characters`, 'more');
+  return text;
 }
 
 export function renderDatasetSummary(s: DatasetSummary): string {
-  const { version, job, inputs, rulesSources, thresholds, intrabar, window, totals, batches, eventLines } = s;
-  return `${JSON.stringify({ version, job, inputs, rulesSources, thresholds, intrabar, window, batches, eventLines, totals }, null, 1)}\n`;
+  const { version, job, inputs, rulesSources, thresholds, intrabar, window, totals, batches, eventLines, gzipLines } = s;
+  return `${JSON.stringify({ version, job, inputs, rulesSources, thresholds, intrabar, window, batches, eventLines, gzipLines, totals }, null, 1)}\n`;
 }
 
 export function readDatasetSummary(text: string, file: string): DatasetSummary {
@@ -55,11 +77,12 @@ export function readDatasetSummary(text: string, file: string): DatasetSummary {
     const hint = o.version === 1 ? 'a job written as dataset files (version 2; this is a single-file summary, as pmbt export writes)' : '2';
     throw new InputError(file, 'version', hint, describeValue(o.version));
   }
-  const { batches, eventLines } = o;
+  const { batches, eventLines, gzipLines = false } = o;
   if (typeof batches !== 'number' || !Number.isSafeInteger(batches) || batches < 0) throw new InputError(file, 'batches', 'a whole number ≥ 0', describeValue(batches));
   if (typeof eventLines !== 'boolean') throw new InputError(file, 'eventLines', 'true or false', describeValue(eventLines));
+  if (typeof gzipLines !== 'boolean') throw new InputError(file, 'gzipLines', 'true or false', describeValue(gzipLines));
   const head = checkSummaryHead({ ...o, version: 1 }, file);
-  return { ...head, version: 2, batches, eventLines };
+  return { ...head, version: 2, batches, eventLines, gzipLines };
 }
 
 /** A batch's portfolio summary lines (one JSON object a line, input order). */

@@ -8,6 +8,38 @@ export async function collectText(chunks: AsyncIterable<Uint8Array>): Promise<st
   return text + decoder.decode();
 }
 
+/**
+ * A whole gzip'd byte stream as UTF-8 text, stopped with an InputError naming `file` once it
+ * decodes to more than `maxChars` characters (a damaged or hostile file cannot fill the memory).
+ * DecompressionStream (a global, as in browsers) keeps this layer free of node: modules.
+ */
+export async function collectGzipText(chunks: AsyncIterable<Uint8Array>, file: string, maxChars: number): Promise<string> {
+  const gunzip = new DecompressionStream('gzip');
+  const writer = gunzip.writable.getWriter();
+  const feed = (async () => {
+    for await (const c of chunks) await writer.write(c);
+    await writer.close();
+  })();
+  feed.catch(() => undefined); // its error surfaces through the readable side below
+  const decoder = new TextDecoder();
+  let text = '';
+  const reader = gunzip.readable.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (text.length > maxChars) throw new InputError(file, '', `gzip'd text of at most ${maxChars} characters`, 'more');
+    }
+    await feed;
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, '', "gzip'd JSON lines", `bytes that do not gunzip (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return text + decoder.decode();
+}
+
 /** Text lines of a byte stream (without the newline), decoded as UTF-8 across chunk boundaries. */
 export async function* readLines(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   const decoder = new TextDecoder();

@@ -33,7 +33,7 @@ describe('a job run on one machine', () => {
     const marker = JSON.parse(read(SUCCESS_MARKER).toString()) as { files: Record<string, { bytes: number; sha256: string }>; portfolios: number };
     // 26 portfolios in batches of 5: 6 batches, each with its share of every report and its partial
     // (events as Arrow only: JSON lines are written on request, events.lines)
-    const perBatch = (b: number) => [`_partials/batch-00000${b}.json`, `events/batch-00000${b}.arrow`, `portfolios/batch-00000${b}.jsonl`, `timeline/batch-00000${b}.arrow`];
+    const perBatch = (b: number) => [`_partials/batch-00000${b}.json`, `events/batch-00000${b}.arrow`, `portfolios/batch-00000${b}.jsonl.gz`, `timeline/batch-00000${b}.arrow`];
     expect(Object.keys(marker.files).sort()).toEqual([...[0, 1, 2, 3, 4, 5].flatMap(perBatch).filter((f) => !f.startsWith('_partials')), 'report.html', 'summary.json'].sort());
     for (const [name, f] of Object.entries(marker.files)) {
       expect(createHash('sha256').update(read(name)).digest('hex'), name).toBe(f.sha256);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { exportJob } from '../../src/batch/export.js';
 import { createMemoryStore } from '../../src/io/store/memory.js';
 import type { ObjectStore } from '../../src/io/store/types.js';
@@ -34,7 +35,7 @@ export const exportedPath = (exported: string, name: string) => join(exported, n
 export function smallJobReportFiles(batches = 6, options: { eventLines?: boolean } = {}): string[] {
   const perBatch = (b: number) => {
     const n = String(b).padStart(6, '0');
-    return [`events/batch-${n}.arrow`, ...(options.eventLines ? [`events/batch-${n}.jsonl`] : []), `portfolios/batch-${n}.jsonl`, `timeline/batch-${n}.arrow`];
+    return [`events/batch-${n}.arrow`, ...(options.eventLines ? [`events/batch-${n}.jsonl`] : []), `portfolios/batch-${n}.jsonl.gz`, `timeline/batch-${n}.arrow`];
   };
   return [...Array.from({ length: batches }, (_, b) => perBatch(b)).flat(), 'report.html', 'summary.json', '_SUCCESS'].sort();
 }
@@ -42,6 +43,6 @@ export function smallJobReportFiles(batches = 6, options: { eventLines?: boolean
 /** Every portfolio summary line of a local dataset job, in batch order (input order). */
 export function readLocalPortfolioLines<T = Record<string, unknown>>(jobDir: string): T[] {
   const folder = join(jobDir, 'portfolios');
-  return readdirSync(folder).filter((f) => /^batch-\d{6}\.jsonl$/.test(f)).sort()
-    .flatMap((f) => readFileSync(join(folder, f), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T));
+  return readdirSync(folder).filter((f) => /^batch-\d{6}\.jsonl\.gz$/.test(f)).sort()
+    .flatMap((f) => gunzipSync(readFileSync(join(folder, f))).toString('utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T));
 }

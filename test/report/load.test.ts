@@ -133,7 +133,7 @@ describe('loadReportData', () => {
     expect(full.worst).toHaveLength(10);
     expect(full.worst.some((w) => w.events.length > 0 && w.uniMMR.some((u) => u !== null))).toBe(true);
     // more in detail than each batch kept: the batches' own files are read, and here they are gone
-    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''), { worstCount: 11 })).rejects.toThrow(/portfolios\/batch-00000\d\.jsonl: \(document\): expected a readable file, got no such file/);
+    await expect(loadReportData(openJobOutputs(createLocalStore(dir), ''), { worstCount: 11 })).rejects.toThrow(/portfolios\/batch-00000\d\.jsonl\.gz: \(document\): expected a readable file, got no such file/);
   });
   it('fails, naming the file, on a partial of another run or one it cannot read', async () => {
     const dir = join(files.dir, 'broken-partials');

@@ -2,7 +2,7 @@ import type { AccountStatus } from '../../domain/types.js';
 import { InputError } from '../../domain/errors.js';
 import { parseJsonText, readObject } from '../../domain/json-fields.js';
 import { streamArrowBatches } from '../../records/arrow.js';
-import { datasetFileName, readDatasetSummary, readPortfolioLines, readWorstStartRisk, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
+import { datasetFileName, portfolioLinesFile, readDatasetSummary, readPortfolioLines, readPortfolioLinesText, readWorstStartRisk, type DatasetFile, type DatasetSummary } from '../../records/dataset.js';
 import { EVENTS_SCHEMA, readEventRecords } from '../../records/events/arrow.js';
 import { collectText } from '../../records/lines.js';
 import { findPartRunMismatch, type SummaryHead } from '../../records/summary.js';
@@ -60,11 +60,12 @@ export function describeJob(head: SummaryHead, noMaintMargin: number): Pick<Repo
  * Where the worst portfolios' detail is read from: each batch wrote its own worst few beside its
  * partial (small); a page with more of them in detail reads the batches' whole files.
  */
-function detailFiles(count: number): { portfolios: DatasetFile; timeline: DatasetFile; events: DatasetFile } {
-  return count <= REPORT_LIMITS.worstDetail
-    ? { portfolios: 'worstPortfolios', timeline: 'worstTimeline', events: 'worstEvents' }
-    : { portfolios: 'portfolios', timeline: 'timeline', events: 'events' };
+function detailFiles(count: number): { timeline: DatasetFile; events: DatasetFile } {
+  return count <= REPORT_LIMITS.worstDetail ? { timeline: 'worstTimeline', events: 'worstEvents' } : { timeline: 'timeline', events: 'events' };
 }
+
+/** Where the worst portfolios' summary lines are read from (as detailFiles), gzip'd or plain as the job wrote them. */
+const detailLinesFile = (summary: DatasetSummary, count: number, batch: number) => portfolioLinesFile(summary, count <= REPORT_LIMITS.worstDetail, batch);
 
 /** A worst line's risk fields: the summary's optional startDistance and topUp, the worst side file's startRisk. */
 function readWorstRiskFields(p: OkSummary, file: string): WorstSummary {
@@ -73,17 +74,17 @@ function readWorstRiskFields(p: OkSummary, file: string): WorstSummary {
   return { ...p, startDistance: readStartDistance(o.startDistance, file, `${where}.startDistance`), topUp: readTopUp(o.topUp, file, `${where}.topUp`), startRisk: readWorstStartRisk(o.startRisk, file, `${where}.startRisk`) ?? null };
 }
 
-async function readWorstSummaries(files: JobOutputFiles, partial: ReportPartial, count: number): Promise<WorstSummary[]> {
+async function readWorstSummaries(files: JobOutputFiles, summary: DatasetSummary, partial: ReportPartial, count: number): Promise<WorstSummary[]> {
   const wanted = partial.worst.slice(0, count);
   const byBatch = new Map<number, WorstSummary[]>();
   for (const batch of new Set(wanted.map((w) => w.item.batch))) {
-    const name = datasetFileName(detailFiles(count).portfolios, batch);
-    const text = await collectText(files.readStream(name));
+    const name = detailLinesFile(summary, count, batch);
+    const text = await readPortfolioLinesText(files.readStream(name), files.uriOf(name));
     byBatch.set(batch, readPortfolioLines(text, files.uriOf(name)).filter((p): p is OkSummary => p.ok).map((p) => readWorstRiskFields(p, files.uriOf(name))));
   }
   return wanted.map((w) => {
     const found = byBatch.get(w.item.batch)!.find((p) => p.index === w.order);
-    if (found === undefined) throw new InputError(files.uriOf(datasetFileName(detailFiles(count).portfolios, w.item.batch)), '', `the summary of portfolio ${w.order + 1} (the partial ranks it among the worst)`, 'none');
+    if (found === undefined) throw new InputError(files.uriOf(detailLinesFile(summary, count, w.item.batch)), '', `the summary of portfolio ${w.order + 1} (the partial ranks it among the worst)`, 'none');
     return found;
   });
 }
@@ -111,7 +112,7 @@ export async function loadDatasetReportData(files: JobOutputFiles, summary: Data
   // A job without portfolios has no partial: an empty one on the job's grid.
   const partial = reduced ?? emptyReportPartial(buildReportGrid(Date.parse(summary.window.from), Date.parse(summary.window.to), summary.job.timeline.resolution), thresholds);
   const distribution = buildDistributionBins(thresholds).map((b, i) => ({ ...b, count: partial.distribution[i] ?? 0 }));
-  const worstSummaries = await readWorstSummaries(files, partial, options.worstCount ?? 10);
+  const worstSummaries = await readWorstSummaries(files, summary, partial, options.worstCount ?? 10);
   const worst = buildWorstPortfolios(worstSummaries, partial.grid);
   const batchOf = new Map(partial.worst.slice(0, worst.length).map((w, i) => [worst[i]!.portfolioId, w.item.batch]));
   await fillWorstDetail(files, partial, worst, batchOf, options.eventsPerPortfolio ?? EVENTS_PER_KIND);
