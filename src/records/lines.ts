@@ -16,11 +16,30 @@ export async function collectText(chunks: AsyncIterable<Uint8Array>): Promise<st
 export async function collectGzipText(chunks: AsyncIterable<Uint8Array>, file: string, maxChars: number): Promise<string> {
   const gunzip = new DecompressionStream('gzip');
   const writer = gunzip.writable.getWriter();
+  // An error reading the source (no such file) aborts the gunzip, so the read below ends with it.
+  let sourceError: unknown;
   const feed = (async () => {
-    for await (const c of chunks) await writer.write(c);
-    await writer.close();
+    const source = chunks[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await source.next();
+      } catch (e) {
+        sourceError = e;
+        await writer.abort(e).catch(() => undefined);
+        return;
+      }
+      if (next.done === true) break;
+      try {
+        await writer.write(next.value);
+      } catch {
+        // The gunzip failed or was cancelled: the read side says why.
+        await source.return?.();
+        return;
+      }
+    }
+    await writer.close().catch(() => undefined);
   })();
-  feed.catch(() => undefined); // its error surfaces through the readable side below
   const decoder = new TextDecoder();
   let text = '';
   const reader = gunzip.readable.getReader();
@@ -34,6 +53,8 @@ export async function collectGzipText(chunks: AsyncIterable<Uint8Array>, file: s
     await feed;
   } catch (e) {
     await reader.cancel().catch(() => undefined);
+    await feed;
+    if (sourceError !== undefined) throw sourceError;
     if (e instanceof InputError) throw e;
     throw new InputError(file, '', "gzip'd JSON lines", `bytes that do not gunzip (${e instanceof Error ? e.message : String(e)})`);
   }

@@ -43,3 +43,13 @@ describe('portfolio summary lines, gzip\'d', () => {
     await expect(readPortfolioLinesText(chunksOf(gz.subarray(0, gz.length - 6), 9), 'portfolios/batch-000002.jsonl.gz')).rejects.toThrow(InputError);
   });
 });
+
+describe('portfolio summary lines read from a source that fails', () => {
+  it('end with the source\'s own error (a missing file), not a hang or a gunzip error', async () => {
+    async function* missing(): AsyncIterable<Uint8Array> {
+      yield gzipSync(LINES).subarray(0, 10);
+      throw new InputError('portfolios/batch-000004.jsonl.gz', '', 'a readable file', 'no such file');
+    }
+    await expect(readPortfolioLinesText(missing(), 'portfolios/batch-000004.jsonl.gz')).rejects.toThrow(/^portfolios\/batch-000004\.jsonl\.gz: \(document\): expected a readable file, got no such file$/);
+  });
+});
