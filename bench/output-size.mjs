@@ -5,24 +5,28 @@
 // (medians of 7 rounds, the candidates taking turns in each), per portfolio-day and per MB of plain file. Run after `npm run build`:
 //   node bench/output-size.mjs /tmp/size/sample-crash 15000 [--columns]
 // (--columns: also each timeline column's bytes a row, plain and as one LZ4 frame a buffer.)
-// (the job folder and its portfolio-days: portfolios × days). ZSTD uses @bokuweb/zstd-wasm (a dev
-// dependency) through apache-arrow's own writer: its sizes are right, its length prefixes are not
-// (src/io/arrow/report-tables.ts says why), which is why it is measured here and not written.
+// (the job folder and its portfolio-days: portfolios × days). ZSTD at level 1 two ways, through the
+// writer the job uses (CompressedFileWriter: uncompressed-length prefixes): `zstd1` with the encoder
+// the job uses (@hpcc-js/wasm-zstd, its WebAssembly inside its module, what the Lambda bundle carries)
+// and `zstd1-bokuweb` with @bokuweb/zstd-wasm (a dev dependency that loads zstd.wasm from beside
+// itself, which the bundle cannot). Each encoder's load time is printed first.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress as zstdCompress, init as initZstd } from '@bokuweb/zstd-wasm';
-import { compressionRegistry, CompressionType, RecordBatchFileWriter } from 'apache-arrow';
-import { encodeLz4Frame } from '../dist/io/arrow/codecs.js';
-import { Lz4FileWriter, readArrowBatches } from '../dist/io/arrow/report-tables.js';
+import { CompressionType, RecordBatchFileWriter } from 'apache-arrow';
+import { encodeLz4Frame, encodeZstd, loadZstdEncoder, ZSTD_LEVEL } from '../dist/io/arrow/codecs.js';
+import { CompressedFileWriter, lz4FileWriter, readArrowBatches } from '../dist/io/arrow/report-tables.js';
 import { buildEventsBatch, readEventRecords } from '../dist/records/events/arrow.js';
 import { buildTimelineBatch, readTimelineRows } from '../dist/records/timeline.js';
 
 const [dir, portfolioDaysArg, flag] = process.argv.slice(2);
 if (dir === undefined) throw new Error('usage: node bench/output-size.mjs JOB_FOLDER PORTFOLIO_DAYS');
 const portfolioDays = Number(portfolioDaysArg ?? 15_000);
-await initZstd();
-const previous = compressionRegistry.get(CompressionType.ZSTD);
-compressionRegistry.set(CompressionType.ZSTD, { encode: (b) => zstdCompress(b, 1), decode: previous?.decode });
+for (const [name, load] of [['@hpcc-js/wasm-zstd', loadZstdEncoder], ['@bokuweb/zstd-wasm', initZstd]]) {
+  const t0 = process.hrtime.bigint();
+  await load();
+  console.log(`${name} loaded in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms`);
+}
 
 const filesIn = (sub, test) => readdirSync(join(dir, sub)).filter(test).map((f) => join(dir, sub, f));
 const groups = [
@@ -32,8 +36,9 @@ const groups = [
 
 const writers = {
   none: () => new RecordBatchFileWriter(),
-  lz4: () => new Lz4FileWriter(),
-  zstd1: () => new RecordBatchFileWriter({ compressionType: CompressionType.ZSTD }),
+  lz4: () => lz4FileWriter(),
+  zstd1: () => new CompressedFileWriter(CompressionType.ZSTD, encodeZstd),
+  'zstd1-bokuweb': () => new CompressedFileWriter(CompressionType.ZSTD, (b) => zstdCompress(b, ZSTD_LEVEL)),
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
