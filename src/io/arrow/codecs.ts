@@ -78,7 +78,19 @@ export function encodeLz4Frame(src: Uint8Array): Uint8Array {
 /** The ZSTD level the job's batch files are written at: level 1 is both the smallest output per CPU and faster than LZ4 here (docs/performance.md "Output size"). */
 export const ZSTD_LEVEL = 1;
 
-let zstd: Zstd | undefined;
+/**
+ * The parts of @hpcc-js/wasm-zstd's Zstd object the encoder uses. Its own `compress` copies the
+ * output out of the WebAssembly memory through a JavaScript array (`new Uint8Array([...view])`),
+ * ~190 ms a MB against ~3 ms for the compression itself; the same calls with one typed-array copy
+ * are made here. They are the package's private members, so its version is pinned exactly in
+ * package.json and loadZstdEncoder checks they are there.
+ */
+interface ZstdInternals {
+  _mainModule: { malloc(n: number): { ptr: number; size: number }; free(b: { ptr: number }): void; dataToHeap(d: Uint8Array): { ptr: number; size: number }; _module: { HEAPU8: Uint8Array } };
+  _zstdClass: { compressBound(n: number): number; compress(dst: number, cap: number, src: number, n: number, level: number): number; isError(code: number): boolean; getErrorName(code: number): string };
+}
+
+let zstd: ZstdInternals | undefined;
 
 /**
  * Loads the ZSTD encoder (libzstd as WebAssembly, its bytes inside the package's own module, so the
@@ -86,16 +98,30 @@ let zstd: Zstd | undefined;
  * 0.3 s, so only a writer of compressed files calls it.
  */
 export async function loadZstdEncoder(): Promise<void> {
-  zstd ??= await Zstd.load();
+  if (zstd !== undefined) return;
+  const z = (await Zstd.load()) as unknown as Partial<ZstdInternals>;
+  if (typeof z._mainModule?.dataToHeap !== 'function' || !(z._mainModule._module?.HEAPU8 instanceof Uint8Array) || typeof z._zstdClass?.compress !== 'function') {
+    throw new Error('@hpcc-js/wasm-zstd is not the version this encoder was written for (its internals changed): install the version package.json pins');
+  }
+  zstd = z as ZstdInternals;
 }
 
 /** One ZSTD frame of `src` (with its content size, which decodeZstd checks); loadZstdEncoder first. */
 export function encodeZstd(src: Uint8Array): Uint8Array {
   if (zstd === undefined) throw new Error('the ZSTD encoder is not loaded (await loadZstdEncoder() first)');
-  const out = zstd.compress(src, ZSTD_LEVEL);
-  // The package logs a libzstd error and returns whatever size it got: a frame is checked instead.
-  if (out.length < 6 || readUint32LE(out, 0) !== ZSTD_MAGIC) throw new Error(`ZSTD compression of ${src.length} bytes failed`);
-  return out;
+  const { _mainModule: wasm, _zstdClass: lib } = zstd;
+  const input = wasm.dataToHeap(src);
+  const bound = lib.compressBound(src.length);
+  const output = wasm.malloc(bound);
+  try {
+    const size = lib.compress(output.ptr, bound, input.ptr, input.size, ZSTD_LEVEL);
+    if (lib.isError(size)) throw new Error(`ZSTD compression of ${src.length} bytes failed: ${lib.getErrorName(size)}`);
+    // Read HEAPU8 after the calls: a malloc that grows the memory replaces it.
+    return wasm._module.HEAPU8.slice(output.ptr, output.ptr + size);
+  } finally {
+    wasm.free(output);
+    wasm.free(input);
+  }
 }
 
 /** The frame content size of a ZSTD frame header, or undefined when the writer left it out. */

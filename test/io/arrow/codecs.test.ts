@@ -3,6 +3,7 @@ import { compressionRegistry, CompressionType, tableFromIPC } from 'apache-arrow
 import lz4 from 'lz4js';
 import { describe, expect, test } from 'vitest';
 import xxh32 from 'lz4js/xxh32.js';
+import { compress as compressBokuweb, init as initBokuweb } from '@bokuweb/zstd-wasm';
 import { decodeLz4Frame, decodeZstd, encodeLz4Frame, encodeZstd, loadZstdEncoder, MAX_DECODED_BUFFER_BYTES, registerArrowCodecs } from '../../../src/io/arrow/codecs.js';
 
 const REAL = 'test/fixtures/real/';
@@ -104,6 +105,16 @@ describe('encodeZstd', () => {
     expect(frame.length).toBeLessThan(100);
     expect(decodeZstd(frame)).toEqual(data);
     expect(encodeZstd(new Uint8Array(0)).length).toBeGreaterThan(0);
+  });
+
+  test('writes the same frame as the reference libzstd build at level 1 (@bokuweb/zstd-wasm, a dev dependency), from 1 MB in one call', async () => {
+    await loadZstdEncoder();
+    await initBokuweb();
+    // A MB of float64s as a timeline column: small integers plus noise in the low bytes.
+    const data = new Uint8Array(new Float64Array(131_072).map((_, i) => 1000 + (i % 97) * 1.5 + Math.sin(i) / 3).buffer);
+    const frame = encodeZstd(data);
+    expect(Buffer.from(frame).equals(Buffer.from(compressBokuweb(data, 1)))).toBe(true);
+    expect(decodeZstd(frame)).toEqual(data);
   });
 });
 
