@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Time of the worst portfolios' start risk (src/batch/worst-risk.ts, docs/reports.md "Start risk"):
-// for every portfolio a finished run of the sample job lists in its `_partials/*.worst.jsonl`, the
+// for every portfolio a finished run of the sample job lists in its `_partials/*.worst.jsonl.gz` (`.jsonl` before), the
 // curve and the two matrices at the job's first step, as the batches computed them. Median of 3;
 // one JSON line. Run: npm run build && node bin/pmbt.js run data/sample/job.json --output out --quiet
 // && node bench/worst-risk.mjs out/sample-crash
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { buildBatchContext } from '../dist/batch/context.js';
 import { parseJobSpec } from '../dist/batch/job.js';
 import { calculateWorstStartRisk } from '../dist/batch/worst-risk.js';
@@ -17,8 +18,9 @@ const jobDir = process.argv[2] ?? 'out/sample-crash';
 const spec = parseJobSpec(JSON.parse(readFileSync('data/sample/job.json', 'utf8')), 'data/sample/job.json');
 const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
 const partials = join(jobDir, '_partials');
-const indexes = readdirSync(partials).filter((f) => f.endsWith('.worst.jsonl'))
-  .flatMap((f) => readFileSync(join(partials, f), 'utf8').trim().split('\n').map((line) => JSON.parse(line).index));
+const textOf = (f) => (f.endsWith('.gz') ? gunzipSync(readFileSync(join(partials, f))) : readFileSync(join(partials, f))).toString('utf8');
+const indexes = readdirSync(partials).filter((f) => f.endsWith('.worst.jsonl') || f.endsWith('.worst.jsonl.gz'))
+  .flatMap((f) => textOf(f).trim().split('\n').map((line) => JSON.parse(line).index));
 const lines = readFileSync(spec.portfolios, 'utf8').split('\n');
 const portfolios = indexes.map((i) => parsePortfolio(JSON.parse(lines[i]), ctx.rules.base, spec.portfolios));
 const market = ctx.book.marketAt(0);
