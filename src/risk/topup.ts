@@ -6,9 +6,11 @@ import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import type { FlatTables } from '../engine/fast/tables.js';
 import { findRulesAt } from '../rules/build.js';
 import { findCollateralTiers } from '../rules/resolve.js';
-import { describeAction, statusSeverity } from '../replay/actions.js';
+import { clonePortfolio, addToBalance } from '../replay/account.js';
+import { applyAction, describeAction, statusSeverity } from '../replay/actions.js';
+import { CheckpointKeeper, type ReplayCheckpoint } from '../replay/checkpoint.js';
 import { findFirstAtOrAfter, hasIntrabarExtremes } from '../replay/market-timeline.js';
-import { replayPortfolio, type FastSlot, type PortfolioReplay, type ReplayOptions } from '../replay/replay-portfolio.js';
+import { replayPortfolio, type FastSlot, type PortfolioReplay, type ReplayOptions, type ReplayStart } from '../replay/replay-portfolio.js';
 import type { ExactPriceBook } from '../replay/step-market.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import type { PortfolioTopUp } from '../records/portfolio-summary.js';
@@ -81,18 +83,31 @@ interface Failure {
 }
 
 /**
+ * The checkpoints the top-up's replays start from (docs/risk.md "Top-up to survive", "Cost in a
+ * job"): the account before the first step in margin call or worse, and before the first step
+ * below a named threshold. Pass it to the ordinary replay (replayPortfolio's `at.keep`), then its
+ * `kept` to findTopUp.
+ */
+export function createTopUpKeeper(request: TopUpRequest): CheckpointKeeper {
+  return new CheckpointKeeper(typeof request.threshold === 'string' ? ['MARGIN_CALL', STATUS_OF[request.threshold]] : ['MARGIN_CALL']);
+}
+
+/**
  * Finds the top-up to survive the path, and the one at the first margin call. `replayed`, when
  * given, is the path's ordinary replay (with liquidation, the job's options): up to its first
  * liquidation it is the held path, so it saves the first held replay when it never liquidated, and
- * its minimum gives the first amount to try.
+ * its minimum gives the first amount to try; `kept`, the checkpoints it kept (createTopUpKeeper),
+ * where the held replays then start.
  */
-export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpRequest, replayed?: PortfolioReplay): TopUp {
+export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpRequest, replayed?: PortfolioReplay, kept?: ReadonlyMap<AccountStatus, ReplayCheckpoint>): TopUp {
   const thresholds = path.rules.base.thresholds;
   const threshold = typeof request.threshold === 'string' ? thresholds[request.threshold] : request.threshold;
   const search = new TopUpSearch(portfolio, path, request, threshold);
   // The ordinary replay is the held one up to its first FORCE_LIQUIDATION; for a named threshold its
   // first step below it comes no later, so it answers for the held path (a number needs exact replays).
-  const base = replayed !== undefined && typeof request.threshold === 'string' ? replayed : search.replay(undefined);
+  const ordinary = replayed !== undefined && typeof request.threshold === 'string';
+  const base = ordinary ? replayed : search.replay(undefined);
+  if (ordinary && kept !== undefined) search.adoptCheckpoints(base, kept);
   const start = search.findAmount(base, path.book.timeline.from, true);
   const marginCall = findFirstTimeAtOrWorse(base, 'MARGIN_CALL');
   // On an affine path an amount added at the margin call moves every step from then on as the same
@@ -136,6 +151,10 @@ class TopUpSearch {
   readonly held = new WeakSet<PortfolioReplay>();
   /** The held path moves with the amount added and nothing else (isAffinePath). */
   readonly affine: boolean;
+  /** Where a replay with the amount added at the first margin call starts (undefined: at the window's start). */
+  private atMarginCall: ReplayCheckpoint | undefined;
+  /** Where a replay with the amount added at the start starts, when nothing before it reads the amount (canStartLate). */
+  private atFailure: ReplayCheckpoint | undefined;
   constructor(private readonly portfolio: Portfolio, private readonly path: TopUpPath, private readonly request: TopUpRequest, private readonly threshold: Dec) {
     this.affine = isAffinePath(portfolio, path, request.asset);
   }
@@ -144,6 +163,8 @@ class TopUpSearch {
   replay(topUp: { amount: Dec; time: number; first: boolean } | undefined): PortfolioReplay {
     this.replays++;
     const p = topUp === undefined ? this.portfolio : addTopUp(this.portfolio, this.request.asset, topUp.amount, topUp.time, topUp.first);
+    const keeper = topUp === undefined ? createTopUpKeeper(this.request) : undefined;
+    const at: ReplayStart = keeper !== undefined ? { keep: keeper } : this.findStart(p, topUp!);
     const options = { ...this.path.options, hold: true };
     // A number is compared with the replay's minimum uniMMR, which the kernel reports in float64: those replays are exact.
     const fast = this.path.fast;
@@ -151,9 +172,61 @@ class TopUpSearch {
     const slot = fast === undefined || typeof this.request.threshold !== 'string' || findFastKernelRefusal(p, this.path.rules) !== undefined
       ? undefined
       : { batch: createFastBatch(fast.tables, [capacity]), index: 0, capacity, seriesId: fast.seriesId };
-    const r = replayPortfolio(p, this.path.book, this.path.rules, options, slot);
+    const r = replayPortfolio(p, this.path.book, this.path.rules, options, slot, at);
     this.held.add(r);
+    if (keeper !== undefined) this.adoptCheckpoints(r, keeper.kept);
     return r;
+  }
+
+  /**
+   * The checkpoints of the held path without a top-up (`base`: it, or the ordinary replay, the same
+   * up to its first liquidation, which no checkpoint here comes after).
+   */
+  adoptCheckpoints(base: PortfolioReplay, kept: ReadonlyMap<AccountStatus, ReplayCheckpoint>): void {
+    this.atMarginCall = kept.get('MARGIN_CALL');
+    const failure = typeof this.request.threshold === 'string' ? kept.get(STATUS_OF[this.request.threshold]) : undefined;
+    this.atFailure = failure !== undefined && this.canStartLate(base, failure) ? failure : undefined;
+  }
+
+  /**
+   * A replay with the amount added at the start may start at the held path's first step below the
+   * threshold, from its account there plus the amount, when nothing before that step reads the
+   * amount and no step before it can be lower with more: no action taken by then (their acceptance
+   * reads the status and the wallets), no negative-balance interest charged on the asset by then
+   * (the amount would lower it), no bar extremes (which extremes combine reads the equity), and no
+   * open orders unless the asset's collateral is one flat rate (docs/risk.md "Adding collateral
+   * never lowers uniMMR"). Every earlier step is then above the threshold with the amount too.
+   */
+  private canStartLate(base: PortfolioReplay, at: ReplayCheckpoint): boolean {
+    const tl = this.path.book.timeline;
+    const time = tl.stepTimes[at.k]!;
+    const asset = this.request.asset;
+    return at.nextAction === 0 && !hasIntrabarExtremes(tl)
+      && (this.portfolio.marginOpenOrders.length === 0 || (this.path.rules.base.collateral.get(asset)?.length ?? 0) <= 1)
+      && !base.events.some((e) => e.type === 'interest' && e.kind === 'negativeBalance' && e.asset === asset && e.time <= time);
+  }
+
+  /**
+   * Where the held replay of `p` (this portfolio with the top-up) starts: at a checkpoint, the
+   * top-up's transfer applied there as the replay from the start would have (its acceptance, its
+   * event); else at the window's start.
+   */
+  private findStart(p: Portfolio, topUp: { amount: Dec; time: number; first: boolean }): ReplayStart {
+    const book = this.path.book;
+    const transfer: Action = { time: topUp.time, type: 'transfer', asset: this.request.asset, amount: topUp.amount, from: 'external', to: 'um' };
+    const cp = topUp.first ? this.atFailure : this.atMarginCall;
+    if (cp === undefined) return {};
+    if (topUp.first) {
+      // Taken at the first step, on the account as it was: then at the checkpoint, the same amount in the same wallet.
+      const applied = applyAction(this.portfolio, transfer, book.marketAt(0), findRulesAt(this.path.rules, topUp.time), 'NORMAL');
+      const account = clonePortfolio(cp.account);
+      if (applied.event.type === 'action') addToBalance(account, this.request.asset, 'umWalletBalance', topUp.amount);
+      return { from: { ...cp, account, nextAction: 1, events: [applied.event] } };
+    }
+    // At the margin call's step, after everything else due there (addTopUp puts it after the actions due by then).
+    if (book.timeline.stepTimes[cp.k] !== topUp.time || p.actions[cp.nextAction]?.type !== 'transfer' || p.actions[cp.nextAction]?.time !== topUp.time) return {};
+    const applied = applyAction(cp.account, transfer, book.marketAt(cp.k), findRulesAt(this.path.rules, topUp.time), cp.status ?? 'NORMAL');
+    return { from: { ...cp, account: applied.state, nextAction: cp.nextAction + 1, events: [applied.event] } };
   }
 
   /** The first step of the replay below the threshold, or undefined when it stays above. */
