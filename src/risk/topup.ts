@@ -149,14 +149,34 @@ class TopUpSearch {
   replays = 0;
   /** The replays this search ran (held), as against an ordinary replay it was given. */
   readonly held = new WeakSet<PortfolioReplay>();
-  /** The held path moves with the amount added and nothing else (isAffinePath). */
-  readonly affine: boolean;
+  /** The held path moves with the amount added and nothing else (isAffinePath, or adoptCheckpoints). */
+  affine: boolean;
   /** Where a replay with the amount added at the first margin call starts (undefined: at the window's start). */
   private atMarginCall: ReplayCheckpoint | undefined;
   /** Where a replay with the amount added at the start starts, when nothing before it reads the amount (canStartLate). */
   private atFailure: ReplayCheckpoint | undefined;
+  /** The rules with every status threshold at the named one (undefined: not for this path); see replayRules. */
+  private readonly oneThreshold: RulesTimeline | undefined;
   constructor(private readonly portfolio: Portfolio, private readonly path: TopUpPath, private readonly request: TopUpRequest, private readonly threshold: Dec) {
     this.affine = isAffinePath(portfolio, path, request.asset);
+    const base = path.rules.base;
+    this.oneThreshold = typeof request.threshold === 'string' && path.rules.changes.length === 0
+      ? { base: { ...base, thresholds: { marginCall: threshold, reduceOnly: threshold, liquidation: threshold } }, changes: [] }
+      : undefined;
+  }
+
+  /**
+   * The rules a held replay with the top-up runs on. A held replay reports the status and nothing
+   * else reads it but a scheduled action's acceptance; with none left to take, only the named
+   * threshold matters, and the rules with all three thresholds at it give the same steps at or below
+   * it (uniMMR ≤ T, or adjusted equity below 0: FORCE_LIQUIDATION) — while the kernel no longer
+   * stops, for the exact engine, at every crossing of the thresholds above it (a held path near its
+   * least top-up crosses them back and forth: most of such a replay's exact steps).
+   */
+  private replayRules(p: Portfolio, at: ReplayStart): RulesTimeline {
+    // The top-up is the only action left: a replay from the start takes it first, one from a checkpoint has taken it.
+    const onlyTopUp = at.from === undefined ? p.actions.length === 1 : at.from.nextAction === p.actions.length;
+    return this.oneThreshold !== undefined && onlyTopUp ? this.oneThreshold : this.path.rules;
   }
 
   /** The held replay with `amount` added at `time` (none: as it was). */
@@ -172,7 +192,8 @@ class TopUpSearch {
     const slot = fast === undefined || typeof this.request.threshold !== 'string' || findFastKernelRefusal(p, this.path.rules) !== undefined
       ? undefined
       : { batch: createFastBatch(fast.tables, [capacity]), index: 0, capacity, seriesId: fast.seriesId };
-    const r = replayPortfolio(p, this.path.book, this.path.rules, options, slot, at);
+    const rules = topUp === undefined ? this.path.rules : this.replayRules(p, at);
+    const r = replayPortfolio(p, this.path.book, rules, options, slot, at);
     this.held.add(r);
     if (keeper !== undefined) this.adoptCheckpoints(r, keeper.kept);
     return r;
@@ -186,24 +207,70 @@ class TopUpSearch {
     this.atMarginCall = kept.get('MARGIN_CALL');
     const failure = typeof this.request.threshold === 'string' ? kept.get(STATUS_OF[this.request.threshold]) : undefined;
     this.atFailure = failure !== undefined && this.canStartLate(base, failure) ? failure : undefined;
+    // Every action taken before the first step below, and each doing the same whatever the amount:
+    // the path is affine as one without actions is (isAffinePath).
+    if (this.atFailure !== undefined && this.atFailure.nextAction === this.portfolio.actions.length && !this.affine) {
+      this.affine = isAffinePath({ ...this.portfolio, actions: [] }, this.path, this.request.asset);
+    }
   }
 
   /**
    * A replay with the amount added at the start may start at the held path's first step below the
    * threshold, from its account there plus the amount, when nothing before that step reads the
-   * amount and no step before it can be lower with more: no action taken by then (their acceptance
-   * reads the status and the wallets), no negative-balance interest charged on the asset by then
-   * (the amount would lower it), no bar extremes (which extremes combine reads the equity), and no
-   * open orders unless the asset's collateral is one flat rate (docs/risk.md "Adding collateral
-   * never lowers uniMMR"). Every earlier step is then above the threshold with the amount too.
+   * amount and no step before it can be lower with more: every action taken by then does the same
+   * with more (takeSameWithMore), no transfer-in limit on the asset (the top-up's own acceptance),
+   * no negative-balance interest charged on the asset by then (the amount would lower it), no price
+   * gap by then (takeSameWithMore reads each step's status), no bar extremes (which extremes combine
+   * reads the equity), and no open orders unless the asset's collateral is one flat rate
+   * (docs/risk.md "Adding collateral never lowers uniMMR"). Every earlier step is then above the
+   * threshold with the amount too.
    */
   private canStartLate(base: PortfolioReplay, at: ReplayCheckpoint): boolean {
     const tl = this.path.book.timeline;
     const time = tl.stepTimes[at.k]!;
     const asset = this.request.asset;
-    return at.nextAction === 0 && !hasIntrabarExtremes(tl)
+    const limited = [this.path.rules.base, ...this.path.rules.changes.map((c) => c.rules)].some((r) => r.transferInLimits.has(asset));
+    return !limited && this.takeSameWithMore(base, at.nextAction) && !hasIntrabarExtremes(tl) && !base.events.some((e) => e.type === 'priceGap' && e.time <= time)
       && (this.portfolio.marginOpenOrders.length === 0 || (this.path.rules.base.collateral.get(asset)?.length ?? 0) <= 1)
       && !base.events.some((e) => e.type === 'interest' && e.kind === 'negativeBalance' && e.asset === asset && e.time <= time);
+  }
+
+  /**
+   * The first `count` actions did in `base` what they do with any amount more of the asset added at
+   * the start (docs/risk.md "Top-up to survive"): a refusal could become an acceptance, so none was
+   * refused (but for being before the window); a transfer in from outside reads the asset's
+   * transfer-in limit (canStartLate asks for none on the top-up's asset); a withdrawal, a trade or a borrow reads the status it would leave — the
+   * account after it is no worse with more (nothing else differs), so where it left the account no
+   * worse than its bar (NORMAL for a withdrawal, MARGIN_CALL for the others) it is accepted with
+   * more too. That status is read from `base`: the action at a step's time and the last thing due
+   * there, the status the step was evaluated to (riskLevelChange events). A repay, or a transfer
+   * between wallets, reads no status and no wallet the amount is in once accepted.
+   */
+  private takeSameWithMore(base: PortfolioReplay, count: number): boolean {
+    const actions = this.portfolio.actions;
+    const outcomes = base.events.filter((e) => e.type === 'action' || e.type === 'actionRefused');
+    const stepTimes = this.path.book.timeline.stepTimes;
+    for (let i = 0; i < count; i++) {
+      const a = actions[i]!;
+      const outcome = outcomes[i];
+      if (outcome === undefined || outcome.action !== describeAction(a)) return false;
+      if (outcome.type === 'actionRefused') {
+        if (a.time >= this.path.book.timeline.from) return false;
+        continue;
+      }
+      if (a.type === 'repay' || (a.type === 'transfer' && a.from !== 'external' && a.to !== 'external')) continue;
+      if (a.type === 'transfer' && a.from === 'external') {
+        continue;
+      }
+      // A withdrawal, a trade or a borrow: the status the account was left in.
+      const k = findFirstAtOrAfter(stepTimes, a.time);
+      if (stepTimes[k] !== a.time || actions[i + 1]?.time === a.time) return false;
+      let after: AccountStatus | undefined;
+      for (const e of base.events) if (e.type === 'riskLevelChange' && e.time <= a.time) after = e.to;
+      const bar: AccountStatus = a.type === 'transfer' ? 'NORMAL' : 'MARGIN_CALL';
+      if (after === undefined || statusSeverity(after) > statusSeverity(bar)) return false;
+    }
+    return true;
   }
 
   /**
@@ -217,11 +284,11 @@ class TopUpSearch {
     const cp = topUp.first ? this.atFailure : this.atMarginCall;
     if (cp === undefined) return {};
     if (topUp.first) {
-      // Taken at the first step, on the account as it was: then at the checkpoint, the same amount in the same wallet.
+      // Taken at the first step (no transfer-in limit: canStartLate), then at the checkpoint the same amount in the same wallet.
       const applied = applyAction(this.portfolio, transfer, book.marketAt(0), findRulesAt(this.path.rules, topUp.time), 'NORMAL');
       const account = clonePortfolio(cp.account);
       if (applied.event.type === 'action') addToBalance(account, this.request.asset, 'umWalletBalance', topUp.amount);
-      return { from: { ...cp, account, nextAction: 1, events: [applied.event] } };
+      return { from: { ...cp, account, nextAction: cp.nextAction + 1, events: [applied.event] } };
     }
     // At the margin call's step, after everything else due there (addTopUp puts it after the actions due by then).
     if (book.timeline.stepTimes[cp.k] !== topUp.time || p.actions[cp.nextAction]?.type !== 'transfer' || p.actions[cp.nextAction]?.time !== topUp.time) return {};
