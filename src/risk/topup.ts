@@ -138,6 +138,33 @@ function isAffinePath(portfolio: Portfolio, path: TopUpPath, asset: string): boo
     && (portfolio.marginOpenOrders.length === 0 || (rules.collateral.get(asset)?.length ?? 0) <= 1);
 }
 
+/**
+ * The actions from `from` on, taken on `account`, read neither the status nor the top-up's amount
+ * (docs/risk.md "Top-up to survive"): repays, transfers but withdrawals and those out of the
+ * asset's USDⓈ-M wallet, and trades that reduce a leg without crossing 0, one trade a leg (whether
+ * a trade reduces reads the leg as the trades before it left it). A borrow, a withdrawal or a trade
+ * that adds reads the status; a transfer out of the wallet the amount is in reads the amount.
+ */
+function takeSameWhateverStatus(account: Portfolio, actions: readonly Action[], from: number, asset: string): boolean {
+  const legs = new Set<string>();
+  for (let i = from; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.type === 'repay') continue;
+    if (a.type === 'transfer') {
+      if (a.to === 'external' || (a.from === 'um' && a.asset === asset)) return false;
+      continue;
+    }
+    if (a.type !== 'trade') return false;
+    const leg = `${a.market} ${a.symbol} ${a.positionSide}`;
+    if (legs.has(leg)) return false;
+    legs.add(leg);
+    const old = (a.market === 'UM' ? account.umPositions : account.cmPositions).find((x) => x.symbol === a.symbol && x.positionSide === a.positionSide)?.positionAmt ?? ZERO;
+    const next = a.side === 'BUY' ? old.plus(a.qty) : old.minus(a.qty);
+    if (next.abs().gt(old.abs()) || (!next.isZero() && next.isNegative() !== old.isNegative())) return false;
+  }
+  return true;
+}
+
 /** The first time a replay was in `status` or worse (intrabar included), or undefined. */
 function findFirstTimeAtOrWorse(r: PortfolioReplay, status: AccountStatus): number | undefined {
   let first: number | undefined;
@@ -174,9 +201,9 @@ class TopUpSearch {
    * least top-up crosses them back and forth: most of such a replay's exact steps).
    */
   private replayRules(p: Portfolio, at: ReplayStart): RulesTimeline {
-    // The top-up is the only action left: a replay from the start takes it first, one from a checkpoint has taken it.
-    const onlyTopUp = at.from === undefined ? p.actions.length === 1 : at.from.nextAction === p.actions.length;
-    return this.oneThreshold !== undefined && onlyTopUp ? this.oneThreshold : this.path.rules;
+    if (this.oneThreshold === undefined) return this.path.rules;
+    const statusFree = at.from === undefined ? takeSameWhateverStatus(p, p.actions, 0, this.request.asset) : takeSameWhateverStatus(at.from.account, p.actions, at.from.nextAction, this.request.asset);
+    return statusFree ? this.oneThreshold : this.path.rules;
   }
 
   /** The held replay with `amount` added at `time` (none: as it was). */
@@ -207,9 +234,10 @@ class TopUpSearch {
     this.atMarginCall = kept.get('MARGIN_CALL');
     const failure = typeof this.request.threshold === 'string' ? kept.get(STATUS_OF[this.request.threshold]) : undefined;
     this.atFailure = failure !== undefined && this.canStartLate(base, failure) ? failure : undefined;
-    // Every action taken before the first step below, and each doing the same whatever the amount:
-    // the path is affine as one without actions is (isAffinePath).
-    if (this.atFailure !== undefined && this.atFailure.nextAction === this.portfolio.actions.length && !this.affine) {
+    // The actions before the first step below do the same with more, those after read neither the
+    // status nor the amount: the path is affine as one without actions is (isAffinePath).
+    const cp = this.atFailure;
+    if (cp !== undefined && !this.affine && takeSameWhateverStatus(cp.account, this.portfolio.actions, cp.nextAction, this.request.asset)) {
       this.affine = isAffinePath({ ...this.portfolio, actions: [] }, this.path, this.request.asset);
     }
   }
