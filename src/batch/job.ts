@@ -28,7 +28,7 @@ export interface JobSpec {
   events: { ledger: boolean; lines: boolean };
   /** Per-portfolio risk figures in the summary lines (docs/formats.md "Job spec", docs/risk.md). */
   risk: {
-    /** The top-up to survive the path (`risk.topUp`; off unless asked: see docs/risk.md "Top-up to survive" for its cost). */
+    /** The top-up to survive the path (`risk.topUp`; on unless `false`: see docs/risk.md "Cost in a job"). */
     topUp?: TopUpRequest;
   };
 }
@@ -98,7 +98,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     batchSize,
     engine,
     events,
-    risk: { ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }) },
+    risk: { ...(risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp ?? true) }) },
   };
 }
 
@@ -141,6 +141,6 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
-    ...(spec.risk.topUp === undefined ? {} : { risk: { topUp: renderTopUpRequest(spec.risk.topUp) } }),
+    risk: { topUp: spec.risk.topUp === undefined ? false : renderTopUpRequest(spec.risk.topUp) },
   };
 }
