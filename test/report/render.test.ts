@@ -126,11 +126,12 @@ describe('the worst portfolios\' risk at the start (issue 17)', () => {
     expect(m.leaderOthers.status.slice(0, 9)).toBe('333333333');
     expect(m.leaderOthers.status.slice(72)).toBe('000000000');
   });
-  it('puts "—" in the start-distance and top-up columns of lines without them', () => {
+  it('puts "—" in the start-distance columns of lines without them (the top-up is on by default)', () => {
     const table = html.slice(html.indexOf('<table class="worst-table">'), html.indexOf('</table>', html.indexOf('<table class="worst-table">')));
     expect(table).toContain('Down to liquidation at start');
     expect(table).toContain('Top-up to survive');
-    expect(table.match(/<td>—<\/td>/g)).toHaveLength(3 * data.worst.length);
+    expect(data.worst.every((w) => w.startDistance === null && w.topUp !== null)).toBe(true);
+    expect(table.match(/<td>—<\/td>/g)).toHaveLength(2 * data.worst.length);
   });
   it('renders the summary line\'s startDistance and topUp (the shared contract\'s shape, written by hand)', async () => {
     // Two summary lines as the distance and top-up helpers write them.
