@@ -86,8 +86,9 @@ describe('risk.distance in the job spec', () => {
     expect(parseJobSpec(small.job).risk.distance).toBeUndefined();
     expect(parseJobSpec({ ...small.job, risk: { distance: false } }).risk.distance).toBeUndefined();
     expect(parseJobSpec({ ...files.job, risk: { distance: true } }).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
-    expect(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: false } })).risk?.distance).toBeUndefined();
-    expect(renderJobSpec(parseJobSpec(files.job)).risk?.distance).toEqual({ rangePct: 50, gridPoints: 81 });
+    const renderedRisk = (job: unknown) => renderJobSpec(parseJobSpec(job)).risk as { distance?: unknown };
+    expect(renderedRisk({ ...files.job, risk: { distance: false } }).distance).toBeUndefined();
+    expect(renderedRisk(files.job).distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: { rangePct: 20 } } })))).toMatchObject({ risk: { distance: { rangePct: 20, gridPoints: 81 } } });
   });
 
