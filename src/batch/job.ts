@@ -29,7 +29,7 @@ export interface JobSpec {
   events: { ledger: boolean; lines: boolean };
   /** Per-portfolio risk figures in the summary lines (docs/formats.md "Job spec", docs/risk.md). */
   risk: {
-    /** The top-up to survive the path (`risk.topUp`; off unless asked: see docs/risk.md "Top-up to survive" for its cost). */
+    /** The top-up to survive the path (`risk.topUp`; on unless `false`: see docs/risk.md "Cost in a job"). */
     topUp?: TopUpRequest;
     /** The distance at the start (`risk.distance`; off unless asked: see docs/risk.md "In a job" for its cost). */
     distance?: StartDistanceOptions;
@@ -103,7 +103,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     engine,
     events,
     risk: {
-      ...(risk.topUp === undefined || risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp) }),
+      ...(risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp ?? true) }),
       ...(distance === undefined ? {} : { distance }),
     },
   };
@@ -165,8 +165,9 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     batchSize: spec.batchSize,
     engine: spec.engine,
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
-    ...(spec.risk.topUp === undefined && spec.risk.distance === undefined ? {} : {
-      risk: { ...(spec.risk.topUp === undefined ? {} : { topUp: renderTopUpRequest(spec.risk.topUp) }), ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }) },
-    }),
+    risk: {
+      topUp: spec.risk.topUp === undefined ? false : renderTopUpRequest(spec.risk.topUp),
+      ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }),
+    },
   };
 }

@@ -9,7 +9,7 @@ import type { Portfolio } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
-import { findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
+import { createTopUpKeeper, findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
 import { hasIntrabarExtremes } from '../replay/market-timeline.js';
 import { buildEventsBatch, EVENTS_SCHEMA } from '../records/events/arrow.js';
 import { renderEventRecord, type EventRecord, type ReplayEvent } from '../records/events/index.js';
@@ -116,14 +116,16 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
       const fast = slot === undefined ? undefined : { batch: fastBatch!, index: slot, capacity: capacities[slot]!, seriesId: ctx.seriesId };
       // Before the replay, on the portfolio as its document gives it.
       const start = findStartDistance(ctx, x.portfolio);
-      const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast);
+      // With the top-up, the replay keeps the accounts its held replays start from (createTopUpKeeper).
+      const keep = ctx.spec.risk.topUp === undefined ? undefined : createTopUpKeeper(ctx.spec.risk.topUp);
+      const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast, { keep });
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
       const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
       if (line.ok && start?.distance !== undefined) line.startDistance = start.distance;
       if (line.ok && start?.warning !== undefined) line.warnings.push(start.warning);
-      if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r));
+      if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r, keep?.kept));
       result.portfolios.push(line);
       result.steps += r.steps;
       onPortfolioDone?.(r.steps);

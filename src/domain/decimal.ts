@@ -10,3 +10,15 @@ export type Dec = Decimal;
 
 export const ZERO = new Dec(0);
 export const ONE = new Dec(1);
+
+// A reload of the fast kernel follows every exact change of state, and charges convert the same
+// prices again and again: float copies are kept by the identity of the (immutable) decimals they
+// came from.
+const floats = new WeakMap<Dec, number>();
+
+/** `d.toNumber()`, converted once per decimal object (for decimals that are read many times: prices, rules, loaded amounts). */
+export function floatOf(d: Dec): number {
+  let x = floats.get(d);
+  if (x === undefined) floats.set(d, (x = d.toNumber()));
+  return x;
+}

@@ -26,9 +26,10 @@ export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec,
  * the mark price at that time is missing or stale (reported by the caller, never invented).
  */
 export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number): ReplayEvent[] | undefined {
+  // Every funding row of the step comes here, most for symbols the account does not hold.
+  if (!state.umPositions.some((p) => p.symbol === symbol) && !state.cmPositions.some((p) => p.symbol === symbol)) return [];
   const um = state.umPositions.filter((p) => p.symbol === symbol);
   const cm = state.cmPositions.filter((p) => p.symbol === symbol);
-  if (um.length === 0 && cm.length === 0) return [];
   const mark = market.markPrices.get(symbol);
   if (mark === undefined) return undefined;
   const events: ReplayEvent[] = [];

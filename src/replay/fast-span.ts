@@ -59,15 +59,25 @@ export function recordFastSpan(state: ReplayState, batch: FastBatch, tl: MarketT
     }
   }
   state.timeline.addSpan(tl.stepTimes, from, stop, k, batch.spanUniMMR, batch.spanEquity, batch.spanActual, batch.spanMaintMargin, state.status);
+  // The span's first lowest uniMMR below the minimum so far (NaN never is), found with both in
+  // locals: the loop runs for every kernel step.
   const minimum = state.fastMinimum;
-  for (let j = k; j < stop; j++) {
-    if (batch.spanUniMMR[j - k]! < minimum.uniMMR) {
-      minimum.uniMMR = batch.spanUniMMR[j - k]!;
-      minimum.time = tl.stepTimes[j]!;
-      minimum.step = j;
-      minimum.account = undefined;
-      minimum.extreme = false;
+  const uniMMR = batch.spanUniMMR;
+  let lowest = minimum.uniMMR;
+  let at = -1;
+  for (let i = 0, n = stop - k; i < n; i++) {
+    const u = uniMMR[i]!;
+    if (u < lowest) {
+      lowest = u;
+      at = i;
     }
+  }
+  if (at >= 0) {
+    minimum.uniMMR = lowest;
+    minimum.time = tl.stepTimes[k + at]!;
+    minimum.step = k + at;
+    minimum.account = undefined;
+    minimum.extreme = false;
   }
   if (extreme !== undefined) noteExtremeMinimum(state, tl, k, stop, extreme);
   state.result.steps += stop - k;

@@ -17,12 +17,17 @@ export function buildMarketTimeline(series: SeriesTable, options: { from?: numbe
 
   const seriesIds = new Map<string, number>();
   const rowSeries = new Int32Array(n);
+  // Ids by (symbol, kind) code, so that a row's key is made only for its series' first row.
+  const idOfCode = new Int32Array(series.symbols.length * KIND_NAMES.length).fill(-1);
   for (let r = 0; r < n; r++) {
-    const key = seriesKey(KIND_NAMES[series.kinds[r]!]!, series.symbols[series.symbolIds[r]!]!);
-    let id = seriesIds.get(key);
-    if (id === undefined) {
-      id = seriesIds.size;
+    const kind = series.kinds[r]!;
+    const code = kind < KIND_NAMES.length ? series.symbolIds[r]! * KIND_NAMES.length + kind : -1;
+    let id = code < 0 ? -1 : idOfCode[code]!;
+    if (id < 0) {
+      const key = seriesKey(KIND_NAMES[kind]!, series.symbols[series.symbolIds[r]!]!);
+      id = seriesIds.get(key) ?? seriesIds.size;
       seriesIds.set(key, id);
+      if (code >= 0) idOfCode[code] = id;
     }
     rowSeries[r] = id;
   }

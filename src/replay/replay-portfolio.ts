@@ -1,5 +1,6 @@
 import type { Portfolio, RulesTimeline } from '../domain/types.js';
 import { findRulesAt } from '../rules/build.js';
+import { resumeReplayState, type CheckpointKeeper, type ReplayCheckpoint } from './checkpoint.js';
 import { applyDueCharges } from './due-charges.js';
 import { evaluateExactStep } from './exact-step.js';
 import { runFastSpan } from './fast-span.js';
@@ -8,6 +9,12 @@ import { createReplayState, type FastSlot, type PortfolioReplay, type ReplayOpti
 import type { ExactPriceBook } from './step-market.js';
 
 export type { FastSlot, PortfolioReplay, ReplayOptions } from './replay-state.js';
+
+/** Where a replay starts (a checkpoint; none: the window's start) and what it keeps (checkpoint.ts). */
+export interface ReplayStart {
+  from?: ReplayCheckpoint;
+  keep?: CheckpointKeeper;
+}
 
 /**
  * Replays one portfolio through the market timeline (docs/margin-rules.md §3–§5, §7): at each step,
@@ -20,11 +27,14 @@ export type { FastSlot, PortfolioReplay, ReplayOptions } from './replay-state.js
  * result is near a threshold, changes the status or liquidates is evaluated again by the exact
  * engine, whose result is the one used and reported. All state changes are exact, and the kernel's
  * copy of the account is reloaded after each.
+ *
+ * `at.from`: the replay starts at that checkpoint's step, from its account (checkpoint.ts);
+ * `at.keep`: checkpoints this replay leaves for later ones.
  */
-export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions, fast?: FastSlot): PortfolioReplay {
+export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rulesTimeline: RulesTimeline, options: ReplayOptions, fast?: FastSlot, at: ReplayStart = {}): PortfolioReplay {
   const timeline = book.timeline;
-  const state = createReplayState(portfolio, timeline, options);
-  for (let k = 0; k < timeline.stepTimes.length && !state.result.bankrupt; ) {
+  const state = at.from === undefined ? createReplayState(portfolio, timeline, options) : resumeReplayState(portfolio, timeline, options, at.from);
+  for (let k = at.from?.k ?? 0; k < timeline.stepTimes.length && !state.result.bankrupt; ) {
     const market = k === state.nextEventful ? applyDueCharges(state, book, rulesTimeline, k) : undefined;
     const rules = findRulesAt(rulesTimeline, timeline.stepTimes[k]!);
     const stop = fast === undefined ? k : runFastSpan(state, fast, timeline, rulesTimeline, rules, k);
@@ -32,7 +42,9 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
       k = stop;
       continue;
     }
+    at.keep?.before(state, k);
     evaluateExactStep(state, { timeline, k, market: market ?? book.marketAt(k), rules, options, book });
+    at.keep?.after(state);
     k++;
   }
   return finishReplay(state, book, rulesTimeline);

@@ -6,9 +6,11 @@ import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import type { FlatTables } from '../engine/fast/tables.js';
 import { findRulesAt } from '../rules/build.js';
 import { findCollateralTiers } from '../rules/resolve.js';
-import { describeAction, statusSeverity } from '../replay/actions.js';
+import { clonePortfolio, addToBalance } from '../replay/account.js';
+import { applyAction, describeAction, statusSeverity } from '../replay/actions.js';
+import { CheckpointKeeper, type ReplayCheckpoint } from '../replay/checkpoint.js';
 import { findFirstAtOrAfter, hasIntrabarExtremes } from '../replay/market-timeline.js';
-import { replayPortfolio, type FastSlot, type PortfolioReplay, type ReplayOptions } from '../replay/replay-portfolio.js';
+import { replayPortfolio, type FastSlot, type PortfolioReplay, type ReplayOptions, type ReplayStart } from '../replay/replay-portfolio.js';
 import type { ExactPriceBook } from '../replay/step-market.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import type { PortfolioTopUp } from '../records/portfolio-summary.js';
@@ -81,18 +83,31 @@ interface Failure {
 }
 
 /**
+ * The checkpoints the top-up's replays start from (docs/risk.md "Top-up to survive", "Cost in a
+ * job"): the account before the first step in margin call or worse, and before the first step
+ * below a named threshold. Pass it to the ordinary replay (replayPortfolio's `at.keep`), then its
+ * `kept` to findTopUp.
+ */
+export function createTopUpKeeper(request: TopUpRequest): CheckpointKeeper {
+  return new CheckpointKeeper(typeof request.threshold === 'string' ? ['MARGIN_CALL', STATUS_OF[request.threshold]] : ['MARGIN_CALL']);
+}
+
+/**
  * Finds the top-up to survive the path, and the one at the first margin call. `replayed`, when
  * given, is the path's ordinary replay (with liquidation, the job's options): up to its first
  * liquidation it is the held path, so it saves the first held replay when it never liquidated, and
- * its minimum gives the first amount to try.
+ * its minimum gives the first amount to try; `kept`, the checkpoints it kept (createTopUpKeeper),
+ * where the held replays then start.
  */
-export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpRequest, replayed?: PortfolioReplay): TopUp {
+export function findTopUp(portfolio: Portfolio, path: TopUpPath, request: TopUpRequest, replayed?: PortfolioReplay, kept?: ReadonlyMap<AccountStatus, ReplayCheckpoint>): TopUp {
   const thresholds = path.rules.base.thresholds;
   const threshold = typeof request.threshold === 'string' ? thresholds[request.threshold] : request.threshold;
   const search = new TopUpSearch(portfolio, path, request, threshold);
   // The ordinary replay is the held one up to its first FORCE_LIQUIDATION; for a named threshold its
   // first step below it comes no later, so it answers for the held path (a number needs exact replays).
-  const base = replayed !== undefined && typeof request.threshold === 'string' ? replayed : search.replay(undefined);
+  const ordinary = replayed !== undefined && typeof request.threshold === 'string';
+  const base = ordinary ? replayed : search.replay(undefined);
+  if (ordinary && kept !== undefined) search.adoptCheckpoints(base, kept);
   const start = search.findAmount(base, path.book.timeline.from, true);
   const marginCall = findFirstTimeAtOrWorse(base, 'MARGIN_CALL');
   // On an affine path an amount added at the margin call moves every step from then on as the same
@@ -123,6 +138,33 @@ function isAffinePath(portfolio: Portfolio, path: TopUpPath, asset: string): boo
     && (portfolio.marginOpenOrders.length === 0 || (rules.collateral.get(asset)?.length ?? 0) <= 1);
 }
 
+/**
+ * The actions from `from` on, taken on `account`, read neither the status nor the top-up's amount
+ * (docs/risk.md "Top-up to survive"): repays, transfers but withdrawals and those out of the
+ * asset's USDⓈ-M wallet, and trades that reduce a leg without crossing 0, one trade a leg (whether
+ * a trade reduces reads the leg as the trades before it left it). A borrow, a withdrawal or a trade
+ * that adds reads the status; a transfer out of the wallet the amount is in reads the amount.
+ */
+function takeSameWhateverStatus(account: Portfolio, actions: readonly Action[], from: number, asset: string): boolean {
+  const legs = new Set<string>();
+  for (let i = from; i < actions.length; i++) {
+    const a = actions[i]!;
+    if (a.type === 'repay') continue;
+    if (a.type === 'transfer') {
+      if (a.to === 'external' || (a.from === 'um' && a.asset === asset)) return false;
+      continue;
+    }
+    if (a.type !== 'trade') return false;
+    const leg = `${a.market} ${a.symbol} ${a.positionSide}`;
+    if (legs.has(leg)) return false;
+    legs.add(leg);
+    const old = (a.market === 'UM' ? account.umPositions : account.cmPositions).find((x) => x.symbol === a.symbol && x.positionSide === a.positionSide)?.positionAmt ?? ZERO;
+    const next = a.side === 'BUY' ? old.plus(a.qty) : old.minus(a.qty);
+    if (next.abs().gt(old.abs()) || (!next.isZero() && next.isNegative() !== old.isNegative())) return false;
+  }
+  return true;
+}
+
 /** The first time a replay was in `status` or worse (intrabar included), or undefined. */
 function findFirstTimeAtOrWorse(r: PortfolioReplay, status: AccountStatus): number | undefined {
   let first: number | undefined;
@@ -134,16 +176,42 @@ class TopUpSearch {
   replays = 0;
   /** The replays this search ran (held), as against an ordinary replay it was given. */
   readonly held = new WeakSet<PortfolioReplay>();
-  /** The held path moves with the amount added and nothing else (isAffinePath). */
-  readonly affine: boolean;
+  /** The held path moves with the amount added and nothing else (isAffinePath, or adoptCheckpoints). */
+  affine: boolean;
+  /** Where a replay with the amount added at the first margin call starts (undefined: at the window's start). */
+  private atMarginCall: ReplayCheckpoint | undefined;
+  /** Where a replay with the amount added at the start starts, when nothing before it reads the amount (canStartLate). */
+  private atFailure: ReplayCheckpoint | undefined;
+  /** The rules with every status threshold at the named one (undefined: not for this path); see replayRules. */
+  private readonly oneThreshold: RulesTimeline | undefined;
   constructor(private readonly portfolio: Portfolio, private readonly path: TopUpPath, private readonly request: TopUpRequest, private readonly threshold: Dec) {
     this.affine = isAffinePath(portfolio, path, request.asset);
+    const base = path.rules.base;
+    this.oneThreshold = typeof request.threshold === 'string' && path.rules.changes.length === 0
+      ? { base: { ...base, thresholds: { marginCall: threshold, reduceOnly: threshold, liquidation: threshold } }, changes: [] }
+      : undefined;
+  }
+
+  /**
+   * The rules a held replay with the top-up runs on. A held replay reports the status and nothing
+   * else reads it but a scheduled action's acceptance; with none left to take, only the named
+   * threshold matters, and the rules with all three thresholds at it give the same steps at or below
+   * it (uniMMR ≤ T, or adjusted equity below 0: FORCE_LIQUIDATION) — while the kernel no longer
+   * stops, for the exact engine, at every crossing of the thresholds above it (a held path near its
+   * least top-up crosses them back and forth: most of such a replay's exact steps).
+   */
+  private replayRules(p: Portfolio, at: ReplayStart): RulesTimeline {
+    if (this.oneThreshold === undefined) return this.path.rules;
+    const statusFree = at.from === undefined ? takeSameWhateverStatus(p, p.actions, 0, this.request.asset) : takeSameWhateverStatus(at.from.account, p.actions, at.from.nextAction, this.request.asset);
+    return statusFree ? this.oneThreshold : this.path.rules;
   }
 
   /** The held replay with `amount` added at `time` (none: as it was). */
   replay(topUp: { amount: Dec; time: number; first: boolean } | undefined): PortfolioReplay {
     this.replays++;
     const p = topUp === undefined ? this.portfolio : addTopUp(this.portfolio, this.request.asset, topUp.amount, topUp.time, topUp.first);
+    const keeper = topUp === undefined ? createTopUpKeeper(this.request) : undefined;
+    const at: ReplayStart = keeper !== undefined ? { keep: keeper } : this.findStart(p, topUp!);
     const options = { ...this.path.options, hold: true };
     // A number is compared with the replay's minimum uniMMR, which the kernel reports in float64: those replays are exact.
     const fast = this.path.fast;
@@ -151,9 +219,109 @@ class TopUpSearch {
     const slot = fast === undefined || typeof this.request.threshold !== 'string' || findFastKernelRefusal(p, this.path.rules) !== undefined
       ? undefined
       : { batch: createFastBatch(fast.tables, [capacity]), index: 0, capacity, seriesId: fast.seriesId };
-    const r = replayPortfolio(p, this.path.book, this.path.rules, options, slot);
+    const rules = topUp === undefined ? this.path.rules : this.replayRules(p, at);
+    const r = replayPortfolio(p, this.path.book, rules, options, slot, at);
     this.held.add(r);
+    if (keeper !== undefined) this.adoptCheckpoints(r, keeper.kept);
     return r;
+  }
+
+  /**
+   * The checkpoints of the held path without a top-up (`base`: it, or the ordinary replay, the same
+   * up to its first liquidation, which no checkpoint here comes after).
+   */
+  adoptCheckpoints(base: PortfolioReplay, kept: ReadonlyMap<AccountStatus, ReplayCheckpoint>): void {
+    this.atMarginCall = kept.get('MARGIN_CALL');
+    const failure = typeof this.request.threshold === 'string' ? kept.get(STATUS_OF[this.request.threshold]) : undefined;
+    this.atFailure = failure !== undefined && this.canStartLate(base, failure) ? failure : undefined;
+    // The actions before the first step below do the same with more, those after read neither the
+    // status nor the amount: the path is affine as one without actions is (isAffinePath).
+    const cp = this.atFailure;
+    if (cp !== undefined && !this.affine && takeSameWhateverStatus(cp.account, this.portfolio.actions, cp.nextAction, this.request.asset)) {
+      this.affine = isAffinePath({ ...this.portfolio, actions: [] }, this.path, this.request.asset);
+    }
+  }
+
+  /**
+   * A replay with the amount added at the start may start at the held path's first step below the
+   * threshold, from its account there plus the amount, when nothing before that step reads the
+   * amount and no step before it can be lower with more: every action taken by then does the same
+   * with more (takeSameWithMore), no transfer-in limit on the asset (the top-up's own acceptance),
+   * no negative-balance interest charged on the asset by then (the amount would lower it), no price
+   * gap by then (takeSameWithMore reads each step's status), no bar extremes (which extremes combine
+   * reads the equity), and no open orders unless the asset's collateral is one flat rate
+   * (docs/risk.md "Adding collateral never lowers uniMMR"). Every earlier step is then above the
+   * threshold with the amount too.
+   */
+  private canStartLate(base: PortfolioReplay, at: ReplayCheckpoint): boolean {
+    const tl = this.path.book.timeline;
+    const time = tl.stepTimes[at.k]!;
+    const asset = this.request.asset;
+    const limited = [this.path.rules.base, ...this.path.rules.changes.map((c) => c.rules)].some((r) => r.transferInLimits.has(asset));
+    return !limited && this.takeSameWithMore(base, at.nextAction) && !hasIntrabarExtremes(tl) && !base.events.some((e) => e.type === 'priceGap' && e.time <= time)
+      && (this.portfolio.marginOpenOrders.length === 0 || (this.path.rules.base.collateral.get(asset)?.length ?? 0) <= 1)
+      && !base.events.some((e) => e.type === 'interest' && e.kind === 'negativeBalance' && e.asset === asset && e.time <= time);
+  }
+
+  /**
+   * The first `count` actions did in `base` what they do with any amount more of the asset added at
+   * the start (docs/risk.md "Top-up to survive"): a refusal could become an acceptance, so none was
+   * refused (but for being before the window); a transfer in from outside reads the asset's
+   * transfer-in limit (canStartLate asks for none on the top-up's asset); a withdrawal, a trade or a borrow reads the status it would leave — the
+   * account after it is no worse with more (nothing else differs), so where it left the account no
+   * worse than its bar (NORMAL for a withdrawal, MARGIN_CALL for the others) it is accepted with
+   * more too. That status is read from `base`: the action at a step's time and the last thing due
+   * there, the status the step was evaluated to (riskLevelChange events). A repay, or a transfer
+   * between wallets, reads no status and no wallet the amount is in once accepted.
+   */
+  private takeSameWithMore(base: PortfolioReplay, count: number): boolean {
+    const actions = this.portfolio.actions;
+    const outcomes = base.events.filter((e) => e.type === 'action' || e.type === 'actionRefused');
+    const stepTimes = this.path.book.timeline.stepTimes;
+    for (let i = 0; i < count; i++) {
+      const a = actions[i]!;
+      const outcome = outcomes[i];
+      if (outcome === undefined || outcome.action !== describeAction(a)) return false;
+      if (outcome.type === 'actionRefused') {
+        if (a.time >= this.path.book.timeline.from) return false;
+        continue;
+      }
+      if (a.type === 'repay' || (a.type === 'transfer' && a.from !== 'external' && a.to !== 'external')) continue;
+      if (a.type === 'transfer' && a.from === 'external') {
+        continue;
+      }
+      // A withdrawal, a trade or a borrow: the status the account was left in.
+      const k = findFirstAtOrAfter(stepTimes, a.time);
+      if (stepTimes[k] !== a.time || actions[i + 1]?.time === a.time) return false;
+      let after: AccountStatus | undefined;
+      for (const e of base.events) if (e.type === 'riskLevelChange' && e.time <= a.time) after = e.to;
+      const bar: AccountStatus = a.type === 'transfer' ? 'NORMAL' : 'MARGIN_CALL';
+      if (after === undefined || statusSeverity(after) > statusSeverity(bar)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Where the held replay of `p` (this portfolio with the top-up) starts: at a checkpoint, the
+   * top-up's transfer applied there as the replay from the start would have (its acceptance, its
+   * event); else at the window's start.
+   */
+  private findStart(p: Portfolio, topUp: { amount: Dec; time: number; first: boolean }): ReplayStart {
+    const book = this.path.book;
+    const transfer: Action = { time: topUp.time, type: 'transfer', asset: this.request.asset, amount: topUp.amount, from: 'external', to: 'um' };
+    const cp = topUp.first ? this.atFailure : this.atMarginCall;
+    if (cp === undefined) return {};
+    if (topUp.first) {
+      // Taken at the first step (no transfer-in limit: canStartLate), then at the checkpoint the same amount in the same wallet.
+      const applied = applyAction(this.portfolio, transfer, book.marketAt(0), findRulesAt(this.path.rules, topUp.time), 'NORMAL');
+      const account = clonePortfolio(cp.account);
+      if (applied.event.type === 'action') addToBalance(account, this.request.asset, 'umWalletBalance', topUp.amount);
+      return { from: { ...cp, account, nextAction: cp.nextAction + 1, events: [applied.event] } };
+    }
+    // At the margin call's step, after everything else due there (addTopUp puts it after the actions due by then).
+    if (book.timeline.stepTimes[cp.k] !== topUp.time || p.actions[cp.nextAction]?.type !== 'transfer' || p.actions[cp.nextAction]?.time !== topUp.time) return {};
+    const applied = applyAction(cp.account, transfer, book.marketAt(cp.k), findRulesAt(this.path.rules, topUp.time), cp.status ?? 'NORMAL');
+    return { from: { ...cp, account: applied.state, nextAction: cp.nextAction + 1, events: [applied.event] } };
   }
 
   /** The first step of the replay below the threshold, or undefined when it stays above. */

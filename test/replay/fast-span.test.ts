@@ -46,6 +46,18 @@ describe('recordFastSpan', () => {
     runFastSpan(state, slot, tl, rules, rules.base, 1);
     expect(state.result.events.at(-1)).toEqual({ type: 'priceGapEnd', time: at(1) });
   });
+  it('keeps the first of the span\'s lowest uniMMRs, and only one below the minimum so far', () => {
+    const { state, slot } = afterFirstExactStep();
+    const lowest = state.fastMinimum;
+    // steps 1–5: uniMMR 3, 1, NaN (no margin), 1, 2; the first 1 (step 2) is the minimum
+    slot.batch.spanUniMMR.set([3, 1, Number.NaN, 1, 2]);
+    recordFastSpan(state, slot.batch, tl, 1, 6);
+    expect([lowest.uniMMR, lowest.step, lowest.time]).toEqual([1, 2, tl.stepTimes[2]]);
+    // steps 6–7 at 1.5 and 1: none below 1, so the minimum stays at step 2
+    slot.batch.spanUniMMR.set([1.5, 1]);
+    recordFastSpan(state, slot.batch, tl, 6, 8);
+    expect([lowest.uniMMR, lowest.step]).toEqual([1, 2]);
+  });
   it('refuses a span without a status: that cannot happen', () => {
     const state = stateOf(doc, book, rules);
     const [slot] = fastSlotsOf([state.account], rules.base, tl);

@@ -15,6 +15,13 @@ describe('buildMarketTimeline', () => {
     expect([...tl.fundingOffsets]).toEqual([0, 0, 0, 1]);
     expect([...tl.fundingSteps]).toEqual([2]);
   });
+  it('numbers the series in the order of their first rows, one id per kind and name', () => {
+    // BTC as index and mark under one name, and BTC again under a second symbol id of the same name
+    const table = seriesOf([[at(0), 'BTC', 'mark', 5], [at(0), 'BTC', 'index', 1], [at(1), 'ETH', 'index', 2], [at(1), 'BTC', 'index', 3]]);
+    const twice = { ...table, symbolIds: Int32Array.from([...table.symbolIds, table.symbols.length]), symbols: [...table.symbols, 'BTC'], kinds: Uint8Array.from([...table.kinds, 0]), times: Float64Array.from([...table.times, at(2)]), values: Float64Array.from([...table.values, 4]) };
+    const ids = buildMarketTimeline(twice, { stalenessMs: MINUTE }).seriesIds;
+    expect([...ids]).toEqual([['mark:BTC', 0], ['index:BTC', 1], ['index:ETH', 2]]);
+  });
   it('rejects a window without prices', () => {
     expect(() => buildMarketTimeline(series, { from: at(20), to: at(30), stalenessMs: MINUTE })).toThrow(InputError);
   });

@@ -35,3 +35,19 @@ describe('TimelineAccumulator.addSpan', () => {
     }), { numRuns: 300, seed: Number(process.env.PMBT_SEED ?? 20261121) });
   });
 });
+
+describe('TimelineAccumulator rows', () => {
+  it('are plain data with TimelineRow\'s fields in its order (JSON and a structured clone keep them all)', () => {
+    const acc = new TimelineAccumulator('p', 3_600_000);
+    acc.addValues(1_700_000_000_000, null, 10, 11, 0, 'NORMAL');
+    acc.cashFlowUSD = 0.5;
+    acc.addValues(1_700_003_600_000, 1.25, 10, 11, 8, 'MARGIN_CALL');
+    const fields = ['portfolioId', 'time', 'uniMMR', 'accountEquity', 'actualEquity', 'maintMargin', 'status', 'worstTime', 'steps', 'cashFlowUSD'];
+    for (const row of acc.rows) expect(Object.keys(row)).toEqual(fields);
+    // 1,700,000,000,000 ms is 22:13:20 UTC: its bucket starts at 22:00 (1,699,999,200,000)
+    expect(acc.rows[0]).toEqual({ portfolioId: 'p', time: 1_699_999_200_000, uniMMR: null, accountEquity: 10, actualEquity: 11, maintMargin: 0, status: 'NORMAL', worstTime: 1_700_000_000_000, steps: 1, cashFlowUSD: 0 });
+    expect(JSON.parse(JSON.stringify(acc.rows))).toEqual(acc.rows);
+    expect(structuredClone(acc.rows)).toEqual(acc.rows);
+    expect(acc.rows[1]).toMatchObject({ uniMMR: 1.25, status: 'MARGIN_CALL', cashFlowUSD: 0.5 });
+  });
+});

@@ -8,7 +8,6 @@ import { runJobLocally } from '../../src/batch/local-runner.js';
 import { openJobOutputs } from '../../src/batch/merge.js';
 import { formatDuration, formatTime, formatUniMMR, formatUSD } from '../../src/report/html/format.js';
 import { loadReportData } from '../../src/report/html/load.js';
-import { readStartDistance, readTopUp } from '../../src/report/html/start-fields.js';
 import { axisShocksPct } from '../../src/report/html/start-risk.js';
 import { PAGE_SCRIPT } from '../../src/report/html/page-script.js';
 import { isMarkerEvent, renderReportHtml } from '../../src/report/html/render.js';
@@ -127,11 +126,12 @@ describe('the worst portfolios\' risk at the start (issue 17)', () => {
     expect(m.leaderOthers.status.slice(0, 9)).toBe('333333333');
     expect(m.leaderOthers.status.slice(72)).toBe('000000000');
   });
-  it('puts "—" in the start-distance and top-up columns of lines without them', () => {
+  it('puts "—" in the start-distance columns of lines without them (the top-up is on by default)', () => {
     const table = html.slice(html.indexOf('<table class="worst-table">'), html.indexOf('</table>', html.indexOf('<table class="worst-table">')));
     expect(table).toContain('Down to liquidation at start');
     expect(table).toContain('Top-up to survive');
-    expect(table.match(/<td>—<\/td>/g)).toHaveLength(3 * data.worst.length);
+    expect(data.worst.every((w) => w.startDistance === null && w.topUp !== null)).toBe(true);
+    expect(table.match(/<td>—<\/td>/g)).toHaveLength(2 * data.worst.length);
   });
   it('renders the summary line\'s startDistance and topUp (the shared contract\'s shape, written by hand)', async () => {
     // Two summary lines as the distance and top-up helpers write them.
@@ -141,8 +141,7 @@ describe('the worst portfolios\' risk at the start (issue 17)', () => {
       { startDistance: { family: 'all', rangePct: 50, down: {}, up: { liquidation: '7.50000000' } },
         topUp: { asset: 'USDT', threshold: '1.05', amount: null, decidingTime: '2024-03-12T03:00:00.000Z', atFirstMarginCall: null } },
     ];
-    const read = (l: (typeof lines)[number], i: number) => ({ startDistance: readStartDistance(l.startDistance, 'lines', `line ${i + 1}.startDistance`), topUp: readTopUp(l.topUp, 'lines', `line ${i + 1}.topUp`) });
-    const worst = [{ ...data.worst[0]!, ...read(lines[0]!, 0) }, { ...data.worst[1]!, ...read(lines[1]!, 1) }];
+    const worst = [{ ...data.worst[0]!, ...lines[0]! }, { ...data.worst[1]!, ...lines[1]! }];
     const page = renderReportHtml({ ...data, worst });
     const row = (rank: number) => page.slice(page.indexOf(`data-rank="${rank}"`), page.indexOf('</tr>', page.indexOf(`data-rank="${rank}"`)));
     expect(row(0)).toContain('<td>−23.46 %</td>');
@@ -151,10 +150,6 @@ describe('the worst portfolios\' risk at the start (issue 17)', () => {
     expect(row(1)).toContain('none within −50 %');
     expect(row(1)).toContain('<td>+7.50 %</td>');
     expect(row(1)).toContain('no amount suffices');
-  });
-  it('refuses a malformed startDistance or topUp, naming the field', () => {
-    expect(() => readStartDistance({ family: 'all', rangePct: 50, down: { liquidation: '-23.4' }, up: {} }, 'b.jsonl', 'line 2.startDistance')).toThrow('b.jsonl: line 2.startDistance.down.liquidation: expected a shock in percent with 8 decimals');
-    expect(() => readTopUp({ asset: 'USDT', threshold: '1.05', amount: 12, decidingTime: null, atFirstMarginCall: null }, 'b.jsonl', 'line 1.topUp')).toThrow('b.jsonl: line 1.topUp.amount: expected an amount (decimal string) or null');
   });
 });
 

@@ -16,8 +16,8 @@ import { writeSmallJob } from '../helpers/job-files.js';
 const BASE = { jobId: 'j', prices: 'p.arrow', portfolios: 'p.jsonl' };
 
 describe('risk.topUp in the job spec', () => {
-  it('is off unless asked; true takes the defaults; an object sets the asset and threshold', () => {
-    expect(parseJobSpec(BASE).risk).toEqual({});
+  it('is on unless false; true takes the defaults; an object sets the asset and threshold', () => {
+    expect(parseJobSpec(BASE).risk.topUp).toEqual({ asset: 'USDT', threshold: 'liquidation' });
     expect(parseJobSpec({ ...BASE, risk: { topUp: false } }).risk).toEqual({});
     expect(parseJobSpec({ ...BASE, risk: { topUp: true } }).risk.topUp).toEqual({ asset: 'USDT', threshold: 'liquidation' });
     expect(parseJobSpec({ ...BASE, risk: { topUp: { threshold: 'marginCall' } } }).risk.topUp).toEqual({ asset: 'USDT', threshold: 'marginCall' });
@@ -25,7 +25,8 @@ describe('risk.topUp in the job spec', () => {
     expect(numeric.asset).toBe('USDC');
     expect((numeric.threshold as Dec).eq('1.1')).toBe(true);
     expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: { asset: 'USDC', threshold: '1.1' } } })).risk).toEqual({ topUp: { asset: 'USDC', threshold: '1.1' } });
-    expect(renderJobSpec(parseJobSpec(BASE)).risk).toBeUndefined();
+    expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: false } })).risk).toEqual({ topUp: false });
+    expect(renderJobSpec(parseJobSpec(BASE)).risk).toEqual({ topUp: { asset: 'USDT', threshold: 'liquidation' } });
   });
 
   it('rejects a bad threshold, an unknown key and a non-object, naming the field', () => {
@@ -79,8 +80,8 @@ describe('a batch with risk.topUp', () => {
       expect(held(new Dec(t.amount).minus('1e-8').toString()).firstTimeIn.FORCE_LIQUIDATION).toBe(Date.parse(t.decidingTime!));
     }
     expect(needed).toBeGreaterThan(0);
-    // Without risk.topUp, no line carries the field.
-    const plain = replayBatch(buildBatchContext(parseJobSpec(job), readFileSync(spec.prices), await readDefaultRuleDocuments()), 0, items);
+    // With risk.topUp false, no line carries the field.
+    const plain = replayBatch(buildBatchContext(parseJobSpec({ ...job, risk: { topUp: false } }), readFileSync(spec.prices), await readDefaultRuleDocuments()), 0, items);
     expect(plain.portfolios.some((p) => p.ok && 'topUp' in p)).toBe(false);
   });
 

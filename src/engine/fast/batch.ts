@@ -1,4 +1,4 @@
-import type { Dec } from '../../domain/decimal.js';
+import { floatOf, type Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
 import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
@@ -151,27 +151,25 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
   };
 }
 
-// A reload follows every exact change of state, and most change one balance (a funding payment):
-// float copies are kept by the identity of the (immutable) decimals they came from.
-const floats = new WeakMap<Dec, number>();
-const floatOf = (d: Dec): number => {
-  let x = floats.get(d);
-  if (x === undefined) floats.set(d, (x = d.toNumber()));
-  return x;
-};
-// Funding moves a futures wallet; the margin account's part of the net is kept with its sources.
-interface BalanceNet { margin: Dec[]; marginNet: Dec; futures: Dec[]; net: number }
+/**
+ * A balance's float net and the decimals it came from. Funding moves a futures wallet; the margin
+ * account's part of the net is kept with its sources. Compared field by field: this runs for every
+ * balance at every reload, and arrays of the fields were most of its allocations.
+ */
+interface BalanceNet {
+  free: Dec; locked: Dec; borrowed: Dec; interest: Dec; marginNet: Dec;
+  um: Dec | undefined; cm: Dec | undefined; net: number;
+}
 const balanceNets = new WeakMap<Balance, BalanceNet>();
 function floatBalanceNet(bal: Balance): number {
-  const margin = [bal.crossMarginFree, bal.crossMarginLocked, bal.crossMarginBorrowed, bal.crossMarginInterest];
-  const futures = [bal.umWalletBalance, bal.cmWalletBalance];
   let known = balanceNets.get(bal);
-  if (known === undefined || !known.margin.every((d, i) => d === margin[i])) {
-    known = { margin, marginNet: calculateMarginNet(bal), futures: [], net: 0 };
+  if (known === undefined || known.free !== bal.crossMarginFree || known.locked !== bal.crossMarginLocked || known.borrowed !== bal.crossMarginBorrowed || known.interest !== bal.crossMarginInterest) {
+    known = { free: bal.crossMarginFree, locked: bal.crossMarginLocked, borrowed: bal.crossMarginBorrowed, interest: bal.crossMarginInterest, marginNet: calculateMarginNet(bal), um: undefined, cm: undefined, net: 0 };
     balanceNets.set(bal, known);
   }
-  if (known.futures.length === 0 || !known.futures.every((d, i) => d === futures[i])) {
-    known.futures = futures;
+  if (known.um !== bal.umWalletBalance || known.cm !== bal.cmWalletBalance) {
+    known.um = bal.umWalletBalance;
+    known.cm = bal.cmWalletBalance;
     known.net = addFuturesWallets(known.marginNet, bal).toNumber();
   }
   return known.net;
@@ -278,7 +276,8 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
 export function refreshBalances(b: FastBatch, p: number, state: Portfolio): boolean {
   if (state.balances.length !== b.balanceCount[p]) return false;
   const a0 = b.assetStart[p]!;
-  for (const [k, bal] of state.balances.entries()) b.assetBalanceNet[b.balanceSlot[a0 + k]!] = floatBalanceNet(bal);
+  const balances = state.balances;
+  for (let k = 0; k < balances.length; k++) b.assetBalanceNet[b.balanceSlot[a0 + k]!] = floatBalanceNet(balances[k]!);
   if (b.posCount[p] === 0 && b.orderCount[p] === 0) b.emptyAccount[p] = state.balances.every(holdsNothing) ? 1 : 0;
   return true;
 }

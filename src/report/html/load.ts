@@ -12,7 +12,6 @@ import { buildReportGrid, emptyReportPartial, REPORT_LIMITS, type ReportPartial 
 import { findReportThresholds } from './thresholds.js';
 import { readTimelineOnGrid } from './timeline-pass.js';
 import type { JobOutputFiles, ReportData, WorstPortfolio } from './types.js';
-import { readStartDistance, readTopUp } from './start-fields.js';
 import { buildWorstPortfolios, EVENTS_PER_KIND, worstEventsKeeper, type OkSummary, type WorstSummary } from './worst.js';
 
 // What report.html shows, from a finished job's dataset (src/records/dataset.ts): its summary.json,
@@ -67,11 +66,11 @@ function detailFiles(count: number): { timeline: DatasetFile; events: DatasetFil
 /** Where the worst portfolios' summary lines are read from (as detailFiles), gzip'd or plain as the job wrote them. */
 const detailLinesFile = (summary: DatasetSummary, count: number, batch: number) => portfolioLinesFile(summary, count <= REPORT_LIMITS.worstDetail, batch);
 
-/** A worst line's risk fields: the summary's optional startDistance and topUp, the worst side file's startRisk. */
+/** A worst line's risk fields: the summary's optional startDistance and topUp (checked with the line), the worst side file's startRisk. */
 function readWorstRiskFields(p: OkSummary, file: string): WorstSummary {
-  const o = p as OkSummary & Record<string, unknown>;
   const where = `portfolio ${p.index + 1} (${p.portfolioId})`;
-  return { ...p, startDistance: readStartDistance(o.startDistance, file, `${where}.startDistance`), topUp: readTopUp(o.topUp, file, `${where}.topUp`), startRisk: readWorstStartRisk(o.startRisk, file, `${where}.startRisk`) ?? null };
+  const startRisk = readWorstStartRisk((p as OkSummary & { startRisk?: unknown }).startRisk, file, `${where}.startRisk`) ?? null;
+  return { ...p, startDistance: p.startDistance ?? null, topUp: p.topUp ?? null, startRisk };
 }
 
 async function readWorstSummaries(files: JobOutputFiles, summary: DatasetSummary, partial: ReportPartial, count: number): Promise<WorstSummary[]> {

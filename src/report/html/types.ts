@@ -1,5 +1,5 @@
 import type { AccountStatus } from '../../domain/types.js';
-import type { PortfolioTopUp, WorstMoment } from '../../records/portfolio-summary.js';
+import type { PortfolioTopUp, StartDistance as PortfolioStartDistance, WorstMoment } from '../../records/portfolio-summary.js';
 import type { JobThresholds } from '../../records/summary.js';
 import type { WorstStartRisk } from '../../records/dataset.js';
 
@@ -132,15 +132,6 @@ export interface WorstPortfolio {
   startRisk: WorstStartRisk | null;
 }
 
-type RiskTargetName = 'marginCall' | 'reduceOnly' | 'liquidation' | 'zeroEquity';
-
-/** The summary line's `startDistance` (issue 17's shared contract): shocks as `pmbt risk`'s 8-decimal percent strings. */
-export interface StartDistance {
-  family: string;
-  rangePct: number;
-  down: Partial<Record<RiskTargetName, string>>;
-  up: Partial<Record<RiskTargetName, string>>;
-}
-
-/** The summary line's `topUp` (docs/risk.md "Top-up to survive"). */
+/** The summary line's `startDistance` and `topUp` (docs/risk.md "In a job", "Top-up to survive"). */
+export type StartDistance = PortfolioStartDistance;
 export type TopUp = PortfolioTopUp;
