@@ -32,7 +32,8 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
+  // risk.distance: the start distance, and the worst portfolios' risk at the start (chart, heat maps).
+  await runJobLocally(parseJobSpec({ ...files.job, risk: { distance: true } }), { workers: 1, ...LOCAL_STORES });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
   data = await loadReportData(openJobOutputs(store, key));
   if (!existsSync(CHROMIUM)) return;

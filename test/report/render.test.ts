@@ -21,7 +21,8 @@ let html: string;
 
 beforeAll(async () => {
   files = writeSmallJob();
-  await runJobLocally(parseJobSpec(files.job), { workers: 1, ...LOCAL_STORES });
+  // risk.distance: the start distance, and the worst portfolios' risk at the start (chart, heat maps).
+  await runJobLocally(parseJobSpec({ ...files.job, risk: { distance: true } }), { workers: 1, ...LOCAL_STORES });
   const { store, key } = locate(join(files.dir, 'out', 'small'));
   data = await loadReportData(openJobOutputs(store, key));
   html = renderReportHtml(data);
@@ -127,10 +128,11 @@ describe('the worst portfolios\' risk at the start (issue 17)', () => {
     expect(m.leaderOthers.status.slice(72)).toBe('000000000');
   });
   it('puts "—" in the start-distance columns of lines without them (the top-up is on by default)', () => {
-    const table = html.slice(html.indexOf('<table class="worst-table">'), html.indexOf('</table>', html.indexOf('<table class="worst-table">')));
+    const page = renderReportHtml({ ...data, worst: data.worst.map((w) => ({ ...w, startDistance: null })) });
+    const table = page.slice(page.indexOf('<table class="worst-table">'), page.indexOf('</table>', page.indexOf('<table class="worst-table">')));
     expect(table).toContain('Down to liquidation at start');
     expect(table).toContain('Top-up to survive');
-    expect(data.worst.every((w) => w.startDistance === null && w.topUp !== null)).toBe(true);
+    expect(data.worst.every((w) => w.startDistance !== null && w.topUp !== null)).toBe(true);
     expect(table.match(/<td>—<\/td>/g)).toHaveLength(2 * data.worst.length);
   });
   it('renders the summary line\'s startDistance and topUp (the shared contract\'s shape, written by hand)', async () => {
