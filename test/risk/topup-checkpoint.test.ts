@@ -1,14 +1,12 @@
 // The top-up's held replays start at the ordinary replay's checkpoints (docs/risk.md "Cost in a
 // job"): the answers are those of held replays from the window's start, on sample portfolios of
 // every kind the shortcuts treat differently.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBatchContext, type BatchContext } from '../../src/batch/context.js';
-import { parseJobSpec } from '../../src/batch/job.js';
+import { loadSampleBatch } from '../helpers/sample-batch.js';
+import type { BatchContext } from '../../src/batch/context.js';
 import { Dec } from '../../src/domain/decimal.js';
 import type { Portfolio } from '../../src/domain/types.js';
 import { createFastBatch, findPortfolioCapacity } from '../../src/engine/fast/batch.js';
-import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { CheckpointKeeper } from '../../src/replay/checkpoint.js';
 import { replayPortfolio, type ReplayStart } from '../../src/replay/replay-portfolio.js';
@@ -17,9 +15,7 @@ import { addTopUp, createTopUpKeeper, DEFAULT_TOP_UP, findTopUp, renderTopUp, ty
 let ctx: BatchContext;
 let docs: Map<string, Record<string, unknown>>;
 beforeAll(async () => {
-  const spec = parseJobSpec(JSON.parse(readFileSync('data/sample/job.json', 'utf8')));
-  ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-  docs = new Map(readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>).map((d) => [d.id as string, d]));
+  ({ ctx, docs } = await loadSampleBatch());
 });
 
 const portfolioOf = (id: string) => parsePortfolio(docs.get(id)!, ctx.rules.base);

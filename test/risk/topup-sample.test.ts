@@ -1,12 +1,10 @@
 // The top-up of sample portfolios, replayed with it added as a scheduled transfer in their own
 // document (the issue's check): never below the threshold with it, below it with 99 % of it.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBatchContext, type BatchContext } from '../../src/batch/context.js';
-import { parseJobSpec } from '../../src/batch/job.js';
+import { loadSampleBatch } from '../helpers/sample-batch.js';
+import type { BatchContext } from '../../src/batch/context.js';
 import { Dec } from '../../src/domain/decimal.js';
 import { createFastBatch, findPortfolioCapacity } from '../../src/engine/fast/batch.js';
-import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { replayPortfolio } from '../../src/replay/replay-portfolio.js';
 import { DEFAULT_TOP_UP, findTopUp, type TopUp } from '../../src/risk/topup.js';
@@ -14,9 +12,7 @@ import { DEFAULT_TOP_UP, findTopUp, type TopUp } from '../../src/risk/topup.js';
 let ctx: BatchContext;
 let docs: Map<string, Record<string, unknown>>;
 beforeAll(async () => {
-  const spec = parseJobSpec(JSON.parse(readFileSync('data/sample/job.json', 'utf8')));
-  ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-  docs = new Map(readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>).map((d) => [d.id as string, d]));
+  ({ ctx, docs } = await loadSampleBatch());
 });
 
 /** The document's portfolio, replayed as pmbt run replays it (liquidation on, the kernel), with `usdt` transferred into its UM wallet at `time` first. */
