@@ -54,23 +54,6 @@ function fitLine(points) {
   return { a: my - b * mx, b };
 }
 
-/** Least squares y = c0 + c1·x1 + c2·x2 (normal equations, Gaussian elimination); needs 3 distinct points. */
-function fitPlane(points) {
-  const rows = points.map((p) => [1, p.x1, p.x2]);
-  const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => rows.reduce((s, r) => s + r[i] * r[j], 0)));
-  const v = [0, 1, 2].map((i) => rows.reduce((s, r, k) => s + r[i] * points[k].y, 0));
-  for (let i = 0; i < 3; i++) {
-    for (let k = i + 1; k < 3; k++) {
-      const f = A[k][i] / A[i][i];
-      for (let j = i; j < 3; j++) A[k][j] -= f * A[i][j];
-      v[k] -= f * v[i];
-    }
-  }
-  const c = [0, 0, 0];
-  for (let i = 2; i >= 0; i--) c[i] = (v[i] - [0, 1, 2].filter((j) => j > i).reduce((s, j) => s + A[i][j] * c[j], 0)) / A[i][i];
-  return { c0: c[0], c1: c[1], c2: c[2] };
-}
-
 /** The measured run whose window (steps per portfolio) is nearest the scenario's, on a log scale. */
 const nearest = (points, steps) => [...points].sort((x, y) => Math.abs(Math.log(x.steps / steps)) - Math.abs(Math.log(y.steps / steps)))[0];
 
@@ -111,9 +94,10 @@ function measuredFigures(lines) {
     memoryPortfolioDays: memory ? memory.portfolios * memory.days : null,
     // Plan: wall = a + b · portfolios (streams the portfolios into batch files, 16 writes at a time).
     plan: fitLine(scale.map((s) => ({ x: s.portfolios, y: s.plan.wallMs / 1000 }))),
-    // Finishing step: wall = c0 + c1 · batches (every partial, 64 at a time) + c2 · bytes of the side
-    // files it reads (the job's worst portfolios' batches, for report.html); fitted over the runs (3 or more, distinct windows).
-    merge: fitPlane(scale.map((s) => ({ x1: s.batches, x2: s.merge.bytesReadBeyondPartials, y: s.merge.wallMs / 1000 }))),
+    // Finishing step: wall = a + b · batches (every partial, 64 at a time), fitted over the runs. The
+    // side files it also reads (the job's worst portfolios' batches, for report.html) were 0.2–1.3 MB
+    // in the runs, too little to fit a rate to: they are added at the assumed S3 GET rate instead.
+    merge: fitLine(scale.map((s) => ({ x: s.batches, y: s.merge.wallMs / 1000 }))),
     // How many batches' side files the finishing step reads (the worst portfolios' batches), at most: the largest run.
     worstBatchesRead: Math.max(...scale.map((s) => s.merge.bytesReadBeyondPartials / (s.replay.worstSideFilesBytes / s.batches))),
     // Finishing RSS = a + b · batches (the partials' reduction and the manifest's entries grow with them).
@@ -151,7 +135,7 @@ function project(m, name, portfolios, days) {
   // Finishing step: every partial, and the side files of the batches holding the job's worst portfolios (report.html).
   const sideBatchBytes = days * w.worstSideBytesPerBatchDay;
   const mergeReadBeyondPartials = Math.min(batches, m.worstBatchesRead) * sideBatchBytes;
-  const mergeS = m.merge.c0 + m.merge.c1 * batches + m.merge.c2 * mergeReadBeyondPartials;
+  const mergeS = m.merge.a + m.merge.b * batches + mergeReadBeyondPartials / (AWS.s3GetMBps * 1e6);
   const mergeMemoryMB = m.mergeRss.a + m.mergeRss.b * batches + mergeReadBeyondPartials / 1e6;
   const wallS = planS + mapS + mergeS;
   // Lambda cost: GB-s = memory × duration of every invocation (a cold batch once per instance).
@@ -221,14 +205,14 @@ function limitsAt(m) {
   return {
     // plan: a + b·P (+ a month of prices' load, small) = 300 s
     planTimeoutAtPortfolios: (AWS.planTimeoutS - m.plan.a) / m.plan.b,
-    // merge: c0 + c1·batches = 900 s (1-day windows: the worst batches' side files are small)
-    mergeTimeoutAtBatches: (AWS.lambdaTimeoutS - m.merge.c0) / m.merge.c1,
+    // merge: a + b·batches = 900 s (1-day windows: the worst batches' side files are small)
+    mergeTimeoutAtBatches: (AWS.lambdaTimeoutS - m.merge.a) / m.merge.b,
     // replayBatch memory: the 2-year peak scaled by the window = 2,048 MB
     replayMemoryAtYears: m.memoryPeakMB === null ? null : (2 * AWS.memoryMB) / m.memoryPeakMB,
     // merge memory: a + b · batches = 2,048 MB (short windows)
     mergeMemoryAtBatches: (AWS.memoryMB - m.mergeRss.a) / m.mergeRss.b,
-    // the merge's read of the worst batches' side files: c2 · W · days · side bytes a batch-day = 900 s, in days of window
-    mergeTimeoutAtDays: (AWS.lambdaTimeoutS - m.merge.c0) / (m.merge.c2 * m.worstBatchesRead * Math.max(...m.windows.map((w) => w.worstSideBytesPerBatchDay))),
+    // the merge's read of the worst batches' side files at the assumed GET rate: W · days · side bytes a batch-day = 900 s, in days of window
+    mergeTimeoutAtDays: ((AWS.lambdaTimeoutS - m.merge.a) * AWS.s3GetMBps * 1e6) / (m.worstBatchesRead * Math.max(...m.windows.map((w) => w.worstSideBytesPerBatchDay))),
   };
 }
 
