@@ -6,7 +6,7 @@ import { buildBatchContext } from '../../src/batch/context.js';
 import { parseJobSpec } from '../../src/batch/job.js';
 import { replayBatch, type BatchItem } from '../../src/batch/run-batch.js';
 import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
-import { writeSmallJob } from '../helpers/job-files.js';
+import { readJsonDocuments, writeSmallJob } from '../helpers/job-files.js';
 
 // The replay of portfolio "p1" meets a bug; every other portfolio is replayed for real.
 vi.mock('../../src/replay/replay-portfolio.js', async (importOriginal) => {
@@ -28,13 +28,7 @@ describe('an internal error in one portfolio', () => {
     const spec = parseJobSpec(files.job);
     const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
     // p0, p1, p2 (the small job's file also holds a bad document and a line that is not JSON)
-    const docs = readFileSync(spec.portfolios, 'utf8').split('\n').flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    }).filter((d) => /^p\d$/.test(String(d.id)));
+    const docs = readJsonDocuments(spec.portfolios).filter((d) => /^p\d$/.test(String(d.id)));
     const items: BatchItem[] = docs.map((doc, index) => ({ index, doc }));
     const result = replayBatch(ctx, 0, items);
     expect(result.portfolios.map((p) => [p.portfolioId, p.ok])).toEqual([['p0', true], ['p1', false], ['p2', true]]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSeriesArrow } from '../../src/io/arrow/series.js';
@@ -37,4 +37,15 @@ export function writeSmallJob(dir = mkdtempSync(join(tmpdir(), 'pmbt-job-')), op
   const jobFile = join(dir, 'job.json');
   writeFileSync(jobFile, JSON.stringify(job));
   return { dir, jobFile, job };
+}
+
+/** The documents of a portfolios file that parse as JSON (the small job's file also holds a line that is not JSON). */
+export function readJsonDocuments(portfoliosFile: string): Record<string, unknown>[] {
+  return readFileSync(portfoliosFile, 'utf8').split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }

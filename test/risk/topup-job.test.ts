@@ -11,7 +11,7 @@ import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { checkPortfolioSummary } from '../../src/records/portfolio-summary.js';
 import { addTopUp } from '../../src/risk/topup.js';
 import { replayPortfolio } from '../../src/replay/replay-portfolio.js';
-import { writeSmallJob } from '../helpers/job-files.js';
+import { readJsonDocuments, writeSmallJob } from '../helpers/job-files.js';
 
 const BASE = { jobId: 'j', prices: 'p.arrow', portfolios: 'p.jsonl' };
 
@@ -52,13 +52,7 @@ describe('a batch with risk.topUp', () => {
     const { job } = writeSmallJob();
     const spec = parseJobSpec({ ...job, risk: { topUp: true } });
     const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-    const docs = readFileSync(spec.portfolios, 'utf8').split('\n').flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
+    const docs = readJsonDocuments(spec.portfolios);
     const items: BatchItem[] = docs.map((doc, index) => ({ index, doc }));
     const result = replayBatch(ctx, 0, items);
     const ok = result.portfolios.filter((p) => p.ok);
