@@ -8,7 +8,8 @@ import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { parsePortfolio } from '../io/json/portfolio.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { replayPortfolio } from '../replay/replay-portfolio.js';
-import { findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
+import { createTopUpKeeper, findTopUp, renderTopUp, type TopUpPath } from '../risk/topup.js';
+import type { CheckpointKeeper } from '../replay/checkpoint.js';
 import { parseTopUpThreshold, type TopUpRequest } from '../risk/topup-request.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { JOB_FLAGS, readJobSpecWithFlags } from './job-flags.js';
@@ -65,9 +66,11 @@ function describeTopUp(ctx: BatchContext, request: TopUpRequest, item: BatchItem
   try {
     const portfolio = parsePortfolio(item.doc, ctx.rules.base, ctx.spec.portfolios);
     const fast = ctx.spec.engine !== 'exact' && findFastKernelRefusal(portfolio, ctx.rules) === undefined;
-    const replayed = replayOrdinary(ctx, portfolio, fast);
+    // As in a job: the ordinary replay keeps the accounts the held replays start from.
+    const keep = createTopUpKeeper(request);
+    const replayed = replayOrdinary(ctx, portfolio, fast, keep);
     const path: TopUpPath = { book: ctx.book, rules: ctx.rules, options: ctx.options, ...(fast ? { fast: { tables: ctx.flatTables, seriesId: ctx.seriesId } } : {}) };
-    const t = findTopUp(portfolio, path, request, replayed);
+    const t = findTopUp(portfolio, path, request, replayed, keep.kept);
     const m = t.atFirstMarginCall;
     return {
       portfolioId: portfolio.id,
@@ -84,8 +87,8 @@ function describeTopUp(ctx: BatchContext, request: TopUpRequest, item: BatchItem
 }
 
 /** The portfolio's ordinary replay (with liquidation), as pmbt run replays it. */
-function replayOrdinary(ctx: BatchContext, portfolio: Portfolio, fast: boolean) {
-  if (!fast) return replayPortfolio(portfolio, ctx.book, ctx.rules, ctx.options);
+function replayOrdinary(ctx: BatchContext, portfolio: Portfolio, fast: boolean, keep: CheckpointKeeper) {
+  if (!fast) return replayPortfolio(portfolio, ctx.book, ctx.rules, ctx.options, undefined, { keep });
   const capacity = findPortfolioCapacity(portfolio);
-  return replayPortfolio(portfolio, ctx.book, ctx.rules, ctx.options, { batch: createFastBatch(ctx.flatTables, [capacity]), index: 0, capacity, seriesId: ctx.seriesId });
+  return replayPortfolio(portfolio, ctx.book, ctx.rules, ctx.options, { batch: createFastBatch(ctx.flatTables, [capacity]), index: 0, capacity, seriesId: ctx.seriesId }, { keep });
 }

@@ -7,7 +7,7 @@ import { Dec } from '../../src/domain/decimal.js';
 import { readDefaultRuleDocuments } from '../../src/io/rules-files.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { findTopUp, renderTopUp } from '../../src/risk/topup.js';
-import { writeSmallJob } from '../helpers/job-files.js';
+import { readJsonDocuments, writeSmallJob } from '../helpers/job-files.js';
 import { runPmbt } from '../helpers/pmbt.js';
 
 describe('pmbt topup', () => {
@@ -21,17 +21,10 @@ describe('pmbt topup', () => {
     expect(lines.map((l) => l.portfolioId)).toEqual(['p0', 'p7']);
     const spec = parseJobSpec(job);
     const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-    const docs = new Map(readFileSync(spec.portfolios, 'utf8').split('\n').flatMap((l) => {
-      try {
-        const d = JSON.parse(l) as Record<string, unknown>;
-        return [[d.id, d] as const];
-      } catch {
-        return [];
-      }
-    }));
+    const docs = new Map(readJsonDocuments(spec.portfolios).map((d) => [d.id, d] as const));
     for (const line of lines) {
       const portfolio = parsePortfolio(docs.get(line.portfolioId)!, ctx.rules.base);
-      // The exact engine alone, without the ordinary replay: the same answer.
+      // The exact engine alone, from the window's start (no checkpoints, no ordinary replay): the same answer.
       const expected = renderTopUp(findTopUp(portfolio, { book: ctx.book, rules: ctx.rules, options: ctx.options }, { asset: 'USDT', threshold: 'reduceOnly' }));
       expect(line.topUp).toEqual(expected);
       expect(expected.threshold).toBe('1.2');
