@@ -3,6 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
+import { gridPointsBound, RANGE_PCT_BOUND } from '../risk/option-bounds.js';
 import { DEFAULT_START_DISTANCE, type StartDistanceOptions } from '../risk/start-distance.js';
 import { readTopUpRequest, renderTopUpRequest, type TopUpRequest } from '../risk/topup-request.js';
 
@@ -120,9 +121,10 @@ function readRiskDistance(src: string, v: unknown): StartDistanceOptions | undef
   const o = readObject(src, 'risk.distance', v);
   rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
   const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;
-  if (typeof rangePct !== 'number' || !(rangePct > 0 && rangePct <= 1000)) throw new InputError(src, 'risk.distance.rangePct', 'a percentage above 0 and at most 1000', describeValue(rangePct));
+  if (typeof rangePct !== 'number' || !RANGE_PCT_BOUND.accepts(rangePct)) throw new InputError(src, 'risk.distance.rangePct', RANGE_PCT_BOUND.expected, describeValue(rangePct));
   const gridPoints = o.gridPoints ?? DEFAULT_START_DISTANCE.gridPoints;
-  if (typeof gridPoints !== 'number' || !Number.isInteger(gridPoints) || gridPoints < 3 || gridPoints > 100001) throw new InputError(src, 'risk.distance.gridPoints', 'a whole number from 3 to 100001', describeValue(gridPoints));
+  const grid = gridPointsBound();
+  if (typeof gridPoints !== 'number' || !grid.accepts(gridPoints)) throw new InputError(src, 'risk.distance.gridPoints', grid.expected, describeValue(gridPoints));
   return { rangePct, gridPoints };
 }
 

@@ -8,6 +8,9 @@ import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '
 import { calculateRiskMatrices, type RiskMatrixOptions } from '../risk/matrix.js';
 import { renderRiskJson } from '../risk/render.js';
 import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import {
+  BETA_TEXT, DEPEG_EXPECTED, gridPointsBound, isLeaderAsset, isShockFamilyKind, LEADER_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound, RANGE_PCT_BOUND, type OptionBound,
+} from '../risk/option-bounds.js';
 import { buildRules } from '../rules/build.js';
 import { HttpError, json, parseHttpRequest, readBody, type HttpResponse } from './http-api.js';
 
@@ -32,8 +35,8 @@ function refuseUnknown(o: Record<string, unknown>, known: ReadonlySet<string>, w
   for (const k of Object.keys(o)) if (!known.has(k)) throw new InputError('request body', where === '' ? k : `${where}.${k}`, `one of ${[...known].join(', ')}`, `an unknown field ${JSON.stringify(k)}`);
 }
 
-function readNumber(v: unknown, path: string, ok: (n: number) => boolean, expected: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new InputError('request body', path, expected, describeValue(v));
+function readNumber(v: unknown, path: string, bound: OptionBound): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !bound.accepts(v)) throw new InputError('request body', path, bound.expected, describeValue(v));
   return v;
 }
 
@@ -42,7 +45,7 @@ function readFamilies(v: unknown): ShockFamilyKind[] {
   const expected = `a list of shock families (${SHOCK_FAMILY_KINDS.join(', ')})`;
   if (!Array.isArray(list) || list.length === 0) throw new InputError('request body', 'options.families', expected, describeValue(v));
   list.forEach((k, i) => {
-    if (typeof k !== 'string' || !(SHOCK_FAMILY_KINDS as readonly string[]).includes(k)) throw new InputError('request body', `options.families[${i}]`, `one of ${SHOCK_FAMILY_KINDS.join(', ')}`, describeValue(k));
+    if (!isShockFamilyKind(k)) throw new InputError('request body', `options.families[${i}]`, `one of ${SHOCK_FAMILY_KINDS.join(', ')}`, describeValue(k));
   });
   return [...new Set(list as ShockFamilyKind[])];
 }
@@ -52,33 +55,33 @@ function readBetas(v: unknown): Map<string, Dec> {
   const betas = new Map<string, Dec>();
   for (const [asset, b] of Object.entries(o)) {
     const text = typeof b === 'number' && Number.isFinite(b) ? String(b) : b;
-    if (!/^[A-Z0-9]+$/.test(asset) || typeof text !== 'string' || !/^-?\d+(\.\d+)?$/.test(text)) throw new InputError('request body', `options.betas.${asset}`, 'a number (the asset\'s beta to the leader)', describeValue(b));
+    if (!/^[A-Z0-9]+$/.test(asset) || typeof text !== 'string' || !BETA_TEXT.test(text)) throw new InputError('request body', `options.betas.${asset}`, 'a number (the asset\'s beta to the leader)', describeValue(b));
     betas.set(asset, new Dec(text));
   }
   return betas;
 }
 
-/** `pmbt risk`'s options as the body gives them; every bound is the CLI's but grid and matrix (RISK_API_LIMITS). */
+/** `pmbt risk`'s options as the body gives them; every bound is the CLI's (option-bounds.ts) but grid and matrix (RISK_API_LIMITS). */
 export function readRiskApiOptions(v: unknown): { risk: RiskOptions; matrix: RiskMatrixOptions | undefined } {
   const o = v === undefined ? {} : readObject('request body', 'options', v);
   refuseUnknown(o, OPTION_KEYS, 'options');
   const leader = o.leader === undefined ? DEFAULT_RISK_OPTIONS.leader : o.leader;
-  if (typeof leader !== 'string' || !/^[A-Z0-9]+$/.test(leader) || isStablecoin(leader)) throw new InputError('request body', 'options.leader', 'a non-stablecoin asset (a stablecoin\'s move is the depeg family)', describeValue(o.leader));
+  if (typeof leader !== 'string' || !isLeaderAsset(leader)) throw new InputError('request body', 'options.leader', LEADER_EXPECTED, describeValue(o.leader));
   const risk: RiskOptions = {
     ...DEFAULT_RISK_OPTIONS,
     families: o.families === undefined ? DEFAULT_RISK_OPTIONS.families : readFamilies(o.families),
     leader,
     betas: o.betas === undefined ? new Map() : readBetas(o.betas),
-    rangePct: o.rangePct === undefined ? DEFAULT_RISK_OPTIONS.rangePct : readNumber(o.rangePct, 'options.rangePct', (n) => n > 0 && n <= 1000, 'a percentage above 0 and at most 1000'),
-    gridPoints: o.grid === undefined ? DEFAULT_RISK_OPTIONS.gridPoints : readNumber(o.grid, 'options.grid', (n) => Number.isInteger(n) && n >= 3 && n <= RISK_API_LIMITS.grid, `a whole number from 3 to ${RISK_API_LIMITS.grid}`),
+    rangePct: o.rangePct === undefined ? DEFAULT_RISK_OPTIONS.rangePct : readNumber(o.rangePct, 'options.rangePct', RANGE_PCT_BOUND),
+    gridPoints: o.grid === undefined ? DEFAULT_RISK_OPTIONS.gridPoints : readNumber(o.grid, 'options.grid', gridPointsBound(RISK_API_LIMITS.grid)),
   };
   if (o.matrix === undefined) return { risk, matrix: undefined };
   const m = readObject('request body', 'options.matrix', o.matrix);
   refuseUnknown(m, MATRIX_KEYS, 'options.matrix');
-  const points = readNumber(m.points, 'options.matrix.points', (n) => Number.isInteger(n) && n >= 3 && n <= RISK_API_LIMITS.matrixPoints && n % 2 === 1, `an odd whole number from 3 to ${RISK_API_LIMITS.matrixPoints}`);
-  const rangePct = m.rangePct === undefined ? 20 : readNumber(m.rangePct, 'options.matrix.rangePct', (n) => n > 0 && n < 100, 'a percentage above 0 and below 100');
+  const points = readNumber(m.points, 'options.matrix.points', matrixPointsBound(RISK_API_LIMITS.matrixPoints));
+  const rangePct = m.rangePct === undefined ? 20 : readNumber(m.rangePct, 'options.matrix.rangePct', MATRIX_RANGE_PCT_BOUND);
   const depeg = m.depeg === undefined ? 'USDT' : m.depeg;
-  if (typeof depeg !== 'string' || !isStablecoin(depeg)) throw new InputError('request body', 'options.matrix.depeg', 'a stablecoin (USDT, USDC, FDUSD, …)', describeValue(m.depeg));
+  if (typeof depeg !== 'string' || !isStablecoin(depeg)) throw new InputError('request body', 'options.matrix.depeg', DEPEG_EXPECTED, describeValue(m.depeg));
   return { risk, matrix: { leader: risk.leader, betas: risk.betas, points, rangePct, stablecoin: depeg } };
 }
 

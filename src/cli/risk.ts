@@ -1,7 +1,10 @@
 import { Dec } from '../domain/decimal.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, RISK_ENGINES, type RiskEngine, type RiskOptions } from '../risk/distances.js';
 import { renderRiskJson } from '../risk/render.js';
-import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import { SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import {
+  BETA_TEXT, gridPointsBound, isLeaderAsset, isShockFamilyKind, LEADER_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound, RANGE_PCT_BOUND, type OptionBound,
+} from '../risk/option-bounds.js';
 import { parseFlags, renderUsage, type CommandSpec } from './flags.js';
 import { loadAccountInputs, SNAPSHOT_COMMAND } from './snapshot.js';
 import { UsageError } from './usage.js';
@@ -48,24 +51,24 @@ export const RISK_USAGE = renderUsage(RISK_COMMAND);
 
 function readFamilies(text: string): ShockFamilyKind[] {
   const kinds = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const k of kinds) if (!(SHOCK_FAMILY_KINDS as readonly string[]).includes(k)) throw new UsageError(`--families: unknown family "${k}" (known: ${SHOCK_FAMILY_KINDS.join(', ')})`);
+  for (const k of kinds) if (!isShockFamilyKind(k)) throw new UsageError(`--families: unknown family "${k}" (known: ${SHOCK_FAMILY_KINDS.join(', ')})`);
   if (kinds.length === 0) throw new UsageError('--families: give at least one family');
-  return [...new Set(kinds)] as ShockFamilyKind[];
+  return [...new Set(kinds as ShockFamilyKind[])];
 }
 
 function readBetas(text: string | undefined): Map<string, Dec> {
   const betas = new Map<string, Dec>();
   for (const item of (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const m = /^([A-Z0-9]+)=(-?\d+(?:\.\d+)?)$/.exec(item);
-    if (m === null) throw new UsageError(`--beta: expected ASSET=NUMBER (e.g. ETH=1.2), got "${item}"`);
+    const m = /^([A-Z0-9]+)=(.*)$/.exec(item);
+    if (m === null || !BETA_TEXT.test(m[2]!)) throw new UsageError(`--beta: expected ASSET=NUMBER (e.g. ETH=1.2), got "${item}"`);
     betas.set(m[1]!, new Dec(m[2]!));
   }
   return betas;
 }
 
-function readNumber(flag: string, text: string, ok: (n: number) => boolean, expected: string): number {
+function readNumber(flag: string, text: string, bound: OptionBound): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${flag} must be ${expected}, got ${text}`);
+  if (text.trim() === '' || !Number.isFinite(n) || !bound.accepts(n)) throw new UsageError(`--${flag} must be ${bound.expected}, got ${text}`);
   return n;
 }
 
@@ -75,15 +78,14 @@ function readEngine(text: string): RiskEngine {
 }
 
 export function readRiskOptions(values: { families: string; leader: string; beta?: string; range: string; grid: string; engine: string }): RiskOptions {
-  // A stablecoin does not lead the market: its move is the depeg family.
-  if (isStablecoin(values.leader)) throw new UsageError(`--leader must be a non-stablecoin asset (a stablecoin's move is the depeg family), got ${values.leader}`);
+  if (!isLeaderAsset(values.leader)) throw new UsageError(`--leader must be ${LEADER_EXPECTED}, got ${values.leader}`);
   return {
     ...DEFAULT_RISK_OPTIONS,
     families: readFamilies(values.families),
     leader: values.leader,
     betas: readBetas(values.beta),
-    rangePct: readNumber('range', values.range, (n) => n > 0 && n <= 1000, 'a percentage above 0 and at most 1000'),
-    gridPoints: readNumber('grid', values.grid, (n) => Number.isInteger(n) && n >= 3 && n <= 100001, 'a whole number from 3 to 100001'),
+    rangePct: readNumber('range', values.range, RANGE_PCT_BOUND),
+    gridPoints: readNumber('grid', values.grid, gridPointsBound()),
     engine: readEngine(values.engine),
   };
 }
@@ -91,8 +93,8 @@ export function readRiskOptions(values: { families: string; leader: string; beta
 /** The matrices' options when --matrix is given; read before any file, like every other flag. */
 function readMatrixOptions(values: { matrix?: string; 'matrix-range': string; depeg: string }, risk: RiskOptions): RiskMatrixOptions | undefined {
   if (values.matrix === undefined) return undefined;
-  const points = readNumber('matrix', values.matrix, (n) => Number.isInteger(n) && n >= 3 && n <= 101 && n % 2 === 1, 'an odd whole number from 3 to 101');
-  const rangePct = readNumber('matrix-range', values['matrix-range'], (n) => n > 0 && n < 100, 'a percentage above 0 and below 100');
+  const points = readNumber('matrix', values.matrix, matrixPointsBound());
+  const rangePct = readNumber('matrix-range', values['matrix-range'], MATRIX_RANGE_PCT_BOUND);
   return { leader: risk.leader, betas: risk.betas, points, rangePct, stablecoin: values.depeg };
 }
 

@@ -4,6 +4,7 @@ import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds 
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import type { BetaEstimation } from './betas.js';
 import { findFirstCrossing, makeGrid } from './crossing.js';
+import { gridPointsBound, RANGE_PCT_BOUND } from './option-bounds.js';
 import { createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
 import {
   applyShock, calculateAssetFactor, calculateMarkFactor, findContractUnderlyings, findShockLimit, isStablecoin,
@@ -143,8 +144,9 @@ export function makeFamilies(options: RiskOptions, assets: readonly string[]): S
 
 function validateOptions(o: RiskOptions): void {
   if (!RISK_ENGINES.includes(o.engine)) throw new InputError('options', 'engine', `one of ${RISK_ENGINES.join(', ')}`, String(o.engine));
-  if (!(o.rangePct > 0 && o.rangePct <= 1000)) throw new InputError('options', 'range', 'a range in percent above 0 and at most 1000', String(o.rangePct));
-  if (!(Number.isInteger(o.gridPoints) && o.gridPoints >= 3 && o.gridPoints <= 100001)) throw new InputError('options', 'grid', 'a whole number of grid points from 3 to 100001', String(o.gridPoints));
+  if (!RANGE_PCT_BOUND.accepts(o.rangePct)) throw new InputError('options', 'range', RANGE_PCT_BOUND.expected, String(o.rangePct));
+  const grid = gridPointsBound();
+  if (!grid.accepts(o.gridPoints)) throw new InputError('options', 'grid', grid.expected, String(o.gridPoints));
 }
 
 /** One family's evaluator at a shock in units, cached: the four targets share the scan's points. */

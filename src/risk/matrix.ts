@@ -3,6 +3,7 @@ import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
+import { DEPEG_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound } from './option-bounds.js';
 import { applyShock, findContractUnderlyings, isStablecoin, makeDepegFamily, makeLeaderFamily, type ShockFamily } from './shock.js';
 
 // The risk matrix (issue 17 item 2): uniMMR and status over a grid of two moves, evaluated by the
@@ -37,9 +38,10 @@ function makeOthersFamily(leader: string): ShockFamily {
 }
 
 function validateMatrixOptions(o: RiskMatrixOptions): void {
-  if (!(Number.isInteger(o.points) && o.points >= 3 && o.points <= 101 && o.points % 2 === 1)) throw new InputError('options', 'matrix', 'an odd number of cells per axis from 3 to 101', String(o.points));
-  if (!(o.rangePct > 0 && o.rangePct < 100)) throw new InputError('options', 'matrix-range', 'a range in percent above 0 and below 100', String(o.rangePct));
-  if (!isStablecoin(o.stablecoin)) throw new InputError('options', 'depeg', 'a stablecoin (USDT, USDC, FDUSD, …)', JSON.stringify(o.stablecoin));
+  const points = matrixPointsBound();
+  if (!points.accepts(o.points)) throw new InputError('options', 'matrix', points.expected, String(o.points));
+  if (!MATRIX_RANGE_PCT_BOUND.accepts(o.rangePct)) throw new InputError('options', 'matrix-range', MATRIX_RANGE_PCT_BOUND.expected, String(o.rangePct));
+  if (!isStablecoin(o.stablecoin)) throw new InputError('options', 'depeg', DEPEG_EXPECTED, JSON.stringify(o.stablecoin));
 }
 
 /** The axis' shocks as exact fractions, −range … +range in equal steps. */

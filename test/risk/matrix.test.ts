@@ -74,7 +74,7 @@ describe('the risk matrices', async () => {
 
   it('refuses an even number of cells, a range of 100 % or more, and a depeg of a non-stablecoin', () => {
     expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, points: 4 })).toThrow(InputError);
-    expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, rangePct: 100 })).toThrow(/matrix-range: expected a range in percent above 0 and below 100/);
+    expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, rangePct: 100 })).toThrow(/matrix-range: expected a percentage above 0 and below 100/);
     expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, stablecoin: 'BTC' })).toThrow(/depeg: expected a stablecoin/);
   });
 });
