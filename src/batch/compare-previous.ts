@@ -12,7 +12,7 @@ import type { JobSpec } from './job.js';
 // gives the measured cost); a job without `compare` reads nothing of another job.
 
 /** Summary-line files read at once (S3 requests are latency-bound), as the partials are. */
-const LINE_READS_IN_FLIGHT = 16;
+const LINE_READS_IN_FLIGHT = 64;
 
 /** The previous job's key: `previousJob` beside this job in the output folder (job ids are one plain segment). */
 export function findSiblingJobKey(jobKey: string, jobId: string, previousJob: string): string {
