@@ -41,7 +41,11 @@ describe('pmbt run with compare', () => {
     // changePp is now − before, exactly, in units of 10⁻⁸ percentage points.
     const units = (pct: string) => BigInt(pct.replace('.', '').replace('-', ''));
     expect(units(p7!.changePp)).toBe(units(p7!.previousPct) - units(p7!.nowPct));
-    expect(readFileSync(join(out(), 'after', 'report.html'), 'utf8')).toContain('<h2>Moved closer since before</h2>');
+    const html = readFileSync(join(out(), 'after', 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Moved closer since before</h2>');
+    // pmbt report remakes the page from summary.json's block: the same bytes.
+    expect((await runPmbt(['report', join(out(), 'after')])).code).toBe(0);
+    expect(readFileSync(join(out(), 'after', 'report.html'), 'utf8')).toBe(html);
 
     // The earlier job's summary lines damaged: a warning in summary.json, exit code as without it.
     writeFileSync(join(out(), 'before', 'portfolios', 'batch-000001.jsonl.gz'), 'not gzip');
