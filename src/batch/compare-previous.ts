@@ -1,4 +1,4 @@
-import { InputError } from '../domain/errors.js';
+import { InputError, InvariantError } from '../domain/errors.js';
 import { portfolioLinesFile, readDatasetSummary, readPortfolioLines, readPortfolioLinesText } from '../records/dataset.js';
 import { collectText } from '../records/lines.js';
 import { calculateMoved, findLiquidationDistance, type LiquidationDistance, type MovedBlock } from '../records/moved.js';
@@ -16,7 +16,7 @@ const LINE_READS_IN_FLIGHT = 64;
 
 /** The previous job's key: `previousJob` beside this job in the output folder (job ids are one plain segment). */
 export function findSiblingJobKey(jobKey: string, jobId: string, previousJob: string): string {
-  if (!jobKey.endsWith(jobId) || !(jobKey.length === jobId.length || jobKey.endsWith(`/${jobId}`))) throw new Error(`job key ${jobKey} does not end in job id ${jobId}`);
+  if (!jobKey.endsWith(jobId) || !(jobKey.length === jobId.length || jobKey.endsWith(`/${jobId}`))) throw new InvariantError(`job key ${jobKey} does not end in job id ${jobId}`);
   return `${jobKey.slice(0, jobKey.length - jobId.length)}${previousJob}`;
 }
 
