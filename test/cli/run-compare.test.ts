@@ -47,11 +47,11 @@ describe('pmbt run with compare', () => {
     expect((await runPmbt(['report', join(out(), 'after')])).code).toBe(0);
     expect(readFileSync(join(out(), 'after', 'report.html'), 'utf8')).toBe(html);
 
-    // The earlier job's summary lines damaged: a warning in summary.json, exit code as without it.
-    writeFileSync(join(out(), 'before', 'portfolios', 'batch-000001.jsonl.gz'), 'not gzip');
+    // The earlier job's files damaged: a warning in summary.json, exit code as without it.
+    writeFileSync(join(out(), 'before', '_partials', 'batch-000001.json'), 'not JSON');
     const third = await runPmbt(['run', writeJob('again', { jobId: 'again', compare: { previousJob: 'before' } }), '--quiet']);
     expect(third.code, third.stderr).toBe(3);
-    expect(summaryOf('again').moved).toEqual({ previousJob: 'before', status: 'previousUnavailable', warning: expect.stringContaining(`job before could not be read (${join(out(), 'before', 'portfolios', 'batch-000001.jsonl.gz')}: (document): expected gzip'd JSON lines`) });
+    expect(summaryOf('again').moved).toEqual({ previousJob: 'before', status: 'previousUnavailable', warning: expect.stringContaining(`job before could not be read (${join(out(), 'before', '_partials', 'batch-000001.json')}: `) });
 
     // A previous job that ran without risk.distance: said so, not an error.
     expect((await runPmbt(['run', writeJob('plain', { jobId: 'plain', risk: { distance: false } }), '--quiet'])).code).toBe(3);

@@ -37,6 +37,20 @@ const runLocally = (input: unknown) => runStateMachineLocally(input as { job: un
 const FIRST = 'cmp-20261123T0600Z';
 const SECOND = 'cmp-20261124T0600Z';
 
+/** The first run copied under `id` with its partials as a version before `liquidationDistances` wrote them. */
+async function copyFirstWithout(id: string): Promise<void> {
+  for (const k of await reader.listKeys(`reports/${FIRST}/`)) {
+    let body: Buffer | string = await reader.get(k);
+    if (/_partials\/batch-\d+\.json$/.test(k)) {
+      const partial = JSON.parse(body.toString()) as { report: { liquidationDistances?: unknown } };
+      expect(partial.report.liquidationDistances).toBeDefined();
+      delete partial.report.liquidationDistances;
+      body = JSON.stringify(partial);
+    }
+    await put(k.replace(FIRST, id), body);
+  }
+}
+
 /** A job's summary lines, every batch's, as written. */
 async function readLines(jobId: string): Promise<Record<string, unknown>[]> {
   const keys = (await reader.listKeys(`reports/${jobId}/portfolios/`)).filter((k) => k.endsWith('.jsonl.gz'));
@@ -159,15 +173,26 @@ describe('scheduled stress tests compare with their previous finished run', () =
     expect(await reader.exists('reports/cmp-missing/_SUCCESS')).toBe(true);
     expect((await reader.get('reports/cmp-missing/report.html')).toString()).toContain('<p><b>Warning:</b> job never-ran has not finished');
 
-    // Finished, but its summary lines are damaged.
-    const lines = (await reader.listKeys(`reports/${FIRST}/`)).filter((k) => k.includes('/portfolios/'));
-    for (const k of [...lines, `reports/${FIRST}/summary.json`, `reports/${FIRST}/_SUCCESS`]) await put(k.replace(FIRST, 'cmp-damaged'), await reader.get(k));
-    await put(lines[0]!.replace(FIRST, 'cmp-damaged'), 'not gzip');
+    // A copy of the first run under another id, as `edit` leaves it.
+    const copyFirst = async (id: string, edit: (key: string, body: Buffer) => Buffer | string) => {
+      for (const k of await reader.listKeys(`reports/${FIRST}/`)) await put(k.replace(FIRST, id), edit(k, await reader.get(k)));
+    };
+    // Finished, but a partial damaged.
+    await copyFirst('cmp-damaged', (k, body) => (k.endsWith('_partials/batch-000001.json') ? 'not JSON' : body));
     await runLocally({ job: job('cmp-after-damaged', 'cmp-damaged') });
     expect((await readJson('reports/cmp-after-damaged/summary.json')).moved).toEqual({
       previousJob: 'cmp-damaged', status: 'previousUnavailable',
-      warning: expect.stringMatching(/^job cmp-damaged could not be read \(s3:\/\/pm-data\/reports\/cmp-damaged\/portfolios\/batch-000000\.jsonl\.gz: \(document\): expected gzip'd JSON lines, got bytes that do not gunzip .*\): no comparison$/),
+      warning: expect.stringMatching(/^job cmp-damaged could not be read \(s3:\/\/pm-data\/reports\/cmp-damaged\/_partials\/batch-000001\.json: .*\): no comparison$/),
     });
+  }, 180_000);
+
+  it('a previous job whose partials do not carry distances (written before) is read from its summary lines: the same block', async () => {
+    await copyFirstWithout('cmp-older');
+    const job = { jobId: 'cmp-vs-older', prices: `s3://${BUCKET}/scenarios/${FIRST}/prices.arrow`, portfolios: `s3://${BUCKET}/data/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/`, batchSize: 10, risk: { distance: true }, compare: { previousJob: 'cmp-older' } };
+    await runLocally({ job });
+    const second = (await readJson(`reports/${SECOND}/summary.json`)).moved as Record<string, unknown>;
+    expect(second.status).toBe('compared');
+    expect((await readJson('reports/cmp-vs-older/summary.json')).moved).toEqual({ ...second, previousJob: 'cmp-older' });
   }, 180_000);
 
   it('compare.previousJob is a job id, never a path or URI; a test cannot set it', () => {
