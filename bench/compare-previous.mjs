@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // Cost of `compare` in the finishing step (docs/risk.md "Who moved closer"): reading a previous job's
-// summary lines into its liquidation distances (readPreviousDistances, local files) and pairing them
-// with this job's (calculateMoved), for N portfolios (default 10⁵). The previous job is made from a
-// finished run's own lines with `risk.distance`, repeated with new ids, 100 a batch as a job writes
-// them (gzip'd). Median of 5; one JSON line. Run:
+// liquidation distances (local files) from its partials (readPreviousDistances, jobs written since
+// partials carry them) and from its summary lines (readLineDistances, jobs written before), and
+// pairing them with this job's (calculateMoved), for N portfolios (default 10⁵). The previous job is
+// made from a finished run's own partials and lines with `risk.distance`, repeated with new ids, 100
+// a batch as a job writes them. Median of 5; one JSON line. Run:
 //   npm run build && node bin/pmbt.js run JOB.json --quiet   (a job with "risk": {"distance": true})
 //   node bench/compare-previous.mjs OUTPUT/JOBID [N]
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readPreviousDistances } from '../dist/batch/compare-previous.js';
+import { readLineDistances, readPreviousDistances } from '../dist/batch/compare-previous.js';
 import { openJobOutputs } from '../dist/batch/merge.js';
 import { createLocalStore } from '../dist/io/store/local.js';
+import { readDatasetSummary } from '../dist/records/dataset.js';
 import { calculateMoved } from '../dist/records/moved.js';
 
 const template = process.argv[2];
@@ -25,6 +27,10 @@ if (!lines.some((l) => l.includes('"startDistance"'))) throw new Error(`${templa
 const dir = mkdtempSync(join(tmpdir(), 'pmbt-compare-'));
 const job = join(dir, 'previous');
 mkdirSync(join(job, 'portfolios'), { recursive: true });
+mkdirSync(join(job, '_partials'), { recursive: true });
+const partials = readdirSync(join(template, '_partials')).filter((f) => /^batch-\d+\.json$/.test(f)).sort().map((f) => JSON.parse(readFileSync(join(template, '_partials', f), 'utf8')));
+if (partials.length * 100 !== lines.length || partials.some((p) => p.report.liquidationDistances === undefined)) throw new Error(`${template}: batches of 100 whose partials carry liquidationDistances expected`);
+let partialBytes = 0;
 const batchSize = 100;
 const batches = Math.ceil(n / batchSize);
 let bytes = 0;
@@ -37,19 +43,31 @@ for (let b = 0; b < batches; b++) {
   const gz = gzipSync(text);
   bytes += gz.length;
   writeFileSync(join(job, 'portfolios', `batch-${String(b).padStart(6, '0')}.jsonl.gz`), gz);
+  // The same portfolios' partial: the template's, its ids renamed as the lines' are.
+  const copy = Math.floor((b * batchSize) / lines.length);
+  const p = partials[b % partials.length];
+  const partial = JSON.stringify({ ...p, batch: b, report: { ...p.report, liquidationDistances: p.report.liquidationDistances.map(([id, d]) => [`${id}-${copy}`, d]) } });
+  partialBytes += Buffer.byteLength(partial);
+  writeFileSync(join(job, '_partials', `batch-${String(b).padStart(6, '0')}.json`), partial);
 }
 const summary = JSON.parse(readFileSync(join(template, 'summary.json'), 'utf8'));
 writeFileSync(join(job, 'summary.json'), JSON.stringify({ ...summary, batches }));
-writeFileSync(join(job, '_SUCCESS'), '{}');
+writeFileSync(join(job, '_SUCCESS'), readFileSync(join(template, '_SUCCESS')));
 
 const files = openJobOutputs(createLocalStore(dir), 'previous');
+const summaryOfJob = readDatasetSummary(readFileSync(join(job, 'summary.json'), 'utf8'), 'summary.json');
 const readSeconds = [];
+const lineSeconds = [];
 const pairSeconds = [];
 let read;
 for (let run = 0; run < 5; run++) {
   let t = performance.now();
   read = await readPreviousDistances(files);
   readSeconds.push((performance.now() - t) / 1000);
+  t = performance.now();
+  const fromLines = await readLineDistances(files, summaryOfJob);
+  lineSeconds.push((performance.now() - t) / 1000);
+  if (fromLines.byPortfolio.size !== read.byPortfolio.size) throw new Error('the partials and the lines disagree');
   // This job: the same portfolios, every tenth 1 pp closer (a distance of 1 % or more; else as it was).
   const current = new Map([...read.byPortfolio].map(([id, d], i) => [id, i % 10 === 0 && d !== null && Number(d) >= 1 ? (Number(d) - 1).toFixed(8) : d]));
   t = performance.now();
@@ -58,8 +76,9 @@ for (let run = 0; run < 5; run++) {
 }
 const median = (xs) => Number([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(3));
 console.log(JSON.stringify({
-  portfolios: n, batches, gzipBytes: bytes, bytesPerPortfolio: Math.round(bytes / n), withDistance: read.byPortfolio.size,
-  readSeconds: median(readSeconds), pairSeconds: median(pairSeconds), usPerPortfolio: Math.round(((median(readSeconds) + median(pairSeconds)) * 1e6) / n),
-  readRuns: readSeconds.map((s) => Number(s.toFixed(3))), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  portfolios: n, batches, withDistance: read.byPortfolio.size,
+  partials: { bytes: partialBytes, seconds: median(readSeconds), runs: readSeconds.map((s) => Number(s.toFixed(3))) },
+  lines: { gzipBytes: bytes, seconds: median(lineSeconds), runs: lineSeconds.map((s) => Number(s.toFixed(3))) },
+  pairSeconds: median(pairSeconds), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
 }));
 rmSync(dir, { recursive: true, force: true });
