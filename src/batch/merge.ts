@@ -91,8 +91,8 @@ export async function renderJobReport(store: ObjectStore, jobKey: string, summar
 }
 
 /**
- * With `compare`: who moved closer since the previous job (its summary lines read, ours from the
- * partials), else undefined.
+ * With `compare`: who moved closer since the previous job (its distances from its partials, or its
+ * summary lines if written before partials carried them; ours from our partials), else undefined.
  */
 async function compareWithPrevious(store: ObjectStore, jobKey: string, spec: JobSpec, report: ReportPartial | undefined): Promise<MovedBlock | undefined> {
   if (spec.compare === undefined) return undefined;
@@ -104,7 +104,7 @@ async function compareWithPrevious(store: ObjectStore, jobKey: string, spec: Job
  * The finishing step (docs/formats.md "Outputs"): reduces the batches' partials — never their
  * reports — into summary.json (head and totals), report.html (which reads only the worst
  * portfolios' batches) and, last, the completion marker listing every file of the job with its
- * size and digest. A job with `compare` also reads the previous job's summary lines (O(portfolios)).
+ * size and digest. A job with `compare` also reads the previous job's partials (O(portfolios)).
  */
 export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
   await checkLeaseHeld(store, jobKey, facts.run.runId);
