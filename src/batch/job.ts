@@ -35,6 +35,11 @@ export interface JobSpec {
     /** The distance at the start (`risk.distance`; off unless asked: see docs/risk.md "In a job" for its cost). */
     distance?: StartDistanceOptions;
   };
+  /**
+   * The earlier run of the same test to compare start distances with (docs/risk.md "Who moved
+   * closer"): a job id only, read as a sibling folder of this job's in the same output folder.
+   */
+  compare?: { previousJob: string };
 }
 
 /** Job ids become key prefixes: one plain path segment, nothing that could climb out of `output`. */
@@ -66,7 +71,7 @@ export function readDuration(src: string, path: string, v: unknown): number {
 
 export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const o = readObject(src, '', raw);
-  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'risk', 'description']);
+  rejectUnknownKeys(src, '', o, ['version', 'jobId', 'prices', 'portfolios', 'rules', 'from', 'to', 'timeline', 'staleness', 'liquidation', 'output', 'batchSize', 'engine', 'events', 'risk', 'compare', 'description']);
   if (o.version !== undefined && o.version !== 1) throw new InputError(src, 'version', '1', describeValue(o.version));
   const jobId = readString(src, 'jobId', o.jobId);
   if (!JOB_ID_PATTERN.test(jobId)) throw new InputError(src, 'jobId', 'letters, digits, . _ - (at most 128, starting with a letter or digit)', describeValue(jobId));
@@ -89,6 +94,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   const risk = readObject(src, 'risk', o.risk ?? {});
   rejectUnknownKeys(src, 'risk', risk, ['topUp', 'distance']);
   const distance = readRiskDistance(src, risk.distance);
+  const compare = readCompare(src, o.compare, jobId, distance !== undefined);
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -107,7 +113,23 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
       ...(risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp ?? true) }),
       ...(distance === undefined ? {} : { distance }),
     },
+    ...(compare === undefined ? {} : { compare }),
   };
+}
+
+/**
+ * `compare: { previousJob }`: a job id (JOB_ID_PATTERN, so never a path or URI: it names a sibling
+ * folder of this job's, which the finishing step only reads), another than this job's; it pairs
+ * start distances, so the job must compute them (`risk.distance`).
+ */
+function readCompare(src: string, v: unknown, jobId: string, distance: boolean): JobSpec['compare'] {
+  if (v === undefined) return undefined;
+  const o = readObject(src, 'compare', v);
+  rejectUnknownKeys(src, 'compare', o, ['previousJob']);
+  const previousJob = readString(src, 'compare.previousJob', o.previousJob);
+  if (!JOB_ID_PATTERN.test(previousJob) || previousJob === jobId) throw new InputError(src, 'compare.previousJob', `the id of another job in the same output folder (letters, digits, . _ -; not a path or URI, not ${jobId})`, describeValue(previousJob));
+  if (!distance) throw new InputError(src, 'compare', 'risk.distance on as well (the comparison pairs the two jobs\' start distances)', 'risk.distance off');
+  return { previousJob };
 }
 
 /**
@@ -171,5 +193,6 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
       topUp: spec.risk.topUp === undefined ? false : renderTopUpRequest(spec.risk.topUp),
       ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }),
     },
+    ...(spec.compare === undefined ? {} : { compare: spec.compare }),
   };
 }

@@ -12,6 +12,8 @@ import type { InputChecksum } from './inputs.js';
 import { renderJobSpec, type JobSpec } from './job.js';
 import { checkLeaseHeld, JobLeaseError, type RunIdentity } from './lease.js';
 import { reduceBatchPartials, type ReducedPartials } from '../report/html/batch-partial.js';
+import type { MovedBlock } from '../records/moved.js';
+import { compareWithPreviousJob, findSiblingJobKey } from './compare-previous.js';
 
 export const SUCCESS_MARKER = '_SUCCESS';
 
@@ -89,14 +91,25 @@ export async function renderJobReport(store: ObjectStore, jobKey: string, summar
 }
 
 /**
+ * With `compare`: who moved closer since the previous job (its distances from its partials, or its
+ * summary lines if written before partials carried them; ours from our partials), else undefined.
+ */
+async function compareWithPrevious(store: ObjectStore, jobKey: string, spec: JobSpec, report: ReportPartial | undefined): Promise<MovedBlock | undefined> {
+  if (spec.compare === undefined) return undefined;
+  const previous = openJobOutputs(store, findSiblingJobKey(jobKey, spec.jobId, spec.compare.previousJob));
+  return compareWithPreviousJob(previous, { risk: spec.risk, compare: spec.compare }, report?.liquidationDistances ?? []);
+}
+
+/**
  * The finishing step (docs/formats.md "Outputs"): reduces the batches' partials — never their
  * reports — into summary.json (head and totals), report.html (which reads only the worst
  * portfolios' batches) and, last, the completion marker listing every file of the job with its
- * size and digest.
+ * size and digest. A job with `compare` also reads the previous job's partials (O(portfolios)).
  */
 export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFacts): Promise<JobTotals> {
   await checkLeaseHeld(store, jobKey, facts.run.runId);
   const reduced = await reducePartials(store, jobKey, facts);
+  const moved = await compareWithPrevious(store, jobKey, facts.spec, reduced.report);
   const summary: DatasetSummary = {
     version: 2,
     job: renderJobSpec(facts.spec) as DatasetSummary['job'],
@@ -109,6 +122,7 @@ export async function mergeJob(store: ObjectStore, jobKey: string, facts: JobFac
     eventLines: facts.spec.events.lines,
     gzipLines: true, // writeBatchShare gzips them
     totals: reduced.totals,
+    ...(moved === undefined ? {} : { moved }),
   };
   const files: Record<string, FileDigest> = { ...reduced.files };
   files['summary.json'] = await writeHashed(store, joinKey(jobKey, 'summary.json'), renderDatasetSummary(summary));

@@ -6,14 +6,18 @@ import { describeValue, parseJsonText, readArray, readObject, readString, reject
 import { joinKey, validateKey } from '../io/store/keys.js';
 import { BUCKET_PREFIXES, reportsUri } from './deployment.js';
 import { MAX_PRICES_BYTES } from './inputs.js';
+import type { ObjectStore } from '../io/store/types.js';
 import { startJob, type JobRecord, type JobService } from './job-service.js';
-import { JOB_ID_PATTERN, parseJobSpec } from './job.js';
+import { JOB_ID_PATTERN, parseJobSpec, type JobSpec } from './job.js';
+import { SUCCESS_MARKER } from './merge.js';
 
 // Scheduled stress tests (data/stress-tests.json): each names a base price history and portfolios
 // (keys in the data bucket), a scenario applied to the prices, and job settings. A schedule rule per
 // test (generated from the same file by serverless.yml) invokes the schedule handler with
 // `{ "test": name, "time": <rule's time> }`; the handler writes the scenario's prices and starts
-// the job like POST /backtests does.
+// the job like POST /backtests does. Each job computes the distance at the start (`risk.distance`,
+// unless the test's job says otherwise) and names the test's previous finished run (`compare`), so
+// its summary.json and report say who moved closer since (docs/serverless.md "Scheduled stress tests").
 
 export interface StressScenarioSpec {
   name: string;
@@ -29,7 +33,7 @@ export interface StressTest {
   prices: string;
   portfolios: string;
   scenario: StressScenarioSpec;
-  /** Job spec fields other than jobId, prices, portfolios and output. */
+  /** Job spec fields other than jobId, prices, portfolios, output and compare. */
   job: Record<string, unknown>;
 }
 
@@ -68,7 +72,7 @@ export function parseStressTests(raw: unknown, src: string): StressTest[] {
     const scenario = readObject(src, `${at}.scenario`, t.scenario);
     rejectUnknownKeys(src, `${at}.scenario`, scenario, ['name', 'params']);
     const job = readObject(src, `${at}.job`, t.job ?? {});
-    for (const k of ['jobId', 'prices', 'portfolios', 'output']) {
+    for (const k of ['jobId', 'prices', 'portfolios', 'output', 'compare']) {
       if (k in job) throw new InputError(src, `${at}.job.${k}`, 'no such field (the schedule sets it)', describeValue(job[k]));
     }
     return {
@@ -110,11 +114,50 @@ export interface StartedStressTest {
   jobId: string;
   prices: string;
   executionArn: string;
+  /** The previous finished run the job compares with; absent on a test's first run or without start distances. */
+  previousJob?: string;
+}
+
+/** `<name>-YYYYMMDDTHHMMZ`'s suffix: fixed width, so within one test the ids sort by firing time. */
+const FIRING_SUFFIX = /^\d{8}T\d{4}Z$/;
+
+/**
+ * The latest run of test `name` before `jobId` that finished (`reports/<id>/_SUCCESS` present).
+ * Candidates come from the job records (`jobs/<id>.json`, one object per job, so a LIST request
+ * covers 1,000 jobs; listing `reports/` would list every batch file of every job), newest first.
+ */
+export async function findPreviousStressJob(store: ObjectStore, name: string, jobId: string): Promise<string | undefined> {
+  const ids: string[] = [];
+  for await (const key of store.list(BUCKET_PREFIXES.jobs)) {
+    const id = key.slice(BUCKET_PREFIXES.jobs.length + 1).replace(/\.json$/, '');
+    if (id.startsWith(`${name}-`) && FIRING_SUFFIX.test(id.slice(name.length + 1)) && id < jobId) ids.push(id);
+  }
+  ids.sort().reverse();
+  for (const id of ids) if (await store.exists(joinKey(BUCKET_PREFIXES.reports, id, SUCCESS_MARKER))) return id;
+  return undefined;
+}
+
+/** The test's job with `risk.distance: true` unless it sets `risk.distance` itself (an object, or false to go without). */
+function withStartDistance(job: Record<string, unknown>): Record<string, unknown> {
+  const risk = job.risk;
+  // Not an object: parseJobSpec says what is wrong with it.
+  if (risk !== undefined && (typeof risk !== 'object' || risk === null || Array.isArray(risk))) return job;
+  const r = (risk ?? {}) as Record<string, unknown>;
+  return r.distance === undefined ? { ...job, risk: { ...r, distance: true } } : job;
+}
+
+/** The job a firing starts: the test's settings, start distances, and its previous finished run to compare with. */
+async function buildStressJob(test: StressTest, jobId: string, prices: string, svc: JobService): Promise<JobSpec> {
+  const bucket = svc.deployment.bucket;
+  const spec = parseJobSpec({ ...withStartDistance(test.job), jobId, prices, portfolios: `s3://${bucket}/${test.portfolios}`, output: reportsUri(bucket) }, `stress test ${test.name}`);
+  if (spec.risk.distance === undefined) return spec;
+  const previousJob = await findPreviousStressJob(svc.store, test.name, jobId);
+  return previousJob === undefined ? spec : { ...spec, compare: { previousJob } };
 }
 
 /**
  * Applies the test's scenario to its base prices, writes them to `scenarios/<jobId>/prices.arrow`
- * and starts the job (output: the reports folder).
+ * and starts the job (output: the reports folder), comparing with the test's previous finished run.
  */
 export async function startStressTest(test: StressTest, time: Date, svc: JobService, applyScenario: ApplyScenario): Promise<StartedStressTest & { record: JobRecord }> {
   const bucket = svc.deployment.bucket;
@@ -125,9 +168,9 @@ export async function startStressTest(test: StressTest, time: Date, svc: JobServ
   const pricesKey = joinKey(BUCKET_PREFIXES.scenarios, jobId, 'prices.arrow');
   const prices = `s3://${bucket}/${pricesKey}`;
   await svc.store.write(pricesKey, writeSeriesArrow(stressed));
-  const spec = parseJobSpec({ ...test.job, jobId, prices, portfolios: `s3://${bucket}/${test.portfolios}`, output: reportsUri(bucket) }, `stress test ${test.name}`);
+  const spec = await buildStressJob(test, jobId, prices, svc);
   const record = await startJob(spec, svc, `stress test ${test.name}`, `schedule: stress test ${test.name}`);
-  return { test: test.name, jobId, prices, executionArn: record.executionArn, record };
+  return { test: test.name, jobId, prices, executionArn: record.executionArn, ...(spec.compare === undefined ? {} : { previousJob: spec.compare.previousJob }), record };
 }
 
 /** The schedule handler's work: the event's test (or every test) started, each on its own. */

@@ -4,6 +4,7 @@ import { collectGzipText, collectText, parseJsonAt } from './lines.js';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../domain/types.js';
 import { checkPortfolioSummary, type PortfolioSummary } from './portfolio-summary.js';
 import { checkSummaryHead, type SummaryHead } from './summary.js';
+import { readMovedBlock, type MovedBlock } from './moved.js';
 
 // A job's reports as a dataset (docs/formats.md "Outputs"): each batch writes its own share of
 // every report — its portfolios' summary lines, timeline rows and events — under one folder per
@@ -47,6 +48,8 @@ export interface DatasetSummary extends Omit<SummaryHead, 'version'> {
   eventLines: boolean;
   /** Whether the portfolios' summary lines are gzip'd (`.jsonl.gz`); absent, so false, in jobs written before. */
   gzipLines: boolean;
+  /** With `compare.previousJob`: who moved closer to liquidation since that job (src/records/moved.ts); absent otherwise. */
+  moved?: MovedBlock;
 }
 
 /** The file of a batch's summary lines (all of them, or its worst portfolios'), as the job wrote it. */
@@ -67,8 +70,8 @@ export async function readPortfolioLinesText(chunks: AsyncIterable<Uint8Array>, 
 }
 
 export function renderDatasetSummary(s: DatasetSummary): string {
-  const { version, job, inputs, rulesSources, thresholds, intrabar, window, totals, batches, eventLines, gzipLines } = s;
-  return `${JSON.stringify({ version, job, inputs, rulesSources, thresholds, intrabar, window, batches, eventLines, gzipLines, totals }, null, 1)}\n`;
+  const { version, job, inputs, rulesSources, thresholds, intrabar, window, totals, batches, eventLines, gzipLines, moved } = s;
+  return `${JSON.stringify({ version, job, inputs, rulesSources, thresholds, intrabar, window, batches, eventLines, gzipLines, totals, moved }, null, 1)}\n`;
 }
 
 export function readDatasetSummary(text: string, file: string): DatasetSummary {
@@ -81,8 +84,9 @@ export function readDatasetSummary(text: string, file: string): DatasetSummary {
   if (typeof batches !== 'number' || !Number.isSafeInteger(batches) || batches < 0) throw new InputError(file, 'batches', 'a whole number ≥ 0', describeValue(batches));
   if (typeof eventLines !== 'boolean') throw new InputError(file, 'eventLines', 'true or false', describeValue(eventLines));
   if (typeof gzipLines !== 'boolean') throw new InputError(file, 'gzipLines', 'true or false', describeValue(gzipLines));
-  const head = checkSummaryHead({ ...o, version: 1 }, file);
-  return { ...head, version: 2, batches, eventLines, gzipLines };
+  const { moved, ...rest } = o;
+  const head = checkSummaryHead({ ...rest, version: 1 }, file);
+  return { ...head, version: 2, batches, eventLines, gzipLines, ...(moved === undefined ? {} : { moved: readMovedBlock(moved, file) }) };
 }
 
 /** A batch's portfolio summary lines (one JSON object a line, input order). */

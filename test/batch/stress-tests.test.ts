@@ -47,6 +47,30 @@ describe('scheduled stress tests over a memory bucket', () => {
     expect(executions.map((e) => e.input)).toEqual([{ run: expect.objectContaining({ startedBy: 'schedule: stress test shock' }), job: expect.objectContaining({ jobId: 'shock-20261124T0630Z' }) }]);
   });
 
+  it('computes start distances unless the test says otherwise, and compares only then, with the latest finished earlier run', async () => {
+    const { svc, bucket, executions } = await setUp();
+    // Earlier runs of `shock`: two finished, the latest of them not; one at the same minute as the firing below.
+    for (const [id, finished] of [['shock-20261121T0600Z', true], ['shock-20261122T0600Z', true], ['shock-20261122T1200Z', false], ['shock-20261123T0600Z', true]] as const) {
+      // The firing's own (an earlier attempt, ended) is read again by startJob: a whole record.
+      await bucket.write(`jobs/${id}.json`, JSON.stringify({ version: 1, jobId: id, output: 's3://pm-data/reports/', executionArn: `arn:aws:states:us-east-1:000000000000:execution:x:${id}`, startedAt: '2026-01-01T00:00:00Z' }));
+      if (finished) await bucket.write(`reports/${id}/_SUCCESS`, '{}');
+    }
+    const fire = async (test: StressTest) => (await runScheduledStressTests({ test: test.name, time: '2026-11-23T06:00:00Z' }, svc, applyScenario, async () => [test]))[0]!;
+    const jobOf = () => (executions.at(-1)!.input as { job: { risk: { distance?: unknown }; compare?: unknown } }).job;
+    // Retried firing at 06:00 has the same job id: its own folder is not "earlier".
+    expect(await fire(tests[0]!)).toMatchObject({ jobId: 'shock-20261123T0600Z', previousJob: 'shock-20261122T0600Z' });
+    expect(jobOf()).toMatchObject({ risk: { distance: { rangePct: 50, gridPoints: 81 } }, compare: { previousJob: 'shock-20261122T0600Z' } });
+    executions.at(-1)!.status = 'SUCCEEDED';
+    const narrow = { ...tests[0]!, job: { risk: { distance: { rangePct: 20 } } } };
+    await fire(narrow);
+    expect(jobOf().risk.distance).toEqual({ rangePct: 20, gridPoints: 81 });
+    executions.at(-1)!.status = 'SUCCEEDED';
+    const without = { ...tests[0]!, job: { risk: { distance: false } } };
+    expect(await fire(without)).not.toHaveProperty('previousJob');
+    expect(jobOf().risk.distance).toBeUndefined();
+    expect(jobOf().compare).toBeUndefined();
+  });
+
   it('an unknown test is refused before anything is written', async () => {
     const { svc, bucket } = await setUp();
     await expect(runScheduledStressTests({ test: 'nope', time: '2026-11-23T06:00:00Z' }, svc, applyScenario, async () => tests)).rejects.toThrow(/event: test: expected one of the tests shock, missing/);

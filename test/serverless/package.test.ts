@@ -78,8 +78,9 @@ describe('serverless package', () => {
     expect(roles.map(([id]) => id).sort()).toEqual(['ApiRole', 'FetchPricesRole', 'MergeRole', 'PlanRole', 'ReplayBatchRole', 'RiskRole', 'ScheduleRole', 'SnapshotRole', 'StateMachineRole']);
     expect(ofType('AWS::IAM::Policy')).toEqual([]);
     expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([]);
-    // A folder's objects, or the jobs' leases (reports/<job>/_lease.json, src/batch/lease.ts).
-    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/((reports|jobs|inputs|data|scenarios|history)\/\*|reports\/\*\/_lease\.json)$/;
+    // A folder's objects, the jobs' leases (reports/<job>/_lease.json, src/batch/lease.ts) or their
+    // completion markers (the schedule's HEAD of a previous run's, src/batch/stress-tests.ts).
+    const s3Object = /^arn:\$\{AWS::Partition\}:s3:::\$\{DataBucket\}\/((reports|jobs|inputs|data|scenarios|history)\/\*|reports\/\*\/(_lease\.json|_SUCCESS))$/;
     const s3Bucket = 'arn:${AWS::Partition}:s3:::${DataBucket}';
     let s3Statements = 0;
     let statesStatements = 0;

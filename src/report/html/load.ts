@@ -129,6 +129,7 @@ export async function loadDatasetReportData(files: JobOutputFiles, summary: Data
     atRiskTotal: partial.atRiskTotal,
     failures: partial.failures,
     failuresTotal: partial.failuresTotal,
+    ...(summary.moved === undefined ? {} : { moved: summary.moved }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { InputError } from '../../domain/errors.js';
 import { describeValue, readArray, readObject } from '../../domain/json-fields.js';
 import type { EventRecord } from '../../records/events/index.js';
+import { findLiquidationDistance, type LiquidationDistance } from '../../records/moved.js';
 import type { PortfolioSummary } from '../../records/portfolio-summary.js';
 import type { TimelineRow } from '../../records/timeline.js';
 import { addToDistribution, buildDistributionBins, SmallestKeeper } from './distribution.js';
@@ -42,6 +43,12 @@ export interface ReportPartial {
   statusCounts: [number[], number[], number[]];
   liquidations: number[];
   bankruptcies: number[];
+  /**
+   * `[portfolioId, distance]` of each replayed portfolio whose line has a startDistance, in input
+   * order (src/records/moved.ts): what a job comparing with its previous run (`compare`) pairs, so
+   * the finishing step never reads its own summary lines. Absent when no line has one.
+   */
+  liquidationDistances?: [string, LiquidationDistance][];
 }
 
 const AT_RISK: ReadonlySet<string> = new Set(['MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION', 'BANKRUPTED']);
@@ -69,12 +76,14 @@ export function buildReportPartial(batch: number, portfolios: readonly Portfolio
   const bins = buildDistributionBins(thresholds);
   const worst: Ranked<{ batch: number }>[] = [];
   const atRisk: Ranked<AtRiskEntry>[] = [];
+  const distances: [string, LiquidationDistance][] = [];
   for (const p of portfolios) {
     if (!p.ok) {
       partial.failuresTotal++;
       if (partial.failures.length < REPORT_LIMITS.failures) partial.failures.push({ index: p.index, portfolioId: p.portfolioId, error: p.error });
       continue;
     }
+    if (p.startDistance !== undefined) distances.push([p.portfolioId, findLiquidationDistance(p.startDistance)]);
     const u = p.minUniMMR === null ? null : Number(p.minUniMMR);
     if (u === null) partial.noMaintMargin++;
     else {
@@ -87,6 +96,7 @@ export function buildReportPartial(batch: number, portfolios: readonly Portfolio
     }
   }
   partial.distribution = bins.map((b) => b.count);
+  if (distances.length > 0) partial.liquidationDistances = distances;
   partial.worst = keepSmallest(worst, REPORT_LIMITS.worst);
   partial.atRisk = keepSmallest(atRisk, REPORT_LIMITS.atRisk);
   countStatuses(partial, timeline);
@@ -129,6 +139,11 @@ export function addReportPartial(a: ReportPartial, b: ReportPartial, file: strin
   a.statusCounts.forEach((counts, i) => addInto(counts, b.statusCounts[i]!));
   addInto(a.liquidations, b.liquidations);
   addInto(a.bankruptcies, b.bankruptcies);
+  if (b.liquidationDistances !== undefined) {
+    // Appended in place (one pass over all batches stays linear).
+    if (a.liquidationDistances === undefined) a.liquidationDistances = [...b.liquidationDistances];
+    else for (const d of b.liquidationDistances) a.liquidationDistances.push(d);
+  }
 }
 
 /** Sparse `[[interval, count], …]`: most intervals of a batch are 0. */
@@ -181,5 +196,18 @@ export function readReportPartial(v: unknown, file: string): ReportPartial {
     statusCounts: [0, 1, 2].map((i) => dense(file, `report.statusCounts[${i}]`, counts[i], grid.count)) as [number[], number[], number[]],
     liquidations: dense(file, 'report.liquidations', o.liquidations, grid.count),
     bankruptcies: dense(file, 'report.bankruptcies', o.bankruptcies, grid.count),
+    ...(o.liquidationDistances === undefined ? {} : { liquidationDistances: readLiquidationDistances(file, o.liquidationDistances) }),
   };
+}
+
+const DISTANCE = /^\d+\.\d{8}$/;
+
+function readLiquidationDistances(file: string, v: unknown): [string, LiquidationDistance][] {
+  return readArray(file, 'report.liquidationDistances', v).map((pair, i) => {
+    const where = `report.liquidationDistances[${i}]`;
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || !(pair[1] === null || (typeof pair[1] === 'string' && DISTANCE.test(pair[1])))) {
+      throw new InputError(file, where, '[portfolioId, a percentage with 8 decimals or null]', describeValue(pair));
+    }
+    return [pair[0], pair[1] as LiquidationDistance];
+  });
 }

@@ -1,5 +1,6 @@
 import type { WorstMoment } from '../../records/portfolio-summary.js';
 import { describeStatus, escapeHtml, formatCount, formatDuration, formatQuantity, formatTime, formatUniMMR, formatUSD } from './format.js';
+import { renderMovedSection } from './moved.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 import { renderRiskMatrices, renderRiskMatrixNote, renderStartColumns, renderStartRiskSection, START_COLUMN_HEADS, selectStartRisk } from './start-risk.js';
@@ -253,7 +254,7 @@ export function renderReportHtml(d: ReportData): string {
 <body>
 <main>
 ${renderHeader(d)}
-${renderCards(d)}
+${renderCards(d)}${renderMovedSection(d.moved)}
 ${renderDistribution(d)}
 ${renderOverTime(d)}
 ${renderWorstSection(d)}

@@ -2,6 +2,7 @@ import type { AccountStatus } from '../../domain/types.js';
 import type { PortfolioTopUp, StartDistance as PortfolioStartDistance, WorstMoment } from '../../records/portfolio-summary.js';
 import type { JobThresholds } from '../../records/summary.js';
 import type { WorstStartRisk } from '../../records/dataset.js';
+import type { MovedBlock } from '../../records/moved.js';
 
 /**
  * Everything report.html shows, gathered from a job's outputs (summary.json, timeline.arrow,
@@ -52,6 +53,8 @@ export interface ReportData {
   failuresTotal: number;
   inputs: { uri: string; bytes: number; sha256: string; role: string }[];
   rulesSources: string[];
+  /** Who moved closer to liquidation since the previous job (summary.json's `moved`); absent without `compare`. */
+  moved?: MovedBlock;
 }
 
 /** The status thresholds of the bands: those summary.json records (`source` says where they come from), or a caller's override. */
