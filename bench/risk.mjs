@@ -15,7 +15,7 @@ import { SERIES_KINDS } from '../dist/domain/series.js';
 import { readSeriesArrow } from '../dist/io/arrow/series.js';
 import { parsePortfolio } from '../dist/io/json/portfolio.js';
 import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
-import { calculateRiskDistances, DEFAULT_RISK_OPTIONS } from '../dist/risk/distances.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, findRiskShocks } from '../dist/risk/distances.js';
 import { buildRules } from '../dist/rules/build.js';
 
 if (process.argv[2] === 'job') {
@@ -48,7 +48,9 @@ async function measureJobCost(batches) {
 }
 
 const count = Number(process.argv[2] ?? 1000);
-const engine = process.argv[3] ?? 'fast';
+// 'shocks': the fast search's crossings alone (findRiskShocks, as a job's start distance), without the document's numbers.
+const what = process.argv[3] ?? 'fast';
+const engine = what === 'shocks' ? 'fast' : what;
 const rules = buildRules(await readDefaultRuleDocuments());
 const sample = readFileSync('data/sample/portfolios.jsonl', 'utf8').split('\n').filter((l) => l.trim() !== '')
   .map((line, i) => parsePortfolio(JSON.parse(line), rules, `portfolios.jsonl:${i + 1}`));
@@ -75,13 +77,13 @@ let crossings = 0;
 let families = 0;
 const t0 = performance.now();
 for (const p of portfolios) {
-  const r = calculateRiskDistances(p, market, rules, options);
+  const r = what === 'shocks' ? findRiskShocks(p, market, rules, options) : calculateRiskDistances(p, market, rules, options);
   evaluations += r.evaluations;
   kernelEvaluations += r.kernelEvaluations;
   unconfirmed += r.unconfirmed;
   if (r.engine === 'fast') scannedFast++;
   families += r.families.length;
-  for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(d.targets).filter((c) => c !== undefined).length;
+  for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(what === 'shocks' ? d : d.targets).filter((c) => c !== undefined).length;
 }
 const seconds = (performance.now() - t0) / 1000;
 console.log(JSON.stringify({
@@ -90,6 +92,7 @@ console.log(JSON.stringify({
   grid: DEFAULT_RISK_OPTIONS.gridPoints,
   rangePct: DEFAULT_RISK_OPTIONS.rangePct,
   engine,
+  ...(what === 'shocks' ? { numbers: false } : {}),
   scannedByKernel: scannedFast,
   seconds: Number(seconds.toFixed(2)),
   portfoliosPerSecond: Number((portfolios.length / seconds).toFixed(2)),
