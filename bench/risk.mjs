@@ -8,7 +8,9 @@
 //
 // `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
 // "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
-// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant.
+// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant, and the median of
+// the batches' on/off ratios; then the search alone (calculateStartDistance) on each batch's
+// portfolios parsed afresh, timed apart from any replay.
 import { readFileSync } from 'node:fs';
 import { Dec } from '../dist/domain/decimal.js';
 import { SERIES_KINDS } from '../dist/domain/series.js';
@@ -29,21 +31,40 @@ async function measureJobCost(batches) {
   const { replayBatch } = await import('../dist/batch/run-batch.js');
   const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance: true } });
   const on = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-  const off = { ...on, spec: { ...on.spec, risk: { distance: false } } };
+  // Off: the same spec without the start distance (the top-up, on by default, stays in both).
+  const { distance: _distance, ...riskOff } = on.spec.risk;
+  const off = { ...on, spec: { ...on.spec, risk: riskOff } };
   const docs = readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const { calculateStartDistance } = await import('../dist/risk/start-distance.js');
+  const { findRulesAt } = await import('../dist/rules/build.js');
+  const market = on.book.marketAt(0);
+  const startRules = findRulesAt(on.rules, on.timeline.stepTimes[0]);
   const cpu = { on: 0, off: 0 };
+  const ratios = [];
+  let direct = 0;
+  const cpuOf = (f) => {
+    const c0 = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
   for (let b = 0; b < batches; b++) {
     const items = docs.slice(b * 100, b * 100 + 100).map((doc, i) => ({ index: b * 100 + i, doc }));
-    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) {
-      const c0 = process.cpuUsage();
-      replayBatch(v === 'on' ? on : off, b, items);
-      const c = process.cpuUsage(c0);
-      cpu[v] += (c.user + c.system) / 1e6;
-    }
+    const batch = { on: 0, off: 0 };
+    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) batch[v] += cpuOf(() => replayBatch(v === 'on' ? on : off, b, items));
+    cpu.on += batch.on;
+    cpu.off += batch.off;
+    ratios.push(batch.on / batch.off);
+    // The search alone, on the batch's portfolios parsed afresh as replayBatch parses them.
+    const portfolios = items.map((x) => parsePortfolio(x.doc, on.rules.base, spec.portfolios));
+    direct += cpuOf(() => portfolios.forEach((p) => calculateStartDistance(p, market, startRules, spec.risk.distance)));
   }
+  ratios.sort((a, b) => a - b);
   console.log(JSON.stringify({
     job: 'data/sample/job.json', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
-    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)), node: process.version,
+    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)),
+    medianBatchRatio: Number(ratios[Math.floor(ratios.length / 2)].toFixed(3)),
+    searchAloneMsPerPortfolio: Number(((1000 * direct) / (batches * 100)).toFixed(3)), searchAloneOfReplayPct: Number(((100 * direct * 2) / cpu.off).toFixed(1)), node: process.version,
   }));
 }
 
