@@ -41,8 +41,9 @@ export interface RiskOptions {
   /** Grid points over [−rangePct, +rangePct] (81: a 1.25 % step at ±50 %). */
   gridPoints: number;
   /**
-   * 'fast': the kernel scans and bisects, the exact engine decides what the kernel cannot and
-   * confirms each crossing; 'exact': every evaluation on the exact engine. The same report.
+   * 'fast': the kernel scans and narrows, the exact engine decides what the kernel's proven bound
+   * cannot and gives the numbers whose digits it does not fix; 'exact': every evaluation on the
+   * exact engine. The same report.
    */
   engine: RiskEngine;
   /**
