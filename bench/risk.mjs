@@ -8,14 +8,16 @@
 //
 // `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
 // "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
-// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant.
+// each batch on, off, off, on (or off, on, on, off), CPU time summed per variant, and the median of
+// the batches' on/off ratios; then the search alone (calculateStartDistance) on each batch's
+// portfolios parsed afresh, timed apart from any replay.
 import { readFileSync } from 'node:fs';
 import { Dec } from '../dist/domain/decimal.js';
 import { SERIES_KINDS } from '../dist/domain/series.js';
 import { readSeriesArrow } from '../dist/io/arrow/series.js';
 import { parsePortfolio } from '../dist/io/json/portfolio.js';
 import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
-import { calculateRiskDistances, DEFAULT_RISK_OPTIONS } from '../dist/risk/distances.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, findRiskShocks } from '../dist/risk/distances.js';
 import { buildRules } from '../dist/rules/build.js';
 
 if (process.argv[2] === 'job') {
@@ -29,26 +31,47 @@ async function measureJobCost(batches) {
   const { replayBatch } = await import('../dist/batch/run-batch.js');
   const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance: true } });
   const on = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
-  const off = { ...on, spec: { ...on.spec, risk: { distance: false } } };
+  // Off: the same spec without the start distance (the top-up, on by default, stays in both).
+  const { distance: _distance, ...riskOff } = on.spec.risk;
+  const off = { ...on, spec: { ...on.spec, risk: riskOff } };
   const docs = readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const { calculateStartDistance } = await import('../dist/risk/start-distance.js');
+  const { findRulesAt } = await import('../dist/rules/build.js');
+  const market = on.book.marketAt(0);
+  const startRules = findRulesAt(on.rules, on.timeline.stepTimes[0]);
   const cpu = { on: 0, off: 0 };
+  const ratios = [];
+  let direct = 0;
+  const cpuOf = (f) => {
+    const c0 = process.cpuUsage();
+    f();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
   for (let b = 0; b < batches; b++) {
     const items = docs.slice(b * 100, b * 100 + 100).map((doc, i) => ({ index: b * 100 + i, doc }));
-    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) {
-      const c0 = process.cpuUsage();
-      replayBatch(v === 'on' ? on : off, b, items);
-      const c = process.cpuUsage(c0);
-      cpu[v] += (c.user + c.system) / 1e6;
-    }
+    const batch = { on: 0, off: 0 };
+    for (const v of b % 2 === 0 ? ['on', 'off', 'off', 'on'] : ['off', 'on', 'on', 'off']) batch[v] += cpuOf(() => replayBatch(v === 'on' ? on : off, b, items));
+    cpu.on += batch.on;
+    cpu.off += batch.off;
+    ratios.push(batch.on / batch.off);
+    // The search alone, on the batch's portfolios parsed afresh as replayBatch parses them.
+    const portfolios = items.map((x) => parsePortfolio(x.doc, on.rules.base, spec.portfolios));
+    direct += cpuOf(() => portfolios.forEach((p) => calculateStartDistance(p, market, startRules, spec.risk.distance)));
   }
+  ratios.sort((a, b) => a - b);
   console.log(JSON.stringify({
     job: 'data/sample/job.json', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
-    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)), node: process.version,
+    msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)),
+    medianBatchRatio: Number(ratios[Math.floor(ratios.length / 2)].toFixed(3)),
+    searchAloneMsPerPortfolio: Number(((1000 * direct) / (batches * 100)).toFixed(3)), searchAloneOfReplayPct: Number(((100 * direct * 2) / cpu.off).toFixed(1)), node: process.version,
   }));
 }
 
 const count = Number(process.argv[2] ?? 1000);
-const engine = process.argv[3] ?? 'fast';
+// 'shocks': the fast search's crossings alone (findRiskShocks, as a job's start distance), without the document's numbers.
+const what = process.argv[3] ?? 'fast';
+const engine = what === 'shocks' ? 'fast' : what;
 const rules = buildRules(await readDefaultRuleDocuments());
 const sample = readFileSync('data/sample/portfolios.jsonl', 'utf8').split('\n').filter((l) => l.trim() !== '')
   .map((line, i) => parsePortfolio(JSON.parse(line), rules, `portfolios.jsonl:${i + 1}`));
@@ -75,13 +98,13 @@ let crossings = 0;
 let families = 0;
 const t0 = performance.now();
 for (const p of portfolios) {
-  const r = calculateRiskDistances(p, market, rules, options);
+  const r = what === 'shocks' ? findRiskShocks(p, market, rules, options) : calculateRiskDistances(p, market, rules, options);
   evaluations += r.evaluations;
   kernelEvaluations += r.kernelEvaluations;
   unconfirmed += r.unconfirmed;
   if (r.engine === 'fast') scannedFast++;
   families += r.families.length;
-  for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(d.targets).filter((c) => c !== undefined).length;
+  for (const f of r.families) for (const d of [f.down, f.up]) crossings += Object.values(what === 'shocks' ? d : d.targets).filter((c) => c !== undefined).length;
 }
 const seconds = (performance.now() - t0) / 1000;
 console.log(JSON.stringify({
@@ -90,6 +113,7 @@ console.log(JSON.stringify({
   grid: DEFAULT_RISK_OPTIONS.gridPoints,
   rangePct: DEFAULT_RISK_OPTIONS.rangePct,
   engine,
+  ...(what === 'shocks' ? { numbers: false } : {}),
   scannedByKernel: scannedFast,
   seconds: Number(seconds.toFixed(2)),
   portfoliosPerSecond: Number((portfolios.length / seconds).toFixed(2)),

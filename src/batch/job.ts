@@ -32,8 +32,14 @@ export interface JobSpec {
   risk: {
     /** The top-up to survive the path (`risk.topUp`; on unless `false`: see docs/risk.md "Cost in a job"). */
     topUp?: TopUpRequest;
-    /** The distance at the start (`risk.distance`; off unless asked: see docs/risk.md "In a job" for its cost). */
+    /** The distance at the start (`risk.distance`; on unless `false`: see docs/risk.md "In a job" for its cost). */
     distance?: StartDistanceOptions;
+    /**
+     * The worst portfolios' risk at the start, for the report's chart and heat maps (`risk.startRisk`;
+     * by default only when the spec gives `risk.distance`, as before the distance was on by default:
+     * ~40 ms a worst portfolio on the exact engine, docs/reports.md "Start risk").
+     */
+    startRisk?: true;
   };
   /**
    * The earlier run of the same test to compare start distances with (docs/risk.md "Who moved
@@ -92,9 +98,11 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
   if (batchSize > 10_000) throw new InputError(src, 'batchSize', 'at most 10000 portfolios a batch', String(batchSize));
   const events = readEventsOptions(src, o.events);
   const risk = readObject(src, 'risk', o.risk ?? {});
-  rejectUnknownKeys(src, 'risk', risk, ['topUp', 'distance']);
+  rejectUnknownKeys(src, 'risk', risk, ['topUp', 'distance', 'startRisk']);
   const distance = readRiskDistance(src, risk.distance);
   const compare = readCompare(src, o.compare, jobId, distance !== undefined);
+  const startRisk = risk.startRisk ?? (risk.distance !== undefined && risk.distance !== false);
+  if (typeof startRisk !== 'boolean') throw new InputError(src, 'risk.startRisk', 'true or false', describeValue(startRisk));
   return {
     jobId,
     prices: readString(src, 'prices', o.prices),
@@ -112,6 +120,7 @@ export function parseJobSpec(raw: unknown, src = 'job'): JobSpec {
     risk: {
       ...(risk.topUp === false ? {} : { topUp: readTopUpRequest(src, 'risk.topUp', risk.topUp ?? true) }),
       ...(distance === undefined ? {} : { distance }),
+      ...(startRisk ? { startRisk } : {}),
     },
     ...(compare === undefined ? {} : { compare }),
   };
@@ -133,13 +142,13 @@ function readCompare(src: string, v: unknown, jobId: string, distance: boolean):
 }
 
 /**
- * `risk.distance`: false or absent (off: it adds 6–11 % to the sample job's CPU time, docs/risk.md
- * "In a job"), true (rangePct 50, gridPoints 81), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
+ * `risk.distance`: absent or true (on: rangePct 50, gridPoints 81; about 2 % of the sample job's
+ * CPU time, docs/risk.md "In a job"), false (off), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
  * --range and --grid.
  */
 function readRiskDistance(src: string, v: unknown): StartDistanceOptions | undefined {
-  if (v === undefined || v === false) return undefined;
-  if (v === true) return DEFAULT_START_DISTANCE;
+  if (v === false) return undefined;
+  if (v === undefined || v === true) return DEFAULT_START_DISTANCE;
   const o = readObject(src, 'risk.distance', v);
   rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
   const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;
@@ -191,7 +200,8 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
     risk: {
       topUp: spec.risk.topUp === undefined ? false : renderTopUpRequest(spec.risk.topUp),
-      ...(spec.risk.distance === undefined ? {} : { distance: spec.risk.distance }),
+      distance: spec.risk.distance ?? false,
+      startRisk: spec.risk.startRisk === true,
     },
     ...(spec.compare === undefined ? {} : { compare: spec.compare }),
   };

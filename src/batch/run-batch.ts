@@ -180,13 +180,14 @@ const gzipText = (text: string) => gzipSync(text);
 /**
  * The worst portfolios' lines with their risk at the job's start market (the first step's prices
  * and the rules in force then): what the report's risk chart and heat map show. None when the
- * window has no step or the job does not ask for `risk.distance`.
+ * window has no step or the job does not ask for `risk.startRisk`.
  */
 function addStartRisk(ctx: BatchContext, result: BatchResult, portfolios: readonly PortfolioSummary[]): WorstPortfolioLine[] {
   const start = ctx.timeline.stepTimes[0];
-  // ~40 ms a portfolio on the exact engine (243 evaluations): with the start distance only, which
-  // asks for risk at the start, since by default it would cost more than the batch's replay.
-  if (start === undefined || ctx.spec.risk.distance === undefined) return [...portfolios];
+  // ~40 ms a portfolio on the exact engine (243 evaluations): only when the job asks for it
+  // (risk.startRisk, or risk.distance given in its spec), since by default it would cost more than
+  // the batch's replay.
+  if (start === undefined || ctx.spec.risk.startRisk !== true) return [...portfolios];
   const market = ctx.book.marketAt(0);
   const rules = findRulesAt(ctx.rules, start);
   return portfolios.map((p) => {

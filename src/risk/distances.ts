@@ -3,9 +3,13 @@ import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import type { BetaEstimation } from './betas.js';
-import { findFirstCrossing, makeGrid } from './crossing.js';
+import { formatBinanceDecimal } from '../records/binance-format.js';
+import { findSnapshotAssets } from './assets.js';
+import { makeGrid, type CrossingBracket } from './crossing.js';
+import { createRiskKernel, findRiskKernelRefusal, statusOfSides, UNDECIDED, type RiskKernel, type TargetSides } from './kernel.js';
+import { formatCutWithin } from './printed.js';
+import { findGridIntervals, narrowCrossing, type ShockProbe } from './scan.js';
 import { gridPointsBound, RANGE_PCT_BOUND } from './option-bounds.js';
-import { createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
 import {
   applyShock, calculateAssetFactor, calculateMarkFactor, findContractUnderlyings, findShockLimit, isStablecoin,
   makeAllFamily, makeDepegFamily, makeLeaderFamily, makeSingleFamily, shockOfUnits, UNITS_PER_ONE,
@@ -14,10 +18,13 @@ import {
 
 // Distance to each threshold (docs/risk.md): per shock family and direction, the smallest shock
 // that takes uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity
-// to zero. The scan and the bisection read each shock's side of a threshold from the fast kernel
-// where it can decide it (src/risk/kernel.ts), from the exact engine's calculateAccountSnapshot
-// where it cannot; every reported crossing is confirmed, and its numbers computed, by the exact
-// engine (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact').
+// to zero. The scan and the narrowing (src/risk/scan.ts) read each shock's side of a threshold from
+// the fast kernel where its proven bound decides it (src/risk/kernel.ts), from the exact engine's
+// calculateAccountSnapshot where it cannot (engine 'fast', the default), or every evaluation is the
+// exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
+// the exact engine's digits: the kernel's where its bound fixes every printed digit
+// (src/risk/printed.ts), the exact engine's otherwise. With `confirm`, the exact engine checks every
+// side and number the kernel gave (the parity tests; `unconfirmed` counts disagreements).
 
 export const RISK_TARGETS = ['marginCall', 'reduceOnly', 'liquidation', 'zeroEquity'] as const;
 export type RiskTarget = (typeof RISK_TARGETS)[number];
@@ -35,10 +42,18 @@ export interface RiskOptions {
   /** Grid points over [−rangePct, +rangePct] (81: a 1.25 % step at ±50 %). */
   gridPoints: number;
   /**
-   * 'fast': the kernel scans and bisects, the exact engine decides what the kernel cannot and
-   * confirms each crossing; 'exact': every evaluation on the exact engine. The same report.
+   * 'fast': the kernel scans and narrows, the exact engine decides what the kernel's proven bound
+   * cannot and gives the numbers whose digits it does not fix; 'exact': every evaluation on the
+   * exact engine. The same report.
    */
   engine: RiskEngine;
+  /**
+   * Engine 'fast' only: the exact engine also evaluates each crossing's two ends, the start, and
+   * every number the kernel printed, and its answer is used where they differ (counted in
+   * `unconfirmed`, 0 unless the kernel's error bound is wrong). Off by default: the bound is proven
+   * (docs/architecture.md "Parity contract"), and the tests hold it with this on.
+   */
+  confirm?: boolean;
 }
 
 export type RiskEngine = 'fast' | 'exact';
@@ -46,7 +61,10 @@ export const RISK_ENGINES: readonly RiskEngine[] = ['fast', 'exact'];
 
 export const DEFAULT_RISK_OPTIONS: RiskOptions = { families: ['all', 'leader', 'single', 'depeg'], leader: 'BTC', betas: new Map(), rangePct: 50, gridPoints: 81, engine: 'fast' };
 
-/** What the exact engine says at one shock. */
+/**
+ * What the exact engine says at one shock: its numbers, or their 8-decimal cut (all the document
+ * prints) where the kernel's proven bound fixed those digits.
+ */
 export interface RiskEvaluation {
   units: number;
   uniMMR: Dec | null;
@@ -97,8 +115,9 @@ export interface RiskReport {
   /** Fast-kernel evaluations (0 on the exact engine). */
   kernelEvaluations: number;
   /**
-   * Crossings whose bracket the exact engine did not confirm, searched again on the exact engine:
-   * 0 unless the kernel's error bound is wrong (the parity test holds it at 0).
+   * With options.confirm: the kernel's sides and numbers the exact engine did not confirm (a
+   * bracket is then searched again on the exact engine alone): 0 unless the kernel's error bound
+   * is wrong (the parity test holds it at 0). Always 0 without confirm.
    */
   unconfirmed: number;
 }
@@ -149,21 +168,6 @@ function validateOptions(o: RiskOptions): void {
   if (!grid.accepts(o.gridPoints)) throw new InputError('options', 'grid', grid.expected, String(o.gridPoints));
 }
 
-/** One family's evaluator at a shock in units, cached: the four targets share the scan's points. */
-function makeEvaluator(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, family: ShockFamily, contracts: ReadonlyMap<string, ContractUnderlying>, now: RiskEvaluation, counter: SearchCounter) {
-  const cache = new Map<number, RiskEvaluation>([[0, now]]);
-  return (units: number): RiskEvaluation => {
-    let e = cache.get(units);
-    if (e === undefined) {
-      const s = calculateAccountSnapshot(portfolio, applyShock(market, family, contracts, shockOfUnits(units)), rules);
-      e = { units, uniMMR: s.uniMMR, adjustedEquity: s.adjustedEquity, accountMaintMargin: s.accountMaintMargin, accountStatus: s.accountStatus };
-      cache.set(units, e);
-      counter.n++;
-    }
-    return e;
-  };
-}
-
 /** The prices at a shock: the involved assets' indexes and the held contracts' marks. */
 export function findShockedPrices(market: MarketSnapshot, family: ShockFamily, assets: readonly string[], contracts: ReadonlyMap<string, ContractUnderlying>, units: number) {
   const shock = shockOfUnits(units);
@@ -180,91 +184,263 @@ export function findShockedPrices(market: MarketSnapshot, family: ShockFamily, a
   return { indexPrices, markPrices };
 }
 
-/** What every family's search reads. */
-interface FamilyContext {
+interface SearchCounter { n: number; unconfirmed: number }
+
+/** What a portfolio's search reads. */
+interface Search {
+  portfolio: Portfolio;
   market: MarketSnapshot;
   rules: Rules;
   assets: readonly string[];
   contracts: ReadonlyMap<string, ContractUnderlying>;
   options: RiskOptions;
   counter: SearchCounter;
+  kernel: RiskKernel | undefined;
+  /** Why the kernel refused the portfolio, when engine 'fast' could not use it. */
+  kernelRefusal?: string;
+  /** The exact engine at the given prices, evaluated once when first asked. */
+  base: () => RiskEvaluation;
 }
 
-interface SearchCounter { n: number; unconfirmed: number }
+/** The four targets' sides of an exact evaluation (bit i: RISK_TARGETS[i]). */
+function findExactSides(e: RiskEvaluation, thresholds: StatusThresholds): TargetSides {
+  let sides = 0;
+  RISK_TARGETS.forEach((t, bit) => {
+    if (isBeyond(t, e, thresholds)) sides |= 1 << bit;
+  });
+  return sides;
+}
 
-/**
- * The kernel's sides of the four targets at a shock of the family it has selected, cached (the
- * targets share the scan's points); UNDECIDED where the exact engine must say.
- */
-function makeKernelSides(kernel: RiskKernel) {
-  const caches = [new Map<number, number>(), new Map<number, number>()];
-  return (units: number, proven: boolean): number => {
-    const cache = caches[proven ? 1 : 0]!;
-    let sides = cache.get(units);
-    if (sides === undefined) cache.set(units, (sides = kernel.sidesAt(units, proven)));
-    return sides;
+/** One family's exact evaluator at a shock in units, cached (the four targets share points); shock 0 is the base. */
+function makeEvaluator(s: Search, family: ShockFamily) {
+  const cache = new Map<number, RiskEvaluation>();
+  return (units: number): RiskEvaluation => {
+    if (units === 0) return s.base();
+    let e = cache.get(units);
+    if (e === undefined) {
+      const x = calculateAccountSnapshot(s.portfolio, applyShock(s.market, family, s.contracts, shockOfUnits(units)), s.rules);
+      e = { units, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+      cache.set(units, e);
+      s.counter.n++;
+    }
+    return e;
   };
 }
 
-function searchDirection(ctx: FamilyContext, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, kernelSides: ((u: number, proven: boolean) => number) | undefined, sign: -1 | 1): RiskDirection {
-  const rangeUnits = Math.round((ctx.options.rangePct / 100) * UNITS_PER_ONE);
-  const limitUnits = findShockLimit(family, ctx.assets, sign, rangeUnits);
-  const grid = makeGrid(sign, rangeUnits, (ctx.options.gridPoints - 1) / 2, limitUnits);
-  const th = ctx.rules.thresholds;
-  const targets = {} as Record<RiskTarget, RiskCrossing | undefined>;
-  RISK_TARGETS.forEach((target, bit) => {
-    const exactSide = (u: number) => isBeyond(target, evaluate(u), th);
-    // The grid's points, which decide whether a crossing is seen at all, with the replay's wide
-    // band; the bisection's, inside a bracket confirmed below, with the proven bound.
-    const kernelSide = (proven: boolean) => (u: number) => {
-      const sides = u === 0 || kernelSides === undefined ? UNDECIDED : kernelSides(u, proven);
-      return sides === UNDECIDED ? exactSide(u) : (sides & (1 << bit)) !== 0;
-    };
-    let found = findFirstCrossing(grid, kernelSide(false), kernelSide(true));
-    // The kernel's bracket, confirmed: the exact engine must put its last unit on the starting
-    // side and its first past it. Otherwise (a kernel bound that does not hold) search again exactly.
-    if (kernelSides !== undefined && found !== undefined) {
-      const start = exactSide(0);
-      if (exactSide(found.inside) !== start || exactSide(found.crossing) === start) {
-        ctx.counter.unconfirmed++;
-        found = findFirstCrossing(grid, exactSide);
+/** The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel` undefined: exact only. */
+function makeProbe(s: Search, evaluate: (u: number) => RiskEvaluation, kernel: RiskKernel | undefined): ShockProbe {
+  const probe: ShockProbe = {
+    adjusted: Number.NaN,
+    margin: Number.NaN,
+    ...(kernel === undefined ? {} : { kernel }),
+    sidesAt(units, proven) {
+      if (kernel !== undefined) {
+        const sides = kernel.sidesAt(units, proven);
+        if (sides !== UNDECIDED) {
+          probe.adjusted = kernel.last.adjusted;
+          probe.margin = kernel.last.margin;
+          return sides;
+        }
+      }
+      const e = evaluate(units);
+      probe.adjusted = e.adjustedEquity.toNumber();
+      probe.margin = e.accountMaintMargin.toNumber();
+      return findExactSides(e, s.rules.thresholds);
+    },
+  };
+  return probe;
+}
+
+const thresholdFloats = new WeakMap<StatusThresholds, number[]>();
+
+/** Each target's threshold as a float, for the secant's values (zero equity: 0); once per rules. */
+function thresholdNumbers(th: StatusThresholds): number[] {
+  let x = thresholdFloats.get(th);
+  if (x === undefined) thresholdFloats.set(th, (x = RISK_TARGETS.map((t) => findThreshold(t, th).toNumber())));
+  return x;
+}
+
+/** A direction's first crossing per target, as shock units (undefined: none within the limit). */
+interface DirectionShocks {
+  direction: 'down' | 'up';
+  limitUnits: number;
+  crossings: (number | undefined)[];
+}
+
+interface FamilyShocks {
+  family: ShockFamily;
+  down: DirectionShocks;
+  up: DirectionShocks;
+}
+
+/** The probes of one family: the search's (kernel first) and the exact engine's. */
+interface FamilyProbes { probe: ShockProbe; exact: ShockProbe }
+
+function searchDirection(s: Search, family: ShockFamily, probes: FamilyProbes, start: TargetSides, sign: -1 | 1): DirectionShocks {
+  const rangeUnits = Math.round((s.options.rangePct / 100) * UNITS_PER_ONE);
+  const limitUnits = findShockLimit(family, s.assets, sign, rangeUnits);
+  const grid = makeGrid(sign, rangeUnits, (s.options.gridPoints - 1) / 2, limitUnits);
+  const thresholds = thresholdNumbers(s.rules.thresholds);
+  const intervals = findGridIntervals(grid, probes.probe, start, RISK_TARGETS.length);
+  let exactIntervals: ReturnType<typeof findGridIntervals> | undefined;
+  const crossings = intervals.map((iv, bit) => {
+    if (iv === undefined) return undefined;
+    let found: CrossingBracket | undefined = narrowCrossing(iv.inside, iv.crossing, bit, thresholds[bit]!, probes.probe);
+    if (s.options.confirm === true && probes.probe.kernel !== undefined) {
+      // The kernel's bracket, confirmed: the exact engine must put its last unit on the starting
+      // side and its first past it. Otherwise (a kernel bound that does not hold) search again exactly.
+      const mask = 1 << bit;
+      const side = (u: number) => (probes.exact.sidesAt(u, true) & mask) !== 0;
+      const startSide = (start & mask) !== 0;
+      if (side(found.inside) !== startSide || side(found.crossing) === startSide) {
+        s.counter.unconfirmed++;
+        exactIntervals ??= findGridIntervals(grid, probes.exact, start, RISK_TARGETS.length);
+        const exactIv = exactIntervals[bit];
+        found = exactIv === undefined ? undefined : narrowCrossing(exactIv.inside, exactIv.crossing, bit, thresholds[bit]!, probes.exact);
       }
     }
-    if (found === undefined) {
-      targets[target] = undefined;
-      return;
-    }
-    const prices = findShockedPrices(ctx.market, family, ctx.assets, ctx.contracts, found.crossing);
-    targets[target] = {
-      target, threshold: findThreshold(target, th), units: found.crossing, fromAbove: !isBeyond(target, evaluate(0), th), at: evaluate(found.crossing), ...prices,
+    return found?.crossing;
+  });
+  return { direction: sign < 0 ? 'down' : 'up', limitUnits: sign * limitUnits, crossings };
+}
+
+/** The four targets' sides at the given prices: the kernel's where its proven bound decides them. */
+function findStartSides(s: Search): TargetSides {
+  const exact = () => findExactSides(s.base(), s.rules.thresholds);
+  const sides = s.kernel === undefined ? UNDECIDED : s.kernel.sidesAt(0, true);
+  if (sides === UNDECIDED) return exact();
+  if (s.options.confirm === true && exact() !== sides) {
+    s.counter.unconfirmed++;
+    return exact();
+  }
+  return sides;
+}
+
+function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, options: RiskOptions): Search {
+  validateOptions(options);
+  const contracts = findContractUnderlyings(portfolio, rules);
+  const assets = findInvolvedAssets(findSnapshotAssets(portfolio, rules), portfolio, contracts);
+  const counter: SearchCounter = { n: 0, unconfirmed: 0 };
+  const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
+  const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
+  let base: RiskEvaluation | undefined;
+  return {
+    portfolio, market, rules, assets, contracts, options, counter, kernel,
+    ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
+    base: () => {
+      if (base === undefined) {
+        const x = calculateAccountSnapshot(portfolio, market, rules);
+        base = { units: 0, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+        counter.n++;
+      }
+      return base;
+    },
+  };
+}
+
+/** Every family's first crossings per direction and target (shocks only), and how the search went. */
+function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSides } {
+  const start = findStartSides(s);
+  const families = makeFamilies(s.options, s.assets).map((family) => {
+    const evaluate = makeEvaluator(s, family);
+    s.kernel?.selectFamily(family);
+    const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
+    return { family, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+  });
+  return { families, start };
+}
+
+const STATUS_NAMES: readonly AccountStatus[] = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION'];
+
+/**
+ * The document's numbers at a shock of the family the kernel has selected, from the kernel when its
+ * proven bound fixes every printed digit (uniMMR, adjusted equity, margin; the status follows from
+ * the sides), as the 8-decimal cut; undefined otherwise.
+ */
+function findKernelEvaluation(kernel: RiskKernel, units: number): RiskEvaluation | undefined {
+  const sides = kernel.sidesAt(units, true);
+  if (sides === UNDECIDED) return undefined;
+  const k = kernel.last;
+  const adjusted = formatCutWithin(k.adjusted, k.adjustedError);
+  const margin = formatCutWithin(k.margin, k.marginError);
+  // No margin term at all: no uniMMR; a margin the bound keeps above 0: its uniMMR's digits.
+  const uniMMR = k.margin === 0 && k.marginError === 0 ? null : formatCutWithin(k.uniMMR, k.uniMMRError);
+  if (adjusted === undefined || margin === undefined || uniMMR === undefined) return undefined;
+  return { units, uniMMR: uniMMR === null ? null : new Dec(uniMMR), adjustedEquity: new Dec(adjusted), accountMaintMargin: new Dec(margin), accountStatus: STATUS_NAMES[statusOfSides(sides)]! };
+}
+
+const printed = (e: RiskEvaluation) => [e.uniMMR === null ? 'null' : formatBinanceDecimal(e.uniMMR), formatBinanceDecimal(e.adjustedEquity), formatBinanceDecimal(e.accountMaintMargin), e.accountStatus].join(' ');
+
+/** The document's numbers at a shock: the kernel's printed digits where its bound fixes them, else the exact engine's. */
+function findEvaluation(s: Search, evaluate: (u: number) => RiskEvaluation, units: number): RiskEvaluation {
+  const fast = s.kernel === undefined ? undefined : findKernelEvaluation(s.kernel, units);
+  if (fast === undefined) return evaluate(units);
+  if (s.options.confirm === true && printed(fast) !== printed(evaluate(units))) {
+    s.counter.unconfirmed++;
+    return evaluate(units);
+  }
+  return fast;
+}
+
+function renderDirection(s: Search, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, start: TargetSides, d: DirectionShocks): RiskDirection {
+  const targets = {} as Record<RiskTarget, RiskCrossing | undefined>;
+  RISK_TARGETS.forEach((target, bit) => {
+    const units = d.crossings[bit];
+    targets[target] = units === undefined ? undefined : {
+      target, threshold: findThreshold(target, s.rules.thresholds), units, fromAbove: (start & (1 << bit)) === 0,
+      at: findEvaluation(s, evaluate, units), ...findShockedPrices(s.market, family, s.assets, s.contracts, units),
     };
   });
-  return { direction: sign < 0 ? 'down' : 'up', limitUnits: sign * limitUnits, targets };
+  return { direction: d.direction, limitUnits: d.limitUnits, targets };
 }
+
+/** What a search reports besides its crossings. */
+const searchCounts = (s: Search) => ({
+  engine: (s.kernel === undefined ? 'exact' : 'fast') as RiskEngine,
+  evaluations: s.counter.n, kernelEvaluations: s.kernel?.evaluations ?? 0, unconfirmed: s.counter.unconfirmed,
+});
 
 /**
  * Distance to each threshold for one portfolio at one market (docs/risk.md). Pure; a missing price
  * or rule is the engine's InputError, bad options an InputError against `options`.
  */
 export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, options: RiskOptions = DEFAULT_RISK_OPTIONS): RiskReport {
-  validateOptions(options);
-  const contracts = findContractUnderlyings(portfolio, rules);
-  const base = calculateAccountSnapshot(portfolio, market, rules);
-  const assets = findInvolvedAssets(base.assets.map((a) => a.asset), portfolio, contracts);
-  const counter: SearchCounter = { n: 0, unconfirmed: 0 };
-  const ctx: FamilyContext = { market, rules, assets, contracts, options, counter };
-  const now: RiskEvaluation = { units: 0, uniMMR: base.uniMMR, adjustedEquity: base.adjustedEquity, accountMaintMargin: base.accountMaintMargin, accountStatus: base.accountStatus };
-  const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
-  const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
-  const families = makeFamilies(options, assets).map((family) => {
-    const evaluate = makeEvaluator(portfolio, market, rules, family, contracts, now, counter);
-    kernel?.selectFamily(family);
-    const sides = kernel === undefined ? undefined : makeKernelSides(kernel);
-    return { family, down: searchDirection(ctx, family, evaluate, sides, -1), up: searchDirection(ctx, family, evaluate, sides, 1) };
+  const s = prepareSearch(portfolio, market, rules, options);
+  const { kernelRefusal } = s;
+  const { families, start } = searchFamilies(s);
+  const now = findEvaluation(s, s.base, 0);
+  const withNumbers = families.map((f) => {
+    const evaluate = makeEvaluator(s, f.family);
+    s.kernel?.selectFamily(f.family);
+    return { family: f.family, down: renderDirection(s, f.family, evaluate, start, f.down), up: renderDirection(s, f.family, evaluate, start, f.up) };
   });
+  const counts = searchCounts(s);
   return {
-    portfolioId: portfolio.id, mode: portfolio.mode, time: market.time, now, thresholds: rules.thresholds, options, families,
-    engine: kernel === undefined ? 'exact' : 'fast', ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
-    evaluations: counter.n, kernelEvaluations: kernel?.evaluations ?? 0, unconfirmed: counter.unconfirmed,
+    portfolioId: portfolio.id, mode: portfolio.mode, time: market.time, now, thresholds: rules.thresholds, options, families: withNumbers,
+    engine: counts.engine, ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
+    evaluations: counts.evaluations, kernelEvaluations: counts.kernelEvaluations, unconfirmed: counts.unconfirmed,
   };
+}
+
+/** The first crossing's shock per family, direction and target (undefined: none), without the document's numbers. */
+export interface RiskShocks {
+  families: { family: ShockFamily; down: Record<RiskTarget, number | undefined>; up: Record<RiskTarget, number | undefined> }[];
+  engine: RiskEngine;
+  evaluations: number;
+  kernelEvaluations: number;
+  unconfirmed: number;
+}
+
+const byTarget = (d: DirectionShocks): Record<RiskTarget, number | undefined> => ({
+  marginCall: d.crossings[0], reduceOnly: d.crossings[1], liquidation: d.crossings[2], zeroEquity: d.crossings[3],
+});
+
+/**
+ * calculateRiskDistances' crossings alone (a job's start distance): the same search, without the
+ * numbers at the start and at each crossing, which cost exact evaluations the shocks do not need.
+ */
+export function findRiskShocks(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, options: RiskOptions = DEFAULT_RISK_OPTIONS): RiskShocks {
+  const s = prepareSearch(portfolio, market, rules, options);
+  const { families } = searchFamilies(s);
+  return { families: families.map((f) => ({ family: f.family, down: byTarget(f.down), up: byTarget(f.up) })), ...searchCounts(s) };
 }

@@ -1,13 +1,13 @@
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
-import { createFastBatch, findPortfolioCapacity, loadPortfolio, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
+import { createFastBatch, findPortfolioCapacity, loadPortfolio, SPAN_STEPS, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { createPriceMatrixTimeline } from '../engine/fast/shocked.js';
 import { calculateAccountSnapshots, DECISION_BAND, findErrorFactor, isNearThreshold, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
-import { NEEDS_EXACT } from '../engine/fast/status.js';
+import { FORCE_LIQUIDATION, MARGIN_CALL, NEEDS_EXACT, NORMAL, REDUCE_ONLY } from '../engine/fast/status.js';
 import { flattenRuleTables, type FlatTables } from '../engine/fast/tables.js';
 import type { MarketTimeline } from '../domain/market-timeline.js';
 import type { ContractUnderlying, ShockFamily } from './shock.js';
-import { UNITS_PER_ONE } from './shock.js';
+import { coefficientNumber, UNITS_PER_ONE } from './shock.js';
 
 // The fast kernel as the distance search's scan (docs/risk.md "How it is found"): one portfolio
 // loaded into a FastBatch, a shocked market written as the one step of a price matrix, and the
@@ -28,14 +28,35 @@ export interface RiskKernel {
    * The targets' sides at `units` of the family last selected, or UNDECIDED when the result is
    * within the replay's decision band of a threshold or of zero (isNearThreshold with
    * max(DECISION_BAND, k·ε)) — or, `proven`, within the proven float error bound alone (k·ε plus
-   * the shocked prices' rounding): enough for the kernel to decide as the exact engine would, used
-   * inside a bracket whose two ends the exact engine confirms.
+   * the shocked prices' rounding): outside it the kernel's side is the exact engine's.
+   * The numbers behind a decided answer are in `last`.
    */
   sidesAt(units: number, proven: boolean): TargetSides;
+  /**
+   * The first index i in [from, points.length) at which the account is not quiet — its status not
+   * `status`, or within the replay's band of a threshold or of zero, or not evaluable — scanning
+   * `points` (shock units, in order) with the replay's span kernel; points.length when all are.
+   * A quiet point's sides are those of the point the status came from (see the scan in scan.ts).
+   */
+  findFirstStop(points: readonly number[], from: number, status: number): number;
   /** Selects the family whose shocks sidesAt applies. */
   selectFamily(family: ShockFamily): void;
-  /** Kernel evaluations so far. */
+  /** The float numbers of the last decided sidesAt and their proven error bounds (absolute). */
+  readonly last: KernelNumbers;
+  /** Kernel evaluations so far (a point of a span counts one). */
   evaluations: number;
+}
+
+/** What the kernel computed at a shock, with the proven bounds of |float − exact|. */
+export interface KernelNumbers {
+  adjusted: number;
+  margin: number;
+  /** adjusted / margin, NaN without margin. */
+  uniMMR: number;
+  adjustedError: number;
+  marginError: number;
+  /** NaN when the margin's bound does not keep it above zero (uniMMR not bounded). */
+  uniMMRError: number;
 }
 
 interface SharedBatch { tables: FlatTables; batch: FastBatch; capacity: PortfolioCapacity }
@@ -59,6 +80,19 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
   return s;
 }
 
+// The grid scan's price matrix, one per process, grown as needed: calculateAccountSnapshots reads
+// only its values and its number of steps, so a matrix with more series or steps than a portfolio
+// needs serves it (series s at s·steps + step).
+let spanMatrix: MarketTimeline | undefined;
+
+function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): MarketTimeline {
+  if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
+    const seriesCount = Math.max(ids.size, spanMatrix?.seriesCount ?? 16);
+    spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), Math.max(steps, spanMatrix?.stepTimes.length ?? 64));
+  }
+  return spanMatrix;
+}
+
 /** Why the kernel will not scan this portfolio (the exact engine then does), as the replay refuses it. */
 export const findRiskKernelRefusal = (portfolio: Portfolio, rules: Rules): string | undefined => findFastKernelRefusal(portfolio, { base: rules, changes: [] });
 
@@ -74,10 +108,17 @@ function factorError(c: number, cu: number, numerator: number): number {
   return (exactNumerator ? 0 : (2 * Number.EPSILON * Math.abs(cu)) / Math.abs(numerator)) + 2 * Number.EPSILON;
 }
 
+/** The status code a point's sides say (the ladder of src/engine/fast/status.ts); UNDECIDED for none. */
+export function statusOfSides(sides: TargetSides): number {
+  if (sides === UNDECIDED) return UNDECIDED;
+  return (sides & 0b100) !== 0 ? FORCE_LIQUIDATION : (sides & 0b010) !== 0 ? REDUCE_ONLY : (sides & 0b001) !== 0 ? MARGIN_CALL : NORMAL;
+}
+
 /**
  * Loads `portfolio` into the kernel with the market's prices as the base of every shock. The price
  * matrix has one series per asset the kernel reads (its index) and per contract (its mark).
  */
+// eslint-disable-next-line max-lines-per-function -- one closure over the loaded portfolio's arrays: sidesAt and findFirstStop share them
 export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, contracts: ReadonlyMap<string, ContractUnderlying>): RiskKernel {
   const { batch, capacity } = findSharedBatch(rules, findPortfolioCapacity(portfolio));
   const ids = new Map<string, number>();
@@ -99,7 +140,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
   };
   loadPortfolio(batch, 0, portfolio, rules, seriesId, capacity);
   const tl: MarketTimeline = createPriceMatrixTimeline(ids, 1);
-  const prices = tl.freshValues;
+  let spanTl: MarketTimeline | undefined;
   const n = bases.length;
   const baseC = new Float64Array(n);
   const quoteC = new Float64Array(n);
@@ -108,41 +149,80 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
   // The kernel keeps its own band (max(DECISION_BAND, k·ε)) for the open orders' tier edges: the
   // shocked prices' rounding must fit inside it, not widen it.
   const band = Math.max(DECISION_BAND, errorFactor);
+  const empty = batch.emptyAccount[0] === 1;
+  /**
+   * Writes the prices at `units` to `prices` (series s at s·stride + offset) and returns their
+   * largest relative rounding. Every term of the sums carries a price at most once (× price, or
+   * 1/mark): its relative error grows by at most that (twice, for its second-order part).
+   */
+  const writePrices = (units: number, prices: Float64Array, stride: number, offset: number): number => {
+    let priceError = 0;
+    for (let k = 0; k < n; k++) {
+      const bu = baseC[k]! * units;
+      const qu = quoteC[k]! * units;
+      const bn = UNITS_PER_ONE + bu;
+      const qn = UNITS_PER_ONE + qu;
+      prices[k * stride + offset] = (bases[k]! * (bn / UNITS_PER_ONE)) / (qn / UNITS_PER_ONE);
+      const c = baseC[k]!;
+      const e = (c === 0 || c === 1 ? 2 * Number.EPSILON : factorError(c, bu, bn)) + (quoteC[k] === 0 ? 0 : factorError(quoteC[k]!, qu, qn)) + 2 * Number.EPSILON;
+      if (e > priceError) priceError = e;
+    }
+    return priceError;
+  };
+  const last: KernelNumbers = { adjusted: Number.NaN, margin: Number.NaN, uniMMR: Number.NaN, adjustedError: Number.NaN, marginError: Number.NaN, uniMMRError: Number.NaN };
   const kernel: RiskKernel = {
     evaluations: 0,
+    last,
     selectFamily(family) {
       for (let k = 0; k < n; k++) {
-        baseC[k] = family.coefficient(baseAsset[k]!).toNumber();
+        baseC[k] = coefficientNumber(family.coefficient(baseAsset[k]!));
         const q = quoteAsset[k];
-        quoteC[k] = q === undefined ? 0 : family.coefficient(q).toNumber();
+        quoteC[k] = q === undefined ? 0 : coefficientNumber(family.coefficient(q));
       }
     },
     sidesAt(units, proven) {
       kernel.evaluations++;
-      let priceError = 0;
-      for (let k = 0; k < n; k++) {
-        const bu = baseC[k]! * units;
-        const qu = quoteC[k]! * units;
-        const bn = UNITS_PER_ONE + bu;
-        const qn = UNITS_PER_ONE + qu;
-        prices[k] = (bases[k]! * (bn / UNITS_PER_ONE)) / (qn / UNITS_PER_ONE);
-        const e = factorError(baseC[k]!, bu, bn) + (quoteC[k] === 0 ? 0 : factorError(quoteC[k]!, qu, qn)) + 2 * Number.EPSILON;
-        if (e > priceError) priceError = e;
-      }
-      // Every term of the sums carries a price at most once (× price, or 1/mark): its relative
-      // error grows by at most priceError (twice, for its second-order part).
-      if (errorFactor + 2 * priceError > band) return UNDECIDED;
+      const priceError = writePrices(units, tl.freshValues, 1, 0);
+      const bound = errorFactor + 2 * priceError;
+      if (bound > band) return UNDECIDED;
       calculateAccountSnapshots(batch, 0, tl, 0, 1, NO_QUIET_STATUS);
       if (batch.outStatus[0] === NEEDS_EXACT) return UNDECIDED;
       const adjusted = batch.outEquity[0]! - batch.outOpenLoss[0]!;
       const margin = batch.outMaintMargin[0]!;
       const uniMMR = batch.outUniMMR[0]!;
-      if (isNearThreshold(adjusted, uniMMR, batch.outGross[0]!, margin, thresholds[0]!, thresholds[1]!, thresholds[2]!, batch.outMarginScale[0]!, proven ? errorFactor + 2 * priceError : band)) return UNDECIDED;
+      const gross = batch.outGross[0]!;
+      const marginScale = batch.outMarginScale[0]!;
+      if (isNearThreshold(adjusted, uniMMR, gross, margin, thresholds[0]!, thresholds[1]!, thresholds[2]!, marginScale, proven ? bound : band)) return UNDECIDED;
+      last.adjusted = adjusted;
+      last.margin = margin;
+      last.uniMMR = uniMMR;
+      last.adjustedError = bound * gross;
+      last.marginError = bound * marginScale;
+      // As isNearThreshold bounds uniMMR: (slack + |u|·marginSlack) / (margin − marginSlack) + bound·|u|.
+      const room = margin - last.marginError;
+      last.uniMMRError = room > 0 ? (last.adjustedError + Math.abs(uniMMR) * last.marginError) / room + bound * Math.abs(uniMMR) : Number.NaN;
       // Clear of every line: as isBeyond decides on the exact numbers (no margin: beyond when negative).
       let sides = 0;
       for (let t = 0; t < 3; t++) if (uniMMR !== uniMMR ? adjusted < 0 : uniMMR <= thresholds[t]!) sides |= 1 << t;
       if (adjusted <= 0) sides |= 1 << 3;
       return sides;
+    },
+    findFirstStop(points, from, status) {
+      if (empty || from >= points.length) return from;
+      if (spanTl === undefined || spanTl.stepTimes.length < points.length) spanTl = findSpanTimeline(ids, points.length);
+      const steps = spanTl.stepTimes.length;
+      // A point whose prices' rounding does not fit in the band ends the span there (sidesAt then
+      // hands it to the exact engine).
+      let to = from;
+      while (to < points.length && errorFactor + 2 * writePrices(points[to]!, spanTl.freshValues, steps, to) <= band) to++;
+      let i = from;
+      while (i < to) {
+        const stop = calculateAccountSnapshots(batch, 0, spanTl, i, to, status);
+        kernel.evaluations += stop - i;
+        if (stop < to && (stop - i < SPAN_STEPS)) return stop;
+        i = stop;
+      }
+      return to;
     },
   };
   return kernel;

@@ -122,13 +122,20 @@ export function findShockLimit(family: ShockFamily, assets: Iterable<string>, si
   for (const a of assets) {
     const c = family.coefficient(a);
     if (c.isZero() || c.isPositive() === (sign > 0)) continue;
-    // 1 + c·s > 0 with |s| = u·1e-10  ⇔  u < 1e10 / |c|: the largest such whole u.
+    // 1 + c·s > 0 with |s| = u·1e-10  ⇔  u < 1e10 / |c|: the largest such whole u (1e10 − 1 for c = 1).
+    if (c === ONE) {
+      limit = Math.min(limit, UNITS_PER_ONE - 1);
+      continue;
+    }
     const bound = new Dec(UNITS_PER_ONE).div(c.abs());
     const largest = bound.isInteger() ? bound.minus(1) : bound.floor();
     limit = Math.min(limit, largest.toNumber());
   }
   return limit;
 }
+
+/** A coefficient as a float: 0 and 1 (the families' usual ones) without decimal.js's string round trip. */
+export const coefficientNumber = (c: Dec): number => (c === ONE ? 1 : c === ZERO ? 0 : c.toNumber());
 
 /** The shock of `units` units, as an exact decimal fraction. */
 export const shockOfUnits = (units: number): Dec => SHOCK_UNIT.times(units);

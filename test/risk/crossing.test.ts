@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bisectCrossing, findFirstCrossing, makeGrid } from '../../src/risk/crossing.js';
+import { narrowCrossing } from '../../src/risk/scan.js';
 
 // src/risk/crossing.ts on predicates whose crossings are known: the grid from 0 outwards, the first
 // side change, bisection to adjacent units.
@@ -36,5 +37,47 @@ describe('findFirstCrossing', () => {
       const found = findFirstCrossing(makeGrid(sign, 10 ** 9, steps, 10 ** 9), (u) => sign * u >= t);
       expect(found).toEqual({ inside: sign * (t - 1), crossing: sign * t });
     }), { numRuns: 200, seed: 17 });
+  });
+});
+
+describe('narrowCrossing (src/risk/scan.ts)', () => {
+  /** A probe of a value f(u) that crosses 0 once, at u ≥ t (bit 0 set there), counting its calls. */
+  const probeOf = (f: (u: number) => number) => {
+    const probe = {
+      calls: 0, adjusted: 0, margin: 0,
+      sidesAt(u: number) {
+        probe.calls++;
+        probe.adjusted = f(u);
+        return f(u) <= 0 ? 1 : 0;
+      },
+    };
+    return probe;
+  };
+
+  it('ends on the adjacent units around the crossing, in a few steps where the value is linear', () => {
+    // f = 1,000 − u/1e5: crosses at u = 1e8, within a 1.25 % grid step (1.25e8 units).
+    const probe = probeOf((u) => 1000 - u / 1e5);
+    expect(narrowCrossing(0, 1.25e8, 0, 0, probe)).toEqual({ inside: 99999999, crossing: 100000000 });
+    // Bisection takes 27 halvings of 1.25e8; the secant a handful (two ends, then each step).
+    expect(probe.calls).toBeLessThanOrEqual(6);
+    // Downwards (negative units), the same.
+    const down = probeOf((u) => 1000 + u / 1e5);
+    expect(narrowCrossing(0, -1.25e8, 0, 0, down)).toEqual({ inside: -99999999, crossing: -100000000 });
+  });
+
+  it('property: any single crossing, even of a value the secant reads badly (a step, a kink), is found exactly', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 10 ** 9 - 1 }), fc.constantFrom('linear', 'step', 'kink', 'cubic'), fc.constantFrom<-1 | 1>(-1, 1), (t, shape, sign) => {
+      const x = (u: number) => sign * u;
+      const f = {
+        linear: (u: number) => t - 0.5 - x(u),
+        step: (u: number) => (x(u) < t ? 1 : -1),
+        kink: (u: number) => (x(u) < t ? (t - x(u)) * 1e-6 + 1e-9 : (t - x(u)) * 1e6 - 1),
+        cubic: (u: number) => ((t - 0.5 - x(u)) / 1e9) ** 3,
+      }[shape];
+      const probe = probeOf(f);
+      expect(narrowCrossing(0, sign * 10 ** 9, 0, 0, probe)).toEqual({ inside: sign * (t - 1), crossing: sign * t });
+      // Never much worse than bisection (30 halvings of 1e9): the bisection safeguard.
+      expect(probe.calls).toBeLessThanOrEqual(2 + 3 * 30);
+    }), { numRuns: 300, seed: 17 });
   });
 });

@@ -2,34 +2,49 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../../src/domain/types.js';
-import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../../src/risk/distances.js';
+import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
+import { findSnapshotAssets } from '../../src/risk/assets.js';
+import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, findRiskShocks, RISK_TARGETS, type RiskDirection, type RiskOptions } from '../../src/risk/distances.js';
 import { createRiskKernel, UNDECIDED } from '../../src/risk/kernel.js';
 import { renderRiskJson } from '../../src/risk/render.js';
 import { findContractUnderlyings, makeAllFamily, makeLeaderFamily, makeSingleFamily } from '../../src/risk/shock.js';
 import { flatUm, loadDefaultRules, makeRules } from '../helpers/rules.js';
 import { marketOf, portfolioOf } from '../helpers/portfolio.js';
 
-// The fast scan (src/risk/kernel.ts, docs/risk.md "How it is found"): the kernel scans and bisects,
-// the exact engine decides what the kernel cannot and confirms every bracket. Its report must be
-// the exact scan's, crossing for crossing and digit for digit; only `search` (which engine, how
-// many evaluations) may differ.
+// The fast scan (src/risk/kernel.ts, scan.ts, docs/risk.md "How it is found"): the kernel scans
+// (runs of quiet grid points as one span) and narrows each bracket, the exact engine decides what
+// the kernel cannot; the document's numbers are the kernel's where its proven bound fixes every
+// printed digit. Its report must be the exact scan's, crossing for crossing and digit for digit;
+// only `search` (which engine, how many evaluations) may differ. With `confirm` the exact engine
+// checks every side and number the kernel gave: `unconfirmed` must stay 0.
 
 const runs = Math.max(10, Math.floor(Number(process.env.PMBT_PROPERTY_RUNS ?? 200) / 8));
 const seed = Number(process.env.PMBT_SEED ?? 20261202);
 
 function compareEngines(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, options: RiskOptions): number {
   const fast = calculateRiskDistances(portfolio, market, rules, { ...options, engine: 'fast' });
+  const confirmed = calculateRiskDistances(portfolio, market, rules, { ...options, engine: 'fast', confirm: true });
   const exact = calculateRiskDistances(portfolio, market, rules, { ...options, engine: 'exact' });
   expect(fast.engine).toBe('fast');
   expect(exact.engine).toBe('exact');
   expect(fast.unconfirmed).toBe(0);
+  // Every side and printed number the kernel gave, checked by the exact engine: none wrong.
+  expect(confirmed.unconfirmed).toBe(0);
   const { search: fastSearch, ...fastDoc } = renderRiskJson(fast);
+  const { search: confirmedSearch, ...confirmedDoc } = renderRiskJson(confirmed);
   const { search: exactSearch, ...exactDoc } = renderRiskJson(exact);
   expect(fastDoc).toEqual(exactDoc);
+  expect(confirmedDoc).toEqual(exactDoc);
   expect(fastSearch).toMatchObject({ engine: 'fast', unconfirmed: 0 });
+  expect(confirmedSearch).toMatchObject({ engine: 'fast', unconfirmed: 0 });
   expect(exactSearch).toMatchObject({ engine: 'exact', kernelEvaluations: 0 });
+  // The shocks alone (a job's start distance) are the document's.
+  const shocks = findRiskShocks(portfolio, market, rules, { ...options, engine: 'fast' });
+  expect(shocks.families.map((f) => [f.family.name, f.down, f.up])).toEqual(exact.families.map((f) => [f.family.name, unitsOf(f.down), unitsOf(f.up)]));
   return exact.families.reduce((n, f) => n + [f.down, f.up].reduce((m, d) => m + Object.values(d.targets).filter((c) => c !== undefined).length, 0), 0);
 }
+
+const unitsOf = (d: RiskDirection) => Object.fromEntries(RISK_TARGETS.map((t) => [t, d.targets[t]?.units]));
 
 const amount = (max: number) => fc.integer({ min: -max * 100, max: max * 100 }).map((n) => (n / 100).toString());
 const family = fc.constantFrom<RiskOptions['families'][number]>('all', 'leader', 'single', 'depeg');
@@ -64,6 +79,32 @@ describe('the fast scan returns the exact scan\'s report', async () => {
       crossings += compareEngines(portfolio, market, rules, { ...DEFAULT_RISK_OPTIONS, families: [b.family], betas: new Map([['ETH', new Dec('1.3')]]), rangePct: 80, gridPoints: b.grid });
     }), { numRuns: runs, seed });
     // The generator must produce crossings for the comparison to mean anything.
+    expect(crossings).toBeGreaterThan(runs);
+  });
+
+  it('the default search (four families, 81 points over ±50 %) on random books, with the snapshot\'s asset list', () => {
+    // Wider books than above: every balance may be empty, a loan, or a futures wallet; any of the
+    // four legs; the default options, as `pmbt risk` and bench/risk.mjs run them.
+    const wide = fc.record({
+      mode: fc.constantFrom('PM', 'PM_PRO'),
+      usdt: amount(200000), usdc: amount(30000), btc: amount(3), eth: amount(40), btcWallet: amount(2),
+      btcUm: amount(6), ethUm: amount(70), btcCm: fc.integer({ min: -3000, max: 3000 }), ethCm: fc.integer({ min: -6000, max: 6000 }),
+      orderQty: fc.integer({ min: 0, max: 3000 }).map((n) => n / 100), orderSide: fc.constantFrom('BUY', 'SELL'),
+    });
+    let crossings = 0;
+    fc.assert(fc.property(wide, (b) => {
+      const portfolio = portfolioOf({
+        mode: b.mode,
+        balances: [balance('USDT', b.usdt), { asset: 'USDC', umWalletBalance: b.usdc }, balance('BTC', b.btc), { asset: 'BTC', cmWalletBalance: b.btcWallet }, balance('ETH', b.eth)]
+          .filter((x, i, all) => all.findIndex((y) => y.asset === x.asset) === i),
+        umPositions: [{ symbol: 'BTCUSDT', positionAmt: b.btcUm, entryPrice: '39000' }, { symbol: 'ETHUSDT', positionAmt: b.ethUm, entryPrice: '2100' }].filter((p) => Number(p.positionAmt) !== 0),
+        cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: String(b.btcCm), entryPrice: '41000' }, { symbol: 'ETHUSD_PERP', positionAmt: String(b.ethCm), entryPrice: '1950' }].filter((p) => Number(p.positionAmt) !== 0),
+        marginOpenOrders: b.orderQty > 0 ? [{ symbol: 'ETHUSDT', side: b.orderSide, price: '2000', origQty: String(b.orderQty) }] : [],
+      }, rules);
+      // The assets the search reads are the exact snapshot's, in its order.
+      expect(findSnapshotAssets(portfolio, rules)).toEqual(calculateAccountSnapshot(portfolio, market, rules).assets.map((a) => a.asset));
+      crossings += compareEngines(portfolio, market, rules, DEFAULT_RISK_OPTIONS);
+    }), { numRuns: runs, seed: seed + 1 });
     expect(crossings).toBeGreaterThan(runs);
   });
 

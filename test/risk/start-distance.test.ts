@@ -82,14 +82,30 @@ describe('the sample job\'s first portfolio (docs/risk.md "In a job")', () => {
 });
 
 describe('risk.distance in the job spec', () => {
-  it('defaults to off; true is rangePct 50, gridPoints 81; it renders for the workers', () => {
-    expect(parseJobSpec(small.job).risk.distance).toBeUndefined();
+  it('defaults to on (rangePct 50, gridPoints 81); false turns it off; it renders for the workers', () => {
+    expect(parseJobSpec(small.job).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(parseJobSpec({ ...small.job, risk: { distance: false } }).risk.distance).toBeUndefined();
     expect(parseJobSpec({ ...files.job, risk: { distance: true } }).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
-    const renderedRisk = (job: unknown) => renderJobSpec(parseJobSpec(job)).risk as { distance?: unknown };
-    expect(renderedRisk({ ...files.job, risk: { distance: false } }).distance).toBeUndefined();
+    const renderedRisk = (job: unknown) => renderJobSpec(parseJobSpec(job)).risk as { distance?: unknown; startRisk?: unknown };
+    expect(renderedRisk({ ...files.job, risk: { distance: false } }).distance).toBe(false);
+    expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: false } }))).risk.distance).toBeUndefined();
     expect(renderedRisk(files.job).distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: { rangePct: 20 } } })))).toMatchObject({ risk: { distance: { rangePct: 20, gridPoints: 81 } } });
+  });
+
+  it('the worst portfolios\' start risk (the report\'s chart and heat maps) only when asked: risk.startRisk, or risk.distance given', () => {
+    expect(parseJobSpec(small.job).risk.startRisk).toBeUndefined();
+    expect(parseJobSpec({ ...small.job, risk: { distance: true } }).risk.startRisk).toBe(true);
+    expect(parseJobSpec({ ...small.job, risk: { distance: { gridPoints: 41 } } }).risk.startRisk).toBe(true);
+    expect(parseJobSpec({ ...small.job, risk: { distance: false } }).risk.startRisk).toBeUndefined();
+    expect(parseJobSpec({ ...small.job, risk: { startRisk: true } }).risk).toMatchObject({ startRisk: true, distance: { rangePct: 50, gridPoints: 81 } });
+    expect(parseJobSpec({ ...small.job, risk: { distance: true, startRisk: false } }).risk.startRisk).toBeUndefined();
+    // The workers get the spec rendered: the choice survives it either way.
+    for (const risk of [{}, { distance: true }, { startRisk: true, distance: false }]) {
+      const spec = parseJobSpec({ ...small.job, risk });
+      expect(parseJobSpec(renderJobSpec(spec)).risk).toEqual(spec.risk);
+    }
+    expect(() => parseJobSpec({ ...small.job, risk: { startRisk: 'yes' } })).toThrow(/job: risk\.startRisk: expected true or false/);
   });
 
   it.each([

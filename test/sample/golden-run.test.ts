@@ -10,7 +10,8 @@
 // It also added each portfolio's payment totals (`funding`, `interest`) to its summary line and
 // the running cash flow (`cashFlowUSD`, the last column) to the timeline: the pins below are of
 // the files with those taken out again, which must give the bytes pinned before. Issue 17 item 3
-// added the top-up to survive (`topUp`, on by default): taken out the same way.
+// added the top-up to survive (`topUp`, on by default): taken out the same way; and issue 17
+// item 1's distance at the start (`startDistance`), once it became cheap enough to be on by default.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,15 +46,16 @@ async function runSample(jobId: string, events: Record<string, boolean> | undefi
   return out;
 }
 
-/** A summary line without the payment totals (added by issue 16 item 2) and the top-up (issue 17 item 3), else as written. */
+/** A summary line without the payment totals (added by issue 16 item 2), the top-up (issue 17 item 3) and the start distance (item 1), else as written. */
 function withoutTotals(line: string): string {
   if (!line.startsWith('{"portfolioId"')) return line;
   const comma = line.endsWith(',') ? ',' : '';
-  const { funding, interest, topUp, ...before } = JSON.parse(comma ? line.slice(0, -1) : line) as Record<string, unknown>;
+  const { funding, interest, topUp, startDistance, ...before } = JSON.parse(comma ? line.slice(0, -1) : line) as Record<string, unknown>;
   // Every replayed portfolio's line has them (objects, possibly empty): a line without them would pass silently.
   expect(typeof funding, line).toBe('object');
   expect(typeof interest, line).toBe('object');
   expect(typeof topUp, line).toBe('object');
+  expect(typeof startDistance, line).toBe('object');
   return JSON.stringify(before) + comma;
 }
 
