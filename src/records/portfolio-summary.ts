@@ -155,8 +155,47 @@ export interface PaymentTotals {
  * (and as the ledger, `events.ledger`, records it): cut to 8 decimals. So the totals are exact sums
  * of the printed payments, which a reader can reconcile with the ledger to the last digit; the
  * replay's wallets moved by the uncut amounts, less than 1e-8 apart per payment.
+ *
+ * Added as integers of 10⁻⁸ (BigInt): the printed amount's digits without its point. The sum Dec
+ * gives (sumPaymentsDec, the reference) is the same number whenever every running sum stays below
+ * 10⁴⁰ units — Dec keeps 40 significant digits, so it adds such numbers exactly; otherwise the
+ * portfolio's payments are added by Dec instead.
  */
 export function sumPayments(events: readonly ReplayEvent[]): PaymentTotals {
+  const funding = new Map<string, bigint>();
+  const interest = new Map<string, bigint>();
+  let exact = true;
+  const add = (into: Map<string, bigint>, key: string, amount: Dec) => {
+    const sum = (into.get(key) ?? 0n) + unitsOf(f(amount));
+    if (sum >= UNITS_LIMIT || sum <= -UNITS_LIMIT) exact = false;
+    into.set(key, sum);
+  };
+  for (const e of events) {
+    if (e.type === 'funding') add(funding, e.symbol, e.amount);
+    else if (e.type === 'interest') add(interest, e.asset, e.amount);
+  }
+  // Dec.plus rounds its result, not its operands (a parsed amount keeps every digit): each running
+  // sum below the limit is exact in Dec too, and a key's first payment is its first running sum.
+  if (!exact) return sumPaymentsDec(events);
+  const render = (m: Map<string, bigint>) => Object.fromEntries([...m.keys()].sort().map((k) => [k, formatUnits(m.get(k)!)]));
+  return { funding: render(funding), interest: render(interest) };
+}
+
+/** 10⁴⁰ units of 10⁻⁸: Dec's 40 digits hold every integer below it. */
+const UNITS_LIMIT = 10n ** 40n;
+
+/** An amount as formatBinanceDecimal prints it ("-12.34567890"), in units of 10⁻⁸. */
+const unitsOf = (printed: string) => BigInt(printed.replace('.', ''));
+
+/** Units of 10⁻⁸ printed as formatBinanceDecimal prints the same number. */
+function formatUnits(units: bigint): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(9, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -8)}.${digits.slice(-8)}`;
+}
+
+/** sumPayments in decimal.js: each printed payment parsed and added by Dec.plus (40 significant digits). */
+export function sumPaymentsDec(events: readonly ReplayEvent[]): PaymentTotals {
   const funding = new Map<string, Dec>();
   const interest = new Map<string, Dec>();
   const add = (into: Map<string, Dec>, key: string, amount: Dec) => into.set(key, (into.get(key) ?? new Dec(0)).plus(f(amount)));

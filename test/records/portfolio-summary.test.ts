@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { checkPortfolioSummary, renderPortfolioSummary, type ReplayOutcome } from '../../src/records/portfolio-summary.js';
+import { checkPortfolioSummary, renderPortfolioSummary, sumPayments, sumPaymentsDec, type ReplayOutcome } from '../../src/records/portfolio-summary.js';
+import type { ReplayEvent } from '../../src/records/events/index.js';
 
 // The line of a portfolio whose replay had no snapshot at all (no prices): every nullable field
 // null; and the checks the reader makes of a line.
@@ -45,5 +47,31 @@ describe('a portfolio’s summary line', () => {
     expect(checkPortfolioSummary(before, 'summary.json', 'line 9')).toEqual(before);
     expect(() => checkPortfolioSummary([], 'summary.json', 'line 9')).toThrow(/line 9: expected a portfolio summary \(a JSON object\), got an array/);
     expect(checkPortfolioSummary({ ok: false, portfolioId: null, index: 2, error: 'bad' }, 'f', 'line 1')).toEqual({ ok: false, portfolioId: null, index: 2, error: 'bad' });
+  });
+});
+
+describe('sumPayments: integers of 10⁻⁸ against Dec', () => {
+  // Amounts of up to 45 digits at powers of ten from 1e-60 to 1e40, either sign: cuts to zero,
+  // 8-decimal ties, and payments and sums past 10⁴⁰ units (10³² and more), where Dec rounds and its
+  // own sum is used.
+  const wide = fc.tuple(fc.bigInt({ min: -(10n ** 45n), max: 10n ** 45n }), fc.integer({ min: -60, max: 40 })).map(([m, k]) => new Dec(`${m}e${k}`));
+  // Payments' own sizes (most arrays stay below the limit, so the integer sums are what is checked).
+  const usual = fc.tuple(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: -45, max: -20 })).map(([m, k]) => new Dec(`${m}e${k}`));
+  const amount = fc.oneof({ arbitrary: usual, weight: 9 }, { arbitrary: wide, weight: 1 });
+  const payment = fc.tuple(fc.constantFrom('BTCUSDT', 'ETHUSD_PERP', 'USDT', 'BTC'), fc.boolean(), amount).map(([key, isFunding, a]): ReplayEvent => (isFunding
+    ? { type: 'funding', time: 0, symbol: key, asset: 'USDT', rate: new Dec('0.0001'), markPrice: new Dec(1), amount: a }
+    : { type: 'interest', time: 0, asset: key, kind: 'loan', amount: a }));
+  it('gives the totals Dec gives, digit for digit', () => {
+    fc.assert(fc.property(fc.array(payment, { maxLength: 30 }), (events) => {
+      expect(sumPayments(events)).toEqual(sumPaymentsDec(events));
+    }), { numRuns: 2000, seed: Number(process.env.PMBT_SEED ?? 20261202) });
+  });
+  it('past 10⁴⁰ units Dec rounds the sum, and that sum is the one printed', () => {
+    // 10³² USD is 10⁴⁰ units: 10³² + 0.00000001 has 41 digits, which Dec rounds (half to even) to 10³².
+    const events: ReplayEvent[] = ['1e32', '0.00000001'].map((a) => ({ type: 'interest', time: 0, asset: 'USDT', kind: 'loan', amount: new Dec(a) }));
+    expect(sumPayments(events).interest).toEqual({ USDT: '100000000000000000000000000000000.00000000' });
+    // Below it every digit stays: 10³¹ + 0.00000001.
+    events[0] = { ...events[0]!, amount: new Dec('1e31') } as ReplayEvent;
+    expect(sumPayments(events).interest).toEqual({ USDT: '10000000000000000000000000000000.00000001' });
   });
 });
