@@ -156,42 +156,59 @@ export interface PaymentTotals {
  * of the printed payments, which a reader can reconcile with the ledger to the last digit; the
  * replay's wallets moved by the uncut amounts, less than 1e-8 apart per payment.
  *
- * Added as integers of 10⁻⁸ (BigInt): the printed amount's digits without its point. The sum Dec
- * gives (sumPaymentsDec, the reference) is the same number whenever every running sum stays below
- * 10⁴⁰ units — Dec keeps 40 significant digits, so it adds such numbers exactly; otherwise the
- * portfolio's payments are added by Dec instead.
+ * Added as integers of 10⁻⁸ held in float64, read from decimal.js's digit words (unitsOf): every
+ * payment below 10⁷ is fewer than 10¹⁵ units and every running sum below 2⁵³ (MAX_SAFE_INTEGER) is
+ * an exact integer there, so the sums are the exact sums of the printed payments — the numbers Dec
+ * gives (sumPaymentsDec, the reference: its 40 digits hold them exactly). A portfolio with a larger
+ * payment or sum is added by Dec instead.
  */
 export function sumPayments(events: readonly ReplayEvent[]): PaymentTotals {
-  const funding = new Map<string, bigint>();
-  const interest = new Map<string, bigint>();
+  const funding = new Map<string, number>();
+  const interest = new Map<string, number>();
   let exact = true;
-  const add = (into: Map<string, bigint>, key: string, amount: Dec) => {
-    const sum = (into.get(key) ?? 0n) + unitsOf(f(amount));
-    if (sum >= UNITS_LIMIT || sum <= -UNITS_LIMIT) exact = false;
+  const add = (into: Map<string, number>, key: string, amount: Dec) => {
+    const units = unitsOf(amount);
+    const sum = (into.get(key) ?? 0) + units;
+    if (!(Math.abs(sum) <= Number.MAX_SAFE_INTEGER)) exact = false;
     into.set(key, sum);
   };
   for (const e of events) {
     if (e.type === 'funding') add(funding, e.symbol, e.amount);
     else if (e.type === 'interest') add(interest, e.asset, e.amount);
   }
-  // Dec.plus rounds its result, not its operands (a parsed amount keeps every digit): each running
-  // sum below the limit is exact in Dec too, and a key's first payment is its first running sum.
   if (!exact) return sumPaymentsDec(events);
-  const render = (m: Map<string, bigint>) => Object.fromEntries([...m.keys()].sort().map((k) => [k, formatUnits(m.get(k)!)]));
+  const render = (m: Map<string, number>) => Object.fromEntries([...m.keys()].sort().map((k) => [k, formatUnits(m.get(k)!)]));
   return { funding: render(funding), interest: render(interest) };
 }
 
-/** 10⁴⁰ units of 10⁻⁸: Dec's 40 digits hold every integer below it. */
-const UNITS_LIMIT = 10n ** 40n;
+// 10^n for the word arithmetic below (exact in float64 up to 10²²).
+const POW10 = Array.from({ length: 16 }, (_, n) => 10 ** n);
 
-/** An amount as formatBinanceDecimal prints it ("-12.34567890"), in units of 10⁻⁸. */
-const unitsOf = (printed: string) => BigInt(printed.replace('.', ''));
+/**
+ * A payment cut toward zero to 8 decimals, in units of 10⁻⁸ (formatBinanceDecimal's digits without
+ * the point), from decimal.js's words (`d`, base 10⁷, word 0's unit 10^(7·⌊e/7⌋)): NaN when the
+ * payment is 10⁷ or more (its units need not be exact in float64; the caller falls back to Dec).
+ * Words wholly below 10⁻⁸ are not read: they add less than one unit to the cut word's remainder.
+ */
+function unitsOf(d: Dec): number {
+  const words = d.d;
+  const e = d.e;
+  if (words === null || words === undefined || e > 6) return Number.NaN;
+  if (e < -8) return 0;
+  let units = 0;
+  // The power of ten, in units, of word i's unit: at most 8 (e ≤ 6), so each term is below 10¹⁵.
+  let place = 7 * Math.floor(e / 7) + 8;
+  for (let i = 0; i < words.length && place > -7; i++, place -= 7) {
+    const w = words[i]!;
+    units += place >= 0 ? w * POW10[place]! : Math.floor(w / POW10[-place]!);
+  }
+  return d.s < 0 ? -units : units;
+}
 
-/** Units of 10⁻⁸ printed as formatBinanceDecimal prints the same number. */
-function formatUnits(units: bigint): string {
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(9, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -8)}.${digits.slice(-8)}`;
+/** An integer of 10⁻⁸ units (below 2⁵³) printed as formatBinanceDecimal prints the same number. */
+function formatUnits(units: number): string {
+  const digits = String(Math.abs(units)).padStart(9, '0');
+  return `${units < 0 ? '-' : ''}${digits.slice(0, -8)}.${digits.slice(-8)}`;
 }
 
 /** sumPayments in decimal.js: each printed payment parsed and added by Dec.plus (40 significant digits). */

@@ -50,28 +50,38 @@ describe('a portfolio’s summary line', () => {
   });
 });
 
-describe('sumPayments: integers of 10⁻⁸ against Dec', () => {
+describe('sumPayments: integers of 10⁻⁸ in float64 against Dec', () => {
   // Amounts of up to 45 digits at powers of ten from 1e-60 to 1e40, either sign: cuts to zero,
-  // 8-decimal ties, and payments and sums past 10⁴⁰ units (10³² and more), where Dec rounds and its
-  // own sum is used.
+  // 8-decimal ties, payments of 10⁷ and more and sums past 2⁵³ units (added by Dec), and Dec's own
+  // rounding past 10⁴⁰ units.
   const wide = fc.tuple(fc.bigInt({ min: -(10n ** 45n), max: 10n ** 45n }), fc.integer({ min: -60, max: 40 })).map(([m, k]) => new Dec(`${m}e${k}`));
-  // Payments' own sizes (most arrays stay below the limit, so the integer sums are what is checked).
-  const usual = fc.tuple(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: -45, max: -20 })).map(([m, k]) => new Dec(`${m}e${k}`));
-  const amount = fc.oneof({ arbitrary: usual, weight: 9 }, { arbitrary: wide, weight: 1 });
+  // Payments' own sizes, 40 digits below 10⁷ (most arrays stay on the integer path, which is what is checked).
+  const usual = fc.tuple(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: -50, max: -34 })).map(([m, k]) => new Dec(`${m}e${k}`));
+  const amount = fc.oneof({ arbitrary: usual, weight: 19 }, { arbitrary: wide, weight: 1 });
   const payment = fc.tuple(fc.constantFrom('BTCUSDT', 'ETHUSD_PERP', 'USDT', 'BTC'), fc.boolean(), amount).map(([key, isFunding, a]): ReplayEvent => (isFunding
     ? { type: 'funding', time: 0, symbol: key, asset: 'USDT', rate: new Dec('0.0001'), markPrice: new Dec(1), amount: a }
     : { type: 'interest', time: 0, asset: key, kind: 'loan', amount: a }));
   it('gives the totals Dec gives, digit for digit', () => {
     fc.assert(fc.property(fc.array(payment, { maxLength: 30 }), (events) => {
       expect(sumPayments(events)).toEqual(sumPaymentsDec(events));
-    }), { numRuns: 2000, seed: Number(process.env.PMBT_SEED ?? 20261202) });
+    }), { numRuns: 3000, seed: Number(process.env.PMBT_SEED ?? 20261202) });
+  });
+  const interest = (...amounts: string[]): ReplayEvent[] => amounts.map((a) => ({ type: 'interest', time: 0, asset: 'USDT', kind: 'loan', amount: new Dec(a) }));
+  it('at the edges of float64\'s integers: the payment just below 10⁷, a sum just past 2⁵³ units', () => {
+    // 9999999.999999999 cuts to 999,999,999,999,999 units; 10 of them, 9,999,999,999,999,990 units, pass 2⁵³ ≈ 9.007·10¹⁵.
+    expect(sumPayments(interest('9999999.999999999')).interest).toEqual({ USDT: '9999999.99999999' });
+    expect(sumPayments(interest(...Array<string>(10).fill('9999999.999999999'))).interest).toEqual({ USDT: '99999999.99999990' });
+    // A sum of 2⁵³ − 1 = 9,007,199,254,740,991 units (9 × 999,999,999,999,999 + 7,199,254,741,000), and one unit more.
+    const nine = Array<string>(9).fill('9999999.99999999');
+    expect(sumPayments(interest(...nine, '71992.54741')).interest).toEqual({ USDT: '90071992.54740991' });
+    expect(sumPayments(interest(...nine, '71992.54741', '0.00000001')).interest).toEqual({ USDT: '90071992.54740992' });
+    // A negative payment cut toward zero, and one below 10⁻⁸: −0.00000001 and 0.
+    expect(sumPayments(interest('-0.000000019', '0.000000009')).interest).toEqual({ USDT: '-0.00000001' });
   });
   it('past 10⁴⁰ units Dec rounds the sum, and that sum is the one printed', () => {
     // 10³² USD is 10⁴⁰ units: 10³² + 0.00000001 has 41 digits, which Dec rounds (half to even) to 10³².
-    const events: ReplayEvent[] = ['1e32', '0.00000001'].map((a) => ({ type: 'interest', time: 0, asset: 'USDT', kind: 'loan', amount: new Dec(a) }));
-    expect(sumPayments(events).interest).toEqual({ USDT: '100000000000000000000000000000000.00000000' });
+    expect(sumPayments(interest('1e32', '0.00000001')).interest).toEqual({ USDT: '100000000000000000000000000000000.00000000' });
     // Below it every digit stays: 10³¹ + 0.00000001.
-    events[0] = { ...events[0]!, amount: new Dec('1e31') } as ReplayEvent;
-    expect(sumPayments(events).interest).toEqual({ USDT: '10000000000000000000000000000000.00000001' });
+    expect(sumPayments(interest('1e31', '0.00000001')).interest).toEqual({ USDT: '10000000000000000000000000000000.00000001' });
   });
 });
