@@ -125,6 +125,12 @@ export interface ReplayOutcome {
   gapSteps: number;
   initial: AccountSnapshot | undefined;
   final: AccountSnapshot | undefined;
+  /**
+   * The final account's printed numbers, when they came from the fast kernel's floats under their
+   * proven error bound (replay/final-account.ts): the summary prints these, the same strings
+   * `final` gives. Absent: the summary prints `final`.
+   */
+  finalPrinted?: FinalPrinted;
   finalTime: number | undefined;
   minUniMMR: Dec | null;
   minUniMMRTime: number | undefined;
@@ -142,6 +148,14 @@ export interface ReplayOutcome {
   warnings: string[];
   /** Every event the replay had, funding and interest payments included whether or not the job records them. */
   events: readonly ReplayEvent[];
+}
+
+/** The summary line's final numbers as printed (8-decimal strings) and the final status. */
+export interface FinalPrinted {
+  accountStatus: AccountStatus;
+  uniMMR: string;
+  accountEquity: string;
+  actualEquity: string;
 }
 
 /** Funding per symbol and interest per asset, as 8-decimal strings (keys sorted). */
@@ -227,6 +241,19 @@ export function sumPaymentsDec(events: readonly ReplayEvent[]): PaymentTotals {
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
+/** The final account's fields of a summary line: from the kernel's proven strings when the replay has them. */
+function renderFinal(r: ReplayOutcome): { finalStatus: AccountStatus | null; finalUniMMR: string | null; finalAccountEquity: string | null; finalActualEquity: string | null } {
+  const printed = r.finalPrinted;
+  if (printed !== undefined) return { finalStatus: r.bankrupt ? 'BANKRUPTED' : printed.accountStatus, finalUniMMR: printed.uniMMR, finalAccountEquity: printed.accountEquity, finalActualEquity: printed.actualEquity };
+  const final = r.final;
+  return {
+    finalStatus: r.bankrupt ? 'BANKRUPTED' : (final?.accountStatus ?? null),
+    finalUniMMR: final?.uniMMR == null ? null : f(final.uniMMR),
+    finalAccountEquity: final === undefined ? null : f(final.accountEquity),
+    finalActualEquity: final === undefined ? null : f(final.actualEquity),
+  };
+}
+
 export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 'fast' | 'exact'): PortfolioSummary {
   const eventCounts: Record<string, number> = {};
   for (const e of r.events) eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
@@ -252,10 +279,7 @@ export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 
     bankrupt: r.bankrupt,
     bankruptcyLossUSD: f(r.bankruptcyLossUSD),
     finalTime: iso(r.finalTime),
-    finalStatus: r.bankrupt ? 'BANKRUPTED' : (r.final?.accountStatus ?? null),
-    finalUniMMR: r.final?.uniMMR == null ? null : f(r.final.uniMMR),
-    finalAccountEquity: r.final === undefined ? null : f(r.final.accountEquity),
-    finalActualEquity: r.final === undefined ? null : f(r.final.actualEquity),
+    ...renderFinal(r),
     eventCounts,
     ...sumPayments(r.events),
     warnings: r.warnings,
