@@ -3,7 +3,7 @@ import type { AccountSnapshot, AccountStatus, Portfolio, Rules } from '../domain
 import type { FastBatch, PortfolioCapacity } from '../engine/fast/batch.js';
 import type { ReplayOutcome } from '../records/portfolio-summary.js';
 import { clonePortfolio } from './account.js';
-import { describeExposure, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
+import { describeExposure, describeExposureAfterCharges, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
 import type { ReplayEvent } from './events.js';
 import type { LiquidationOptions } from './liquidation.js';
 import type { MarketTimeline } from './market-timeline.js';
@@ -137,6 +137,6 @@ export function keepFastMinimumAccount(state: ReplayState): void {
 export function noteAccountChanged(state: ReplayState, tl: MarketTimeline, fromStep: number, balancesOnly = false): void {
   state.kernel.balancesOnly = (!state.kernel.stale || state.kernel.balancesOnly) && balancesOnly;
   state.kernel.stale = true;
-  state.exposure = describeExposure(state.account);
+  state.exposure = balancesOnly ? describeExposureAfterCharges(state.account, state.exposure) : describeExposure(state.account);
   state.nextEventful = findNextEventfulStep(tl, state.exposure, state.account.actions, state.nextAction, fromStep);
 }
