@@ -9,9 +9,9 @@ import { renderJobSpec, type JobSpec } from './job.js';
 import { createRunId, describeLocalUser, holdJobLease, type RunIdentity } from './lease.js';
 import { clearPreviousRun } from './distributed.js';
 import { mergeJob, partRunOf, type JobTotals } from './merge.js';
-import { planBatches } from './plan.js';
+import { planBatches, type PlannedBatch } from './plan.js';
 import { renderJobThresholds } from '../records/summary.js';
-import { replayBatch, writeBatchShare } from './run-batch.js';
+import { startBatchReplay, writeBatchShare, type BatchReplay, type BatchResult } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface Progress {
@@ -63,6 +63,35 @@ class WorkerSlot {
   }
   async stop(): Promise<void> {
     await this.worker.terminate();
+  }
+}
+
+/** Lets pending I/O callbacks run (setImmediate comes after the event loop's poll phase). */
+const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * One worker: the batches replayed in this thread, each batch's share written while the next batch
+ * replays — the replay gives way to the write between portfolios, so the write's waits on the store
+ * overlap the replay's work. One write at a time; the last is awaited before this returns.
+ */
+async function replayInThisThread(planned: AsyncIterable<PlannedBatch>, checkLease: () => void, start: (planned: PlannedBatch) => BatchReplay, write: (result: BatchResult) => Promise<void>): Promise<void> {
+  let writing: Promise<void> | undefined;
+  try {
+    for await (const p of planned) {
+      checkLease();
+      const replay = start(p);
+      while (replay.replayNext()) if (writing !== undefined) await giveWay();
+      const result = replay.finish();
+      await writing;
+      checkLease();
+      writing = write(result);
+      // Its failure is thrown where it is awaited; until then it must not count as unhandled.
+      writing.catch(() => undefined);
+    }
+    await writing;
+  } finally {
+    // Should the plan fail mid-way, no write outlives the run (its lease is released after this).
+    await writing?.catch(() => undefined);
   }
 }
 
@@ -130,12 +159,11 @@ async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: 
   let count = 0;
   const workers = Math.max(1, options.workers);
   if (workers === 1) {
-    for await (const planned of planBatches(portfolios.items, spec.batchSize, spec.portfolios)) {
+    await replayInThisThread(planBatches(portfolios.items, spec.batchSize, spec.portfolios), checkLease, (planned) => {
       batches++;
       count += planned.items.length;
-      checkLease();
-      await writeBatchShare(store, jobKey, ctx, replayBatch(ctx, planned.batch, planned.items, (steps) => report(1, steps)), partRun);
-    }
+      return startBatchReplay(ctx, planned.batch, planned.items, (steps) => report(1, steps));
+    }, (result) => writeBatchShare(store, jobKey, ctx, result, partRun));
   } else {
     const init: ToWorker = { type: 'init', job: renderJobSpec(spec), pricesBytes: prices.bytes, ruleDocuments: rules.documents, jobKey, outputUri: spec.output, storeSettings: options.storeSettings, run: partRun };
     const slots = Array.from({ length: workers }, () => new WorkerSlot(new Worker(new URL('./worker.js', import.meta.url)), init, report));

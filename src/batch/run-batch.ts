@@ -81,6 +81,22 @@ const describeFailure = (ctx: BatchContext, item: BatchItem, e: unknown) =>
  * internal error alike: its summary line says why, and the rest of the batch goes on.
  */
 export function replayBatch(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchResult {
+  const replay = startBatchReplay(ctx, batch, items, onPortfolioDone);
+  while (replay.replayNext());
+  return replay.finish();
+}
+
+/**
+ * replayBatch a portfolio at a time, for a caller that does something else between portfolios
+ * (the local runner lets the previous batch's writes go on): `replayNext()` replays the next
+ * portfolio and says whether there was one, `finish()` gives the batch's result.
+ */
+export interface BatchReplay {
+  replayNext(): boolean;
+  finish(): BatchResult;
+}
+
+export function startBatchReplay(ctx: BatchContext, batch: number, items: readonly BatchItem[], onPortfolioDone?: (steps: number) => void): BatchReplay {
   const result: BatchResult = { batch, timeline: [], events: [], portfolios: [], steps: 0, thresholds: renderJobThresholds(ctx.rules.base.thresholds, ctx.spec.rules), intrabar: hasIntrabarExtremes(ctx.timeline), parsed: new Map() };
   const fail = (item: BatchItem, error: string) => {
     result.portfolios.push({ portfolioId: idOf(item.doc), index: item.index, ok: false, error });
@@ -110,7 +126,7 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
   const fastBatch = fastOnes.length > 0 ? createFastBatch(ctx.flatTables, capacities) : undefined;
   const slotOf = new Map(fastOnes.map((x, i) => [x, i]));
 
-  for (const x of parsed) {
+  const replayOne = (x: (typeof parsed)[number]) => {
     try {
       const slot = slotOf.get(x);
       const fast = slot === undefined ? undefined : { batch: fastBatch!, index: slot, capacity: capacities[slot]!, seriesId: ctx.seriesId };
@@ -132,10 +148,21 @@ export function replayBatch(ctx: BatchContext, batch: number, items: readonly Ba
     } catch (e) {
       fail(x.item, describeFailure(ctx, x.item, e));
     }
-  }
-  // Failures were recorded as they came; the summary lists portfolios in input order.
-  result.portfolios.sort((a, b) => a.index - b.index);
-  return result;
+  };
+  let next = 0;
+  return {
+    replayNext: () => {
+      if (next >= parsed.length) return false;
+      replayOne(parsed[next++]!);
+      return true;
+    },
+    finish: () => {
+      while (next < parsed.length) replayOne(parsed[next++]!);
+      // Failures were recorded as they came; the summary lists portfolios in input order.
+      result.portfolios.sort((a, b) => a.index - b.index);
+      return result;
+    },
+  };
 }
 
 /** The job's path for the top-up's held replays: the kernel where the portfolio's own replay used it. */
@@ -206,9 +233,20 @@ async function writeWorstDetail(store: ObjectStore, jobKey: string, ctx: BatchCo
   const portfolios = result.portfolios.filter((p) => wanted.has(p.index));
   const ids = new Set(portfolios.map((p) => p.portfolioId));
   const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
-  await store.write(key('worstPortfolios'), gzipText(renderPortfolioLines(addStartRisk(ctx, result, portfolios))));
-  await store.write(key('worstTimeline'), encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)), true)], COMPRESSED));
-  await store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))], COMPRESSED));
+  await settleAll([
+    store.write(key('worstPortfolios'), gzipText(renderPortfolioLines(addStartRisk(ctx, result, portfolios)))),
+    store.write(key('worstTimeline'), encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)), true)], COMPRESSED)),
+    store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))], COMPRESSED)),
+  ]);
+}
+
+/**
+ * Waits for every write, then throws the first failure: each write, failed or not, has finished
+ * (its temporary file removed) before the batch's own promise settles.
+ */
+async function settleAll(writes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** The report's time grid for the job (the same for every batch: the partials add up on it). */
@@ -220,21 +258,28 @@ export const reportGridOf = (ctx: BatchContext) => buildReportGrid(ctx.timeline.
  * counts as done only when its partial exists. Rewriting a batch in the same run gives the same bytes.
  */
 export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: BatchContext, result: BatchResult, run: PartRun): Promise<void> {
+  // The data files are written at once, their waits on the store overlapping; `files` keeps their
+  // order (the partial's bytes must not depend on which write ends first).
   const files: Record<string, FileDigest> = {};
-  const put = async (file: DatasetFile, body: WriteBody) => {
+  const writes: Promise<void>[] = [];
+  const put = (file: DatasetFile, body: WriteBody) => {
     const name = datasetFileName(file, result.batch);
-    files[name] = await writeHashed(store, joinKey(jobKey, ...name.split('/')), body);
+    files[name] = { bytes: 0, sha256: '' };
+    writes.push(writeHashed(store, joinKey(jobKey, ...name.split('/')), body).then((digest) => {
+      files[name] = digest;
+    }));
   };
-  await put('portfolios', gzipText(renderPortfolioLines(result.portfolios)));
-  await put('timeline', encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline, true)], COMPRESSED));
-  await put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)], COMPRESSED));
+  put('portfolios', gzipText(renderPortfolioLines(result.portfolios)));
+  put('timeline', encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline, true)], COMPRESSED));
+  put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)], COMPRESSED));
   // events.arrow is the record; its JSON lines only on request (`pmbt events` prints them from the Arrow).
-  if (ctx.spec.events.lines) await put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
+  if (ctx.spec.events.lines) put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));
   const totals = emptyJobTotals();
   for (const p of result.portfolios) addToJobTotals(totals, p);
   totals.portfolioSteps = result.steps;
   const report = buildReportPartial(result.batch, result.portfolios, result.timeline, result.events, reportGridOf(ctx), result.thresholds);
-  await writeWorstDetail(store, jobKey, ctx, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order));
+  writes.push(writeWorstDetail(store, jobKey, ctx, result, report.worst.slice(0, REPORT_LIMITS.worstDetail).map((w) => w.order)));
+  await settleAll(writes);
   const partial: BatchPartial = { version: 1, run, batch: result.batch, steps: result.steps, thresholds: result.thresholds, intrabar: result.intrabar, totals, files, report };
   await store.write(joinKey(jobKey, ...datasetFileName('partial', result.batch).split('/')), renderBatchPartial(partial));
 }

@@ -39,3 +39,27 @@ function slowFormat(value: Dec): string {
   const text = value.toFixed(8, Dec.ROUND_DOWN);
   return text === '-0.00000000' ? '0.00000000' : text;
 }
+
+/**
+ * The widening in formatBinanceDecimalWithin. Of FLOAT_SLACK·|x|: `new Dec(x)` is x's shortest
+ * round-trip decimal, within half an ulp (≤ 2⁻⁵³·|x|) of x, and Dec's 40-digit rounding of the
+ * interval's ends (≈ 10⁻³⁹·|x|). Of the factor 1 + FLOAT_SLACK on the error: the float operations
+ * that widen, and the exact engine's own 40-digit roundings — ≈ 10⁻³⁹ of its terms, against an
+ * error bound of k·2⁻⁵² of them (engine/fast/snapshot.ts findErrorFactor).
+ */
+const FLOAT_SLACK = 2 ** -50;
+
+/**
+ * What formatBinanceDecimal prints for every number within `error` of the float `x` — so for the
+ * exact value a proven error bound says is that close — or undefined when two such numbers print
+ * differently (an 8-decimal cell edge lies within reach) or x is not finite. The interval is
+ * widened by FLOAT_SLACK·|x| and its ends taken in Dec; the cut toward zero is monotonic, so equal
+ * cuts at both ends are the cut of everything between.
+ */
+export function formatBinanceDecimalWithin(x: number, error: number): string | undefined {
+  if (!Number.isFinite(x) || !(error >= 0) || !Number.isFinite(error)) return undefined;
+  const reach = new Dec((error + Math.abs(x) * FLOAT_SLACK) * (1 + FLOAT_SLACK));
+  const centre = new Dec(x);
+  const low = formatBinanceDecimal(centre.minus(reach));
+  return low === formatBinanceDecimal(centre.plus(reach)) ? low : undefined;
+}

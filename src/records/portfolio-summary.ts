@@ -125,6 +125,12 @@ export interface ReplayOutcome {
   gapSteps: number;
   initial: AccountSnapshot | undefined;
   final: AccountSnapshot | undefined;
+  /**
+   * The final account's printed numbers, when they came from the fast kernel's floats under their
+   * proven error bound (replay/final-account.ts): the summary prints these, the same strings
+   * `final` gives. Absent: the summary prints `final`.
+   */
+  finalPrinted?: FinalPrinted;
   finalTime: number | undefined;
   minUniMMR: Dec | null;
   minUniMMRTime: number | undefined;
@@ -144,6 +150,14 @@ export interface ReplayOutcome {
   events: readonly ReplayEvent[];
 }
 
+/** The summary line's final numbers as printed (8-decimal strings) and the final status. */
+export interface FinalPrinted {
+  accountStatus: AccountStatus;
+  uniMMR: string;
+  accountEquity: string;
+  actualEquity: string;
+}
+
 /** Funding per symbol and interest per asset, as 8-decimal strings (keys sorted). */
 export interface PaymentTotals {
   funding: Record<string, string>;
@@ -155,8 +169,64 @@ export interface PaymentTotals {
  * (and as the ledger, `events.ledger`, records it): cut to 8 decimals. So the totals are exact sums
  * of the printed payments, which a reader can reconcile with the ledger to the last digit; the
  * replay's wallets moved by the uncut amounts, less than 1e-8 apart per payment.
+ *
+ * Added as integers of 10⁻⁸ held in float64, read from decimal.js's digit words (unitsOf): every
+ * payment below 10⁷ is fewer than 10¹⁵ units and every running sum below 2⁵³ (MAX_SAFE_INTEGER) is
+ * an exact integer there, so the sums are the exact sums of the printed payments — the numbers Dec
+ * gives (sumPaymentsDec, the reference: its 40 digits hold them exactly). A portfolio with a larger
+ * payment or sum is added by Dec instead.
  */
 export function sumPayments(events: readonly ReplayEvent[]): PaymentTotals {
+  const funding = new Map<string, number>();
+  const interest = new Map<string, number>();
+  let exact = true;
+  const add = (into: Map<string, number>, key: string, amount: Dec) => {
+    const units = unitsOf(amount);
+    const sum = (into.get(key) ?? 0) + units;
+    if (!(Math.abs(sum) <= Number.MAX_SAFE_INTEGER)) exact = false;
+    into.set(key, sum);
+  };
+  for (const e of events) {
+    if (e.type === 'funding') add(funding, e.symbol, e.amount);
+    else if (e.type === 'interest') add(interest, e.asset, e.amount);
+  }
+  if (!exact) return sumPaymentsDec(events);
+  const render = (m: Map<string, number>) => Object.fromEntries([...m.keys()].sort().map((k) => [k, formatUnits(m.get(k)!)]));
+  return { funding: render(funding), interest: render(interest) };
+}
+
+// 10^n for the word arithmetic below (exact in float64 up to 10²²).
+const POW10 = Array.from({ length: 16 }, (_, n) => 10 ** n);
+
+/**
+ * A payment cut toward zero to 8 decimals, in units of 10⁻⁸ (formatBinanceDecimal's digits without
+ * the point), from decimal.js's words (`d`, base 10⁷, word 0's unit 10^(7·⌊e/7⌋)): NaN when the
+ * payment is 10⁷ or more (its units need not be exact in float64; the caller falls back to Dec).
+ * Words wholly below 10⁻⁸ are not read: they add less than one unit to the cut word's remainder.
+ */
+function unitsOf(d: Dec): number {
+  const words = d.d;
+  const e = d.e;
+  if (words === null || words === undefined || e > 6) return Number.NaN;
+  if (e < -8) return 0;
+  let units = 0;
+  // The power of ten, in units, of word i's unit: at most 8 (e ≤ 6), so each term is below 10¹⁵.
+  let place = 7 * Math.floor(e / 7) + 8;
+  for (let i = 0; i < words.length && place > -7; i++, place -= 7) {
+    const w = words[i]!;
+    units += place >= 0 ? w * POW10[place]! : Math.floor(w / POW10[-place]!);
+  }
+  return d.s < 0 ? -units : units;
+}
+
+/** An integer of 10⁻⁸ units (below 2⁵³) printed as formatBinanceDecimal prints the same number. */
+function formatUnits(units: number): string {
+  const digits = String(Math.abs(units)).padStart(9, '0');
+  return `${units < 0 ? '-' : ''}${digits.slice(0, -8)}.${digits.slice(-8)}`;
+}
+
+/** sumPayments in decimal.js: each printed payment parsed and added by Dec.plus (40 significant digits). */
+export function sumPaymentsDec(events: readonly ReplayEvent[]): PaymentTotals {
   const funding = new Map<string, Dec>();
   const interest = new Map<string, Dec>();
   const add = (into: Map<string, Dec>, key: string, amount: Dec) => into.set(key, (into.get(key) ?? new Dec(0)).plus(f(amount)));
@@ -170,6 +240,19 @@ export function sumPayments(events: readonly ReplayEvent[]): PaymentTotals {
 
 const WORST_FIRST: AccountStatus[] = ['BANKRUPTED', 'FORCE_LIQUIDATION', 'REDUCE_ONLY', 'MARGIN_CALL', 'NORMAL'];
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+
+/** The final account's fields of a summary line: from the kernel's proven strings when the replay has them. */
+function renderFinal(r: ReplayOutcome): { finalStatus: AccountStatus | null; finalUniMMR: string | null; finalAccountEquity: string | null; finalActualEquity: string | null } {
+  const printed = r.finalPrinted;
+  if (printed !== undefined) return { finalStatus: r.bankrupt ? 'BANKRUPTED' : printed.accountStatus, finalUniMMR: printed.uniMMR, finalAccountEquity: printed.accountEquity, finalActualEquity: printed.actualEquity };
+  const final = r.final;
+  return {
+    finalStatus: r.bankrupt ? 'BANKRUPTED' : (final?.accountStatus ?? null),
+    finalUniMMR: final?.uniMMR == null ? null : f(final.uniMMR),
+    finalAccountEquity: final === undefined ? null : f(final.accountEquity),
+    finalActualEquity: final === undefined ? null : f(final.actualEquity),
+  };
+}
 
 export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 'fast' | 'exact'): PortfolioSummary {
   const eventCounts: Record<string, number> = {};
@@ -196,10 +279,7 @@ export function renderPortfolioSummary(r: ReplayOutcome, index: number, engine: 
     bankrupt: r.bankrupt,
     bankruptcyLossUSD: f(r.bankruptcyLossUSD),
     finalTime: iso(r.finalTime),
-    finalStatus: r.bankrupt ? 'BANKRUPTED' : (r.final?.accountStatus ?? null),
-    finalUniMMR: r.final?.uniMMR == null ? null : f(r.final.uniMMR),
-    finalAccountEquity: r.final === undefined ? null : f(r.final.accountEquity),
-    finalActualEquity: r.final === undefined ? null : f(r.final.actualEquity),
+    ...renderFinal(r),
     eventCounts,
     ...sumPayments(r.events),
     warnings: r.warnings,

@@ -26,21 +26,29 @@ export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec,
  * the mark price at that time is missing or stale (reported by the caller, never invented).
  */
 export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number): ReplayEvent[] | undefined {
-  // Every funding row of the step comes here, most for symbols the account does not hold.
-  if (!state.umPositions.some((p) => p.symbol === symbol) && !state.cmPositions.some((p) => p.symbol === symbol)) return [];
-  const um = state.umPositions.filter((p) => p.symbol === symbol);
-  const cm = state.cmPositions.filter((p) => p.symbol === symbol);
+  // Every funding row of the step comes here, most for symbols the account does not hold: those
+  // return before allocating (plain loops, no closures: this runs per row, per portfolio).
+  const um = state.umPositions;
+  const cm = state.cmPositions;
+  let held = false;
+  for (let i = 0; i < um.length && !held; i++) held = um[i]!.symbol === symbol;
+  for (let i = 0; i < cm.length && !held; i++) held = cm[i]!.symbol === symbol;
+  if (!held) return [];
   const mark = market.markPrices.get(symbol);
   if (mark === undefined) return undefined;
   const events: ReplayEvent[] = [];
+  // UM legs first, then CM, each in listing order.
+  let umAsset: string | undefined;
   for (const p of um) {
-    const asset = findUmContract(rules, symbol).marginAsset;
+    if (p.symbol !== symbol) continue;
+    umAsset ??= findUmContract(rules, symbol).marginAsset;
     const amount = p.positionAmt.times(mark).times(rate).neg();
-    const b = findOrAddBalance(state, asset);
+    const b = findOrAddBalance(state, umAsset);
     b.umWalletBalance = b.umWalletBalance.plus(amount);
-    events.push({ type: 'funding', time, symbol, asset, rate, markPrice: mark, amount });
+    events.push({ type: 'funding', time, symbol, asset: umAsset, rate, markPrice: mark, amount });
   }
   for (const p of cm) {
+    if (p.symbol !== symbol) continue;
     const c = findCmContract(rules, symbol);
     const amount = calculateCmFunding(p.positionAmt, c.contractSize, mark, rate);
     const b = findOrAddBalance(state, c.marginAsset);

@@ -1,3 +1,4 @@
+import type { Dec } from '../domain/decimal.js';
 import type { Action, Portfolio } from '../domain/types.js';
 import { findFirstAtOrAfter, seriesKey, type MarketTimeline } from './market-timeline.js';
 
@@ -15,9 +16,35 @@ export interface Exposure {
 export function describeExposure(p: Portfolio): Exposure {
   return {
     hasLoans: p.balances.some((b) => !b.crossMarginBorrowed.isZero()),
-    hasNegativeFutures: p.balances.some((b) => b.umWalletBalance.plus(b.cmWalletBalance).isNegative()),
+    hasNegativeFutures: hasNegativeFutures(p),
     symbols: new Set([...p.umPositions, ...p.cmPositions].map((x) => x.symbol)),
   };
+}
+
+/**
+ * The exposure after charges alone (funding and interest move wallet and interest amounts, never a
+ * loan's principal or a position): the loans and symbols of `before`, the negative futures balances
+ * found again.
+ */
+export function describeExposureAfterCharges(p: Portfolio, before: Exposure): Exposure {
+  return { hasLoans: before.hasLoans, hasNegativeFutures: hasNegativeFutures(p), symbols: before.symbols };
+}
+
+function hasNegativeFutures(p: Portfolio): boolean {
+  for (const b of p.balances) if (isNegativeSum(b.umWalletBalance, b.cmWalletBalance)) return true;
+  return false;
+}
+
+/**
+ * `a.plus(b).isNegative()` (a zero's sign included, as decimal.js gives it: −0 + −0 is −0, and x + −x
+ * is +0), decided from the signs where they decide it: only a sum of opposite signs is computed.
+ */
+export function isNegativeSum(a: Dec, b: Dec): boolean {
+  const aZero = a.isZero();
+  const bZero = b.isZero();
+  if (aZero || bZero) return aZero && bZero ? a.s < 0 && b.s < 0 : (aZero ? b : a).s < 0;
+  if (a.s === b.s) return a.s < 0;
+  return a.plus(b).isNegative();
 }
 
 const isTick = (ticks: Int32Array, k: number) => ticks[findFirstAtOrAfter(ticks, k)] === k;

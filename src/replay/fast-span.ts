@@ -84,6 +84,7 @@ export function recordFastSpan(state: ReplayState, batch: FastBatch, tl: MarketT
   state.result.kernelSteps += stop - k;
   // The step that stopped the kernel comes round again, stops the kernel at once and goes to the exact engine.
   state.kernel.lastStep = stop - 1;
+  state.kernel.lastSpanFrom = extreme === undefined ? k : -1;
 }
 
 /** The extremes of a quiet span in the kernel's minimum, at the steps that have one. */

@@ -47,7 +47,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
     at.keep?.after(state);
     k++;
   }
-  return finishReplay(state, book, rulesTimeline);
+  return finishReplay(state, book, rulesTimeline, fast);
 }
 
 /** The reference replay: every step through the exact engine. */

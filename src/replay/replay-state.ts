@@ -3,7 +3,7 @@ import type { AccountSnapshot, AccountStatus, Portfolio, Rules } from '../domain
 import type { FastBatch, PortfolioCapacity } from '../engine/fast/batch.js';
 import type { ReplayOutcome } from '../records/portfolio-summary.js';
 import { clonePortfolio } from './account.js';
-import { describeExposure, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
+import { describeExposure, describeExposureAfterCharges, findNextEventfulStep, findUnfundedPerpetuals, type Exposure } from './eventful-steps.js';
 import type { ReplayEvent } from './events.js';
 import type { LiquidationOptions } from './liquidation.js';
 import type { MarketTimeline } from './market-timeline.js';
@@ -46,6 +46,11 @@ export interface KernelBookkeeping {
   loadedRules: Rules | undefined;
   /** The last step of the latest span, while no exact step has followed it (−1 otherwise): the final account is evaluated there. */
   lastStep: number;
+  /**
+   * The first step of the kernel call that gave that span, while the batch's span arrays still hold
+   * its results (−1 otherwise: none yet, or the bars' extremes were screened after it).
+   */
+  lastSpanFrom: number;
   /** The longest span the next kernel call may run. */
   spanLimit: number;
 }
@@ -95,7 +100,7 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
     nextAction: 0,
     exposure,
     nextEventful: findNextEventfulStep(tl, exposure, account.actions, 0, 0),
-    kernel: { stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN },
+    kernel: { stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, lastSpanFrom: -1, spanLimit: MIN_SPAN },
     fastMinimum: { uniMMR: Number.POSITIVE_INFINITY, time: 0, step: -1, account: undefined, extreme: false },
     timeline,
     result: {
@@ -132,6 +137,6 @@ export function keepFastMinimumAccount(state: ReplayState): void {
 export function noteAccountChanged(state: ReplayState, tl: MarketTimeline, fromStep: number, balancesOnly = false): void {
   state.kernel.balancesOnly = (!state.kernel.stale || state.kernel.balancesOnly) && balancesOnly;
   state.kernel.stale = true;
-  state.exposure = describeExposure(state.account);
+  state.exposure = balancesOnly ? describeExposureAfterCharges(state.account, state.exposure) : describeExposure(state.account);
   state.nextEventful = findNextEventfulStep(tl, state.exposure, state.account.actions, state.nextAction, fromStep);
 }

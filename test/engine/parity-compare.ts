@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { PARITY_TOLERANCE } from '../../src/engine/fast/parity.js';
+import { formatBinanceDecimal } from '../../src/records/binance-format.js';
 import { renderEventRecord } from '../../src/records/events/index.js';
 import type { PortfolioReplay } from '../../src/replay/replay-portfolio.js';
 
@@ -33,6 +34,11 @@ export function expectParity(id: string, exact: PortfolioReplay, fast: Portfolio
     if (!ok) expect({ id, fast: f }).toEqual({ id, fast: row });
   });
   expect(close(exact.minUniMMR?.toNumber() ?? null, fast.minUniMMR?.toNumber() ?? null), id).toBe(true);
+  // The final numbers the summary prints from the kernel (replay/final-account.ts) are the exact engine's, digit for digit.
+  if (fast.finalPrinted !== undefined) {
+    const final = exact.final!;
+    expect({ id, ...fast.finalPrinted }).toEqual({ id, accountStatus: final.accountStatus, uniMMR: formatBinanceDecimal(final.uniMMR!), accountEquity: formatBinanceDecimal(final.accountEquity), actualEquity: formatBinanceDecimal(final.actualEquity) });
+  }
 }
 
 /** A small seeded generator (mulberry32): the parity suites' random portfolios and paths. */

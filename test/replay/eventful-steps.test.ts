@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeExposure, findNextEventfulStep, findUnfundedPerpetuals, isDayTick, isHourTick } from '../../src/replay/eventful-steps.js';
+import fc from 'fast-check';
+import { Dec } from '../../src/domain/decimal.js';
+import { describeExposure, describeExposureAfterCharges, findNextEventfulStep, findUnfundedPerpetuals, isDayTick, isHourTick, isNegativeSum } from '../../src/replay/eventful-steps.js';
 import { portfolioOf } from '../helpers/portfolio.js';
 import { flatUm } from '../helpers/rules.js';
 import { at, bookOf, pricesAt, rulesTimelineOf } from '../helpers/replay.js';
@@ -15,6 +17,23 @@ describe('describeExposure', () => {
     const p = portfolioOf({ balances: [{ asset: 'USDT', crossMarginBorrowed: '100', crossMarginFree: '100' }, { asset: 'BTC', umWalletBalance: '-0.1' }], ...long }, rules);
     expect(describeExposure(p)).toEqual({ hasLoans: true, hasNegativeFutures: true, symbols: new Set(['BTCUSDT']) });
     expect(describeExposure(portfolioOf({ balances: [{ asset: 'USDT', umWalletBalance: '5' }] }, rules))).toEqual({ hasLoans: false, hasNegativeFutures: false, symbols: new Set() });
+  });
+});
+
+describe('the exposure after charges', () => {
+  it('keeps the loans and symbols, and finds a futures balance funding took below zero', () => {
+    const p = portfolioOf({ balances: [{ asset: 'USDT', crossMarginBorrowed: '100', crossMarginFree: '100', umWalletBalance: '1' }], ...long }, rules);
+    const before = describeExposure(p);
+    expect(before.hasNegativeFutures).toBe(false);
+    p.balances[0]!.umWalletBalance = new Dec('-0.5');
+    expect(describeExposureAfterCharges(p, before)).toEqual({ hasLoans: true, hasNegativeFutures: true, symbols: before.symbols });
+    expect(describeExposureAfterCharges(p, before)).toEqual(describeExposure(p));
+  });
+  it('isNegativeSum is decimal.js\'s a.plus(b).isNegative(), signed zeros included', () => {
+    const dec = fc.oneof(fc.constantFrom('0', '-0', '1', '-1', '0.5', '-0.5'), fc.tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: -12, max: 4 })).map(([m, k]) => `${m}e${k}`)).map((x) => new Dec(x));
+    fc.assert(fc.property(dec, dec, (a, b) => isNegativeSum(a, b) === a.plus(b).isNegative()), { numRuns: 2000, seed: Number(process.env.PMBT_SEED ?? 20261202) });
+    // −0 + −0 is −0 (negative), 1 + −1 is +0.
+    expect([isNegativeSum(new Dec('-0'), new Dec('-0')), isNegativeSum(new Dec(1), new Dec(-1)), isNegativeSum(new Dec('-0'), new Dec(0))]).toEqual([true, false, false]);
   });
 });
 

@@ -14,7 +14,7 @@ describe('createReplayState', () => {
     state.account.balances[0]!.umWalletBalance = state.account.balances[0]!.umWalletBalance.plus(1);
     expect(stateOf(long, book, rules).account.balances[0]!.umWalletBalance.toString()).toBe('1000');
     expect(state.status).toBeNull();
-    expect(state.kernel).toEqual({ stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, spanLimit: MIN_SPAN });
+    expect(state.kernel).toEqual({ stale: true, balancesOnly: false, loadedRules: undefined, lastStep: -1, lastSpanFrom: -1, spanLimit: MIN_SPAN });
     // no loans, no funding rows, no actions: nothing is ever eventful
     expect(state.nextEventful).toBe(3);
     expect(state.result.warnings).toEqual(['no funding series for BTCUSDT: its funding is taken as 0']);

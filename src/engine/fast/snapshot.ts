@@ -320,6 +320,9 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     }
     spanUniMMR[j] = uniMMR;
   }
+  // A span without a stop has its bound too: the replay prints its final account from it (replay/final-account.ts).
+  b.outGross[p] = scale;
+  b.outMarginScale[p] = marginScale;
   return from + n;
 }
 

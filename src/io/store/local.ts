@@ -220,13 +220,31 @@ async function removeTempFiles(dir: string): Promise<number> {
   return removed;
 }
 
+/**
+ * A streamed body's chunks are gathered up to this many bytes before each write: an Arrow file
+ * comes as many small chunks (a few bytes of metadata or padding each), and a write a chunk cost
+ * one wait on the file system each (docs/performance.md "End to end").
+ */
+export const WRITE_CHUNK_BYTES = 1 << 20;
+
 async function writeBody(handle: FileHandle, body: WriteBody): Promise<void> {
   if (typeof body === 'string' || body instanceof Uint8Array) return handle.writeFile(body);
-  for await (const chunk of body) {
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const flush = async () => {
+    const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
     // write() may take fewer bytes than offered; writeFile() would loop for us but is typed for
     // whole bodies only in @types/node 20.
-    for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at)).bytesWritten;
+    for (let at = 0; at < bytes.byteLength; ) at += (await handle.write(bytes, at)).bytesWritten;
+  };
+  for await (const chunk of body) {
+    held.push(chunk);
+    heldBytes += chunk.byteLength;
+    if (heldBytes >= WRITE_CHUNK_BYTES) await flush();
   }
+  if (heldBytes > 0) await flush();
 }
 
 async function openForReading(path: string): Promise<FileHandle> {

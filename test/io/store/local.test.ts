@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../../src/domain/errors.js';
-import { createLocalStore } from '../../../src/io/store/local.js';
+import { createLocalStore, WRITE_CHUNK_BYTES } from '../../../src/io/store/local.js';
 import type { ObjectStore } from '../../../src/io/store/types.js';
 import { collectAll, describeStoreContract, expectSameBytes, failingAfter, listSorted, patternBytes } from './contract.js';
 
@@ -69,6 +69,18 @@ describe('local store: atomic writes', () => {
     }
     await writer;
     expect(reads).toBeGreaterThan(0);
+  });
+
+  test('a body of many small chunks, gathered into writes of WRITE_CHUNK_BYTES, is written whole and in order', async () => {
+    const key = `${freshPrefix()}/chunks.bin`;
+    // 300,000 chunks of 7 bytes: 2,100,000 bytes, two full gathers and a rest.
+    const whole = patternBytes(300_000 * 7);
+    async function* smallChunks() {
+      for (let at = 0; at < whole.length; at += 7) yield whole.subarray(at, at + 7);
+    }
+    expect(whole.length).toBeGreaterThan(2 * WRITE_CHUNK_BYTES);
+    await store.write(key, smallChunks());
+    expectSameBytes(await store.read(key, { maxBytes: whole.length }), whole);
   });
 
   test('a failing write leaves neither the file nor a temp file', async () => {
