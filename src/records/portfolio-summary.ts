@@ -43,10 +43,10 @@ export type PortfolioSummary =
       interest?: Record<string, string>;
       /**
        * Distance at the start (the job's first step's market), family 'all' (docs/risk.md "In a
-       * job"); absent in lines written before it and when the job did not ask (`risk.distance`).
+       * job"); absent in lines written before it and with `risk.distance: false` (on by default).
        */
       startDistance?: StartDistance;
-      /** Top-up to survive the replayed path, held as it was (no liquidation): only when the job asks (`risk.topUp`). */
+      /** Top-up to survive the replayed path, held as it was (no liquidation): absent with `risk.topUp: false` (on by default). */
       topUp?: PortfolioTopUp;
       warnings: string[];
     }
