@@ -67,7 +67,7 @@ describe('scheduled stress tests over a memory bucket', () => {
     executions.at(-1)!.status = 'SUCCEEDED';
     const without = { ...tests[0]!, job: { risk: { distance: false } } };
     expect(await fire(without)).not.toHaveProperty('previousJob');
-    expect(jobOf().risk.distance).toBeUndefined();
+    expect(jobOf().risk.distance).toBe(false);
     expect(jobOf().compare).toBeUndefined();
   });
 

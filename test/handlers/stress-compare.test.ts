@@ -202,7 +202,7 @@ describe('scheduled stress tests compare with their previous finished run', () =
     }
     expect(() => parseJobSpec({ ...base, compare: { previousJob: 'j' } })).toThrow(/compare\.previousJob/);
     expect(() => parseJobSpec({ ...base, compare: { previousJob: 'k', path: 'x' } })).toThrow(/job: compare\.path: expected one of the fields previousJob, got unknown field "path"/);
-    expect(() => parseJobSpec({ ...base, risk: {}, compare: { previousJob: 'k' } })).toThrow("job: compare: expected risk.distance on as well (the comparison pairs the two jobs' start distances), got risk.distance off");
+    expect(() => parseJobSpec({ ...base, risk: { distance: false }, compare: { previousJob: 'k' } })).toThrow("job: compare: expected risk.distance on as well (the comparison pairs the two jobs' start distances), got risk.distance off");
     expect(parseJobSpec({ ...base, compare: { previousJob: 'k-20261123T0600Z' } }).compare).toEqual({ previousJob: 'k-20261123T0600Z' });
     const test = { name: 't', schedule: 'rate(1 day)', prices: 'a.arrow', portfolios: 'b.jsonl', scenario: { name: 'funding-spike' } };
     expect(() => parseStressTests({ version: 1, tests: [{ ...test, job: { compare: { previousJob: 'x' } } }] }, 'stress-tests.json')).toThrow(/stress-tests\.json: tests\[0\]\.job\.compare: expected no such field \(the schedule sets it\)/);
