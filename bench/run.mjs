@@ -84,7 +84,7 @@ const replayOnlyPortfolioStepsPerSec = replaySteps / (Number(process.hrtime.bigi
 const dir = mkdtempSync(join(tmpdir(), 'pmbt-bench-'));
 writeFileSync(join(dir, 'prices.arrow'), writeSeriesArrow(series));
 writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
-const spec = parseJobSpec({ jobId: 'bench', prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, 'out'), batchSize: 250 });
+const spec = parseJobSpec({ jobId: 'bench', prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, 'out'), batchSize: 250, ...(process.env.PMBT_BENCH_SPEC ? JSON.parse(process.env.PMBT_BENCH_SPEC) : {}) });
 const run = await runJobLocally(spec, { workers: 1 });
 rmSync(dir, { recursive: true, force: true });
 const e2eSec = run.timings.totalMs / 1000;
