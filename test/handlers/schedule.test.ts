@@ -1,58 +1,33 @@
 // The schedule handler: a rule's event starts a stress test — its scenario applied to the base
 // prices, written to scenarios/<jobId>/prices.arrow, and the job started like POST /backtests.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { handler as merge } from '../../handlers/merge.js';
-import { handler as plan } from '../../handlers/plan.js';
-import { handler as replayBatch } from '../../handlers/replay-batch.js';
 import { handler as schedule } from '../../handlers/schedule.js';
-import { runStateMachineLocally } from '../../src/batch/local-state-machine.js';
 import { readStressTests } from '../../src/batch/stress-tests.js';
 import { readSeriesArrow, writeSeriesArrow } from '../../src/io/arrow/series.js';
 import { applyScenario } from '../../src/scenarios/index.js';
-import { writeSmallJob } from '../helpers/job-files.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { ROOT, s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
-import { readStepEnvironment } from '../../handlers/environment.js';
+import { ROOT, type FakeStepFunctions } from './harness.js';
+import { SCHEDULE_BUCKET as BUCKET, startScheduleHarness, type ScheduleHarness } from './schedule-harness.js';
 
-const BUCKET = 'pm-data';
-let s3: S3TestServer;
+let bed: ScheduleHarness;
 let client: S3Client;
 let sfn: FakeStepFunctions;
-let restoreEnv: () => void;
-let files: ReturnType<typeof writeSmallJob>;
+let files: ScheduleHarness['files'];
 
 const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
 
 beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  s3 = await startS3Server({ buckets: [BUCKET] });
-  sfn = await startFakeStepFunctions(async (input) => {
-    await runStateMachineLocally(input as { job: unknown }, { plan, replayBatch, merge }, readStepEnvironment().locate, { maxConcurrency: 3, retryIntervalMs: 1, maxAttempts: 0 });
-  });
-  files = writeSmallJob();
-  const config = join(files.dir, 'stress-tests.json');
-  writeFileSync(config, JSON.stringify({
-    version: 1,
-    tests: [
-      { name: 'small-shock', schedule: 'cron(0 6 * * ? *)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'instant-shock', params: { asset: 'BTC', drop: '0.2', at: '2024-03-12T01:00:00Z' } }, job: { timeline: { resolution: '15m' }, batchSize: 10 } },
-      { name: 'small-funding', schedule: 'rate(1 day)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'funding-spike', params: {} } },
-    ],
-  }));
-  restoreEnv = setEnv({ ...s3Env(s3.endpoint), PMBT_DATA_BUCKET: BUCKET, PMBT_STATE_MACHINE_ARN: sfn.stateMachineArn, PMBT_SFN_ENDPOINT: sfn.endpoint, PMBT_STRESS_TESTS: config });
-  client = s3.client();
-  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'data/small/prices.arrow', Body: readFileSync(files.job.prices as string) }));
-  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'data/small/portfolios.jsonl', Body: readFileSync(files.job.portfolios as string) }));
+  bed = await startScheduleHarness([
+    { name: 'small-shock', schedule: 'cron(0 6 * * ? *)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'instant-shock', params: { asset: 'BTC', drop: '0.2', at: '2024-03-12T01:00:00Z' } }, job: { timeline: { resolution: '15m' }, batchSize: 10 } },
+    { name: 'small-funding', schedule: 'rate(1 day)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'funding-spike', params: {} } },
+  ]);
+  ({ client, sfn, files } = bed);
 });
 
-afterAll(async () => {
-  restoreEnv?.();
-  await sfn?.stop();
-  await s3?.stop();
-  rmSync(files.dir, { recursive: true, force: true });
-});
+afterAll(() => bed?.stop());
 
 describe('schedule handler', () => {
   it("starts the rule's test on its scenario prices, with the job settings of the config", async () => {

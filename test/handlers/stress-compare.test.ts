@@ -2,37 +2,26 @@
 // firings of one test through the real schedule, plan, replayBatch and merge handlers against the
 // S3-compatible test server; the second names the first, and its summary.json's `moved` block
 // pairs the two jobs' liquidation distances, which this test derives from their own summary lines.
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { handler as merge } from '../../handlers/merge.js';
-import { handler as plan } from '../../handlers/plan.js';
-import { handler as replayBatch } from '../../handlers/replay-batch.js';
 import { handler as schedule } from '../../handlers/schedule.js';
-import { readStepEnvironment } from '../../handlers/environment.js';
 import { parseJobSpec } from '../../src/batch/job.js';
-import { runStateMachineLocally } from '../../src/batch/local-state-machine.js';
 import { parseStressTests } from '../../src/batch/stress-tests.js';
 import { Dec } from '../../src/domain/decimal.js';
-import { writeSmallJob } from '../helpers/job-files.js';
 import { bucketReader } from '../helpers/bucket-reader.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { s3Env, setEnv, startFakeStepFunctions, type FakeStepFunctions } from './harness.js';
+import type { FakeStepFunctions } from './harness.js';
+import { runExecution, SCHEDULE_BUCKET as BUCKET, startScheduleHarness, type ScheduleHarness } from './schedule-harness.js';
 
-const BUCKET = 'pm-data';
-let s3: S3TestServer;
+let bed: ScheduleHarness;
 let client: S3Client;
 let sfn: FakeStepFunctions;
-let restoreEnv: () => void;
-let files: ReturnType<typeof writeSmallJob>;
+let files: ScheduleHarness['files'];
 
 const reader = bucketReader(() => client, BUCKET);
 const put = (key: string, body: string | Buffer) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 const readJson = async (key: string) => JSON.parse((await reader.get(key)).toString()) as Record<string, unknown>;
-const steps = { plan, replayBatch, merge };
-const runLocally = (input: unknown) => runStateMachineLocally(input as { job: unknown }, steps, readStepEnvironment().locate, { maxConcurrency: 3, retryIntervalMs: 1, maxAttempts: 0 });
 
 const FIRST = 'cmp-20261123T0600Z';
 const SECOND = 'cmp-20261124T0600Z';
@@ -77,26 +66,13 @@ function liquidationDistances(lines: Record<string, unknown>[]): Map<string, Dec
 
 beforeAll(async () => {
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  s3 = await startS3Server({ buckets: [BUCKET] });
-  sfn = await startFakeStepFunctions(runLocally);
-  files = writeSmallJob();
-  const config = join(files.dir, 'stress-tests.json');
-  writeFileSync(config, JSON.stringify({
-    version: 1,
-    tests: [{ name: 'cmp', schedule: 'cron(0 6 * * ? *)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'instant-shock', params: { asset: 'BTC', drop: '0.2', at: '2024-03-12T01:00:00Z' } }, job: { batchSize: 10 } }],
-  }));
-  restoreEnv = setEnv({ ...s3Env(s3.endpoint), PMBT_DATA_BUCKET: BUCKET, PMBT_STATE_MACHINE_ARN: sfn.stateMachineArn, PMBT_SFN_ENDPOINT: sfn.endpoint, PMBT_STRESS_TESTS: config });
-  client = s3.client();
-  await put('data/small/prices.arrow', readFileSync(files.job.prices as string));
-  await put('data/small/portfolios.jsonl', readFileSync(files.job.portfolios as string));
+  bed = await startScheduleHarness([
+    { name: 'cmp', schedule: 'cron(0 6 * * ? *)', prices: 'data/small/prices.arrow', portfolios: 'data/small/portfolios.jsonl', scenario: { name: 'instant-shock', params: { asset: 'BTC', drop: '0.2', at: '2024-03-12T01:00:00Z' } }, job: { batchSize: 10 } },
+  ]);
+  ({ client, sfn, files } = bed);
 });
 
-afterAll(async () => {
-  restoreEnv?.();
-  await sfn?.stop();
-  await s3?.stop();
-  rmSync(files.dir, { recursive: true, force: true });
-});
+afterAll(() => bed?.stop());
 
 describe('scheduled stress tests compare with their previous finished run', () => {
   it('the first firing computes start distances and has nothing to compare with', async () => {
@@ -167,7 +143,7 @@ describe('scheduled stress tests compare with their previous finished run', () =
     const job = (jobId: string, previousJob: string) => ({
       jobId, prices: `s3://${BUCKET}/scenarios/${FIRST}/prices.arrow`, portfolios: `s3://${BUCKET}/data/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/`, batchSize: 10, risk: { distance: true }, compare: { previousJob },
     });
-    await runLocally({ job: job('cmp-missing', 'never-ran') });
+    await runExecution({ job: job('cmp-missing', 'never-ran') });
     const missing = (await readJson('reports/cmp-missing/summary.json')).moved;
     expect(missing).toEqual({ previousJob: 'never-ran', status: 'previousUnavailable', warning: `job never-ran has not finished (no s3://${BUCKET}/reports/never-ran/_SUCCESS): no comparison` });
     expect(await reader.exists('reports/cmp-missing/_SUCCESS')).toBe(true);
@@ -179,7 +155,7 @@ describe('scheduled stress tests compare with their previous finished run', () =
     };
     // Finished, but a partial damaged.
     await copyFirst('cmp-damaged', (k, body) => (k.endsWith('_partials/batch-000001.json') ? 'not JSON' : body));
-    await runLocally({ job: job('cmp-after-damaged', 'cmp-damaged') });
+    await runExecution({ job: job('cmp-after-damaged', 'cmp-damaged') });
     expect((await readJson('reports/cmp-after-damaged/summary.json')).moved).toEqual({
       previousJob: 'cmp-damaged', status: 'previousUnavailable',
       warning: expect.stringMatching(/^job cmp-damaged could not be read \(s3:\/\/pm-data\/reports\/cmp-damaged\/_partials\/batch-000001\.json: .*\): no comparison$/),
@@ -189,7 +165,7 @@ describe('scheduled stress tests compare with their previous finished run', () =
   it('a previous job whose partials do not carry distances (written before) is read from its summary lines: the same block', async () => {
     await copyFirstWithout('cmp-older');
     const job = { jobId: 'cmp-vs-older', prices: `s3://${BUCKET}/scenarios/${FIRST}/prices.arrow`, portfolios: `s3://${BUCKET}/data/small/portfolios.jsonl`, output: `s3://${BUCKET}/reports/`, batchSize: 10, risk: { distance: true }, compare: { previousJob: 'cmp-older' } };
-    await runLocally({ job });
+    await runExecution({ job });
     const second = (await readJson(`reports/${SECOND}/summary.json`)).moved as Record<string, unknown>;
     expect(second.status).toBe('compared');
     expect((await readJson('reports/cmp-vs-older/summary.json')).moved).toEqual({ ...second, previousJob: 'cmp-older' });
