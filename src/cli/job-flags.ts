@@ -22,6 +22,7 @@ const OVERRIDES: Record<SingleJobFlag, (job: Record<string, unknown>, v: string)
   'batch-size': (j, v) => { j.batchSize = /^\d+$/.test(v) ? Number(v) : v; },
   output: (j, v) => { j.output = v; },
   engine: (j, v) => { j.engine = v; },
+  compare: (j, v) => { j.compare = { previousJob: v }; },
 };
 
 /** The job flags' declaration (each overrides the job file's field; the defaults are the job spec's). */
@@ -40,6 +41,7 @@ export const JOB_FLAGS = [
   { name: 'batch-size', value: 'N', description: 'portfolios per batch (default 100)' },
   { name: 'output', value: 'URI', description: 'output folder (default out/)' },
   { name: 'engine', value: 'E', description: 'auto (default: the fast kernel, exact decisions), fast, or exact' },
+  { name: 'compare', value: 'JOB', description: 'earlier job in the output folder: who moved closer (compare)' },
 ] as const satisfies readonly FlagSpec[];
 
 export const JOB_FLAGS_HEADING = "Options (each overrides the job file's field):";

@@ -49,7 +49,8 @@ describe('pmbt run with compare', () => {
 
     // The earlier job's files damaged: a warning in summary.json, exit code as without it.
     writeFileSync(join(out(), 'before', '_partials', 'batch-000001.json'), 'not JSON');
-    const third = await runPmbt(['run', writeJob('again', { jobId: 'again', compare: { previousJob: 'before' } }), '--quiet']);
+    // (--compare sets compare.previousJob over the job file.)
+    const third = await runPmbt(['run', writeJob('again', { jobId: 'again' }), '--compare', 'before', '--quiet']);
     expect(third.code, third.stderr).toBe(3);
     expect(summaryOf('again').moved).toEqual({ previousJob: 'before', status: 'previousUnavailable', warning: expect.stringContaining(`job before could not be read (${join(out(), 'before', '_partials', 'batch-000001.json')}: `) });
 
@@ -64,5 +65,9 @@ describe('pmbt run with compare', () => {
     const r = await runPmbt(['run', writeJob('bad', { jobId: 'bad', compare: { previousJob: '../before' } })]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/compare\.previousJob: expected the id of another job in the same output folder .*got "\.\.\/before"/);
+ 
+    const flag = await runPmbt(['run', writeJob('bad-flag', { jobId: 'bad-flag' }), '--compare', 's3://pm-data/reports/before']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/compare\.previousJob: expected the id of another job in the same output folder .*got "s3:\/\/pm-data\/reports\/before"/);
   });
 });
