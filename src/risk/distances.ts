@@ -11,7 +11,7 @@ import { formatCutWithin } from './printed.js';
 import { findGridIntervals, narrowCrossing, type ShockProbe } from './scan.js';
 import { gridPointsBound, RANGE_PCT_BOUND } from './option-bounds.js';
 import {
-  applyShock, calculateAssetFactor, calculateMarkFactor, findContractUnderlyings, findShockLimit, isStablecoin,
+  applyShock, findContractUnderlyings, findShockLimit, isStablecoin,
   makeAllFamily, makeDepegFamily, makeLeaderFamily, makeSingleFamily, shockOfUnits, UNITS_PER_ONE,
   type ContractUnderlying, type ShockFamily, type ShockFamilyKind,
 } from './shock.js';
@@ -168,18 +168,17 @@ function validateOptions(o: RiskOptions): void {
   if (!grid.accepts(o.gridPoints)) throw new InputError('options', 'grid', grid.expected, String(o.gridPoints));
 }
 
-/** The prices at a shock: the involved assets' indexes and the held contracts' marks. */
-export function findShockedPrices(market: MarketSnapshot, family: ShockFamily, assets: readonly string[], contracts: ReadonlyMap<string, ContractUnderlying>, units: number) {
-  const shock = shockOfUnits(units);
+/** The involved assets' indexes and held contracts' marks of `shocked` (the market moved), where `market` has them. */
+function readShockedPrices(market: MarketSnapshot, shocked: MarketSnapshot, assets: readonly string[], contracts: ReadonlyMap<string, ContractUnderlying>) {
   const indexPrices = new Map<string, Dec>();
   for (const a of assets) {
-    const p = market.indexPrices.get(a);
-    if (p !== undefined) indexPrices.set(a, p.times(calculateAssetFactor(family, a, shock)));
+    const p = market.indexPrices.get(a) === undefined ? undefined : shocked.indexPrices.get(a);
+    if (p !== undefined) indexPrices.set(a, p);
   }
   const markPrices = new Map<string, Dec>();
-  for (const [symbol, c] of contracts) {
-    const p = market.markPrices.get(symbol);
-    if (p !== undefined) markPrices.set(symbol, p.times(calculateMarkFactor(family, c, shock)));
+  for (const symbol of contracts.keys()) {
+    const p = market.markPrices.get(symbol) === undefined ? undefined : shocked.markPrices.get(symbol);
+    if (p !== undefined) markPrices.set(symbol, p);
   }
   return { indexPrices, markPrices };
 }
@@ -211,20 +210,36 @@ function findExactSides(e: RiskEvaluation, thresholds: StatusThresholds): Target
   return sides;
 }
 
-/** One family's exact evaluator at a shock in units, cached (the four targets share points); shock 0 is the base. */
-function makeEvaluator(s: Search, family: ShockFamily) {
+/**
+ * One family's exact evaluator at a shock in units, cached (the four targets share points); shock 0
+ * is the base. Its shocked markets are kept too: a crossing's printed prices are read from the
+ * market its numbers were evaluated at, each price computed once.
+ */
+interface Evaluator {
+  (units: number): RiskEvaluation;
+  market(units: number): MarketSnapshot;
+}
+
+function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
   const cache = new Map<number, RiskEvaluation>();
-  return (units: number): RiskEvaluation => {
+  const markets = new Map<number, MarketSnapshot>();
+  const market = (units: number): MarketSnapshot => {
+    let m = markets.get(units);
+    if (m === undefined) markets.set(units, (m = applyShock(s.market, family, s.contracts, shockOfUnits(units))));
+    return m;
+  };
+  const evaluate = (units: number): RiskEvaluation => {
     if (units === 0) return s.base();
     let e = cache.get(units);
     if (e === undefined) {
-      const x = calculateAccountSnapshot(s.portfolio, applyShock(s.market, family, s.contracts, shockOfUnits(units)), s.rules);
+      const x = calculateAccountSnapshot(s.portfolio, market(units), s.rules);
       e = { units, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
       cache.set(units, e);
       s.counter.n++;
     }
     return e;
   };
+  return Object.assign(evaluate, { market });
 }
 
 /** The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel` undefined: exact only. */
@@ -269,6 +284,8 @@ interface DirectionShocks {
 
 interface FamilyShocks {
   family: ShockFamily;
+  /** The exact evaluations the search made, for the numbers at the crossings. */
+  evaluate: Evaluator;
   down: DirectionShocks;
   up: DirectionShocks;
 }
@@ -345,7 +362,7 @@ function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSid
     const evaluate = makeEvaluator(s, family);
     s.kernel?.selectFamily(family);
     const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
-    return { family, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+    return { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
   });
   return { families, start };
 }
@@ -382,13 +399,13 @@ function findEvaluation(s: Search, evaluate: (u: number) => RiskEvaluation, unit
   return fast;
 }
 
-function renderDirection(s: Search, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, start: TargetSides, d: DirectionShocks): RiskDirection {
+function renderDirection(s: Search, evaluate: Evaluator, start: TargetSides, d: DirectionShocks): RiskDirection {
   const targets = {} as Record<RiskTarget, RiskCrossing | undefined>;
   RISK_TARGETS.forEach((target, bit) => {
     const units = d.crossings[bit];
     targets[target] = units === undefined ? undefined : {
       target, threshold: findThreshold(target, s.rules.thresholds), units, fromAbove: (start & (1 << bit)) === 0,
-      at: findEvaluation(s, evaluate, units), ...findShockedPrices(s.market, family, s.assets, s.contracts, units),
+      at: findEvaluation(s, evaluate, units), ...readShockedPrices(s.market, evaluate.market(units), s.assets, s.contracts),
     };
   });
   return { direction: d.direction, limitUnits: d.limitUnits, targets };
@@ -410,9 +427,8 @@ export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnaps
   const { families, start } = searchFamilies(s);
   const now = findEvaluation(s, s.base, 0);
   const withNumbers = families.map((f) => {
-    const evaluate = makeEvaluator(s, f.family);
     s.kernel?.selectFamily(f.family);
-    return { family: f.family, down: renderDirection(s, f.family, evaluate, start, f.down), up: renderDirection(s, f.family, evaluate, start, f.up) };
+    return { family: f.family, down: renderDirection(s, f.evaluate, start, f.down), up: renderDirection(s, f.evaluate, start, f.up) };
   });
   const counts = searchCounts(s);
   return {
