@@ -1,7 +1,7 @@
 import { Dec, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
-import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import { calculateAccountNumbers } from '../engine/exact/account-numbers.js';
 import type { BetaEstimation } from './betas.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { findSnapshotAssets } from './assets.js';
@@ -20,8 +20,8 @@ import {
 // that takes uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity
 // to zero. The scan and the narrowing (src/risk/scan.ts) read each shock's side of a threshold from
 // the fast kernel where its proven bound decides it (src/risk/kernel.ts), from the exact engine's
-// calculateAccountSnapshot where it cannot (engine 'fast', the default), or every evaluation is the
-// exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
+// numbers (calculateAccountNumbers: calculateAccountSnapshot's without its breakdown) where it
+// cannot (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
 // the exact engine's digits: the kernel's where its bound fixes every printed digit
 // (src/risk/printed.ts), the exact engine's otherwise. With `confirm`, the exact engine checks every
 // side and number the kernel gave (the parity tests; `unconfirmed` counts disagreements).
@@ -232,8 +232,7 @@ function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
     if (units === 0) return s.base();
     let e = cache.get(units);
     if (e === undefined) {
-      const x = calculateAccountSnapshot(s.portfolio, market(units), s.rules);
-      e = { units, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+      e = { units, ...calculateAccountNumbers(s.portfolio, market(units), s.rules) };
       cache.set(units, e);
       s.counter.n++;
     }
@@ -293,10 +292,24 @@ interface FamilyShocks {
 /** The probes of one family: the search's (kernel first) and the exact engine's. */
 interface FamilyProbes { probe: ShockProbe; exact: ShockProbe }
 
+// The grids in use (a handful: the options' range and size, a few limits), shared read-only by every
+// search: the same array also lets the kernel keep a span's prices from one stop to the next.
+const grids = new Map<string, readonly number[]>();
+
+function findGrid(sign: -1 | 1, rangeUnits: number, steps: number, limitUnits: number): readonly number[] {
+  const key = `${sign} ${rangeUnits} ${steps} ${limitUnits}`;
+  let grid = grids.get(key);
+  if (grid === undefined) {
+    if (grids.size >= 256) grids.clear();
+    grids.set(key, (grid = makeGrid(sign, rangeUnits, steps, limitUnits)));
+  }
+  return grid;
+}
+
 function searchDirection(s: Search, family: ShockFamily, probes: FamilyProbes, start: TargetSides, sign: -1 | 1): DirectionShocks {
   const rangeUnits = Math.round((s.options.rangePct / 100) * UNITS_PER_ONE);
   const limitUnits = findShockLimit(family, s.assets, sign, rangeUnits);
-  const grid = makeGrid(sign, rangeUnits, (s.options.gridPoints - 1) / 2, limitUnits);
+  const grid = findGrid(sign, rangeUnits, (s.options.gridPoints - 1) / 2, limitUnits);
   const thresholds = thresholdNumbers(s.rules.thresholds);
   const intervals = findGridIntervals(grid, probes.probe, start, RISK_TARGETS.length);
   let exactIntervals: ReturnType<typeof findGridIntervals> | undefined;
@@ -346,8 +359,7 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
     ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
     base: () => {
       if (base === undefined) {
-        const x = calculateAccountSnapshot(portfolio, market, rules);
-        base = { units: 0, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+        base = { units: 0, ...calculateAccountNumbers(portfolio, market, rules) };
         counter.n++;
       }
       return base;
