@@ -1,7 +1,7 @@
 import { Dec, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
-import { calculateAccountNumbers } from '../engine/exact/account-numbers.js';
+import { prepareAccountNumbers, type AccountNumbers } from '../engine/exact/account-numbers.js';
 import type { BetaEstimation } from './betas.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { findSnapshotAssets } from './assets.js';
@@ -199,6 +199,8 @@ interface Search {
   kernelRefusal?: string;
   /** The exact engine at the given prices, evaluated once when first asked. */
   base: () => RiskEvaluation;
+  /** The exact engine's numbers at a market (the portfolio's rule lookups kept across markets). */
+  numbers: (market: MarketSnapshot) => AccountNumbers;
 }
 
 /** The four targets' sides of an exact evaluation (bit i: RISK_TARGETS[i]). */
@@ -232,7 +234,7 @@ function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
     if (units === 0) return s.base();
     let e = cache.get(units);
     if (e === undefined) {
-      e = { units, ...calculateAccountNumbers(s.portfolio, market(units), s.rules) };
+      e = { units, ...s.numbers(market(units)) };
       cache.set(units, e);
       s.counter.n++;
     }
@@ -354,12 +356,13 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
   const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
   const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
   let base: RiskEvaluation | undefined;
+  const numbers = prepareAccountNumbers(portfolio, rules);
   return {
-    portfolio, market, rules, assets, contracts, options, counter, kernel,
+    portfolio, market, rules, assets, contracts, options, counter, kernel, numbers,
     ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
     base: () => {
       if (base === undefined) {
-        base = { units: 0, ...calculateAccountNumbers(portfolio, market, rules) };
+        base = { units: 0, ...numbers(market) };
         counter.n++;
       }
       return base;

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BatchContext } from '../../src/batch/context.js';
 import { Dec } from '../../src/domain/decimal.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../../src/domain/types.js';
-import { calculateAccountNumbers } from '../../src/engine/exact/account-numbers.js';
+import { calculateAccountNumbers, prepareAccountNumbers, type AccountNumbers } from '../../src/engine/exact/account-numbers.js';
 import { calculateAccountSnapshot } from '../../src/engine/exact/snapshot.js';
 import { parsePortfolio } from '../../src/io/json/portfolio.js';
 import { applyShock, findContractUnderlyings, makeAllFamily, makeDepegFamily, makeLeaderFamily, makeSingleFamily } from '../../src/risk/shock.js';
@@ -22,10 +22,10 @@ beforeAll(async () => {
   portfolios = [...docs.values()].map((doc) => parsePortfolio(doc, ctx.rules.base));
 });
 
-/** Both evaluations as printed digits (toString keeps every digit and the sign of a zero). */
-function both(portfolio: Portfolio, market: MarketSnapshot, rules: Rules) {
+/** Both evaluations as printed digits (toString keeps every digit and the sign of a zero); `numbers`: a prepared evaluator of the portfolio. */
+function both(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, numbers?: (m: MarketSnapshot) => AccountNumbers) {
   const full = calculateAccountSnapshot(portfolio, market, rules);
-  const lean = calculateAccountNumbers(portfolio, market, rules);
+  const lean = numbers === undefined ? calculateAccountNumbers(portfolio, market, rules) : numbers(market);
   const digits = (x: { adjustedEquity: Dec; accountMaintMargin: Dec; uniMMR: Dec | null; accountStatus: string }) =>
     [x.adjustedEquity.toString(), x.accountMaintMargin.toString(), x.uniMMR?.toString() ?? 'null', x.accountStatus, Object.is(x.adjustedEquity.toNumber(), -0)];
   return { full: digits(full), lean: digits(lean) };
@@ -42,11 +42,13 @@ describe('calculateAccountNumbers is calculateAccountSnapshot without the breakd
     let cm = 0;
     for (const portfolio of portfolios.slice(0, 250)) {
       const contracts = findContractUnderlyings(portfolio, rules);
+      // One prepared evaluator across every market, as the search uses it.
+      const numbers = prepareAccountNumbers(portfolio, rules);
       if (portfolio.mode === 'PM' && portfolio.marginOpenOrders.length > 0) withOrders++;
       if (portfolio.cmPositions.length > 0) cm++;
       for (const family of families) {
         for (const shock of shocks) {
-          const { full, lean } = both(portfolio, applyShock(market, family, contracts, shock), rules);
+          const { full, lean } = both(portfolio, applyShock(market, family, contracts, shock), rules, numbers);
           expect(lean).toEqual(full);
           compared++;
         }
@@ -79,5 +81,9 @@ describe('calculateAccountNumbers is calculateAccountSnapshot without the breakd
       })();
       expect(() => calculateAccountNumbers(portfolio, market, rules)).toThrow(message);
     }
+    // A prepared evaluator that failed on a market without a price still evaluates a complete one.
+    const numbers = prepareAccountNumbers(portfolio, rules);
+    expect(() => numbers(marketOf({ USDT: '1', BTC: '39000' }, { BTCUSDT: '39010' }))).toThrow();
+    expect(both(portfolio, complete, rules, numbers).lean).toEqual(full);
   });
 });
