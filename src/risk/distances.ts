@@ -220,6 +220,8 @@ function findExactSides(e: RiskEvaluation, thresholds: StatusThresholds): Target
 interface Evaluator {
   (units: number): RiskEvaluation;
   market(units: number): MarketSnapshot;
+  /** The family whose shocks it evaluates (the kernel must have it selected for the numbers). */
+  family: ShockFamily;
 }
 
 function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
@@ -240,7 +242,7 @@ function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
     }
     return e;
   };
-  return Object.assign(evaluate, { market });
+  return Object.assign(evaluate, { market, family });
 }
 
 /** The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel` undefined: exact only. */
@@ -373,11 +375,20 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
 /** Every family's first crossings per direction and target (shocks only), and how the search went. */
 function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSides } {
   const start = findStartSides(s);
+  // Families that move every involved asset alike (the leader family without betas is `all`; a
+  // single family on a book with one non-stablecoin, too) shock the same prices: their search and
+  // numbers are the first one's. The assets are everything the account reads (findInvolvedAssets).
+  const searched = new Map<string, FamilyShocks>();
   const families = makeFamilies(s.options, s.assets).map((family) => {
+    const key = s.assets.map((a) => family.coefficient(a).toString()).join(' ');
+    const same = searched.get(key);
+    if (same !== undefined) return { ...same, family };
     const evaluate = makeEvaluator(s, family);
     s.kernel?.selectFamily(family);
     const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
-    return { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+    const shocks = { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+    searched.set(key, shocks);
+    return shocks;
   });
   return { families, start };
 }
@@ -441,9 +452,16 @@ export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnaps
   const { kernelRefusal } = s;
   const { families, start } = searchFamilies(s);
   const now = findEvaluation(s, s.base, 0);
+  // A family whose search was another's (searchFamilies) has its directions too.
+  const rendered = new Map<DirectionShocks, RiskDirection>();
+  const render = (f: FamilyShocks, d: DirectionShocks): RiskDirection => {
+    let r = rendered.get(d);
+    if (r === undefined) rendered.set(d, (r = renderDirection(s, f.evaluate, start, d)));
+    return r;
+  };
   const withNumbers = families.map((f) => {
-    s.kernel?.selectFamily(f.family);
-    return { family: f.family, down: renderDirection(s, f.evaluate, start, f.down), up: renderDirection(s, f.evaluate, start, f.up) };
+    if (!rendered.has(f.down)) s.kernel?.selectFamily(f.evaluate.family);
+    return { family: f.family, down: render(f, f.down), up: render(f, f.up) };
   });
   const counts = searchCounts(s);
   return {
