@@ -298,15 +298,14 @@ interface FamilyProbes { probe: ShockProbe; exact: ShockProbe }
 
 // The grids in use (a handful: the options' range and size, a few limits), shared read-only by every
 // search: the same array also lets the kernel keep a span's prices from one stop to the next.
-const grids = new Map<string, readonly number[]>();
+const grids: { sign: number; rangeUnits: number; steps: number; limitUnits: number; grid: readonly number[] }[] = [];
 
 function findGrid(sign: -1 | 1, rangeUnits: number, steps: number, limitUnits: number): readonly number[] {
-  const key = `${sign} ${rangeUnits} ${steps} ${limitUnits}`;
-  let grid = grids.get(key);
-  if (grid === undefined) {
-    if (grids.size >= 256) grids.clear();
-    grids.set(key, (grid = makeGrid(sign, rangeUnits, steps, limitUnits)));
-  }
+  const g = grids.find((x) => x.sign === sign && x.rangeUnits === rangeUnits && x.steps === steps && x.limitUnits === limitUnits);
+  if (g !== undefined) return g.grid;
+  if (grids.length >= 64) grids.length = 0;
+  const grid = makeGrid(sign, rangeUnits, steps, limitUnits);
+  grids.push({ sign, rangeUnits, steps, limitUnits, grid });
   return grid;
 }
 
@@ -378,16 +377,16 @@ function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSid
   // Families that move every involved asset alike (the leader family without betas is `all`; a
   // single family on a book with one non-stablecoin, too) shock the same prices: their search and
   // numbers are the first one's. The assets are everything the account reads (findInvolvedAssets).
-  const searched = new Map<string, FamilyShocks>();
+  const searched: { coefficients: Dec[]; shocks: FamilyShocks }[] = [];
   const families = makeFamilies(s.options, s.assets).map((family) => {
-    const key = s.assets.map((a) => family.coefficient(a).toString()).join(' ');
-    const same = searched.get(key);
+    const coefficients = s.assets.map((a) => family.coefficient(a));
+    const same = searched.find((x) => x.coefficients.every((c, i) => c === coefficients[i] || c.eq(coefficients[i]!)))?.shocks;
     if (same !== undefined) return { ...same, family };
     const evaluate = makeEvaluator(s, family);
     s.kernel?.selectFamily(family);
     const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
     const shocks = { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
-    searched.set(key, shocks);
+    searched.push({ coefficients, shocks });
     return shocks;
   });
   return { families, start };

@@ -95,6 +95,18 @@ function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): Mark
   return spanMatrix;
 }
 
+// The one-shock price matrix, shared the same way: sidesAt writes every series the portfolio reads
+// before each evaluation, so what another portfolio left in it is never read.
+let pointMatrix: MarketTimeline | undefined;
+
+function findPointTimeline(ids: ReadonlyMap<string, number>): MarketTimeline {
+  if (pointMatrix === undefined || pointMatrix.seriesCount < ids.size) {
+    const seriesCount = Math.max(ids.size, pointMatrix?.seriesCount ?? 16);
+    pointMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), 1);
+  }
+  return pointMatrix;
+}
+
 /** Why the kernel will not scan this portfolio (the exact engine then does), as the replay refuses it. */
 export const findRiskKernelRefusal = (portfolio: Portfolio, rules: Rules): string | undefined => findFastKernelRefusal(portfolio, { base: rules, changes: [] });
 
@@ -141,7 +153,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     return id;
   };
   loadPortfolio(batch, 0, portfolio, rules, seriesId, capacity);
-  const tl: MarketTimeline = createPriceMatrixTimeline(ids, 1);
+  const tl: MarketTimeline = findPointTimeline(ids);
   let spanTl: MarketTimeline | undefined;
   const n = bases.length;
   const baseC = new Float64Array(n);
