@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Throughput of `pmbt risk`'s search (src/risk/, docs/risk.md "Speed"): distances for the bundled
 // synthetic sample's portfolios (data/sample/portfolios.jsonl) at the sample's first prices, the
-// four families, an 81-point grid over ±50 %, scanned by the fast kernel with exact confirmation
-// (engine fast, the default) or on the exact engine throughout (engine exact). Portfolios beyond the
-// sample's 1,000 cycle through it again. Prints one JSON line.
-// Run: npm run build && node bench/risk.mjs [portfolios, default 1000] [fast|exact]
+// four families, an 81-point grid over ±50 %, scanned by the fast kernel (engine fast, the default:
+// the exact engine where the kernel's proven bound does not decide or fix the printed digits), on
+// the exact engine throughout (engine exact), or the crossings' shocks alone (shocks). Portfolios
+// beyond the sample's 1,000 cycle through it again. Prints one JSON line.
+// Run: npm run build && node bench/risk.mjs [portfolios, default 1000] [fast|exact|shocks]
 //
 // `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
 // "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,

@@ -1,7 +1,7 @@
 import { Dec, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules, StatusThresholds } from '../domain/types.js';
-import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import { prepareAccountNumbers, type AccountNumbers } from '../engine/exact/account-numbers.js';
 import type { BetaEstimation } from './betas.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { findSnapshotAssets } from './assets.js';
@@ -11,7 +11,7 @@ import { formatCutWithin } from './printed.js';
 import { findGridIntervals, narrowCrossing, type ShockProbe } from './scan.js';
 import { gridPointsBound, RANGE_PCT_BOUND } from './option-bounds.js';
 import {
-  applyShock, calculateAssetFactor, calculateMarkFactor, findContractUnderlyings, findShockLimit, isStablecoin,
+  applyShock, findContractUnderlyings, findShockLimit, isStablecoin,
   makeAllFamily, makeDepegFamily, makeLeaderFamily, makeSingleFamily, shockOfUnits, UNITS_PER_ONE,
   type ContractUnderlying, type ShockFamily, type ShockFamilyKind,
 } from './shock.js';
@@ -20,8 +20,8 @@ import {
 // that takes uniMMR to the margin-call, reduce-only and liquidation thresholds and adjusted equity
 // to zero. The scan and the narrowing (src/risk/scan.ts) read each shock's side of a threshold from
 // the fast kernel where its proven bound decides it (src/risk/kernel.ts), from the exact engine's
-// calculateAccountSnapshot where it cannot (engine 'fast', the default), or every evaluation is the
-// exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
+// numbers (calculateAccountNumbers: calculateAccountSnapshot's without its breakdown) where it
+// cannot (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
 // the exact engine's digits: the kernel's where its bound fixes every printed digit
 // (src/risk/printed.ts), the exact engine's otherwise. With `confirm`, the exact engine checks every
 // side and number the kernel gave (the parity tests; `unconfirmed` counts disagreements).
@@ -168,18 +168,17 @@ function validateOptions(o: RiskOptions): void {
   if (!grid.accepts(o.gridPoints)) throw new InputError('options', 'grid', grid.expected, String(o.gridPoints));
 }
 
-/** The prices at a shock: the involved assets' indexes and the held contracts' marks. */
-export function findShockedPrices(market: MarketSnapshot, family: ShockFamily, assets: readonly string[], contracts: ReadonlyMap<string, ContractUnderlying>, units: number) {
-  const shock = shockOfUnits(units);
+/** The involved assets' indexes and held contracts' marks of `shocked` (the market moved), where `market` has them. */
+function readShockedPrices(market: MarketSnapshot, shocked: MarketSnapshot, assets: readonly string[], contracts: ReadonlyMap<string, ContractUnderlying>) {
   const indexPrices = new Map<string, Dec>();
   for (const a of assets) {
-    const p = market.indexPrices.get(a);
-    if (p !== undefined) indexPrices.set(a, p.times(calculateAssetFactor(family, a, shock)));
+    const p = market.indexPrices.get(a) === undefined ? undefined : shocked.indexPrices.get(a);
+    if (p !== undefined) indexPrices.set(a, p);
   }
   const markPrices = new Map<string, Dec>();
-  for (const [symbol, c] of contracts) {
-    const p = market.markPrices.get(symbol);
-    if (p !== undefined) markPrices.set(symbol, p.times(calculateMarkFactor(family, c, shock)));
+  for (const symbol of contracts.keys()) {
+    const p = market.markPrices.get(symbol) === undefined ? undefined : shocked.markPrices.get(symbol);
+    if (p !== undefined) markPrices.set(symbol, p);
   }
   return { indexPrices, markPrices };
 }
@@ -200,6 +199,8 @@ interface Search {
   kernelRefusal?: string;
   /** The exact engine at the given prices, evaluated once when first asked. */
   base: () => RiskEvaluation;
+  /** The exact engine's numbers at a market (the portfolio's rule lookups kept across markets). */
+  numbers: (market: MarketSnapshot) => AccountNumbers;
 }
 
 /** The four targets' sides of an exact evaluation (bit i: RISK_TARGETS[i]). */
@@ -211,20 +212,37 @@ function findExactSides(e: RiskEvaluation, thresholds: StatusThresholds): Target
   return sides;
 }
 
-/** One family's exact evaluator at a shock in units, cached (the four targets share points); shock 0 is the base. */
-function makeEvaluator(s: Search, family: ShockFamily) {
+/**
+ * One family's exact evaluator at a shock in units, cached (the four targets share points); shock 0
+ * is the base. Its shocked markets are kept too: a crossing's printed prices are read from the
+ * market its numbers were evaluated at, each price computed once.
+ */
+interface Evaluator {
+  (units: number): RiskEvaluation;
+  market(units: number): MarketSnapshot;
+  /** The family whose shocks it evaluates (the kernel must have it selected for the numbers). */
+  family: ShockFamily;
+}
+
+function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
   const cache = new Map<number, RiskEvaluation>();
-  return (units: number): RiskEvaluation => {
+  const markets = new Map<number, MarketSnapshot>();
+  const market = (units: number): MarketSnapshot => {
+    let m = markets.get(units);
+    if (m === undefined) markets.set(units, (m = applyShock(s.market, family, s.contracts, shockOfUnits(units))));
+    return m;
+  };
+  const evaluate = (units: number): RiskEvaluation => {
     if (units === 0) return s.base();
     let e = cache.get(units);
     if (e === undefined) {
-      const x = calculateAccountSnapshot(s.portfolio, applyShock(s.market, family, s.contracts, shockOfUnits(units)), s.rules);
-      e = { units, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+      e = { units, ...s.numbers(market(units)) };
       cache.set(units, e);
       s.counter.n++;
     }
     return e;
   };
+  return Object.assign(evaluate, { market, family });
 }
 
 /** The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel` undefined: exact only. */
@@ -269,6 +287,8 @@ interface DirectionShocks {
 
 interface FamilyShocks {
   family: ShockFamily;
+  /** The exact evaluations the search made, for the numbers at the crossings. */
+  evaluate: Evaluator;
   down: DirectionShocks;
   up: DirectionShocks;
 }
@@ -276,10 +296,23 @@ interface FamilyShocks {
 /** The probes of one family: the search's (kernel first) and the exact engine's. */
 interface FamilyProbes { probe: ShockProbe; exact: ShockProbe }
 
+// The grids in use (a handful: the options' range and size, a few limits), shared read-only by every
+// search: the same array also lets the kernel keep a span's prices from one stop to the next.
+const grids: { sign: number; rangeUnits: number; steps: number; limitUnits: number; grid: readonly number[] }[] = [];
+
+function findGrid(sign: -1 | 1, rangeUnits: number, steps: number, limitUnits: number): readonly number[] {
+  const g = grids.find((x) => x.sign === sign && x.rangeUnits === rangeUnits && x.steps === steps && x.limitUnits === limitUnits);
+  if (g !== undefined) return g.grid;
+  if (grids.length >= 64) grids.length = 0;
+  const grid = makeGrid(sign, rangeUnits, steps, limitUnits);
+  grids.push({ sign, rangeUnits, steps, limitUnits, grid });
+  return grid;
+}
+
 function searchDirection(s: Search, family: ShockFamily, probes: FamilyProbes, start: TargetSides, sign: -1 | 1): DirectionShocks {
   const rangeUnits = Math.round((s.options.rangePct / 100) * UNITS_PER_ONE);
   const limitUnits = findShockLimit(family, s.assets, sign, rangeUnits);
-  const grid = makeGrid(sign, rangeUnits, (s.options.gridPoints - 1) / 2, limitUnits);
+  const grid = findGrid(sign, rangeUnits, (s.options.gridPoints - 1) / 2, limitUnits);
   const thresholds = thresholdNumbers(s.rules.thresholds);
   const intervals = findGridIntervals(grid, probes.probe, start, RISK_TARGETS.length);
   let exactIntervals: ReturnType<typeof findGridIntervals> | undefined;
@@ -324,13 +357,13 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
   const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
   const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
   let base: RiskEvaluation | undefined;
+  const numbers = prepareAccountNumbers(portfolio, rules);
   return {
-    portfolio, market, rules, assets, contracts, options, counter, kernel,
+    portfolio, market, rules, assets, contracts, options, counter, kernel, numbers,
     ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
     base: () => {
       if (base === undefined) {
-        const x = calculateAccountSnapshot(portfolio, market, rules);
-        base = { units: 0, uniMMR: x.uniMMR, adjustedEquity: x.adjustedEquity, accountMaintMargin: x.accountMaintMargin, accountStatus: x.accountStatus };
+        base = { units: 0, ...numbers(market) };
         counter.n++;
       }
       return base;
@@ -341,11 +374,20 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
 /** Every family's first crossings per direction and target (shocks only), and how the search went. */
 function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSides } {
   const start = findStartSides(s);
+  // Families that move every involved asset alike (the leader family without betas is `all`; a
+  // single family on a book with one non-stablecoin, too) shock the same prices: their search and
+  // numbers are the first one's. The assets are everything the account reads (findInvolvedAssets).
+  const searched: { coefficients: Dec[]; shocks: FamilyShocks }[] = [];
   const families = makeFamilies(s.options, s.assets).map((family) => {
+    const coefficients = s.assets.map((a) => family.coefficient(a));
+    const same = searched.find((x) => x.coefficients.every((c, i) => c === coefficients[i] || c.eq(coefficients[i]!)))?.shocks;
+    if (same !== undefined) return { ...same, family };
     const evaluate = makeEvaluator(s, family);
     s.kernel?.selectFamily(family);
     const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
-    return { family, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+    const shocks = { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
+    searched.push({ coefficients, shocks });
+    return shocks;
   });
   return { families, start };
 }
@@ -382,13 +424,13 @@ function findEvaluation(s: Search, evaluate: (u: number) => RiskEvaluation, unit
   return fast;
 }
 
-function renderDirection(s: Search, family: ShockFamily, evaluate: (u: number) => RiskEvaluation, start: TargetSides, d: DirectionShocks): RiskDirection {
+function renderDirection(s: Search, evaluate: Evaluator, start: TargetSides, d: DirectionShocks): RiskDirection {
   const targets = {} as Record<RiskTarget, RiskCrossing | undefined>;
   RISK_TARGETS.forEach((target, bit) => {
     const units = d.crossings[bit];
     targets[target] = units === undefined ? undefined : {
       target, threshold: findThreshold(target, s.rules.thresholds), units, fromAbove: (start & (1 << bit)) === 0,
-      at: findEvaluation(s, evaluate, units), ...findShockedPrices(s.market, family, s.assets, s.contracts, units),
+      at: findEvaluation(s, evaluate, units), ...readShockedPrices(s.market, evaluate.market(units), s.assets, s.contracts),
     };
   });
   return { direction: d.direction, limitUnits: d.limitUnits, targets };
@@ -409,10 +451,16 @@ export function calculateRiskDistances(portfolio: Portfolio, market: MarketSnaps
   const { kernelRefusal } = s;
   const { families, start } = searchFamilies(s);
   const now = findEvaluation(s, s.base, 0);
+  // A family whose search was another's (searchFamilies) has its directions too.
+  const rendered = new Map<DirectionShocks, RiskDirection>();
+  const render = (f: FamilyShocks, d: DirectionShocks): RiskDirection => {
+    let r = rendered.get(d);
+    if (r === undefined) rendered.set(d, (r = renderDirection(s, f.evaluate, start, d)));
+    return r;
+  };
   const withNumbers = families.map((f) => {
-    const evaluate = makeEvaluator(s, f.family);
-    s.kernel?.selectFamily(f.family);
-    return { family: f.family, down: renderDirection(s, f.family, evaluate, start, f.down), up: renderDirection(s, f.family, evaluate, start, f.up) };
+    if (!rendered.has(f.down)) s.kernel?.selectFamily(f.evaluate.family);
+    return { family: f.family, down: render(f, f.down), up: render(f, f.up) };
   });
   const counts = searchCounts(s);
   return {

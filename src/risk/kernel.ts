@@ -84,6 +84,8 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
 // only its values and its number of steps, so a matrix with more series or steps than a portfolio
 // needs serves it (series s at s·steps + step).
 let spanMatrix: MarketTimeline | undefined;
+/** The kernel whose prices the span matrix holds (each kernel knows which of its points it wrote). */
+let spanOwner: RiskKernel | undefined;
 
 function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): MarketTimeline {
   if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
@@ -91,6 +93,18 @@ function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): Mark
     spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), Math.max(steps, spanMatrix?.stepTimes.length ?? 64));
   }
   return spanMatrix;
+}
+
+// The one-shock price matrix, shared the same way: sidesAt writes every series the portfolio reads
+// before each evaluation, so what another portfolio left in it is never read.
+let pointMatrix: MarketTimeline | undefined;
+
+function findPointTimeline(ids: ReadonlyMap<string, number>): MarketTimeline {
+  if (pointMatrix === undefined || pointMatrix.seriesCount < ids.size) {
+    const seriesCount = Math.max(ids.size, pointMatrix?.seriesCount ?? 16);
+    pointMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), 1);
+  }
+  return pointMatrix;
 }
 
 /** Why the kernel will not scan this portfolio (the exact engine then does), as the replay refuses it. */
@@ -139,7 +153,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     return id;
   };
   loadPortfolio(batch, 0, portfolio, rules, seriesId, capacity);
-  const tl: MarketTimeline = createPriceMatrixTimeline(ids, 1);
+  const tl: MarketTimeline = findPointTimeline(ids);
   let spanTl: MarketTimeline | undefined;
   const n = bases.length;
   const baseC = new Float64Array(n);
@@ -169,11 +183,18 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     }
     return priceError;
   };
+  // The span matrix's points already written for this family: [spanFrom, spanEnd) of spanPoints,
+  // spanEnd being the first point whose rounding does not fit in the band (or the end). The scan
+  // asks again from where each span stopped, on the same grid: its prices are there already.
+  let spanPoints: readonly number[] | undefined;
+  let spanFrom = 0;
+  let spanEnd = 0;
   const last: KernelNumbers = { adjusted: Number.NaN, margin: Number.NaN, uniMMR: Number.NaN, adjustedError: Number.NaN, marginError: Number.NaN, uniMMRError: Number.NaN };
   const kernel: RiskKernel = {
     evaluations: 0,
     last,
     selectFamily(family) {
+      spanPoints = undefined;
       for (let k = 0; k < n; k++) {
         baseC[k] = coefficientNumber(family.coefficient(baseAsset[k]!));
         const q = quoteAsset[k];
@@ -209,12 +230,23 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     },
     findFirstStop(points, from, status) {
       if (empty || from >= points.length) return from;
-      if (spanTl === undefined || spanTl.stepTimes.length < points.length) spanTl = findSpanTimeline(ids, points.length);
+      if (spanTl === undefined || spanTl.stepTimes.length < points.length) {
+        spanTl = findSpanTimeline(ids, points.length);
+        spanPoints = undefined;
+      }
       const steps = spanTl.stepTimes.length;
-      // A point whose prices' rounding does not fit in the band ends the span there (sidesAt then
-      // hands it to the exact engine).
-      let to = from;
-      while (to < points.length && errorFactor + 2 * writePrices(points[to]!, spanTl.freshValues, steps, to) <= band) to++;
+      let to: number;
+      if (spanOwner === kernel && points === spanPoints && from >= spanFrom && from < spanEnd) to = spanEnd;
+      else {
+        // A point whose prices' rounding does not fit in the band ends the span there (sidesAt then
+        // hands it to the exact engine).
+        to = from;
+        while (to < points.length && errorFactor + 2 * writePrices(points[to]!, spanTl.freshValues, steps, to) <= band) to++;
+        spanOwner = kernel;
+        spanPoints = points;
+        spanFrom = from;
+        spanEnd = to;
+      }
       let i = from;
       while (i < to) {
         const stop = calculateAccountSnapshots(batch, 0, spanTl, i, to, status);

@@ -82,33 +82,57 @@ export function findContractUnderlyings(portfolio: Portfolio, rules: Rules): Map
   return out;
 }
 
-/** 1 + c·s, the factor of one asset's USD price. */
+/** 1 + c·s, the factor of one asset's USD price (the same Dec as ONE.plus(c.times(s)), without the no-op steps). */
 export function calculateAssetFactor(family: ShockFamily, asset: string, shock: Dec): Dec {
-  return ONE.plus(family.coefficient(asset).times(shock));
+  const c = family.coefficient(asset);
+  if (c === ZERO) return ONE;
+  return ONE.plus(c === ONE ? shock : c.times(shock));
+}
+
+/** The mark's factor from its base's and quote's factors (USD does not move). */
+function markFactorOf(base: Dec, quote: Dec | undefined): Dec {
+  // A quote that does not move divides by exactly 1: the base factor, a sum already rounded to
+  // Dec's precision, is that quotient (decimal.js's division is its dearest operation).
+  return quote === undefined || quote === ONE ? base : base.div(quote);
 }
 
 /** The mark's factor: its base's over its quote's (USD does not move). */
 export function calculateMarkFactor(family: ShockFamily, c: ContractUnderlying, shock: Dec): Dec {
-  const base = calculateAssetFactor(family, c.base, shock);
-  return c.quote === 'USD' ? base : base.div(calculateAssetFactor(family, c.quote, shock));
+  return markFactorOf(calculateAssetFactor(family, c.base, shock), c.quote === 'USD' ? undefined : calculateAssetFactor(family, c.quote, shock));
+}
+
+/** A lookup that reads each name through `read` once (the exact engine asks for a price many times). */
+function memoLookup(read: (name: string) => Dec | undefined): PriceLookup {
+  const seen = new Map<string, Dec | undefined>();
+  return {
+    get: (name) => {
+      if (seen.has(name)) return seen.get(name);
+      const p = read(name);
+      seen.set(name, p);
+      return p;
+    },
+  };
 }
 
 /**
  * The market moved by `shock` (a fraction). Prices are read through, not copied: the engine asks
- * for the few it needs. A mark of a symbol the portfolio does not hold is left as it is.
+ * for the few it needs, each computed once. A mark of a symbol the portfolio does not hold is left
+ * as it is.
  */
 export function applyShock(market: MarketSnapshot, family: ShockFamily, contracts: ReadonlyMap<string, ContractUnderlying>, shock: Dec): MarketSnapshot {
   if (shock.isZero()) return market;
-  const indexPrices: PriceLookup = {
-    get: (asset) => market.indexPrices.get(asset)?.times(calculateAssetFactor(family, asset, shock)),
+  const factors = new Map<string, Dec>();
+  const factorOf = (asset: string): Dec => {
+    let f = factors.get(asset);
+    if (f === undefined) factors.set(asset, (f = calculateAssetFactor(family, asset, shock)));
+    return f;
   };
-  const markPrices: PriceLookup = {
-    get: (symbol) => {
-      const mark = market.markPrices.get(symbol);
-      const c = contracts.get(symbol);
-      return mark === undefined || c === undefined ? mark : mark.times(calculateMarkFactor(family, c, shock));
-    },
-  };
+  const indexPrices = memoLookup((asset) => market.indexPrices.get(asset)?.times(factorOf(asset)));
+  const markPrices = memoLookup((symbol) => {
+    const mark = market.markPrices.get(symbol);
+    const c = contracts.get(symbol);
+    return mark === undefined || c === undefined ? mark : mark.times(markFactorOf(factorOf(c.base), c.quote === 'USD' ? undefined : factorOf(c.quote)));
+  });
   return { time: market.time, indexPrices, markPrices };
 }
 

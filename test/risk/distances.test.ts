@@ -104,6 +104,24 @@ describe('the bundled PM Pro example (docs/risk.md worked example)', async () =>
     expect(crossings).toBe(8);
   });
 
+  it('a family that moves every asset as another does (leader without betas, as all) reuses its search: the same entries, no more evaluations', () => {
+    const options = { ...DEFAULT_RISK_OPTIONS, rangePct: 99 };
+    const both = calculateRiskDistances(portfolio, market, rules, { ...options, families: ['all', 'leader'] });
+    const allAlone = calculateRiskDistances(portfolio, market, rules, { ...options, families: ['all'] });
+    const leaderAlone = calculateRiskDistances(portfolio, market, rules, { ...options, families: ['leader'] });
+    const entries = (f: RiskFamilyResult) => renderRiskJson({ ...both, families: [f] }).families;
+    const strip = (x: unknown) => (x as { family: string }[]).map(({ family: _name, ...rest }) => rest);
+    // The leader's entries, searched on their own, are the ones reused from all.
+    expect(strip(entries(familyOf(both, 'leader:BTC')))).toEqual(strip(entries(familyOf(leaderAlone, 'leader:BTC'))));
+    expect(strip(entries(familyOf(both, 'leader:BTC')))).toEqual(strip(entries(familyOf(allAlone, 'all'))));
+    expect(both.kernelEvaluations).toBe(allAlone.kernelEvaluations);
+    expect(both.evaluations).toBe(allAlone.evaluations);
+    // With a β the leader family moves ETH otherwise: searched apart.
+    const beta = calculateRiskDistances(portfolio, market, rules, { ...options, families: ['all', 'leader'], betas: new Map([['ETH', new Dec('1.3')]]) });
+    expect(beta.kernelEvaluations).toBeGreaterThan(allAlone.kernelEvaluations);
+    expect(familyOf(beta, 'leader:BTC').down.targets.marginCall?.units).not.toBe(familyOf(beta, 'all').down.targets.marginCall?.units);
+  });
+
   it('within the default ±50 % nothing crosses: every target is none', () => {
     const r = calculateRiskDistances(portfolio, market, rules);
     expect(r.families.map((f) => f.family.name)).toEqual(['all', 'leader:BTC', 'single:BTC', 'single:ETH', 'depeg:USDT']);
