@@ -5,6 +5,7 @@ import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmCo
 import { calculateBalanceNet } from './balance.js';
 import { calculateOrderOpenLoss } from './open-loss.js';
 import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
+import type { AssetTotals } from './snapshot.js';
 import { findAccountStatus } from './status.js';
 import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
 
@@ -25,15 +26,8 @@ export interface AccountNumbers {
   accountStatus: AccountStatus;
 }
 
-interface Totals {
-  asset: string;
-  balanceNet: Dec;
-  borrowed: Dec;
-  marginLeverage?: number;
-  umUnrealizedPNL: Dec;
-  cmUnrealizedPNL: Dec;
-  futuresMaintMargin: Dec;
-}
+/** The snapshot's running totals without what only its breakdown reads. */
+type Totals = Omit<AssetTotals, 'reportedUm' | 'reportedCm' | 'balanceIndex'>;
 
 function priceOf(prices: MarketSnapshot['indexPrices'], kind: 'index' | 'mark', name: string, time: number | undefined): Dec {
   const p = prices.get(name);

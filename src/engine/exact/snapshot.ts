@@ -19,7 +19,7 @@ import { findAccountStatus } from './status.js';
 import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
 
 /** Per-asset running totals while positions are folded in (native units). */
-interface AssetTotals {
+export interface AssetTotals {
   asset: string;
   balanceNet: Dec;
   borrowed: Dec;
