@@ -1,4 +1,5 @@
 import { floatOf, type Dec } from '../domain/decimal.js';
+import { floatOfDecimal } from '../engine/fast/decimal-float.js';
 import type { Action, MarketSnapshot, Rules, RulesTimeline } from '../domain/types.js';
 import { findRulesAt } from '../rules/build.js';
 import { applyAction, describeAction } from './actions.js';
@@ -73,8 +74,8 @@ function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): 
     if (e.type !== 'funding' && e.type !== 'interest') continue;
     const price = market.indexPrices.get(e.asset);
     if (price === undefined) continue;
-    // A price is read for many payments: its float is kept (floatOf); each amount is new.
-    const usd = e.amount.toNumber() * floatOf(price);
+    // A price is read for many payments: its float is kept (floatOf); each amount is new, converted once.
+    const usd = floatOfDecimal(e.amount) * floatOf(price);
     state.timeline.cashFlowUSD += e.type === 'funding' ? usd : -usd;
   }
 }
