@@ -1,4 +1,4 @@
-import { Dec, ZERO } from '../domain/decimal.js';
+import { Dec, floatOf, ZERO } from '../domain/decimal.js';
 import { decOf, divide, multiply, negate, scaledOf } from '../domain/scaled.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
@@ -18,6 +18,34 @@ export const DAY_MS = 86_400_000;
 export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
   if (contracts.isZero() || contractSize.isZero() || mark.isZero() || rate.isZero()) return contracts.times(contractSize).div(mark).times(rate).neg();
   return decOf(negate(multiply(divide(multiply(scaledOf(contracts), scaledOf(contractSize)), scaledOf(mark)), scaledOf(rate))));
+}
+
+// CM funding paid at one funding row (its mark and rate decimals, shared by a batch's accounts
+// through the price book) for one contract size, by the number of contracts: accounts holding the
+// same number of contracts pay the same amount, computed once. Keyed by the contracts' float, the
+// decimal kept beside it to tell apart two counts with the same float; kept as long as the mark.
+interface CmPayment {
+  contracts: Dec;
+  amount: Dec;
+}
+const cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPayment>>>>();
+
+/** calculateCmFunding, the same decimal (by value) as computing it, once per number of contracts at a funding row. */
+export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
+  // A zero's sign follows the operands' (Dec's rule): left to calculateCmFunding.
+  if (contracts.isZero()) return calculateCmFunding(contracts, contractSize, mark, rate);
+  let byRate = cmPayments.get(mark);
+  if (byRate === undefined) cmPayments.set(mark, (byRate = new WeakMap()));
+  let bySize = byRate.get(rate);
+  if (bySize === undefined) byRate.set(rate, (bySize = new WeakMap()));
+  let byContracts = bySize.get(contractSize);
+  if (byContracts === undefined) bySize.set(contractSize, (byContracts = new Map()));
+  const key = floatOf(contracts);
+  const known = byContracts.get(key);
+  if (known !== undefined && (known.contracts === contracts || known.contracts.eq(contracts))) return known.amount;
+  const amount = calculateCmFunding(contracts, contractSize, mark, rate);
+  if (known === undefined) byContracts.set(key, { contracts, amount });
+  return amount;
 }
 
 /**
@@ -50,7 +78,7 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   for (const p of cm) {
     if (p.symbol !== symbol) continue;
     const c = findCmContract(rules, symbol);
-    const amount = calculateCmFunding(p.positionAmt, c.contractSize, mark, rate);
+    const amount = findCmFunding(p.positionAmt, c.contractSize, mark, rate);
     const b = findOrAddBalance(state, c.marginAsset);
     b.cmWalletBalance = b.cmWalletBalance.plus(amount);
     events.push({ type: 'funding', time, symbol, asset: c.marginAsset, rate, markPrice: mark, amount });
