@@ -52,8 +52,9 @@ export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate
  * Funding at one funding time for every position in `symbol`: UM pays −amt·mark·rate in the margin
  * asset, CM −contracts·size/mark·rate in the coin, into the futures wallet. Returns undefined when
  * the mark price at that time is missing or stale (reported by the caller, never invented).
+ * The payments are appended to `events` (the replay's own list: no list per row), which is returned.
  */
-export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number): ReplayEvent[] | undefined {
+export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number, events: ReplayEvent[] = []): ReplayEvent[] | undefined {
   // Every funding row of the step comes here, most for symbols the account does not hold: those
   // return before allocating (plain loops, no closures: this runs per row, per portfolio).
   const um = state.umPositions;
@@ -61,10 +62,9 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   let held = false;
   for (let i = 0; i < um.length && !held; i++) held = um[i]!.symbol === symbol;
   for (let i = 0; i < cm.length && !held; i++) held = cm[i]!.symbol === symbol;
-  if (!held) return [];
+  if (!held) return events;
   const mark = market.markPrices.get(symbol);
   if (mark === undefined) return undefined;
-  const events: ReplayEvent[] = [];
   // UM legs first, then CM, each in listing order.
   let umAsset: string | undefined;
   for (const p of um) {

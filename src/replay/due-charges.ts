@@ -124,9 +124,7 @@ function applyCharge(state: ReplayState, charge: DueCharge, market: MarketSnapsh
       return;
     }
     case 'funding': {
-      const paid = applyFunding(state.account, charge.symbol, charge.rate, market, rules, charge.time);
-      if (paid === undefined) events.push({ type: 'priceGap', time: charge.time, series: seriesKey('mark', charge.symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
-      else events.push(...paid);
+      if (applyFunding(state.account, charge.symbol, charge.rate, market, rules, charge.time, events) === undefined) events.push({ type: 'priceGap', time: charge.time, series: seriesKey('mark', charge.symbol), reason: 'funding not applied: no fresh mark price at the funding time' });
       return;
     }
     case 'action': {
