@@ -23,12 +23,16 @@ export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec,
 // CM funding paid at one funding row (its mark and rate decimals, shared by a batch's accounts
 // through the price book) for one contract size, by the number of contracts: accounts holding the
 // same number of contracts pay the same amount, computed once. Keyed by the contracts' float, the
-// decimal kept beside it to tell apart two counts with the same float; kept as long as the mark.
+// decimal kept beside it to tell apart two counts with the same float. At most CM_PAYMENTS_KEPT
+// are kept, then all are dropped: a long history's funding rows times many accounts' counts would
+// otherwise grow without bound while the price book lives.
 interface CmPayment {
   contracts: Dec;
   amount: Dec;
 }
-const cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPayment>>>>();
+let cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPayment>>>>();
+let cmPaymentsKept = 0;
+const CM_PAYMENTS_KEPT = 65_536;
 
 /** calculateCmFunding, the same decimal (by value) as computing it, once per number of contracts at a funding row. */
 export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
@@ -44,7 +48,13 @@ export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate
   const known = byContracts.get(key);
   if (known !== undefined && (known.contracts === contracts || known.contracts.eq(contracts))) return known.amount;
   const amount = calculateCmFunding(contracts, contractSize, mark, rate);
-  if (known === undefined) byContracts.set(key, { contracts, amount });
+  if (known === undefined) {
+    byContracts.set(key, { contracts, amount });
+    if (++cmPaymentsKept >= CM_PAYMENTS_KEPT) {
+      cmPayments = new WeakMap();
+      cmPaymentsKept = 0;
+    }
+  }
   return amount;
 }
 
