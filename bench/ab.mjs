@@ -3,11 +3,11 @@
 // (runJobLocally, one worker) on the bench's job, alternating two builds in one process, so that a
 // machine whose load changes from minute to minute weighs on both alike. Prints one JSON line per
 // build: CPU (user + sys) and wall time per run, and their medians without each build's first run
-// (the JIT's warm-up).
+// (the JIT's warm-up); then the median ratio of the two builds' runs round by round.
 //   node bench/ab.mjs <baseline checkout> [rounds]
 // <baseline checkout>: a folder holding the other build's dist/ (and node_modules/, data/rules/), e.g.
 //   git worktree add /tmp/base <commit> && (cd /tmp/base && ln -s $PWD/node_modules . && npm run build)
-// Sizes as bench/run.mjs's (PMBT_BENCH_PORTFOLIOS, PMBT_BENCH_STEPS, PMBT_BENCH_LEGS, PMBT_BENCH_FUNDING).
+// Sizes as bench/run.mjs's (PMBT_BENCH_PORTFOLIOS, PMBT_BENCH_STEPS, PMBT_BENCH_LEGS, PMBT_BENCH_FUNDING), and PMBT_BENCH_SPEC.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,12 +39,14 @@ const dir = mkdtempSync(join(tmpdir(), 'pmbt-ab-'));
 writeFileSync(join(dir, 'prices.arrow'), modules.this.series.writeSeriesArrow(series));
 writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
 
+// PMBT_BENCH_SPEC: JSON merged into the job's spec, as in run.mjs (e.g. '{"risk":{"distance":false}}').
+const extraSpec = process.env.PMBT_BENCH_SPEC ? JSON.parse(process.env.PMBT_BENCH_SPEC) : {};
 const runs = { baseline: [], this: [] };
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate which build goes first.
   for (const name of r % 2 === 0 ? ['baseline', 'this'] : ['this', 'baseline']) {
     const m = modules[name];
-    const spec = m.job.parseJobSpec({ jobId: `ab-${name}`, prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, `out-${name}`), batchSize: 250 });
+    const spec = m.job.parseJobSpec({ jobId: `ab-${name}`, prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, `out-${name}`), batchSize: 250, ...extraSpec });
     const c0 = process.cpuUsage();
     const run = await m.runner.runJobLocally(spec, { workers: 1 });
     const c = process.cpuUsage(c0);
@@ -66,3 +68,11 @@ for (const name of ['baseline', 'this']) {
     cpuMs: runs[name].map((x) => x.cpuMs), wallMs: runs[name].map((x) => x.wallMs),
   }));
 }
+// Each round's two runs are back to back, so their ratio is less exposed to a load that changes
+// from minute to minute than the medians above: the median of the rounds' ratios (this ÷ baseline,
+// the first round left out), and in how many rounds this build took less.
+const ratios = (key) => runs.this.slice(1).map((x, i) => x[key] / runs.baseline[i + 1][key]);
+console.log(JSON.stringify({
+  thisOverBaseline: { cpuRatioMedian: +median(ratios('cpuMs')).toFixed(3), wallRatioMedian: +median(ratios('wallMs')).toFixed(3) },
+  roundsThisLower: { cpu: ratios('cpuMs').filter((r) => r < 1).length, wall: ratios('wallMs').filter((r) => r < 1).length, of: ROUNDS - 1 },
+}));

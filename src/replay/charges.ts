@@ -1,4 +1,4 @@
-import { Dec, ZERO } from '../domain/decimal.js';
+import { Dec, floatOf, ZERO } from '../domain/decimal.js';
 import { decOf, divide, multiply, negate, scaledOf } from '../domain/scaled.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
@@ -20,12 +20,51 @@ export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec,
   return decOf(negate(multiply(divide(multiply(scaledOf(contracts), scaledOf(contractSize)), scaledOf(mark)), scaledOf(rate))));
 }
 
+// CM funding paid at one funding row (its mark and rate decimals, shared by a batch's accounts
+// through the price book) for one contract size, by the number of contracts: accounts holding the
+// same number of contracts pay the same amount, computed once. Keyed by the contracts' float, the
+// decimal kept beside it to tell apart two counts with the same float. At most CM_PAYMENTS_KEPT
+// are kept, then all are dropped: a long history's funding rows times many accounts' counts would
+// otherwise grow without bound while the price book lives.
+interface CmPayment {
+  contracts: Dec;
+  amount: Dec;
+}
+let cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPayment>>>>();
+let cmPaymentsKept = 0;
+const CM_PAYMENTS_KEPT = 65_536;
+
+/** calculateCmFunding, the same decimal (by value) as computing it, once per number of contracts at a funding row. */
+export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
+  // A zero's sign follows the operands' (Dec's rule): left to calculateCmFunding.
+  if (contracts.isZero()) return calculateCmFunding(contracts, contractSize, mark, rate);
+  let byRate = cmPayments.get(mark);
+  if (byRate === undefined) cmPayments.set(mark, (byRate = new WeakMap()));
+  let bySize = byRate.get(rate);
+  if (bySize === undefined) byRate.set(rate, (bySize = new WeakMap()));
+  let byContracts = bySize.get(contractSize);
+  if (byContracts === undefined) bySize.set(contractSize, (byContracts = new Map()));
+  const key = floatOf(contracts);
+  const known = byContracts.get(key);
+  if (known !== undefined && (known.contracts === contracts || known.contracts.eq(contracts))) return known.amount;
+  const amount = calculateCmFunding(contracts, contractSize, mark, rate);
+  if (known === undefined) {
+    byContracts.set(key, { contracts, amount });
+    if (++cmPaymentsKept >= CM_PAYMENTS_KEPT) {
+      cmPayments = new WeakMap();
+      cmPaymentsKept = 0;
+    }
+  }
+  return amount;
+}
+
 /**
  * Funding at one funding time for every position in `symbol`: UM pays −amt·mark·rate in the margin
  * asset, CM −contracts·size/mark·rate in the coin, into the futures wallet. Returns undefined when
  * the mark price at that time is missing or stale (reported by the caller, never invented).
+ * The payments are appended to `events` (the replay's own list: no list per row), which is returned.
  */
-export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number): ReplayEvent[] | undefined {
+export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market: MarketSnapshot, rules: Rules, time: number, events: ReplayEvent[] = []): ReplayEvent[] | undefined {
   // Every funding row of the step comes here, most for symbols the account does not hold: those
   // return before allocating (plain loops, no closures: this runs per row, per portfolio).
   const um = state.umPositions;
@@ -33,10 +72,9 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   let held = false;
   for (let i = 0; i < um.length && !held; i++) held = um[i]!.symbol === symbol;
   for (let i = 0; i < cm.length && !held; i++) held = cm[i]!.symbol === symbol;
-  if (!held) return [];
+  if (!held) return events;
   const mark = market.markPrices.get(symbol);
   if (mark === undefined) return undefined;
-  const events: ReplayEvent[] = [];
   // UM legs first, then CM, each in listing order.
   let umAsset: string | undefined;
   for (const p of um) {
@@ -50,7 +88,7 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   for (const p of cm) {
     if (p.symbol !== symbol) continue;
     const c = findCmContract(rules, symbol);
-    const amount = calculateCmFunding(p.positionAmt, c.contractSize, mark, rate);
+    const amount = findCmFunding(p.positionAmt, c.contractSize, mark, rate);
     const b = findOrAddBalance(state, c.marginAsset);
     b.cmWalletBalance = b.cmWalletBalance.plus(amount);
     events.push({ type: 'funding', time, symbol, asset: c.marginAsset, rate, markPrice: mark, amount });

@@ -13,6 +13,12 @@ export class ExactPriceBook {
   private readonly decimals = new Map<number, Dec>();
   private readonly lowDecimals = new Map<number, Dec>();
   private readonly highDecimals = new Map<number, Dec>();
+  // Series ids by name, per kind: a lookup by a name the portfolios hold (its hash kept by the
+  // string) instead of a key text made and hashed at every lookup.
+  private readonly ids = { index: new Map<string, number>(), mark: new Map<string, number>() };
+  // Markets by step (the same object for every portfolio of a batch at that step: the charges'
+  // steps, the first step); cleared when full, so a long history's steps do not pile up.
+  private readonly markets = new Map<number, MarketSnapshot>();
   constructor(readonly timeline: MarketTimeline) {}
 
   valueOfRow(row: number): Dec {
@@ -21,15 +27,28 @@ export class ExactPriceBook {
 
   /** The market at step k: only prices within the staleness limit are visible. */
   marketAt(step: number): MarketSnapshot {
+    let market = this.markets.get(step);
+    if (market !== undefined) return market;
     const lookup = (kind: 'index' | 'mark'): PriceLookup => ({
       get: (name) => {
-        const id = this.timeline.seriesIds.get(seriesKey(kind, name));
-        if (id === undefined) return undefined;
+        const id = this.seriesIdOf(kind, name);
+        if (id < 0) return undefined;
         const row = findPriceRow(this.timeline, id, step);
         return row < 0 ? undefined : this.valueOfRow(row);
       },
     });
-    return { time: this.timeline.stepTimes[step], indexPrices: lookup('index'), markPrices: lookup('mark') };
+    market = { time: this.timeline.stepTimes[step], indexPrices: lookup('index'), markPrices: lookup('mark') };
+    if (this.markets.size >= MARKETS_KEPT) this.markets.clear();
+    this.markets.set(step, market);
+    return market;
+  }
+
+  /** The id of series (kind, name), −1 when the history has none. */
+  private seriesIdOf(kind: 'index' | 'mark', name: string): number {
+    const ids = this.ids[kind];
+    let id = ids.get(name);
+    if (id === undefined) ids.set(name, (id = this.timeline.seriesIds.get(seriesKey(kind, name)) ?? -1));
+    return id;
   }
 
   /**
@@ -43,8 +62,8 @@ export class ExactPriceBook {
     const choice = choices.slice();
     const lookup = (kind: 'index' | 'mark'): PriceLookup => ({
       get: (name) => {
-        const id = tl.seriesIds.get(seriesKey(kind, name));
-        if (id === undefined) return undefined;
+        const id = this.seriesIdOf(kind, name);
+        if (id < 0) return undefined;
         const row = findPriceRow(tl, id, step);
         if (row < 0) return undefined;
         const c = choice[groups[id]!]!;
@@ -69,6 +88,9 @@ function decimalOf(cache: Map<number, Dec>, row: number, values: Float64Array): 
   if (d === undefined) cache.set(row, (d = new Dec(values[row]!)));
   return d;
 }
+
+/** How many steps' markets marketAt keeps (a week's funding and its steps before are 42). */
+const MARKETS_KEPT = 1024;
 
 /** A choice of extremeMarketAt per underlying group. */
 export const EXTREME_CLOSE = 0;

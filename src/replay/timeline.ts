@@ -1,5 +1,6 @@
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import type { TimelineRow } from '../records/timeline.js';
+import { floatOfDecimal } from '../engine/fast/decimal-float.js';
 import { statusSeverity } from './actions.js';
 
 // The row (timeline.arrow's, docs/formats.md "Outputs") is owned by the records; the replay fills it.
@@ -19,7 +20,7 @@ export class TimelineAccumulator {
   constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
 
   add(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
-    this.addValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
+    this.addValues(time, s.uniMMR === null ? null : floatOfDecimal(s.uniMMR), floatOfDecimal(s.accountEquity), floatOfDecimal(s.actualEquity), floatOfDecimal(s.accountMaintMargin), status);
   }
 
   /** The same from plain numbers (the fast kernel's results). */
@@ -35,7 +36,7 @@ export class TimelineAccumulator {
    * after the step's add.
    */
   addExtreme(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
-    this.addExtremeValues(time, s.uniMMR === null ? null : s.uniMMR.toNumber(), s.accountEquity.toNumber(), s.actualEquity.toNumber(), s.accountMaintMargin.toNumber(), status);
+    this.addExtremeValues(time, s.uniMMR === null ? null : floatOfDecimal(s.uniMMR), floatOfDecimal(s.accountEquity), floatOfDecimal(s.actualEquity), floatOfDecimal(s.accountMaintMargin), status);
   }
 
   /** addExtreme from plain numbers (the fast kernel's). */

@@ -36,6 +36,16 @@ describe('takeDueCharges', () => {
     expect(charges.map((c) => [c.kind, c.time])).toEqual([['loanInterest', at(60)], ['funding', at(60)], ['action', at(60)]]);
     expect(state.nextAction).toBe(2);
   });
+  it('gives accounts without actions at a step the same list, which an account\'s actions do not change', () => {
+    const [plain, other] = [stateOf({ ...account, actions: [] }, book, rules), stateOf({ ...account, actions: [] }, book, rules)];
+    const shared = takeDueCharges(plain, book, 1).charges;
+    expect(takeDueCharges(other, book, 1).charges).toBe(shared);
+    const withAction = stateOf(account, book, rules);
+    takeDueCharges(withAction, book, 0);
+    expect(takeDueCharges(withAction, book, 1).charges.map((c) => c.kind)).toEqual(['loanInterest', 'funding', 'action']);
+    expect(shared.map((c) => c.kind)).toEqual(['loanInterest', 'funding']);
+    expect(takeDueCharges(stateOf({ ...account, actions: [] }, book, rules), book, 1).charges).toBe(shared);
+  });
 });
 
 describe('applyDueCharge', () => {

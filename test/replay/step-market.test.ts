@@ -17,6 +17,14 @@ describe('ExactPriceBook', () => {
     expect(at25.markPrices.get('BTCUSDT')).toBeUndefined();
     expect(book.marketAt(2).indexPrices.get('BTC')!.toString()).toBe('40000');
   });
+  it('gives every caller at a step the same market, its lookups the same as a fresh book\'s', () => {
+    expect(book.marketAt(2)).toBe(book.marketAt(2));
+    const fresh = bookOf([[at(0), 'BTC', 'index', 0.1], [at(30), 'BTC', 'index', 40_000], ...[0, 25, 30].map((m) => [at(m), 'USDT', 'index', 1] as [number, string, 'index', number])], 20 * MINUTE);
+    for (const step of [0, 1, 2]) for (const name of ['BTC', 'USDT', 'ETH']) {
+      expect(book.marketAt(step).indexPrices.get(name)?.toString()).toBe(fresh.marketAt(step).indexPrices.get(name)?.toString());
+      expect(book.marketAt(step).markPrices.get(name)).toBeUndefined();
+    }
+  });
   it('makes one decimal per row, shared', () => {
     expect(book.valueOfRow(0)).toBe(book.valueOfRow(0));
   });

@@ -2,6 +2,7 @@ import { floatOf, type Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
 import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
+import { floatOfDecimal } from './decimal-float.js';
 import type { FlatTables } from './tables.js';
 
 /**
@@ -170,7 +171,7 @@ function floatBalanceNet(bal: Balance): number {
   if (known.um !== bal.umWalletBalance || known.cm !== bal.cmWalletBalance) {
     known.um = bal.umWalletBalance;
     known.cm = bal.cmWalletBalance;
-    known.net = addFuturesWallets(known.marginNet, bal).toNumber();
+    known.net = floatOfDecimal(addFuturesWallets(known.marginNet, bal));
   }
   return known.net;
 }

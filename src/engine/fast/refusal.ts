@@ -1,3 +1,4 @@
+import type { Dec } from '../../domain/decimal.js';
 import type { Portfolio, RulesTimeline } from '../../domain/types.js';
 
 /**
@@ -7,6 +8,14 @@ import type { Portfolio, RulesTimeline } from '../../domain/types.js';
  * engine: such a portfolio is replayed by it from the start (docs/architecture.md "Parity contract").
  */
 const LARGEST_AMOUNT = 1e12;
+const LARGEST_EXPONENT = 12;
+
+/**
+ * |x| ≥ LARGEST_AMOUNT, read from the decimal's exponent (its leading digit's power of ten; 0 for
+ * zero) instead of `x.abs().gte(1e12)`, which parsed 1e12 into a new decimal at every call: this
+ * runs for every amount and price of every portfolio of a job. ±Infinity is larger, NaN is not.
+ */
+const isAtLeastLargest = (x: Dec): boolean => (x.isFinite() ? x.e >= LARGEST_EXPONENT : !x.isNaN());
 
 /**
  * Why the fast kernel will not replay this portfolio, or undefined when it will. The replay then
@@ -21,12 +30,12 @@ export function findFastKernelRefusal(portfolio: Portfolio, rules: RulesTimeline
     ...portfolio.marginOpenOrders.map((o) => o.openQty),
     ...portfolio.actions.map((a) => (a.type === 'trade' ? a.qty : a.amount)),
   ];
-  if (amounts.some((x) => x.abs().gte(LARGEST_AMOUNT))) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
+  if (amounts.some(isAtLeastLargest)) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
   const prices = [
     ...positions.map((p) => p.entryPrice),
     ...portfolio.marginOpenOrders.map((o) => o.price),
     ...portfolio.actions.flatMap((a) => (a.type === 'trade' && a.price !== undefined ? [a.price] : [])),
   ];
-  if (prices.some((x) => x.abs().gte(LARGEST_AMOUNT))) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
+  if (prices.some(isAtLeastLargest)) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
   return undefined;
 }

@@ -51,6 +51,11 @@ describe('findFastKernelRefusal', () => {
   it('accepts an amount a cent below 1e12 (the bound is 1e12 itself)', () => {
     expect(refusal({ balances: [{ asset: 'USDT', crossMarginFree: '999999999999.99', umWalletBalance: '-999999999999.99' }] })).toBeUndefined();
   });
+  it('reads the size from the decimal, not its digits: 40 nines below 1e12 pass, anything from 1e12 up does not', () => {
+    expect(refusal({ balances: [{ asset: 'USDT', crossMarginFree: `999999999999.${'9'.repeat(28)}`, umWalletBalance: '-0.000000001' }] })).toBeUndefined();
+    expect(refusal({ balances: [{ asset: 'USDT', crossMarginFree: '1000000000000.00000001' }] })).toBe(AMOUNT);
+    expect(refusal({ balances: [{ asset: 'USDT', umWalletBalance: '-12345678901234567' }] })).toBe(AMOUNT);
+  });
   it('refuses a UM or CM position of 1e12 (long or short)', () => {
     expect(refusal({ umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1000000000000', entryPrice: '1' }] })).toBe(AMOUNT);
     expect(refusal({ cmPositions: [{ symbol: 'BTCUSD_PERP', positionAmt: '-1000000000000', entryPrice: '40000' }] })).toBe(AMOUNT);
