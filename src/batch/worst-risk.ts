@@ -40,7 +40,7 @@ function createSeriesEvaluator(portfolio: Portfolio, rules: Rules, contracts: Re
   return {
     exactAt: (market: MarketSnapshot) => plotExact(numbers(market)),
     series(base: MarketSnapshot, family: ShockFamily, shocks: readonly Dec[]): Series {
-      // A kernel holds its base prices: one per base market (its load is a few µs against a point's exact cost).
+      // A kernel holds its base prices: one per base market (a matrix row), loaded into the shared batch.
       const kernel = kernelUsable ? createRiskKernel(portfolio, base, rules, contracts) : undefined;
       kernel?.selectFamily(family);
       const out: Series = { uniMMR: [], status: [] };
