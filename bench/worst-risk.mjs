@@ -2,14 +2,15 @@
 // Time of the worst portfolios' start risk (src/batch/worst-risk.ts, docs/reports.md "Start risk"):
 // for every portfolio a finished run of the sample job lists in its `_partials/*.worst.jsonl.gz` (`.jsonl` before), the
 // curve and the two matrices at the job's first step, as the batches computed them. Median of 3;
-// one JSON line. Run: npm run build && node bin/pmbt.js run data/sample/job.json --output out --quiet
+// one JSON line, with the share of points the fast kernel decided (the rest on the exact engine).
+// PMBT_BENCH_EXACT=1 times the all-exact reference (calculateWorstStartRiskExact) instead. Run: npm run build && node bin/pmbt.js run data/sample/job.json --output out --quiet
 // && node bench/worst-risk.mjs out/sample-crash
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildBatchContext } from '../dist/batch/context.js';
 import { parseJobSpec } from '../dist/batch/job.js';
-import { calculateWorstStartRisk } from '../dist/batch/worst-risk.js';
+import * as worstRisk from '../dist/batch/worst-risk.js';
 import { parsePortfolio } from '../dist/io/json/portfolio.js';
 import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
 import { findRulesAt } from '../dist/rules/build.js';
@@ -25,11 +26,16 @@ const lines = readFileSync(spec.portfolios, 'utf8').split('\n');
 const portfolios = indexes.map((i) => parsePortfolio(JSON.parse(lines[i]), ctx.rules.base, spec.portfolios));
 const market = ctx.book.marketAt(0);
 const rules = findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]);
+const exact = process.env.PMBT_BENCH_EXACT === '1';
+// A build before the kernel path has only calculateWorstStartRisk (all exact) and no counter.
+const calculate = exact ? worstRisk.calculateWorstStartRiskExact : worstRisk.calculateWorstStartRisk;
+const counter = { kernel: 0, exact: 0 };
 const seconds = [];
 for (let run = 0; run < 3; run++) {
   const t = performance.now();
-  for (const p of portfolios) calculateWorstStartRisk(p, market, rules);
+  for (const p of portfolios) calculate(p, market, rules, counter);
   seconds.push((performance.now() - t) / 1000);
 }
 seconds.sort((a, b) => a - b);
-console.log(JSON.stringify({ portfolios: portfolios.length, seconds: Number(seconds[1].toFixed(3)), msPerPortfolio: Number(((seconds[1] * 1000) / portfolios.length).toFixed(1)), runs: seconds.map((s) => Number(s.toFixed(3))) }));
+console.log(JSON.stringify({ portfolios: portfolios.length, seconds: Number(seconds[1].toFixed(3)), msPerPortfolio: Number(((seconds[1] * 1000) / portfolios.length).toFixed(1)), runs: seconds.map((s) => Number(s.toFixed(3))),
+  ...(counter.kernel + counter.exact > 0 ? { kernelShare: Number((counter.kernel / (counter.kernel + counter.exact)).toFixed(4)) } : {}), ...(exact ? { reference: 'all exact' } : {}) }));

@@ -33,7 +33,7 @@ export interface RiskMatrix {
 }
 
 /** Every non-stablecoin but the leader, by the same extra move. */
-function makeOthersFamily(leader: string): ShockFamily {
+export function makeOthersFamily(leader: string): ShockFamily {
   return { kind: 'all', name: `others:${leader}`, coefficient: (asset) => (asset === leader || isStablecoin(asset) ? ZERO : ONE) };
 }
 
@@ -45,7 +45,7 @@ function validateMatrixOptions(o: RiskMatrixOptions): void {
 }
 
 /** The axis' shocks as exact fractions, −range … +range in equal steps. */
-function axisShocks(o: RiskMatrixOptions): Dec[] {
+export function axisShocks(o: RiskMatrixOptions): Dec[] {
   const half = (o.points - 1) / 2;
   return Array.from({ length: o.points }, (_, i) => new Dec(o.rangePct).times(i - half).div(half).div(100));
 }

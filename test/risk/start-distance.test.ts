@@ -93,15 +93,15 @@ describe('risk.distance in the job spec', () => {
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: { rangePct: 20 } } })))).toMatchObject({ risk: { distance: { rangePct: 20, gridPoints: 81 } } });
   });
 
-  it('the worst portfolios\' start risk (the report\'s chart and heat maps) only when asked: risk.startRisk, or risk.distance given', () => {
-    expect(parseJobSpec(small.job).risk.startRisk).toBeUndefined();
+  it('the worst portfolios\' start risk (the report\'s chart and heat maps) on unless risk.startRisk is false, whatever risk.distance says', () => {
+    expect(parseJobSpec(small.job).risk.startRisk).toBe(true);
     expect(parseJobSpec({ ...small.job, risk: { distance: true } }).risk.startRisk).toBe(true);
-    expect(parseJobSpec({ ...small.job, risk: { distance: { gridPoints: 41 } } }).risk.startRisk).toBe(true);
-    expect(parseJobSpec({ ...small.job, risk: { distance: false } }).risk.startRisk).toBeUndefined();
-    expect(parseJobSpec({ ...small.job, risk: { startRisk: true } }).risk).toMatchObject({ startRisk: true, distance: { rangePct: 50, gridPoints: 81 } });
+    expect(parseJobSpec({ ...small.job, risk: { distance: false } }).risk.startRisk).toBe(true);
+    expect(parseJobSpec({ ...small.job, risk: { startRisk: false } }).risk).not.toHaveProperty('startRisk');
+    expect(parseJobSpec({ ...small.job, risk: { startRisk: false } }).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(parseJobSpec({ ...small.job, risk: { distance: true, startRisk: false } }).risk.startRisk).toBeUndefined();
     // The workers get the spec rendered: the choice survives it either way.
-    for (const risk of [{}, { distance: true }, { startRisk: true, distance: false }]) {
+    for (const risk of [{}, { startRisk: false }, { startRisk: true, distance: false }]) {
       const spec = parseJobSpec({ ...small.job, risk });
       expect(parseJobSpec(renderJobSpec(spec)).risk).toEqual(spec.risk);
     }

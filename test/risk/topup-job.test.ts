@@ -18,16 +18,16 @@ const BASE = { jobId: 'j', prices: 'p.arrow', portfolios: 'p.jsonl' };
 describe('risk.topUp in the job spec', () => {
   it('is on unless false; true takes the defaults; an object sets the asset and threshold', () => {
     expect(parseJobSpec(BASE).risk.topUp).toEqual({ asset: 'USDT', threshold: 'liquidation' });
-    // The start distance (risk.distance) is on by default too (docs/risk.md "In a job").
-    expect(parseJobSpec({ ...BASE, risk: { topUp: false } }).risk).toEqual({ distance: { rangePct: 50, gridPoints: 81 } });
+    // The start distance (risk.distance) is on by default too (docs/risk.md "In a job"). So is the worst portfolios' start risk (risk.startRisk).
+    expect(parseJobSpec({ ...BASE, risk: { topUp: false } }).risk).toEqual({ distance: { rangePct: 50, gridPoints: 81 }, startRisk: true });
     expect(parseJobSpec({ ...BASE, risk: { topUp: true } }).risk.topUp).toEqual({ asset: 'USDT', threshold: 'liquidation' });
     expect(parseJobSpec({ ...BASE, risk: { topUp: { threshold: 'marginCall' } } }).risk.topUp).toEqual({ asset: 'USDT', threshold: 'marginCall' });
     const numeric = parseJobSpec({ ...BASE, risk: { topUp: { asset: 'USDC', threshold: 1.1 } } }).risk.topUp!;
     expect(numeric.asset).toBe('USDC');
     expect((numeric.threshold as Dec).eq('1.1')).toBe(true);
-    expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: { asset: 'USDC', threshold: '1.1' } } })).risk).toEqual({ topUp: { asset: 'USDC', threshold: '1.1' }, distance: { rangePct: 50, gridPoints: 81 }, startRisk: false });
-    expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: false } })).risk).toEqual({ topUp: false, distance: { rangePct: 50, gridPoints: 81 }, startRisk: false });
-    expect(renderJobSpec(parseJobSpec(BASE)).risk).toEqual({ topUp: { asset: 'USDT', threshold: 'liquidation' }, distance: { rangePct: 50, gridPoints: 81 }, startRisk: false });
+    expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: { asset: 'USDC', threshold: '1.1' } } })).risk).toEqual({ topUp: { asset: 'USDC', threshold: '1.1' }, distance: { rangePct: 50, gridPoints: 81 }, startRisk: true });
+    expect(renderJobSpec(parseJobSpec({ ...BASE, risk: { topUp: false } })).risk).toEqual({ topUp: false, distance: { rangePct: 50, gridPoints: 81 }, startRisk: true });
+    expect(renderJobSpec(parseJobSpec(BASE)).risk).toEqual({ topUp: { asset: 'USDT', threshold: 'liquidation' }, distance: { rangePct: 50, gridPoints: 81 }, startRisk: true });
   });
 
   it('rejects a bad threshold, an unknown key and a non-object, naming the field', () => {
