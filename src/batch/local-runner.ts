@@ -9,9 +9,10 @@ import { renderJobSpec, type JobSpec } from './job.js';
 import { createRunId, describeLocalUser, holdJobLease, type RunIdentity } from './lease.js';
 import { clearPreviousRun } from './distributed.js';
 import { mergeJob, partRunOf, type JobTotals } from './merge.js';
-import { planBatches, type PlannedBatch } from './plan.js';
+import { planBatches } from './plan.js';
 import { renderJobThresholds } from '../records/summary.js';
-import { startBatchReplay, writeBatchShare, type BatchReplay, type BatchResult } from './run-batch.js';
+import { replayOverlapped } from './overlapped-replay.js';
+import { startBatchReplay, writeBatchShare } from './run-batch.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 export interface Progress {
@@ -30,16 +31,21 @@ export interface LocalRunResult {
   timings: { loadMs: number; replayMs: number; mergeMs: number; totalMs: number; workers: number; peakRssMB: number };
 }
 
-/** One worker thread and a way to hand it a batch and wait for its parts to be written. */
+/**
+ * One worker thread: hand it a batch (resolved once it is replayed, while its share is still being
+ * written), then `finish` (resolved once every share is written). A failure rejects what is
+ * pending, or else the next call.
+ */
 class WorkerSlot {
   private pending: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
   readonly ready: Promise<void>;
   constructor(private readonly worker: Worker, init: ToWorker, onProgress: (portfolios: number, steps: number) => void) {
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'progress') onProgress(m.portfolios, m.steps);
-        else if (m.type === 'batchDone') this.settle();
+        else if (m.type === 'replayed' || m.type === 'done') this.settle();
         else this.settle(new Error(`worker failed: ${m.message}`), reject);
       });
       worker.on('error', (e) => this.settle(e, reject));
@@ -47,7 +53,14 @@ class WorkerSlot {
     });
     worker.postMessage(init);
   }
-  run(message: ToWorker): Promise<void> {
+  run(message: Extract<ToWorker, { type: 'batch' }>): Promise<void> {
+    return this.send(message);
+  }
+  finish(): Promise<void> {
+    return this.send({ type: 'end' });
+  }
+  private send(message: ToWorker): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.postMessage(message);
@@ -57,6 +70,7 @@ class WorkerSlot {
     const p = this.pending;
     this.pending = undefined;
     if (error !== undefined) {
+      this.failure ??= error;
       rejectInit?.(error);
       p?.reject(error);
     } else p?.resolve();
@@ -66,39 +80,10 @@ class WorkerSlot {
   }
 }
 
-/** Lets pending I/O callbacks run (setImmediate comes after the event loop's poll phase). */
-const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * One worker: the batches replayed in this thread, each batch's share written while the next batch
- * replays — the replay gives way to the write between portfolios, so the write's waits on the store
- * overlap the replay's work. One write at a time; the last is awaited before this returns.
- */
-async function replayInThisThread(planned: AsyncIterable<PlannedBatch>, checkLease: () => void, start: (planned: PlannedBatch) => BatchReplay, write: (result: BatchResult) => Promise<void>): Promise<void> {
-  let writing: Promise<void> | undefined;
-  try {
-    for await (const p of planned) {
-      checkLease();
-      const replay = start(p);
-      while (replay.replayNext()) if (writing !== undefined) await giveWay();
-      const result = replay.finish();
-      await writing;
-      checkLease();
-      writing = write(result);
-      // Its failure is thrown where it is awaited; until then it must not count as unhandled.
-      writing.catch(() => undefined);
-    }
-    await writing;
-  } finally {
-    // Should the plan fail mid-way, no write outlives the run (its lease is released after this).
-    await writing?.catch(() => undefined);
-  }
-}
-
 /**
  * Runs a job on this machine: plan → replayBatch on `workers` threads (or in this thread for
- * one) → merge, the same steps a deployed job takes on Lambda. Memory holds at most one batch
- * per worker plus the one being planned.
+ * one) → merge, the same steps a deployed job takes on Lambda. Memory holds at most two batches
+ * per worker (one replaying, one being written) plus the one being planned.
  */
 export interface LocalRunOptions {
   workers: number;
@@ -159,7 +144,7 @@ async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: 
   let count = 0;
   const workers = Math.max(1, options.workers);
   if (workers === 1) {
-    await replayInThisThread(planBatches(portfolios.items, spec.batchSize, spec.portfolios), checkLease, (planned) => {
+    await replayOverlapped(planBatches(portfolios.items, spec.batchSize, spec.portfolios), checkLease, (planned) => {
       batches++;
       count += planned.items.length;
       return startBatchReplay(ctx, planned.batch, planned.items, (steps) => report(1, steps));
@@ -186,6 +171,7 @@ async function runLeasedJob(spec: JobSpec, options: LocalRunOptions & { locate: 
       }
       await Promise.all(running);
       if (failure !== undefined) throw failure;
+      await Promise.all(slots.map((s) => s.finish()));
     } finally {
       await Promise.all(slots.map((s) => s.stop()));
     }

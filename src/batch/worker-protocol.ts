@@ -7,11 +7,16 @@ import type { BatchItem } from './run-batch.js';
 export type ToWorker =
   | { type: 'init'; job: unknown; pricesBytes: Uint8Array; ruleDocuments: RuleDocument[]; jobKey: string; outputUri: string; storeSettings: StoreSettings; run: PartRun }
   | { type: 'batch'; batch: number; items: BatchItem[] }
+  /** No more batches: finish the writes, then say `done`. */
+  | { type: 'end' }
   | { type: 'stop' };
 
 /** What a worker reports back. */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; portfolios: number; steps: number }
-  | { type: 'batchDone'; batch: number }
+  /** Replayed (its share is being written): ready for the next batch. */
+  | { type: 'replayed'; batch: number }
+  /** After `end`: every batch's share and partial written. */
+  | { type: 'done' }
   | { type: 'failed'; message: string };

@@ -1,6 +1,6 @@
 // `pmbt run` through the real binary (bin/pmbt.js → dist/, built by `npm test` before vitest).
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -65,6 +65,19 @@ describe('pmbt run', () => {
     const failed = await pmbt([files.jobFile, '--output', join(files.dir, 'out-failed'), '--quiet']);
     expect(failed.code, failed.stderr).toBe(3);
     expect(readFileSync(join(files.dir, 'out-failed', 'small', '_SUCCESS'), 'utf8')).toMatch(/"portfolios": 26/);
+  });
+
+  it('fails when a worker thread cannot write a batch file, naming it; no _SUCCESS', async () => {
+    // A folder where batch 1's timeline file goes: the worker's rename onto it fails (EISDIR) while
+    // the batches after it replay — the write overlaps them, and its failure still ends the run.
+    const out = join(files.dir, 'out-blocked');
+    mkdirSync(join(out, 'small', 'timeline', 'batch-000001.arrow'), { recursive: true });
+    writeFileSync(join(out, 'small', 'timeline', 'batch-000001.arrow', 'x'), 'x');
+    const r = await pmbt([files.jobFile, '--output', out, '--workers', '2', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/worker failed: Error: EISDIR: .*timeline\/batch-000001\.arrow/);
+    expect(existsSync(join(out, 'small', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, 'small', '_partials', 'batch-000001.json'))).toBe(false);
   });
 
   it('lets flags override the job file, and reports a bad job field with exit code 2', async () => {
