@@ -1,5 +1,4 @@
-import { floatOf, type Dec } from '../domain/decimal.js';
-import { floatOfDecimal } from '../engine/fast/decimal-float.js';
+import { floatOf, floatOfDecimal, type Dec } from '../domain/decimal.js';
 import type { Action, MarketSnapshot, Rules, RulesTimeline } from '../domain/types.js';
 import { findRulesAt } from '../rules/build.js';
 import { applyAction, describeAction } from './actions.js';

@@ -1,6 +1,6 @@
+import { floatOfDecimal } from '../domain/decimal.js';
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
 import type { TimelineRow } from '../records/timeline.js';
-import { floatOfDecimal } from '../engine/fast/decimal-float.js';
 import { statusSeverity } from './actions.js';
 
 // The row (timeline.arrow's, docs/formats.md "Outputs") is owned by the records; the replay fills it.

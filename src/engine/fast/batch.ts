@@ -1,8 +1,7 @@
-import { floatOf, type Dec } from '../../domain/decimal.js';
+import { floatOf, floatOfDecimal, type Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
 import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
-import { floatOfDecimal } from './decimal-float.js';
 import type { FlatTables } from './tables.js';
 
 /**

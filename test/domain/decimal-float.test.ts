@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Dec } from '../../../src/domain/decimal.js';
-import { floatOfDecimal } from '../../../src/engine/fast/decimal-float.js';
-import { amount, price, propertyRuns, propertySeed } from '../../helpers/decimals.js';
+import { Dec, floatOfDecimal } from '../../src/domain/decimal.js';
+import { amount, price, propertyRuns, propertySeed } from '../helpers/decimals.js';
 
-// src/engine/fast/decimal-float.ts: the same float64 as decimal.js's toNumber, bit for bit
+// floatOfDecimal (src/domain/decimal.ts): the same float64 as decimal.js's toNumber, bit for bit
 // (Object.is tells −0 from +0).
 const [runs, seed] = [propertyRuns, propertySeed];
 
