@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeBenchJob } from './bench-job.mjs';
+import { makeBenchJob, readBenchSpecExtras } from './bench-job.mjs';
 
 const [baseline, roundsArg] = process.argv.slice(2);
 if (baseline === undefined) {
@@ -39,8 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pmbt-ab-'));
 writeFileSync(join(dir, 'prices.arrow'), modules.this.series.writeSeriesArrow(series));
 writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
 
-// PMBT_BENCH_SPEC: JSON merged into the job's spec, as in run.mjs (e.g. '{"risk":{"distance":false}}').
-const extraSpec = process.env.PMBT_BENCH_SPEC ? JSON.parse(process.env.PMBT_BENCH_SPEC) : {};
+const extraSpec = readBenchSpecExtras();
 const runs = { baseline: [], this: [] };
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate which build goes first.

@@ -43,3 +43,8 @@ export function makeBenchJob({ PORTFOLIOS, STEPS, LEGS, FUNDING, T0 }) {
   });
   return { series, docs };
 }
+
+/** PMBT_BENCH_SPEC: JSON merged into the bench job's spec (e.g. '{"risk":{"distance":false}}'), {} when unset. */
+export function readBenchSpecExtras() {
+  return process.env.PMBT_BENCH_SPEC ? JSON.parse(process.env.PMBT_BENCH_SPEC) : {};
+}

@@ -2,7 +2,8 @@
 // Benchmark (docs/performance.md): prints one JSON line of figures. Run: npm run bench --silent
 // Sizes: PMBT_BENCH_PORTFOLIOS (default 1000), PMBT_BENCH_STEPS (default 10,080: a week of minutes),
 // PMBT_BENCH_LEGS (positions per portfolio, default 4), PMBT_BENCH_FUNDING=0 (no funding rows: what
-// the replay costs without a funding payment every 8 hours on every leg). Everything on one core.
+// the replay costs without a funding payment every 8 hours on every leg), PMBT_BENCH_SPEC (JSON merged
+// into the job's spec, e.g. '{"risk":{"distance":false}}'). Everything on one core.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { buildMarketTimeline, seriesKey } from '../dist/replay/market-timeline.j
 import { ExactPriceBook } from '../dist/replay/step-market.js';
 import { buildRulesTimeline } from '../dist/rules/build.js';
 import { readDefaultRuleDocuments } from '../dist/io/rules-files.js';
-import { makeBenchJob } from './bench-job.mjs';
+import { makeBenchJob, readBenchSpecExtras } from './bench-job.mjs';
 
 const PORTFOLIOS = Number(process.env.PMBT_BENCH_PORTFOLIOS ?? 1000);
 const STEPS = Number(process.env.PMBT_BENCH_STEPS ?? 10_080);
@@ -84,7 +85,7 @@ const replayOnlyPortfolioStepsPerSec = replaySteps / (Number(process.hrtime.bigi
 const dir = mkdtempSync(join(tmpdir(), 'pmbt-bench-'));
 writeFileSync(join(dir, 'prices.arrow'), writeSeriesArrow(series));
 writeFileSync(join(dir, 'portfolios.jsonl'), docs.map((d) => JSON.stringify(d)).join('\n'));
-const spec = parseJobSpec({ jobId: 'bench', prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, 'out'), batchSize: 250, ...(process.env.PMBT_BENCH_SPEC ? JSON.parse(process.env.PMBT_BENCH_SPEC) : {}) });
+const spec = parseJobSpec({ jobId: 'bench', prices: join(dir, 'prices.arrow'), portfolios: join(dir, 'portfolios.jsonl'), output: join(dir, 'out'), batchSize: 250, ...readBenchSpecExtras() });
 const run = await runJobLocally(spec, { workers: 1 });
 rmSync(dir, { recursive: true, force: true });
 const e2eSec = run.timings.totalMs / 1000;

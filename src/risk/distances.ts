@@ -21,10 +21,11 @@ import {
 // to zero. The scan and the narrowing (src/risk/scan.ts) read each shock's side of a threshold from
 // the fast kernel where its proven bound decides it (src/risk/kernel.ts), from the exact engine's
 // numbers (calculateAccountNumbers: calculateAccountSnapshot's without its breakdown) where it
-// cannot (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact'). The document's numbers at the start and at each crossing are
-// the exact engine's digits: the kernel's where its bound fixes every printed digit
-// (src/risk/printed.ts), the exact engine's otherwise. With `confirm`, the exact engine checks every
-// side and number the kernel gave (the parity tests; `unconfirmed` counts disagreements).
+// cannot (engine 'fast', the default), or every evaluation is the exact engine's (engine 'exact').
+// The document's numbers at the start and at each crossing are the exact engine's digits: the
+// kernel's where its bound fixes every printed digit (src/risk/printed.ts), the exact engine's
+// otherwise. With `confirm`, the exact engine checks every side and number the kernel gave (the
+// parity tests; `unconfirmed` counts disagreements).
 
 export const RISK_TARGETS = ['marginCall', 'reduceOnly', 'liquidation', 'zeroEquity'] as const;
 export type RiskTarget = (typeof RISK_TARGETS)[number];
