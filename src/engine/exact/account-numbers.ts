@@ -1,11 +1,10 @@
 import { Dec, ZERO } from '../../domain/decimal.js';
-import { MissingPriceError } from '../../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules } from '../../domain/types.js';
 import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import { calculateBalanceNet } from './balance.js';
 import { calculateOrderOpenLoss } from './open-loss.js';
 import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
-import type { AssetTotals } from './snapshot.js';
+import { findIndexPrice, findMarkPrice, type AssetTotals } from './snapshot.js';
 import { findAccountStatus } from './status.js';
 import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
 
@@ -28,12 +27,6 @@ export interface AccountNumbers {
 
 /** The snapshot's running totals without what only its breakdown reads. */
 type Totals = Omit<AssetTotals, 'reportedUm' | 'reportedCm' | 'balanceIndex'>;
-
-function priceOf(prices: MarketSnapshot['indexPrices'], kind: 'index' | 'mark', name: string, time: number | undefined): Dec {
-  const p = prices.get(name);
-  if (p === undefined) throw new MissingPriceError(kind, name, time);
-  return p;
-}
 
 /** A value computed on first use and kept (the rules' lookups, which throw where the snapshot would). */
 function lazy<T>(make: () => T): () => T {
@@ -85,7 +78,7 @@ function totalsOf(totals: Map<string, Totals>, asset: string): Totals {
 function addPositions(totals: Map<string, Totals>, account: PreparedAccount, market: MarketSnapshot): Set<string> {
   const positionAssets = new Set<string>();
   for (const { p, contract } of account.um) {
-    const mark = priceOf(market.markPrices, 'mark', p.symbol, market.time);
+    const mark = findMarkPrice(market, p.symbol);
     const c = contract();
     const pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
     const maintMargin = calculateUmMaintMargin(c.brackets, p.positionAmt.times(mark).abs()).maintMargin;
@@ -95,7 +88,7 @@ function addPositions(totals: Map<string, Totals>, account: PreparedAccount, mar
     positionAssets.add(c.marginAsset);
   }
   for (const { p, contract } of account.cm) {
-    const mark = priceOf(market.markPrices, 'mark', p.symbol, market.time);
+    const mark = findMarkPrice(market, p.symbol);
     const c = contract();
     const pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
     const maintMargin = calculateCmMaintMargin(c.brackets, calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark)).maintMargin;
@@ -122,7 +115,7 @@ function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, market:
   const actual = new Map<string, Dec>();
   for (const t of totals.values()) {
     if (t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset)) continue;
-    const price = priceOf(market.indexPrices, 'index', t.asset, market.time);
+    const price = findIndexPrice(market, t.asset);
     const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
     const actualUSD = net.times(price);
     accountEquity = accountEquity.plus(net.isPositive() && !net.isZero() ? calculateAssetEquity(account.tiersOf(t.asset), actualUSD) : actualUSD);
@@ -134,7 +127,7 @@ function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, market:
   let totalMarginOpenLoss = ZERO;
   if (portfolio.mode === 'PM') {
     const legValue = (asset: string) => {
-      const indexPrice = priceOf(market.indexPrices, 'index', asset, market.time);
+      const indexPrice = findIndexPrice(market, asset);
       return { indexPrice, collateralRate: findMarginalCollateralRate(account.tiersOf(asset), Dec.max(ZERO, actual.get(asset) ?? ZERO)) };
     };
     for (const o of portfolio.marginOpenOrders) totalMarginOpenLoss = totalMarginOpenLoss.plus(calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset)));

@@ -32,13 +32,13 @@ export interface AssetTotals {
   balanceIndex?: number;
 }
 
-function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
+export function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
   const p = market.indexPrices.get(asset);
   if (p === undefined) throw new MissingPriceError('index', asset, market.time);
   return p;
 }
 
-function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
+export function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
   const p = market.markPrices.get(symbol);
   if (p === undefined) throw new MissingPriceError('mark', symbol, market.time);
   return p;
