@@ -59,6 +59,9 @@ export interface KernelNumbers {
   uniMMRError: number;
 }
 
+/** The grid points findFirstStop's first kernel call evaluates (then twice as many, and so on). */
+const FIRST_SPAN_POINTS = 8;
+
 interface SharedBatch { tables: FlatTables; batch: FastBatch; capacity: PortfolioCapacity }
 
 // One batch per rules object, reused from portfolio to portfolio (a FastBatch's span arrays are
@@ -247,12 +250,18 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
         spanFrom = from;
         spanEnd = to;
       }
+      // The kernel evaluates every point of the range it is given before it reads where the status
+      // first changes: a first short range, doubled while quiet, spares the points past a stop
+      // (most directions cross a threshold within a few grid points of where the scan resumes).
       let i = from;
+      let chunk = FIRST_SPAN_POINTS;
       while (i < to) {
-        const stop = calculateAccountSnapshots(batch, 0, spanTl, i, to, status);
+        const end = Math.min(to, i + chunk);
+        const stop = calculateAccountSnapshots(batch, 0, spanTl, i, end, status);
         kernel.evaluations += stop - i;
-        if (stop < to && (stop - i < SPAN_STEPS)) return stop;
+        if (stop < end && (stop - i < SPAN_STEPS)) return stop;
         i = stop;
+        chunk *= 2;
       }
       return to;
     },
