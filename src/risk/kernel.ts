@@ -1,3 +1,4 @@
+import { floatOf } from '../domain/decimal.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity, loadPortfolio, SPAN_STEPS, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
@@ -148,7 +149,8 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     if (id === undefined) {
       ids.set(key, (id = ids.size));
       const price = kind === 'index' ? market.indexPrices.get(name) : market.markPrices.get(name);
-      bases.push(price === undefined ? Number.NaN : price.toNumber());
+      // floatOf: a market's prices are the same decimals for every portfolio searched at it.
+      bases.push(price === undefined ? Number.NaN : floatOf(price));
       const c = kind === 'mark' ? contracts.get(name) : undefined;
       baseAsset.push(kind === 'index' ? name : (c?.base ?? ''));
       quoteAsset.push(c === undefined || c.quote === 'USD' ? undefined : c.quote);

@@ -23,19 +23,28 @@ const isAtLeastLargest = (x: Dec): boolean => (x.isFinite() ? x.e >= LARGEST_EXP
  */
 export function findFastKernelRefusal(portfolio: Portfolio, rules: RulesTimeline): string | undefined {
   if (rules.changes.length > 0) return 'dated rule changes: the kernel flattens one version of the rule tables';
-  const positions = [...portfolio.umPositions, ...portfolio.cmPositions];
-  const amounts = [
-    ...portfolio.balances.flatMap((b) => [b.crossMarginFree, b.crossMarginLocked, b.crossMarginBorrowed, b.crossMarginInterest, b.umWalletBalance, b.cmWalletBalance]),
-    ...positions.map((p) => p.positionAmt),
-    ...portfolio.marginOpenOrders.map((o) => o.openQty),
-    ...portfolio.actions.map((a) => (a.type === 'trade' ? a.qty : a.amount)),
-  ];
-  if (amounts.some(isAtLeastLargest)) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
-  const prices = [
-    ...positions.map((p) => p.entryPrice),
-    ...portfolio.marginOpenOrders.map((o) => o.price),
-    ...portfolio.actions.flatMap((a) => (a.type === 'trade' && a.price !== undefined ? [a.price] : [])),
-  ];
-  if (prices.some(isAtLeastLargest)) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
+  // Loops, not lists of every amount: this runs once per portfolio in a job and once per search.
+  let amount = false;
+  let price = false;
+  for (const b of portfolio.balances) {
+    amount ||= isAtLeastLargest(b.crossMarginFree) || isAtLeastLargest(b.crossMarginLocked) || isAtLeastLargest(b.crossMarginBorrowed)
+      || isAtLeastLargest(b.crossMarginInterest) || isAtLeastLargest(b.umWalletBalance) || isAtLeastLargest(b.cmWalletBalance);
+  }
+  for (const positions of [portfolio.umPositions, portfolio.cmPositions]) {
+    for (const p of positions) {
+      amount ||= isAtLeastLargest(p.positionAmt);
+      price ||= isAtLeastLargest(p.entryPrice);
+    }
+  }
+  for (const o of portfolio.marginOpenOrders) {
+    amount ||= isAtLeastLargest(o.openQty);
+    price ||= isAtLeastLargest(o.price);
+  }
+  for (const a of portfolio.actions) {
+    amount ||= isAtLeastLargest(a.type === 'trade' ? a.qty : a.amount);
+    price ||= a.type === 'trade' && a.price !== undefined && isAtLeastLargest(a.price);
+  }
+  if (amount) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
+  if (price) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
   return undefined;
 }
