@@ -10,7 +10,7 @@
 // `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
 // "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
 // each batch on, off, off, on (or off, on, on, off), CPU time summed per variant, and the median of
-// the batches' on/off ratios; then the search alone (calculateStartDistance) on each batch's
+// the batches' on/off ratios; then the search alone (calculateStartDistances) on each batch's
 // portfolios parsed afresh, timed apart from any replay.
 import { readFileSync } from 'node:fs';
 import { Dec } from '../dist/domain/decimal.js';
@@ -36,7 +36,7 @@ async function measureJobCost(batches) {
   const { distance: _distance, ...riskOff } = on.spec.risk;
   const off = { ...on, spec: { ...on.spec, risk: riskOff } };
   const docs = readFileSync(spec.portfolios, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
-  const { calculateStartDistance } = await import('../dist/risk/start-distance.js');
+  const { calculateStartDistances } = await import('../dist/risk/start-distance.js');
   const { findRulesAt } = await import('../dist/rules/build.js');
   const market = on.book.marketAt(0);
   const startRules = findRulesAt(on.rules, on.timeline.stepTimes[0]);
@@ -58,7 +58,7 @@ async function measureJobCost(batches) {
     ratios.push(batch.on / batch.off);
     // The search alone, on the batch's portfolios parsed afresh as replayBatch parses them.
     const portfolios = items.map((x) => parsePortfolio(x.doc, on.rules.base, spec.portfolios));
-    direct += cpuOf(() => portfolios.forEach((p) => calculateStartDistance(p, market, startRules, spec.risk.distance)));
+    direct += cpuOf(() => portfolios.forEach((p) => calculateStartDistances(p, market, startRules, spec.risk.distance)));
   }
   ratios.sort((a, b) => a - b);
   console.log(JSON.stringify({

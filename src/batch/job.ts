@@ -3,7 +3,7 @@ import { InputError } from '../domain/errors.js';
 import { readTime } from '../domain/json-fields.js';
 import { describeValue, readObject, readPositiveInteger, readString, rejectUnknownKeys } from '../domain/json-fields.js';
 import { readLiquidationPolicyName, type LiquidationOptions } from '../replay/liquidation-policies.js';
-import { gridPointsBound, RANGE_PCT_BOUND } from '../risk/option-bounds.js';
+import { gridPointsBound, isLeaderAsset, LEADER_EXPECTED, RANGE_PCT_BOUND, readBetas, readShockFamilies } from '../risk/option-bounds.js';
 import { DEFAULT_START_DISTANCE, type StartDistanceOptions } from '../risk/start-distance.js';
 import { readTopUpRequest, renderTopUpRequest, type TopUpRequest } from '../risk/topup-request.js';
 
@@ -142,21 +142,41 @@ function readCompare(src: string, v: unknown, jobId: string, distance: boolean):
 }
 
 /**
- * `risk.distance`: absent or true (on: rangePct 50, gridPoints 81; about 2 % of the sample job's
- * CPU time, docs/risk.md "In a job"), false (off), or `{ rangePct?, gridPoints? }` as `pmbt risk`'s
- * --range and --grid.
+ * `risk.distance`: absent or true (on: rangePct 50, gridPoints 81, family all; about 2 % of the
+ * sample job's CPU time, docs/risk.md "In a job"), false (off), or `{ rangePct?, gridPoints?,
+ * families?, leader?, betas? }` as `pmbt risk`'s --range, --grid, --families, --leader and --beta.
+ * Family all is always searched (the line's startDistance); the others are added to it.
  */
 function readRiskDistance(src: string, v: unknown): StartDistanceOptions | undefined {
   if (v === false) return undefined;
   if (v === undefined || v === true) return DEFAULT_START_DISTANCE;
   const o = readObject(src, 'risk.distance', v);
-  rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints']);
+  rejectUnknownKeys(src, 'risk.distance', o, ['rangePct', 'gridPoints', 'families', 'leader', 'betas']);
   const rangePct = o.rangePct ?? DEFAULT_START_DISTANCE.rangePct;
   if (typeof rangePct !== 'number' || !RANGE_PCT_BOUND.accepts(rangePct)) throw new InputError(src, 'risk.distance.rangePct', RANGE_PCT_BOUND.expected, describeValue(rangePct));
   const gridPoints = o.gridPoints ?? DEFAULT_START_DISTANCE.gridPoints;
   const grid = gridPointsBound();
   if (typeof gridPoints !== 'number' || !grid.accepts(gridPoints)) throw new InputError(src, 'risk.distance.gridPoints', grid.expected, describeValue(gridPoints));
-  return { rangePct, gridPoints };
+  const otherFamilies = o.families === undefined ? [] : readShockFamilies(src, 'risk.distance.families', o.families).filter((k) => k !== 'all');
+  if (o.leader !== undefined && (typeof o.leader !== 'string' || !isLeaderAsset(o.leader))) throw new InputError(src, 'risk.distance.leader', LEADER_EXPECTED, describeValue(o.leader));
+  const betas = o.betas === undefined ? undefined : Object.fromEntries([...readBetas(src, 'risk.distance.betas', o.betas)].map(([asset, beta]) => [asset, beta.toString()]));
+  return {
+    rangePct, gridPoints,
+    ...(otherFamilies.length === 0 ? {} : { otherFamilies }),
+    ...(o.leader === undefined ? {} : { leader: o.leader }),
+    ...(betas === undefined ? {} : { betas }),
+  };
+}
+
+/** risk.distance as the job gives it (readRiskDistance reads it back the same). */
+function renderRiskDistance(o: StartDistanceOptions | undefined): Record<string, unknown> | false {
+  if (o === undefined) return false;
+  return {
+    rangePct: o.rangePct, gridPoints: o.gridPoints,
+    ...(o.otherFamilies === undefined ? {} : { families: ['all', ...o.otherFamilies] }),
+    ...(o.leader === undefined ? {} : { leader: o.leader }),
+    ...(o.betas === undefined ? {} : { betas: o.betas }),
+  };
 }
 
 /** `events: { ledger, lines }`, each true or false (default false: the payments as totals, events as Arrow only). */
@@ -200,7 +220,7 @@ export function renderJobSpec(spec: JobSpec): Record<string, unknown> {
     events: { ledger: spec.events.ledger, lines: spec.events.lines },
     risk: {
       topUp: spec.risk.topUp === undefined ? false : renderTopUpRequest(spec.risk.topUp),
-      distance: spec.risk.distance ?? false,
+      distance: renderRiskDistance(spec.risk.distance),
       startRisk: spec.risk.startRisk === true,
     },
     ...(spec.compare === undefined ? {} : { compare: spec.compare }),

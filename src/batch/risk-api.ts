@@ -1,4 +1,3 @@
-import { Dec } from '../domain/decimal.js';
 import { InputError, isInputError } from '../domain/errors.js';
 import { describeValue, findTooDeepField, MAX_JSON_DEPTH, parseJsonText, readObject } from '../domain/json-fields.js';
 import { parseMarketSnapshot } from '../io/json/market.js';
@@ -7,9 +6,9 @@ import { readDefaultRuleDocuments } from '../io/rules-files.js';
 import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, type RiskOptions } from '../risk/distances.js';
 import { calculateRiskMatrices, type RiskMatrixOptions } from '../risk/matrix.js';
 import { renderRiskJson } from '../risk/render.js';
-import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from '../risk/shock.js';
+import { isStablecoin } from '../risk/shock.js';
 import {
-  BETA_TEXT, DEPEG_EXPECTED, gridPointsBound, isLeaderAsset, isShockFamilyKind, LEADER_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound, RANGE_PCT_BOUND, type OptionBound,
+  DEPEG_EXPECTED, gridPointsBound, isLeaderAsset, LEADER_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound, RANGE_PCT_BOUND, readBetas, readShockFamilies, type OptionBound,
 } from '../risk/option-bounds.js';
 import { buildRules } from '../rules/build.js';
 import { HttpError, json, parseHttpRequest, readBody, type HttpResponse } from './http-api.js';
@@ -40,27 +39,6 @@ function readNumber(v: unknown, path: string, bound: OptionBound): number {
   return v;
 }
 
-function readFamilies(v: unknown): ShockFamilyKind[] {
-  const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
-  const expected = `a list of shock families (${SHOCK_FAMILY_KINDS.join(', ')})`;
-  if (!Array.isArray(list) || list.length === 0) throw new InputError('request body', 'options.families', expected, describeValue(v));
-  list.forEach((k, i) => {
-    if (!isShockFamilyKind(k)) throw new InputError('request body', `options.families[${i}]`, `one of ${SHOCK_FAMILY_KINDS.join(', ')}`, describeValue(k));
-  });
-  return [...new Set(list as ShockFamilyKind[])];
-}
-
-function readBetas(v: unknown): Map<string, Dec> {
-  const o = readObject('request body', 'options.betas', v);
-  const betas = new Map<string, Dec>();
-  for (const [asset, b] of Object.entries(o)) {
-    const text = typeof b === 'number' && Number.isFinite(b) ? String(b) : b;
-    if (!/^[A-Z0-9]+$/.test(asset) || typeof text !== 'string' || !BETA_TEXT.test(text)) throw new InputError('request body', `options.betas.${asset}`, 'a number (the asset\'s beta to the leader)', describeValue(b));
-    betas.set(asset, new Dec(text));
-  }
-  return betas;
-}
-
 /** `pmbt risk`'s options as the body gives them; every bound is the CLI's (option-bounds.ts) but grid and matrix (RISK_API_LIMITS). */
 export function readRiskApiOptions(v: unknown): { risk: RiskOptions; matrix: RiskMatrixOptions | undefined } {
   const o = v === undefined ? {} : readObject('request body', 'options', v);
@@ -69,9 +47,9 @@ export function readRiskApiOptions(v: unknown): { risk: RiskOptions; matrix: Ris
   if (typeof leader !== 'string' || !isLeaderAsset(leader)) throw new InputError('request body', 'options.leader', LEADER_EXPECTED, describeValue(o.leader));
   const risk: RiskOptions = {
     ...DEFAULT_RISK_OPTIONS,
-    families: o.families === undefined ? DEFAULT_RISK_OPTIONS.families : readFamilies(o.families),
+    families: o.families === undefined ? DEFAULT_RISK_OPTIONS.families : readShockFamilies('request body', 'options.families', o.families),
     leader,
-    betas: o.betas === undefined ? new Map() : readBetas(o.betas),
+    betas: o.betas === undefined ? new Map() : readBetas('request body', 'options.betas', o.betas),
     rangePct: o.rangePct === undefined ? DEFAULT_RISK_OPTIONS.rangePct : readNumber(o.rangePct, 'options.rangePct', RANGE_PCT_BOUND),
     gridPoints: o.grid === undefined ? DEFAULT_RISK_OPTIONS.gridPoints : readNumber(o.grid, 'options.grid', gridPointsBound(RISK_API_LIMITS.grid)),
   };

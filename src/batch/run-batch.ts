@@ -24,7 +24,7 @@ import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
 import { buildTimelineBatch, STORED_TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
-import { calculateStartDistance } from '../risk/start-distance.js';
+import { calculateStartDistances } from '../risk/start-distance.js';
 
 /** One portfolio of a batch as planned: its raw document, or why it could not be read. */
 export interface BatchItem {
@@ -139,7 +139,10 @@ export function startBatchReplay(ctx: BatchContext, batch: number, items: readon
       result.timeline.push(...r.timeline);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
       const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
-      if (line.ok && start?.distance !== undefined) line.startDistance = start.distance;
+      if (line.ok && start?.distances !== undefined) {
+        line.startDistance = start.distances[0]!;
+        if (start.distances.length > 1) line.otherStartDistances = start.distances.slice(1);
+      }
       if (line.ok && start?.warning !== undefined) line.warnings.push(start.warning);
       if (ctx.spec.risk.topUp !== undefined && line.ok) line.topUp = renderTopUp(findTopUp(x.portfolio, topUpPathOf(ctx, fast !== undefined), ctx.spec.risk.topUp, r, keep?.kept));
       result.portfolios.push(line);
@@ -169,15 +172,15 @@ export function startBatchReplay(ctx: BatchContext, batch: number, items: readon
 const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ctx.book, rules: ctx.rules, options: ctx.options, ...(fast ? { fast: { tables: ctx.flatTables, seriesId: ctx.seriesId } } : {}) });
 
 /**
- * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all, at the
- * first step's market and rules, the portfolio as its document gives it. A portfolio whose market
+ * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all and the
+ * other families asked for, at the first step's market and rules, the portfolio as its document gives it. A portfolio whose market
  * lacks a price there (its series begins later) gets a warning instead.
  */
-function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distance?: StartDistance; warning?: string } | undefined {
+function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distances?: StartDistance[]; warning?: string } | undefined {
   const o = ctx.spec.risk.distance;
   if (o === undefined || ctx.timeline.stepTimes.length === 0) return undefined;
   try {
-    return { distance: calculateStartDistance(portfolio, ctx.book.marketAt(0), findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!), o) };
+    return { distances: calculateStartDistances(portfolio, ctx.book.marketAt(0), findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!), o) };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { warning: `no startDistance: ${e.message}` };

@@ -46,6 +46,8 @@ export type PortfolioSummary =
        * job"); absent in lines written before it and with `risk.distance: false` (on by default).
        */
       startDistance?: StartDistance;
+      /** The other families `risk.distance.families` asks for (leader, single and depeg per asset), in the search's order. */
+      otherStartDistances?: StartDistance[];
       /** Top-up to survive the replayed path, held as it was (no liquidation): absent with `risk.topUp: false` (on by default). */
       topUp?: PortfolioTopUp;
       warnings: string[];
@@ -320,6 +322,10 @@ export function checkPortfolioSummary(v: unknown, file: string, where: string): 
   if (o.ok) {
     checkPaymentTotals(o, file, where);
     if (o.startDistance !== undefined) checkStartDistance(o.startDistance, file, `${where}.startDistance`);
+    if (o.otherStartDistances !== undefined) {
+      if (!Array.isArray(o.otherStartDistances)) throw new InputError(file, `${where}.otherStartDistances`, 'a list of distances (each as startDistance)', describeValue(o.otherStartDistances));
+      o.otherStartDistances.forEach((d, i) => checkStartDistance(d, file, `${where}.otherStartDistances[${i}]`));
+    }
     if (o.topUp !== undefined) checkTopUp(o.topUp, file, `${where}.topUp`);
   }
   return o as unknown as PortfolioSummary;

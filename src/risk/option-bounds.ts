@@ -1,3 +1,6 @@
+import { Dec } from '../domain/decimal.js';
+import { InputError } from '../domain/errors.js';
+import { describeValue, readObject } from '../domain/json-fields.js';
 import { isStablecoin, SHOCK_FAMILY_KINDS, type ShockFamilyKind } from './shock.js';
 
 // The bounds of the distance search's and the risk matrices' options, kept in one place: pmbt
@@ -36,3 +39,25 @@ export const isShockFamilyKind = (k: unknown): k is ShockFamilyKind => typeof k 
 
 /** A beta as text: a plain decimal number. */
 export const BETA_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+/** A list of shock families (an array, or "all,single" as text), each known, duplicates dropped; InputError at `path` of `src`. */
+export function readShockFamilies(src: string, path: string, v: unknown): ShockFamilyKind[] {
+  const list = typeof v === 'string' ? v.split(',').map((k) => k.trim()).filter((k) => k !== '') : v;
+  if (!Array.isArray(list) || list.length === 0) throw new InputError(src, path, `a list of shock families (${SHOCK_FAMILY_KINDS.join(', ')})`, describeValue(v));
+  list.forEach((k, i) => {
+    if (!isShockFamilyKind(k)) throw new InputError(src, `${path}[${i}]`, `one of ${SHOCK_FAMILY_KINDS.join(', ')}`, describeValue(k));
+  });
+  return [...new Set(list as ShockFamilyKind[])];
+}
+
+/** Betas by asset, `{ "ETH": 1.2 }` (numbers or decimal text); InputError at `path`.ASSET of `src`. */
+export function readBetas(src: string, path: string, v: unknown): Map<string, Dec> {
+  const o = readObject(src, path, v);
+  const betas = new Map<string, Dec>();
+  for (const [asset, b] of Object.entries(o)) {
+    const text = typeof b === 'number' && Number.isFinite(b) ? String(b) : b;
+    if (!/^[A-Z0-9]+$/.test(asset) || typeof text !== 'string' || !BETA_TEXT.test(text)) throw new InputError(src, `${path}.${asset}`, 'a number (the asset\'s beta to the leader)', describeValue(b));
+    betas.set(asset, new Dec(text));
+  }
+  return betas;
+}

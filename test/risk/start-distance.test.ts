@@ -3,6 +3,7 @@
 // step's market — checked here against `pmbt risk`'s search on the exact engine at a market built
 // by hand from the history's first rows.
 import { readFileSync, rmSync } from 'node:fs';
+import { Dec } from '../../src/domain/decimal.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBatchContext } from '../../src/batch/context.js';
 import { parseJobSpec, renderJobSpec } from '../../src/batch/job.js';
@@ -62,6 +63,33 @@ describe('startDistance on each summary line', async () => {
     expect(crossings).toBeGreaterThan(5);
   });
 
+  it('risk.distance.families adds the other families after all: each the exact search of that family, shock for shock', async () => {
+    // 'all' listed last still comes first (it is startDistance); betas move the leader family apart from all.
+    const withFamilies = await runBatch({ ...files.job, risk: { distance: { families: ['depeg', 'single', 'leader', 'all'], leader: 'BTC', betas: { ETH: '1.5' } } } });
+    const names = new Set<string>();
+    for (const line of withFamilies.portfolios) {
+      expect(line.ok).toBe(true);
+      if (!line.ok) continue;
+      const doc = readDocs(small.job.portfolios as string).find((d) => d.id === line.portfolioId)!;
+      const exact = calculateRiskDistances(parsePortfolio(doc, rules), market, rules, {
+        ...DEFAULT_RISK_OPTIONS, families: ['all', 'depeg', 'single', 'leader'], leader: 'BTC', betas: new Map([['ETH', new Dec('1.5')]]), engine: 'exact',
+      }).families;
+      const expected = exact.map((f) => {
+        const out = { family: f.family.name, rangePct: 50, down: {} as Record<string, string>, up: {} as Record<string, string> };
+        for (const [dir, d] of [['down', f.down], ['up', f.up]] as const) {
+          for (const t of RISK_TARGETS) if (d.targets[t] !== undefined) out[dir][t] = formatShockPct(d.targets[t]!.units);
+        }
+        return out;
+      });
+      expect(line.startDistance, line.portfolioId).toEqual(expected[0]);
+      expect(line.otherStartDistances, line.portfolioId).toEqual(expected.slice(1));
+      for (const d of expected.slice(1)) names.add(d.family);
+      expect(() => checkPortfolioSummary(JSON.parse(JSON.stringify(line)), 'batch.jsonl', 'line 1')).not.toThrow();
+    }
+    // The small job's books hold BTC and USDT: one family of each kind.
+    expect([...names].sort()).toEqual(['depeg:USDT', 'leader:BTC', 'single:BTC']);
+  });
+
   it('risk.distance false leaves it out; { rangePct, gridPoints } sets the search', async () => {
     const off = await runBatch({ ...files.job, risk: { distance: false } });
     for (const line of off.portfolios) expect(line.ok && line.startDistance).toBeUndefined();
@@ -81,6 +109,23 @@ describe('the sample job\'s first portfolio (docs/risk.md "In a job")', () => {
   });
 });
 
+describe('the sample job\'s first portfolio with every family (docs/risk.md "In a job", "More families")', () => {
+  it('sample-00001 with ETH\'s beta 1.2: leader, single and depeg entries as the docs print them', async () => {
+    const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')) as Record<string, unknown>, risk: { distance: { families: ['all', 'leader', 'single', 'depeg'], betas: { ETH: 1.2 } } } });
+    const ctx = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
+    const doc = JSON.parse(readFileSync(spec.portfolios, 'utf8').split('\n')[0]!) as Record<string, unknown>;
+    const line = replayBatch(ctx, 0, [{ index: 0, doc }]).portfolios[0]!;
+    expect(line.ok && line.startDistance).toEqual({ family: 'all', rangePct: 50, down: { marginCall: '-47.41431339', reduceOnly: '-49.96321592' }, up: {} });
+    expect(line.ok && line.otherStartDistances).toEqual([
+      { family: 'leader:BTC', rangePct: 50, down: { marginCall: '-38.71999655', reduceOnly: '-41.25261113', liquidation: '-42.49064787' }, up: {} },
+      { family: 'single:BTC', rangePct: 50, down: {}, up: {} },
+      { family: 'single:ETH', rangePct: 50, down: { marginCall: '-41.24911878', reduceOnly: '-44.18421890', liquidation: '-45.62767517' }, up: {} },
+      { family: 'depeg:USDT', rangePct: 50, down: {}, up: {} },
+      { family: 'depeg:USDC', rangePct: 50, down: { marginCall: '-17.34382343', reduceOnly: '-18.72966502', liquidation: '-19.42264205', zeroEquity: '-24.27453137' }, up: {} },
+    ]);
+  });
+});
+
 describe('risk.distance in the job spec', () => {
   it('defaults to on (rangePct 50, gridPoints 81); false turns it off; it renders for the workers', () => {
     expect(parseJobSpec(small.job).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
@@ -91,6 +136,16 @@ describe('risk.distance in the job spec', () => {
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: false } }))).risk.distance).toBeUndefined();
     expect(renderedRisk(files.job).distance).toEqual({ rangePct: 50, gridPoints: 81 });
     expect(parseJobSpec(renderJobSpec(parseJobSpec({ ...files.job, risk: { distance: { rangePct: 20 } } })))).toMatchObject({ risk: { distance: { rangePct: 20, gridPoints: 81 } } });
+  });
+
+  it('families, leader and betas: parsed, all first and once, rendered for the workers as given', () => {
+    const distance = { rangePct: 30, gridPoints: 41, families: ['single', 'all', 'depeg', 'single'], leader: 'ETH', betas: { BTC: 0.8, SOL: '1.25' } };
+    const spec = parseJobSpec({ ...files.job, risk: { distance } });
+    expect(spec.risk.distance).toEqual({ rangePct: 30, gridPoints: 41, otherFamilies: ['single', 'depeg'], leader: 'ETH', betas: { BTC: '0.8', SOL: '1.25' } });
+    expect((renderJobSpec(spec).risk as { distance: unknown }).distance).toEqual({ rangePct: 30, gridPoints: 41, families: ['all', 'single', 'depeg'], leader: 'ETH', betas: { BTC: '0.8', SOL: '1.25' } });
+    expect(parseJobSpec(renderJobSpec(spec)).risk.distance).toEqual(spec.risk.distance);
+    // ['all'] alone is the default.
+    expect(parseJobSpec({ ...files.job, risk: { distance: { families: ['all'] } } }).risk.distance).toEqual({ rangePct: 50, gridPoints: 81 });
   });
 
   it('the worst portfolios\' start risk (the report\'s chart and heat maps) on unless risk.startRisk is false, whatever risk.distance says', () => {
@@ -114,6 +169,10 @@ describe('risk.distance in the job spec', () => {
     [{ distance: { range: 5 } }, /risk\.distance/],
     [{ distance: 'yes' }, /risk\.distance/],
     [{ dist: true }, /risk/],
+    [{ distance: { families: ['all', 'crash'] } }, /job: risk\.distance\.families\[1\]: expected one of all, leader, single, depeg, got "crash"/],
+    [{ distance: { families: [] } }, /job: risk\.distance\.families: expected a list of shock families/],
+    [{ distance: { leader: 'USDT' } }, /job: risk\.distance\.leader: expected a non-stablecoin asset/],
+    [{ distance: { betas: { ETH: 'high' } } }, /job: risk\.distance\.betas\.ETH: expected a number/],
   ])('%j is an InputError naming the field', (risk, message) => {
     expect(() => parseJobSpec({ ...files.job, risk })).toThrow(message);
   });
@@ -126,5 +185,10 @@ describe('a summary line\'s startDistance read back', () => {
     expect(() => checkPortfolioSummary({ ...line, startDistance: { family: 'all', rangePct: 50, down: { marginCall: '-23.4' }, up: {} } }, 'b.jsonl', 'line 3'))
       .toThrow('b.jsonl: line 3.startDistance.down.marginCall: expected a shock in percent with 8 decimals, got "-23.4"');
     expect(() => checkPortfolioSummary({ ...line, startDistance: { family: 'all', rangePct: 50, down: {}, up: { crash: '1.00000000' } } }, 'b.jsonl', 'line 3')).toThrow(/line 3\.startDistance\.up\.crash: expected one of marginCall/);
+    const all = { family: 'all', rangePct: 50, down: {}, up: {} };
+    expect(() => checkPortfolioSummary({ ...line, startDistance: all, otherStartDistances: [{ ...all, family: 'single:BTC' }] }, 'b.jsonl', 'line 3')).not.toThrow();
+    expect(() => checkPortfolioSummary({ ...line, startDistance: all, otherStartDistances: { family: 'single:BTC' } }, 'b.jsonl', 'line 3')).toThrow(/line 3\.otherStartDistances: expected a list of distances/);
+    expect(() => checkPortfolioSummary({ ...line, startDistance: all, otherStartDistances: [all, { ...all, up: { liquidation: '5' } }] }, 'b.jsonl', 'line 3'))
+      .toThrow(/line 3\.otherStartDistances\[1\]\.up\.liquidation: expected a shock in percent with 8 decimals/);
   });
 });
