@@ -7,7 +7,8 @@
 // beyond the sample's 1,000 cycle through it again. Prints one JSON line.
 // Run: npm run build && node bench/risk.mjs [portfolios, default 1000] [fast|exact|shocks]
 //
-// `node bench/risk.mjs job [batches, default 4]`: the cost of a job's risk.distance (docs/risk.md
+// `node bench/risk.mjs job [batches, default 4] [families, default all]`: the cost of a job's
+// risk.distance (risk.distance.families e.g. all,leader,single,depeg; docs/risk.md
 // "In a job"): the sample job's batches of 100 portfolios replayed with it on and off in one process,
 // each batch on, off, off, on (or off, on, on, off), CPU time summed per variant, and the median of
 // the batches' on/off ratios; then the search alone (calculateStartDistances) on each batch's
@@ -22,15 +23,16 @@ import { calculateRiskDistances, DEFAULT_RISK_OPTIONS, findRiskShocks } from '..
 import { buildRules } from '../dist/rules/build.js';
 
 if (process.argv[2] === 'job') {
-  await measureJobCost(Number(process.argv[3] ?? 4));
+  await measureJobCost(Number(process.argv[3] ?? 4), process.argv[4]);
   process.exit(0);
 }
 
-async function measureJobCost(batches) {
+async function measureJobCost(batches, families) {
   const { buildBatchContext } = await import('../dist/batch/context.js');
   const { parseJobSpec } = await import('../dist/batch/job.js');
   const { replayBatch } = await import('../dist/batch/run-batch.js');
-  const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance: true } });
+  const distance = families === undefined ? true : { families: families.split(',') };
+  const spec = parseJobSpec({ ...JSON.parse(readFileSync('data/sample/job.json', 'utf8')), risk: { distance } });
   const on = buildBatchContext(spec, readFileSync(spec.prices), await readDefaultRuleDocuments());
   // Off: the same spec without the start distance (the top-up, on by default, stays in both).
   const { distance: _distance, ...riskOff } = on.spec.risk;
@@ -62,7 +64,7 @@ async function measureJobCost(batches) {
   }
   ratios.sort((a, b) => a - b);
   console.log(JSON.stringify({
-    job: 'data/sample/job.json', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
+    job: 'data/sample/job.json', families: families ?? 'all', portfoliosPerVariant: 2 * batches * 100, cpuOnSeconds: Number(cpu.on.toFixed(2)), cpuOffSeconds: Number(cpu.off.toFixed(2)),
     msPerPortfolio: Number(((1000 * (cpu.on - cpu.off)) / (2 * batches * 100)).toFixed(2)), costOfReplayPct: Number(((100 * (cpu.on - cpu.off)) / cpu.off).toFixed(1)),
     medianBatchRatio: Number(ratios[Math.floor(ratios.length / 2)].toFixed(3)),
     searchAloneMsPerPortfolio: Number(((1000 * direct) / (batches * 100)).toFixed(3)), searchAloneOfReplayPct: Number(((100 * direct * 2) / cpu.off).toFixed(1)), node: process.version,
