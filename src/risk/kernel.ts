@@ -91,7 +91,7 @@ let spanMatrix: MarketTimeline | undefined;
 /** The kernel whose prices the span matrix holds (each kernel knows which of its points it wrote). */
 let spanOwner: RiskKernel | undefined;
 
-function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): MarketTimeline {
+function findSpanTimeline(ids: { size: number }, steps: number): MarketTimeline {
   if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
     const seriesCount = Math.max(ids.size, spanMatrix?.seriesCount ?? 16);
     spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), Math.max(steps, spanMatrix?.stepTimes.length ?? 64));
@@ -103,7 +103,7 @@ function findSpanTimeline(ids: ReadonlyMap<string, number>, steps: number): Mark
 // before each evaluation, so what another portfolio left in it is never read.
 let pointMatrix: MarketTimeline | undefined;
 
-function findPointTimeline(ids: ReadonlyMap<string, number>): MarketTimeline {
+function findPointTimeline(ids: { size: number }): MarketTimeline {
   if (pointMatrix === undefined || pointMatrix.seriesCount < ids.size) {
     const seriesCount = Math.max(ids.size, pointMatrix?.seriesCount ?? 16);
     pointMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), 1);
@@ -139,15 +139,16 @@ export function statusOfSides(sides: TargetSides): number {
 // eslint-disable-next-line max-lines-per-function -- one closure over the loaded portfolio's arrays: sidesAt and findFirstStop share them
 export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, contracts: ReadonlyMap<string, ContractUnderlying>): RiskKernel {
   const { batch, capacity } = findSharedBatch(rules, findPortfolioCapacity(portfolio));
-  const ids = new Map<string, number>();
+  // Series ids in order of first use, one map per kind (no key string built per lookup).
+  const ids = { index: new Map<string, number>(), mark: new Map<string, number>(), size: 0 };
   const bases: number[] = [];
   const baseAsset: string[] = [];
   const quoteAsset: (string | undefined)[] = [];
   const seriesId = (kind: 'index' | 'mark', name: string): number => {
-    const key = `${kind}:${name}`;
-    let id = ids.get(key);
+    const byName = ids[kind];
+    let id = byName.get(name);
     if (id === undefined) {
-      ids.set(key, (id = ids.size));
+      byName.set(name, (id = ids.size++));
       const price = kind === 'index' ? market.indexPrices.get(name) : market.markPrices.get(name);
       // floatOf: a market's prices are the same decimals for every portfolio searched at it.
       bases.push(price === undefined ? Number.NaN : floatOf(price));
