@@ -162,11 +162,12 @@ export function makeFamilies(options: RiskOptions, assets: readonly string[]): S
   return out;
 }
 
+const GRID_POINTS_BOUND = gridPointsBound();
+
 function validateOptions(o: RiskOptions): void {
   if (!RISK_ENGINES.includes(o.engine)) throw new InputError('options', 'engine', `one of ${RISK_ENGINES.join(', ')}`, String(o.engine));
   if (!RANGE_PCT_BOUND.accepts(o.rangePct)) throw new InputError('options', 'range', RANGE_PCT_BOUND.expected, String(o.rangePct));
-  const grid = gridPointsBound();
-  if (!grid.accepts(o.gridPoints)) throw new InputError('options', 'grid', grid.expected, String(o.gridPoints));
+  if (!GRID_POINTS_BOUND.accepts(o.gridPoints)) throw new InputError('options', 'grid', GRID_POINTS_BOUND.expected, String(o.gridPoints));
 }
 
 /** The involved assets' indexes and held contracts' marks of `shocked` (the market moved), where `market` has them. */
@@ -358,7 +359,9 @@ function prepareSearch(portfolio: Portfolio, market: MarketSnapshot, rules: Rule
   const kernelRefusal = options.engine === 'fast' ? findRiskKernelRefusal(portfolio, rules) : undefined;
   const kernel = options.engine === 'fast' && kernelRefusal === undefined ? createRiskKernel(portfolio, market, rules, contracts) : undefined;
   let base: RiskEvaluation | undefined;
-  const numbers = prepareAccountNumbers(portfolio, rules);
+  // Prepared on the first exact evaluation: a search the kernel decides throughout needs none.
+  let prepared: ((market: MarketSnapshot) => AccountNumbers) | undefined;
+  const numbers = (m: MarketSnapshot): AccountNumbers => (prepared ??= prepareAccountNumbers(portfolio, rules))(m);
   return {
     portfolio, market, rules, assets, contracts, options, counter, kernel, numbers,
     ...(kernelRefusal === undefined ? {} : { kernelRefusal }),
