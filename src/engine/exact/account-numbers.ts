@@ -1,22 +1,21 @@
 import { Dec, ZERO } from '../../domain/decimal.js';
-import type { AccountStatus, MarketSnapshot, Portfolio, Rules } from '../../domain/types.js';
+import { MissingPriceError } from '../../domain/errors.js';
+import type { AccountStatus, CmPosition, MarketSnapshot, Portfolio, Rules, UmPosition } from '../../domain/types.js';
 import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import { calculateBalanceNet } from './balance.js';
 import { calculateOrderOpenLoss } from './open-loss.js';
 import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
-import { findIndexPrice, findMarkPrice, type AssetTotals } from './snapshot.js';
 import { findAccountStatus } from './status.js';
 import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
 
-// The account's four headline numbers, as calculateAccountSnapshot (snapshot.ts) computes them —
-// the same operations on the same operands in the same order, so the same digits — without the
-// breakdown it also builds: no per-asset collateral rate (a division per asset), no position
-// notional against its limit, no actual equity, no warnings (the PnL cross-check, a default
-// leverage). For callers that evaluate one account at many markets and read only these numbers
-// (the distance search's crossings, src/risk/distances.ts): prepareAccountNumbers keeps what does not
-// depend on the market (each balance's net, the contracts, collateral tiers and loan margins, each
-// looked up where the snapshot first would, so a missing rule or price fails the same way).
-// test/risk/account-numbers.test.ts holds it to calculateAccountSnapshot.
+// The account's evaluation at one market (docs/margin-rules.md §2–§4): its headline numbers, and —
+// when the caller asks for it — what each position, asset and order contributed. One evaluation
+// for both callers: calculateAccountSnapshot (snapshot.ts) asks for the contributions and builds
+// its breakdown and warnings from them; callers that evaluate one account at many markets and read
+// only the numbers (the distance search's crossings, src/risk/distances.ts; the report's start
+// risk) prepare the account once (prepareAccountNumbers: each balance's net, the contracts,
+// collateral tiers and loan margins, each looked up where the evaluation first needs it, so a
+// missing rule or price fails the same way) and skip the contributions.
 
 export interface AccountNumbers {
   adjustedEquity: Dec;
@@ -25,10 +24,33 @@ export interface AccountNumbers {
   accountStatus: AccountStatus;
 }
 
-/** The snapshot's running totals without what only its breakdown reads. */
-type Totals = Omit<AssetTotals, 'reportedUm' | 'reportedCm' | 'balanceIndex'>;
+/** Per-asset running totals while positions are folded in (native units). */
+export interface AssetTotals {
+  asset: string;
+  balanceNet: Dec;
+  borrowed: Dec;
+  marginLeverage?: number;
+  umUnrealizedPNL: Dec;
+  cmUnrealizedPNL: Dec;
+  futuresMaintMargin: Dec;
+  reportedUm?: Dec;
+  reportedCm?: Dec;
+  balanceIndex?: number;
+}
 
-/** A value computed on first use and kept (the rules' lookups, which throw where the snapshot would). */
+export function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
+  const p = market.indexPrices.get(asset);
+  if (p === undefined) throw new MissingPriceError('index', asset, market.time);
+  return p;
+}
+
+export function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
+  const p = market.markPrices.get(symbol);
+  if (p === undefined) throw new MissingPriceError('mark', symbol, market.time);
+  return p;
+}
+
+/** A value computed on first use and kept (the rules' lookups, which throw where the evaluation would). */
 function lazy<T>(make: () => T): () => T {
   let value: T | undefined;
   let made = false;
@@ -42,8 +64,8 @@ function lazy<T>(make: () => T): () => T {
 }
 
 /** The market-independent part of one account's evaluation, read by every market it is evaluated at. */
-function prepareAccount(portfolio: Portfolio, rules: Rules) {
-  const balances = portfolio.balances.map((b) => ({ asset: b.asset, net: lazy(() => calculateBalanceNet(b)), borrowed: b.crossMarginBorrowed, marginLeverage: b.marginLeverage }));
+export function prepareAccount(portfolio: Portfolio, rules: Rules) {
+  const balances = portfolio.balances.map((b) => ({ b, net: lazy(() => calculateBalanceNet(b)) }));
   const um = portfolio.umPositions.map((p) => ({ p, contract: lazy(() => findUmContract(rules, p.symbol)) }));
   const cm = portfolio.cmPositions.map((p) => ({ p, contract: lazy(() => findCmContract(rules, p.symbol)) }));
   const tiers = new Map<string, () => ReturnType<typeof findCollateralTiers>>();
@@ -63,9 +85,47 @@ function prepareAccount(portfolio: Portfolio, rules: Rules) {
   };
 }
 
-type PreparedAccount = ReturnType<typeof prepareAccount>;
+export type PreparedAccount = ReturnType<typeof prepareAccount>;
 
-function totalsOf(totals: Map<string, Totals>, asset: string): Totals {
+type UmContract = ReturnType<typeof findUmContract>;
+type CmContract = ReturnType<typeof findCmContract>;
+
+/** What one position contributed: its PnL and maintenance margin went into its margin asset's totals. */
+export type PositionContribution = { mark: Dec; pnl: Dec; notional: Dec; bracketIndex: number; maintMargin: Dec } & (
+  | { kind: 'UM'; p: UmPosition; contract: UmContract }
+  | { kind: 'CM'; p: CmPosition; contract: CmContract }
+);
+
+/** What one asset contributed, in USD at its index price. */
+export interface AssetContribution {
+  totals: AssetTotals;
+  indexPrice: Dec;
+  net: Dec;
+  actualUSD: Dec;
+  equityUSD: Dec;
+  loanMaintMargin: Dec;
+  /** The leverage that set the loan's margin ratio (only with a loan), and whether it was the rules' default. */
+  leverage?: number;
+  defaultLeverage: boolean;
+  maintMarginUSD: Dec;
+}
+
+/** The contributions an evaluation fills in when given (UM positions then COIN-M, assets, orders: each in order). */
+export interface AccountContributions {
+  positions: PositionContribution[];
+  assets: AssetContribution[];
+  orderLosses: Dec[];
+  /** The sums the numbers were made from: equity after haircuts, and the orders' open loss. */
+  accountEquity: Dec;
+  totalMarginOpenLoss: Dec;
+}
+
+/** An empty record for evaluateAccount to fill. */
+export const makeContributions = (): AccountContributions => ({ positions: [], assets: [], orderLosses: [], accountEquity: ZERO, totalMarginOpenLoss: ZERO });
+
+type Totals = Map<string, AssetTotals>;
+
+function totalsOf(totals: Totals, asset: string): AssetTotals {
   let t = totals.get(asset);
   if (t === undefined) {
     t = { asset, balanceNet: ZERO, borrowed: ZERO, umUnrealizedPNL: ZERO, cmUnrealizedPNL: ZERO, futuresMaintMargin: ZERO };
@@ -74,55 +134,78 @@ function totalsOf(totals: Map<string, Totals>, asset: string): Totals {
   return t;
 }
 
-/** Each position's PnL and maintenance margin folded into its margin asset's totals (snapshot.ts addPosition); the margin assets. */
-function addPositions(totals: Map<string, Totals>, account: PreparedAccount, market: MarketSnapshot): Set<string> {
+/** Each position's PnL and maintenance margin folded into its margin asset's totals; the margin assets. */
+function addPositions(totals: Totals, account: PreparedAccount, market: MarketSnapshot, out: AccountContributions | undefined): Set<string> {
   const positionAssets = new Set<string>();
   for (const { p, contract } of account.um) {
     const mark = findMarkPrice(market, p.symbol);
     const c = contract();
     const pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
-    const maintMargin = calculateUmMaintMargin(c.brackets, p.positionAmt.times(mark).abs()).maintMargin;
+    const notional = p.positionAmt.times(mark).abs();
+    const bracket = calculateUmMaintMargin(c.brackets, notional);
     const t = totalsOf(totals, c.marginAsset);
     t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
+    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
     positionAssets.add(c.marginAsset);
+    out?.positions.push({ kind: 'UM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
   for (const { p, contract } of account.cm) {
     const mark = findMarkPrice(market, p.symbol);
     const c = contract();
     const pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
-    const maintMargin = calculateCmMaintMargin(c.brackets, calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark)).maintMargin;
+    const notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
+    const bracket = calculateCmMaintMargin(c.brackets, notional);
     const t = totalsOf(totals, c.marginAsset);
     t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(maintMargin);
+    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
     positionAssets.add(c.marginAsset);
+    out?.positions.push({ kind: 'CM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
   return positionAssets;
 }
 
-function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, market: MarketSnapshot, rules: Rules): AccountNumbers {
-  const totals = new Map<string, Totals>();
-  for (const b of account.balances) {
+/** An asset with nothing in it needs no price (a replay leaves such rows behind). */
+function isEmptyAsset(t: AssetTotals, positionAssets: ReadonlySet<string>): boolean {
+  return t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset);
+}
+
+/** The account at `market`; with `out`, each position's, asset's and order's contribution too. */
+export function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, market: MarketSnapshot, rules: Rules, out?: AccountContributions): AccountNumbers {
+  const totals: Totals = new Map();
+  account.balances.forEach(({ b, net }, i) => {
     const t = totalsOf(totals, b.asset);
-    t.balanceNet = b.net();
-    t.borrowed = b.borrowed;
+    t.balanceIndex = i;
+    t.balanceNet = net();
+    t.borrowed = b.crossMarginBorrowed;
     t.marginLeverage = b.marginLeverage;
-  }
-  const positionAssets = addPositions(totals, account, market);
+    t.reportedUm = b.reportedUmUnrealizedPNL;
+    t.reportedCm = b.reportedCmUnrealizedPNL;
+  });
+  const positionAssets = addPositions(totals, account, market, out);
   let accountEquity = ZERO;
   let accountMaintMargin = ZERO;
   // Each evaluated asset's actual equity, for the open orders' marginal collateral rate.
   const actual = new Map<string, Dec>();
   for (const t of totals.values()) {
-    if (t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset)) continue;
+    if (isEmptyAsset(t, positionAssets)) continue;
     const price = findIndexPrice(market, t.asset);
     const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
     const actualUSD = net.times(price);
-    accountEquity = accountEquity.plus(net.isPositive() && !net.isZero() ? calculateAssetEquity(account.tiersOf(t.asset), actualUSD) : actualUSD);
+    const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(account.tiersOf(t.asset), actualUSD) : actualUSD;
+    accountEquity = accountEquity.plus(equityUSD);
     let loanMaintMargin = ZERO;
-    if (!t.borrowed.isZero()) loanMaintMargin = t.borrowed.times(account.loanRatioOf(t.marginLeverage ?? portfolio.marginLeverage ?? rules.defaultMarginLeverage));
-    accountMaintMargin = accountMaintMargin.plus(t.futuresMaintMargin.plus(loanMaintMargin).times(price));
+    let leverage: number | undefined;
+    if (!t.borrowed.isZero()) {
+      leverage = t.marginLeverage ?? portfolio.marginLeverage ?? rules.defaultMarginLeverage;
+      loanMaintMargin = t.borrowed.times(account.loanRatioOf(leverage));
+    }
+    const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
+    accountMaintMargin = accountMaintMargin.plus(maintMarginUSD);
     actual.set(t.asset, actualUSD);
+    out?.assets.push({
+      totals: t, indexPrice: price, net, actualUSD, equityUSD, loanMaintMargin, maintMarginUSD,
+      ...(leverage === undefined ? {} : { leverage }), defaultLeverage: leverage !== undefined && (t.marginLeverage ?? portfolio.marginLeverage) === undefined,
+    });
   }
   let totalMarginOpenLoss = ZERO;
   if (portfolio.mode === 'PM') {
@@ -130,7 +213,15 @@ function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, market:
       const indexPrice = findIndexPrice(market, asset);
       return { indexPrice, collateralRate: findMarginalCollateralRate(account.tiersOf(asset), Dec.max(ZERO, actual.get(asset) ?? ZERO)) };
     };
-    for (const o of portfolio.marginOpenOrders) totalMarginOpenLoss = totalMarginOpenLoss.plus(calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset)));
+    for (const o of portfolio.marginOpenOrders) {
+      const loss = calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset));
+      totalMarginOpenLoss = totalMarginOpenLoss.plus(loss);
+      out?.orderLosses.push(loss);
+    }
+  }
+  if (out !== undefined) {
+    out.accountEquity = accountEquity;
+    out.totalMarginOpenLoss = totalMarginOpenLoss;
   }
   const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
   const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);

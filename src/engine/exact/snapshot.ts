@@ -1,161 +1,43 @@
 import { Dec, ZERO } from '../../domain/decimal.js';
-import { MissingPriceError } from '../../domain/errors.js';
-import type {
-  AccountSnapshot,
-  CmPosition,
-  UmPosition,
-  AssetBreakdown,
-  MarketSnapshot,
-  OrderBreakdown,
-  Portfolio,
-  PositionBreakdown,
-  Rules,
-} from '../../domain/types.js';
-import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
-import { calculateBalanceNet } from './balance.js';
-import { calculateOrderOpenLoss } from './open-loss.js';
-import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
-import { findAccountStatus } from './status.js';
-import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, findMarginalCollateralRate } from './tables.js';
-
-/** Per-asset running totals while positions are folded in (native units). */
-export interface AssetTotals {
-  asset: string;
-  balanceNet: Dec;
-  borrowed: Dec;
-  marginLeverage?: number;
-  umUnrealizedPNL: Dec;
-  cmUnrealizedPNL: Dec;
-  futuresMaintMargin: Dec;
-  reportedUm?: Dec;
-  reportedCm?: Dec;
-  balanceIndex?: number;
-}
-
-export function findIndexPrice(market: MarketSnapshot, asset: string): Dec {
-  const p = market.indexPrices.get(asset);
-  if (p === undefined) throw new MissingPriceError('index', asset, market.time);
-  return p;
-}
-
-export function findMarkPrice(market: MarketSnapshot, symbol: string): Dec {
-  const p = market.markPrices.get(symbol);
-  if (p === undefined) throw new MissingPriceError('mark', symbol, market.time);
-  return p;
-}
+import type { AccountSnapshot, AssetBreakdown, MarketSnapshot, OrderBreakdown, Portfolio, PositionBreakdown, Rules } from '../../domain/types.js';
+import { evaluateAccount, findIndexPrice, makeContributions, prepareAccount, type AssetContribution, type PositionContribution } from './account-numbers.js';
 
 // Reported PnL differs from ours whenever the market given is not the one the snapshot was taken
 // at, so the cross-check only warns, and only past Binance's 8-decimal print precision.
 const PNL_CROSS_CHECK_TOLERANCE = new Dec('1e-8');
 
-type Totals = Map<string, AssetTotals>;
+const differs = (reported: Dec | undefined, computed: Dec): boolean => reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE);
 
-function totalsOf(totals: Totals, asset: string): AssetTotals {
-  let t = totals.get(asset);
-  if (t === undefined) {
-    t = { asset, balanceNet: ZERO, borrowed: ZERO, umUnrealizedPNL: ZERO, cmUnrealizedPNL: ZERO, futuresMaintMargin: ZERO };
-    totals.set(asset, t);
+/** A position's breakdown and its PnL cross-check warning. */
+function describePosition(x: PositionContribution, i: number, warnings: string[]): PositionBreakdown {
+  const { p, mark, pnl, notional } = x;
+  if (differs(p.reportedUnRealizedProfit, pnl)) {
+    warnings.push(`${x.kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit!.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
   }
-  return t;
-}
-
-function addBalances(totals: Totals, portfolio: Portfolio): void {
-  portfolio.balances.forEach((b, i) => {
-    const t = totalsOf(totals, b.asset);
-    t.balanceIndex = i;
-    t.balanceNet = calculateBalanceNet(b);
-    t.borrowed = b.crossMarginBorrowed;
-    t.marginLeverage = b.marginLeverage;
-    t.reportedUm = b.reportedUmUnrealizedPNL;
-    t.reportedCm = b.reportedCmUnrealizedPNL;
-  });
-}
-
-/**
- * One position's PnL, notional and bracket, folded into its margin asset's totals. UM and CM differ
- * only in PnL, notional and the bracket table's bounds; the rest is one path.
- */
-function addPosition(totals: Totals, warnings: string[], kind: 'UM' | 'CM', p: UmPosition | CmPosition, i: number, market: MarketSnapshot, rules: Rules): PositionBreakdown {
-  const mark = findMarkPrice(market, p.symbol);
-  let pnl: Dec;
-  let notional: Dec;
-  let bracket: { index: number; maintMargin: Dec };
-  let rows: readonly { bracket: number; maintMarginRatio: Dec; cum: Dec }[];
-  let limit: Dec;
-  let contract: { marginAsset: string; bracketTable: string };
-  if (kind === 'UM') {
-    const c = findUmContract(rules, p.symbol);
-    pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
-    notional = p.positionAmt.times(mark).abs();
-    bracket = calculateUmMaintMargin(c.brackets, notional);
-    [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.notionalCap];
-  } else {
-    const c = findCmContract(rules, p.symbol);
-    pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
-    notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
-    bracket = calculateCmMaintMargin(c.brackets, notional);
-    [contract, rows, limit] = [c, c.brackets, c.brackets[c.brackets.length - 1]!.qtyCap];
-  }
-  if (p.reportedUnRealizedProfit !== undefined && p.reportedUnRealizedProfit.minus(pnl).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-    warnings.push(`${kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
-  }
-  const t = totalsOf(totals, contract.marginAsset);
-  if (kind === 'UM') t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-  else t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-  t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
-  const b = rows[bracket.index]!;
+  const rows: readonly { bracket: number; maintMarginRatio: Dec; cum: Dec }[] = x.contract.brackets;
+  const limit = x.kind === 'UM' ? x.contract.brackets[x.contract.brackets.length - 1]!.notionalCap : x.contract.brackets[x.contract.brackets.length - 1]!.qtyCap;
+  const b = rows[x.bracketIndex]!;
   return {
-    market: kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
-    marginAsset: contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: contract.bracketTable, bracket: b.bracket,
-    maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin: bracket.maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
+    market: x.kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
+    marginAsset: x.contract.marginAsset, notional, unRealizedProfit: pnl, bracketTable: x.contract.bracketTable, bracket: b.bracket,
+    maintMarginRatio: b.maintMarginRatio, cum: b.cum, maintMargin: x.maintMargin, maintMarginUSD: ZERO, positionLimit: limit, exceedsPositionLimit: notional.gt(limit),
   };
 }
 
-/** An asset with nothing in it needs no price (a replay leaves such rows behind). */
-function isEmptyAsset(t: AssetTotals, positionAssets: ReadonlySet<string>): boolean {
-  return t.balanceNet.isZero() && t.borrowed.isZero() && t.futuresMaintMargin.isZero() && t.umUnrealizedPNL.isZero() && t.cmUnrealizedPNL.isZero() && !positionAssets.has(t.asset);
-}
-
-/** One asset's equity (haircut by its collateral tiers) and maintenance margin (futures and loan), in USD. */
-function evaluateAsset(t: AssetTotals, warnings: string[], portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AssetBreakdown {
-  const price = findIndexPrice(market, t.asset);
-  const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
-  const actualUSD = net.times(price);
-  const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(findCollateralTiers(rules, t.asset), actualUSD) : actualUSD;
-  let loanMaintMargin = ZERO;
-  let leverage: number | undefined;
-  if (!t.borrowed.isZero()) {
-    leverage = t.marginLeverage ?? portfolio.marginLeverage;
-    if (leverage === undefined) {
-      leverage = rules.defaultMarginLeverage;
-      warnings.push(`balances[${t.balanceIndex}] (${t.asset}): no marginLeverage given; the rules' defaultMarginLeverage ${leverage}x sets its loan MMR`);
-    }
-    loanMaintMargin = t.borrowed.times(findLoanMaintMarginRatio(rules, leverage));
-  }
-  const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
+/** An asset's breakdown, and its warnings: a loan at the rules' default leverage, reported PnL that differs. */
+function describeAsset(a: AssetContribution, warnings: string[]): AssetBreakdown {
+  const t = a.totals;
+  if (a.defaultLeverage) warnings.push(`balances[${t.balanceIndex}] (${t.asset}): no marginLeverage given; the rules' defaultMarginLeverage ${a.leverage}x sets its loan MMR`);
   for (const [field, reported, computed] of [['umUnrealizedPNL', t.reportedUm, t.umUnrealizedPNL], ['cmUnrealizedPNL', t.reportedCm, t.cmUnrealizedPNL]] as const) {
-    if (reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
-      warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
+    if (differs(reported, computed)) {
+      warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported!.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
     }
   }
   return {
-    asset: t.asset, indexPrice: price, net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
-    actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD.div(actualUSD),
-    loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD, marginLeverage: leverage,
+    asset: t.asset, indexPrice: a.indexPrice, net: a.net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
+    actualEquityUSD: a.actualUSD, equityUSD: a.equityUSD, effectiveCollateralRate: a.actualUSD.isZero() ? ZERO : a.equityUSD.div(a.actualUSD),
+    loanMaintMargin: a.loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD: a.maintMarginUSD, marginLeverage: a.leverage,
   };
-}
-
-/** Open loss of the cross-margin open orders (mode PM only; PM Pro counts none). */
-function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdown[], market: MarketSnapshot, rules: Rules): OrderBreakdown[] {
-  if (portfolio.mode !== 'PM') return [];
-  const legValue = (asset: string) => {
-    const indexPrice = findIndexPrice(market, asset);
-    const held = assets.find((a) => a.asset === asset)?.actualEquityUSD ?? ZERO;
-    return { indexPrice, collateralRate: findMarginalCollateralRate(findCollateralTiers(rules, asset), Dec.max(ZERO, held)) };
-  };
-  return portfolio.marginOpenOrders.map((o) => ({
-    symbol: o.symbol, side: o.side, price: o.price, openQty: o.openQty, openLossUSD: calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset)),
-  }));
 }
 
 /**
@@ -163,36 +45,29 @@ function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdow
  * (docs/margin-rules.md §2–§4). Pure; a missing price is a MissingPriceError, a missing rule an InputError naming where it belongs.
  */
 export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
+  const out = makeContributions();
+  const numbers = evaluateAccount(portfolio, prepareAccount(portfolio, rules), market, rules, out);
   const warnings: string[] = [];
-  const totals: Totals = new Map();
-  addBalances(totals, portfolio);
-  const positions = [
-    ...portfolio.umPositions.map((p, i) => addPosition(totals, warnings, 'UM', p, i, market, rules)),
-    ...portfolio.cmPositions.map((p, i) => addPosition(totals, warnings, 'CM', p, i, market, rules)),
-  ];
-
-  const positionAssets = new Set(positions.map((p) => p.marginAsset));
-  const assets = [...totals.values()].filter((t) => !isEmptyAsset(t, positionAssets)).map((t) => evaluateAsset(t, warnings, portfolio, market, rules));
-  const accountEquity = assets.reduce((sum, a) => sum.plus(a.equityUSD), ZERO);
+  const umCount = portfolio.umPositions.length;
+  const positions = out.positions.map((x, k) => describePosition(x, k < umCount ? k : k - umCount, warnings));
+  const assets = out.assets.map((a) => describeAsset(a, warnings));
   const actualEquity = assets.reduce((sum, a) => sum.plus(a.actualEquityUSD), ZERO);
-  const accountMaintMargin = assets.reduce((sum, a) => sum.plus(a.maintMarginUSD), ZERO);
   for (const p of positions) p.maintMarginUSD = p.maintMargin.times(findIndexPrice(market, p.marginAsset));
-
-  const orders = evaluateOpenOrders(portfolio, assets, market, rules);
-  const totalMarginOpenLoss = orders.reduce((sum, o) => sum.plus(o.openLossUSD), ZERO);
-  const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
-  const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
+  const orders: OrderBreakdown[] = out.orderLosses.map((openLossUSD, i) => {
+    const o = portfolio.marginOpenOrders[i]!;
+    return { symbol: o.symbol, side: o.side, price: o.price, openQty: o.openQty, openLossUSD };
+  });
   return {
     portfolioId: portfolio.id,
     mode: portfolio.mode,
     time: market.time,
-    accountEquity,
+    accountEquity: out.accountEquity,
     actualEquity,
-    totalMarginOpenLoss,
-    adjustedEquity,
-    accountMaintMargin,
-    uniMMR,
-    accountStatus: findAccountStatus(adjustedEquity, uniMMR, rules.thresholds),
+    totalMarginOpenLoss: out.totalMarginOpenLoss,
+    adjustedEquity: numbers.adjustedEquity,
+    accountMaintMargin: numbers.accountMaintMargin,
+    uniMMR: numbers.uniMMR,
+    accountStatus: numbers.accountStatus,
     assets,
     positions,
     orders,
