@@ -173,8 +173,9 @@ const topUpPathOf = (ctx: BatchContext, fast: boolean): TopUpPath => ({ book: ct
 
 /**
  * The distance at the start (docs/risk.md "In a job"), when the job asks for it: family all and the
- * other families asked for, at the first step's market and rules, the portfolio as its document gives it. A portfolio whose market
- * lacks a price there (its series begins later) gets a warning instead.
+ * other families asked for, at the first step's market and rules, the portfolio as its document
+ * gives it. A portfolio whose market lacks a price there (its series begins later) gets a warning
+ * instead.
  */
 function findStartDistance(ctx: BatchContext, portfolio: Portfolio): { distances?: StartDistance[]; warning?: string } | undefined {
   const o = ctx.spec.risk.distance;
