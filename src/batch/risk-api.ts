@@ -80,7 +80,7 @@ export async function calculateRiskResponse(text: string): Promise<Record<string
   const market = parseMarketSnapshot(body.market, 'request body: market');
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options.risk));
-    if (options.matrix !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, options.matrix);
+    if (options.matrix !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, options.matrix, options.risk.engine);
     out.warnings = [];
     return out;
   } catch (e) {

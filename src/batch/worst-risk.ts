@@ -94,9 +94,9 @@ function compactMatrix(m: RiskMatrix): CompactRiskMatrix {
   return { rows: m.rows.name, cols: m.cols.name, uniMMR: m.uniMMR.map((row) => row.map(roundForPlot)), status: m.status.map((row) => row.map(statusCode)) };
 }
 
-/** The reference: every point on the exact snapshot (calculateAccountSnapshot), as the figures were first computed. */
+/** The reference: every point on the exact engine, as the figures were first computed. */
 function calculateExactStartFigures(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): StartFigures {
-  const matrices = calculateRiskMatrices(portfolio, market, rules, MATRIX_OPTIONS);
+  const matrices = calculateRiskMatrices(portfolio, market, rules, MATRIX_OPTIONS, 'exact');
   const family = makeAllFamily();
   const contracts = findContractUnderlyings(portfolio, rules);
   const curve: Series = { uniMMR: [], status: [] };

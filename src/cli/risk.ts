@@ -125,7 +125,7 @@ export async function runRisk(argv: string[]): Promise<string> {
   if (values['betas-from'] !== undefined) options = await addEstimatedBetas(options, values['betas-from'], betaWindow, market);
   try {
     const out = renderRiskJson(calculateRiskDistances(portfolio, market, rules, options));
-    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, { ...matrixOptions, betas: options.betas });
+    if (matrixOptions !== undefined) out.matrices = calculateRiskMatrices(portfolio, market, rules, { ...matrixOptions, betas: options.betas }, options.engine);
     out.warnings = warnings;
     return `${JSON.stringify(out, null, 2)}\n`;
   } catch (e) {

@@ -6,8 +6,8 @@ import type { BetaEstimation } from './betas.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { findSnapshotAssets } from './assets.js';
 import { makeGrid, type CrossingBracket } from './crossing.js';
-import { createRiskKernel, findRiskKernelRefusal, statusOfSides, UNDECIDED, type RiskKernel, type TargetSides } from './kernel.js';
-import { formatCutWithin } from './printed.js';
+import { accountStatusOfSides, createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel, type TargetSides } from './kernel.js';
+import { formatCutWithin, formatKernelUniMMR } from './printed.js';
 import { findGridIntervals, narrowCrossing, type ShockProbe } from './scan.js';
 import { gridPointsBound, RANGE_PCT_BOUND } from './option-bounds.js';
 import {
@@ -396,8 +396,6 @@ function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSid
   return { families, start };
 }
 
-const STATUS_NAMES: readonly AccountStatus[] = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION'];
-
 /**
  * The document's numbers at a shock of the family the kernel has selected, from the kernel when its
  * proven bound fixes every printed digit (uniMMR, adjusted equity, margin; the status follows from
@@ -409,10 +407,9 @@ function findKernelEvaluation(kernel: RiskKernel, units: number): RiskEvaluation
   const k = kernel.last;
   const adjusted = formatCutWithin(k.adjusted, k.adjustedError);
   const margin = formatCutWithin(k.margin, k.marginError);
-  // No margin term at all: no uniMMR; a margin the bound keeps above 0: its uniMMR's digits.
-  const uniMMR = k.margin === 0 && k.marginError === 0 ? null : formatCutWithin(k.uniMMR, k.uniMMRError);
+  const uniMMR = formatKernelUniMMR(k);
   if (adjusted === undefined || margin === undefined || uniMMR === undefined) return undefined;
-  return { units, uniMMR: uniMMR === null ? null : new Dec(uniMMR), adjustedEquity: new Dec(adjusted), accountMaintMargin: new Dec(margin), accountStatus: STATUS_NAMES[statusOfSides(sides)]! };
+  return { units, uniMMR: uniMMR === null ? null : new Dec(uniMMR), adjustedEquity: new Dec(adjusted), accountMaintMargin: new Dec(margin), accountStatus: accountStatusOfSides(sides) };
 }
 
 const printed = (e: RiskEvaluation) => [e.uniMMR === null ? 'null' : formatBinanceDecimal(e.uniMMR), formatBinanceDecimal(e.adjustedEquity), formatBinanceDecimal(e.accountMaintMargin), e.accountStatus].join(' ');

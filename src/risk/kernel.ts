@@ -1,5 +1,5 @@
 import { floatOf } from '../domain/decimal.js';
-import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
+import type { AccountStatus, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { createFastBatch, findPortfolioCapacity, loadPortfolio, SPAN_STEPS, type FastBatch, type PortfolioCapacity } from '../engine/fast/batch.js';
 import { findFastKernelRefusal } from '../engine/fast/refusal.js';
 import { createPriceMatrixTimeline } from '../engine/fast/shocked.js';
@@ -125,6 +125,11 @@ function factorError(c: number, cu: number, numerator: number): number {
   const exactNumerator = c === 0 || c === 1;
   return (exactNumerator ? 0 : (2 * Number.EPSILON * Math.abs(cu)) / Math.abs(numerator)) + 2 * Number.EPSILON;
 }
+
+const STATUS_NAMES: readonly AccountStatus[] = ['NORMAL', 'MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION'];
+
+/** The account status decided sides say (as the exact engine's status ladder names it). */
+export const accountStatusOfSides = (sides: TargetSides): AccountStatus => STATUS_NAMES[statusOfSides(sides)]!;
 
 /** The status code a point's sides say (the ladder of src/engine/fast/status.ts); UNDECIDED for none. */
 export function statusOfSides(sides: TargetSides): number {

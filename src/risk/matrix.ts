@@ -1,13 +1,17 @@
 import { Dec, ONE, ZERO } from '../domain/decimal.js';
 import { InputError } from '../domain/errors.js';
 import type { AccountStatus, MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
-import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
+import { prepareAccountNumbers } from '../engine/exact/account-numbers.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { DEPEG_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound } from './option-bounds.js';
-import { applyShock, findContractUnderlyings, isStablecoin, makeDepegFamily, makeLeaderFamily, type ShockFamily } from './shock.js';
+import type { RiskEngine } from './distances.js';
+import { accountStatusOfSides, createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
+import { formatKernelUniMMR } from './printed.js';
+import { applyShock, findContractUnderlyings, isStablecoin, makeDepegFamily, makeLeaderFamily, UNITS_PER_ONE, type ShockFamily } from './shock.js';
 
-// The risk matrix (issue 17 item 2): uniMMR and status over a grid of two moves, evaluated by the
-// exact engine at every cell. Two grids: the leader's move × an extra move of every other
+// The risk matrix (issue 17 item 2): uniMMR and status over a grid of two moves, each cell the
+// exact engine's digits (from the fast kernel where its proven bound fixes them, as the distance
+// search's numbers are). Two grids: the leader's move × an extra move of every other
 // non-stablecoin asset (the others move with the leader by their beta, then by the extra move), and
 // the leader's move × a stablecoin depeg. Moves compose: each shock multiplies the prices the
 // previous one left (src/risk/shock.ts), so a cell is the market after both.
@@ -50,23 +54,61 @@ export function axisShocks(o: RiskMatrixOptions): Dec[] {
   return Array.from({ length: o.points }, (_, i) => new Dec(o.rangePct).times(i - half).div(half).div(100));
 }
 
-function evaluateGrid(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, rowFamily: ShockFamily, colFamily: ShockFamily, shocks: readonly Dec[]): Pick<RiskMatrix, 'uniMMR' | 'status'> {
+/** One cell: uniMMR as Binance prints it and the status. */
+interface Cell { uniMMR: string | null; status: AccountStatus }
+
+/** The kernel's cell at `units` of its selected family where its proven bound fixes both, else undefined. */
+function findKernelCell(kernel: RiskKernel, units: number): Cell | undefined {
+  // The kernel evaluates whole units of 1e-10 (a grid's steps are, unless its range does not divide).
+  if (!Number.isInteger(units)) return undefined;
+  const sides = kernel.sidesAt(units, true);
+  if (sides === UNDECIDED) return undefined;
+  const uniMMR = formatKernelUniMMR(kernel.last);
+  return uniMMR === undefined ? undefined : { uniMMR, status: accountStatusOfSides(sides) };
+}
+
+/**
+ * The grid, row by row: each row's market shocked exactly, then each column's shock over it — from
+ * the kernel loaded at the row's market where its proven bound fixes the printed uniMMR and the
+ * status (engine 'fast'), else from the exact engine's numbers (calculateAccountNumbers: the
+ * snapshot's digits).
+ */
+function evaluateGrid(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, rowFamily: ShockFamily, colFamily: ShockFamily, shocks: readonly Dec[], engine: RiskEngine, counter?: CellCounter): Pick<RiskMatrix, 'uniMMR' | 'status'> {
   const contracts = findContractUnderlyings(portfolio, rules);
+  const numbers = prepareAccountNumbers(portfolio, rules);
+  const kernelUsable = engine === 'fast' && findRiskKernelRefusal(portfolio, rules) === undefined;
+  const exactCell = (m: MarketSnapshot): Cell => {
+    const n = numbers(m);
+    return { uniMMR: n.uniMMR === null ? null : formatBinanceDecimal(n.uniMMR), status: n.accountStatus };
+  };
+  // The unshocked account on the exact engine first: a price or rule it lacks fails here, with the
+  // exact engine's error (the kernel would only say it cannot decide).
+  exactCell(market);
+  const units = shocks.map((c) => c.times(UNITS_PER_ONE).toNumber());
   const uniMMR: (string | null)[][] = [];
   const status: AccountStatus[][] = [];
   for (const r of shocks) {
     const afterRow = applyShock(market, rowFamily, contracts, r);
-    const cells = shocks.map((c) => calculateAccountSnapshot(portfolio, applyShock(afterRow, colFamily, contracts, c), rules));
-    uniMMR.push(cells.map((s) => (s.uniMMR === null ? null : formatBinanceDecimal(s.uniMMR))));
-    status.push(cells.map((s) => s.accountStatus));
+    const kernel = kernelUsable ? createRiskKernel(portfolio, afterRow, rules, contracts) : undefined;
+    kernel?.selectFamily(colFamily);
+    const cells = shocks.map((c, j) => {
+      const fast = kernel === undefined ? undefined : findKernelCell(kernel, units[j]!);
+      if (counter !== undefined) counter[fast === undefined ? 'exact' : 'kernel']++;
+      return fast ?? exactCell(applyShock(afterRow, colFamily, contracts, c));
+    });
+    uniMMR.push(cells.map((x) => x.uniMMR));
+    status.push(cells.map((x) => x.status));
   }
   return { uniMMR, status };
 }
 
 const percentOf = (shocks: readonly Dec[]) => shocks.map((s) => s.times(100).toFixed(4));
 
-/** Both matrices of a portfolio at a market snapshot. */
-export function calculateRiskMatrices(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, o: RiskMatrixOptions): { leaderOthers: RiskMatrix; leaderDepeg: RiskMatrix } {
+/** How many cells came from the kernel and how many from the exact engine (the parity test reads it). */
+export interface CellCounter { kernel: number; exact: number }
+
+/** Both matrices of a portfolio at a market snapshot; `engine` 'exact': every cell on the exact engine. */
+export function calculateRiskMatrices(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, o: RiskMatrixOptions, engine: RiskEngine = 'fast', counter?: CellCounter): { leaderOthers: RiskMatrix; leaderDepeg: RiskMatrix } {
   validateMatrixOptions(o);
   const shocks = axisShocks(o);
   const leader = makeLeaderFamily(o.leader, o.betas);
@@ -74,7 +116,7 @@ export function calculateRiskMatrices(portfolio: Portfolio, market: MarketSnapsh
   const depeg = makeDepegFamily(o.stablecoin);
   const axis = (family: ShockFamily) => ({ name: family.name, shocksPct: percentOf(shocks) });
   return {
-    leaderOthers: { rows: axis(leader), cols: axis(others), ...evaluateGrid(portfolio, market, rules, leader, others, shocks) },
-    leaderDepeg: { rows: axis(leader), cols: axis(depeg), ...evaluateGrid(portfolio, market, rules, leader, depeg, shocks) },
+    leaderOthers: { rows: axis(leader), cols: axis(others), ...evaluateGrid(portfolio, market, rules, leader, others, shocks, engine, counter) },
+    leaderDepeg: { rows: axis(leader), cols: axis(depeg), ...evaluateGrid(portfolio, market, rules, leader, depeg, shocks, engine, counter) },
   };
 }

@@ -2,6 +2,8 @@
 // kernel computed, when its proven error bound fixes every printed digit: the exact value lies
 // within ±error of the float, and every number in that interval prints the same.
 
+import type { KernelNumbers } from './kernel.js';
+
 const EPS = Number.EPSILON;
 
 /**
@@ -29,4 +31,14 @@ function formatUnits8(k: number): string {
   else if ((whole + 1) * 1e8 <= abs) whole++;
   const fraction = abs - whole * 1e8;
   return `${k < 0 ? '-' : ''}${whole}.${String(fraction).padStart(8, '0')}`;
+}
+
+/**
+ * The 8-decimal cut of the uniMMR the kernel computed, as Binance prints it: null when the account
+ * has no margin term at all (the exact margin is exactly 0 too), undefined when the bound does not
+ * fix every digit (or does not keep the margin above 0).
+ */
+export function formatKernelUniMMR(k: KernelNumbers): string | null | undefined {
+  if (k.margin === 0 && k.marginError === 0) return null;
+  return formatCutWithin(k.uniMMR, k.uniMMRError);
 }
