@@ -187,10 +187,15 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
       const qu = quoteC[k]! * units;
       const bn = UNITS_PER_ONE + bu;
       const qn = UNITS_PER_ONE + qu;
-      prices[k * stride + offset] = (bases[k]! * (bn / UNITS_PER_ONE)) / (qn / UNITS_PER_ONE);
+      const price = (bases[k]! * (bn / UNITS_PER_ONE)) / (qn / UNITS_PER_ONE);
+      prices[k * stride + offset] = price;
       const c = baseC[k]!;
       const e = (c === 0 || c === 1 ? 2 * Number.EPSILON : factorError(c, bu, bn)) + (quoteC[k] === 0 ? 0 : factorError(quoteC[k]!, qu, qn)) + 2 * Number.EPSILON;
       if (e > priceError) priceError = e;
+      // The kernel's magnitude bounds take prices as positive: a price at or below zero (a base a
+      // matrix row shocked past −100 % with a beta above 1) goes to the exact engine. NaN (no
+      // price) is the kernel's own "needs exact" where the account reads it.
+      if (price <= 0) priceError = Number.POSITIVE_INFINITY;
     }
     return priceError;
   };
