@@ -46,6 +46,12 @@ function validateMatrixOptions(o: RiskMatrixOptions): void {
   if (!points.accepts(o.points)) throw new InputError('options', 'matrix', points.expected, String(o.points));
   if (!MATRIX_RANGE_PCT_BOUND.accepts(o.rangePct)) throw new InputError('options', 'matrix-range', MATRIX_RANGE_PCT_BOUND.expected, String(o.rangePct));
   if (!isStablecoin(o.stablecoin)) throw new InputError('options', 'depeg', DEPEG_EXPECTED, JSON.stringify(o.stablecoin));
+  // A row moves an asset by β·r: past −100 % its price would be negative, a market that cannot be.
+  for (const [asset, beta] of o.betas) {
+    if (beta.abs().times(o.rangePct).gte(100)) {
+      throw new InputError('options', 'matrix-range', `a range whose moves keep every price above zero: below ${new Dec(100).div(beta.abs()).toDecimalPlaces(2, Dec.ROUND_DOWN).toString()} % with ${asset}'s beta ${beta.toString()}`, String(o.rangePct));
+    }
+  }
 }
 
 /** The axis' shocks as exact fractions, −range … +range in equal steps. */

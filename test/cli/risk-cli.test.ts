@@ -123,6 +123,7 @@ describe('pmbt risk: bad input exits 2 with one line', () => {
     [['--engine', 'auto'], /--engine must be one of fast, exact, got auto/],
     [['--betas-from', 'x.arrow', '--beta-interval', '5d'], /--beta-interval must be a duration of at most a tenth of --beta-window \(30d\), got 5d/],
     [['--betas-from', 'no-such-file.arrow'], /no-such-file\.arrow/],
+    [['--beta', 'ETH=3', '--matrix', '5', '--matrix-range', '50'], /matrix-range: expected a range whose moves keep every price above zero: below 33\.33 % with ETH's beta 3, got 50/],
   ])('%j', async (extra, message) => {
     const r = await runPmbt(['risk', ...SAMPLE, ...extra]);
     expect(r.code).toBe(2);

@@ -186,5 +186,8 @@ describe('what the kernel leaves to the exact engine', async () => {
     expect(k2.sidesAt(limit, false)).toBe(UNDECIDED);
     // At −10 % the same rounding is ~1e-16 of the factor: decided (USDT 1,000 and 1 ETH, no margin).
     expect(k2.sidesAt(-1e9, false)).toBe(0);
+    // Past it (−90 %: ETH's factor −0.17, a negative price) the kernel's magnitude bounds, which take
+    // prices as positive, no longer hold: the exact engine's, however small the rounding.
+    expect(k2.sidesAt(-9e9, true)).toBe(UNDECIDED);
   });
 });

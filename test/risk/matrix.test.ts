@@ -76,6 +76,10 @@ describe('the risk matrices', async () => {
     expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, points: 4 })).toThrow(InputError);
     expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, rangePct: 100 })).toThrow(/matrix-range: expected a percentage above 0 and below 100/);
     expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, stablecoin: 'BTC' })).toThrow(/depeg: expected a stablecoin/);
+    // ETH's beta 3 over ±50 % would move ETH by −150 %: refused, naming the range that fits (100 / 3).
+    expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, rangePct: 50, betas: new Map([['ETH', new Dec(3)]]) }))
+      .toThrow('options: matrix-range: expected a range whose moves keep every price above zero: below 33.33 % with ETH\'s beta 3, got 50');
+    expect(() => calculateRiskMatrices(portfolio, market, rules, { ...OPTIONS, rangePct: 33, betas: new Map([['ETH', new Dec(-3)]]) })).not.toThrow();
   });
 });
 
