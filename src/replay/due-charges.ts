@@ -99,6 +99,9 @@ export function applyDueCharge(state: ReplayState, charge: DueCharge, market: Ma
  */
 function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): void {
   const events = state.result.events;
+  if (from === events.length) return;
+  // Added up in a local, in the same order, and stored once: the same float.
+  let cashFlow = state.timeline.cashFlowUSD;
   for (let i = from; i < events.length; i++) {
     const e = events[i]!;
     if (e.type !== 'funding' && e.type !== 'interest') continue;
@@ -106,8 +109,9 @@ function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): 
     if (price === undefined) continue;
     // A price is read for many payments: its float is kept (floatOf); each amount is new, converted once.
     const usd = floatOfDecimal(e.amount) * floatOf(price);
-    state.timeline.cashFlowUSD += e.type === 'funding' ? usd : -usd;
+    cashFlow += e.type === 'funding' ? usd : -usd;
   }
+  state.timeline.cashFlowUSD = cashFlow;
 }
 
 function applyCharge(state: ReplayState, charge: DueCharge, market: MarketSnapshot, rules: Rules): void {
