@@ -1,4 +1,4 @@
-import { Dec, ZERO } from '../../domain/decimal.js';
+import { Dec, minusDec, plusDec, ZERO } from '../../domain/decimal.js';
 import { MissingPriceError } from '../../domain/errors.js';
 import type {
   AccountSnapshot,
@@ -100,9 +100,9 @@ function addPosition(totals: Totals, warnings: string[], kind: 'UM' | 'CM', p: U
     warnings.push(`${kind === 'UM' ? 'umPositions' : 'cmPositions'}[${i}] (${p.symbol}): unRealizedProfit reported ${p.reportedUnRealizedProfit.toString()}, recomputed ${pnl.toString()} at mark ${mark.toString()}; the recomputed value is used`);
   }
   const t = totalsOf(totals, contract.marginAsset);
-  if (kind === 'UM') t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-  else t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-  t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
+  if (kind === 'UM') t.umUnrealizedPNL = plusDec(t.umUnrealizedPNL, pnl);
+  else t.cmUnrealizedPNL = plusDec(t.cmUnrealizedPNL, pnl);
+  t.futuresMaintMargin = plusDec(t.futuresMaintMargin, bracket.maintMargin);
   const b = rows[bracket.index]!;
   return {
     market: kind, symbol: p.symbol, positionSide: p.positionSide, positionAmt: p.positionAmt, entryPrice: p.entryPrice, markPrice: mark,
@@ -119,7 +119,7 @@ function isEmptyAsset(t: AssetTotals, positionAssets: ReadonlySet<string>): bool
 /** One asset's equity (haircut by its collateral tiers) and maintenance margin (futures and loan), in USD. */
 function evaluateAsset(t: AssetTotals, warnings: string[], portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AssetBreakdown {
   const price = findIndexPrice(market, t.asset);
-  const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
+  const net = plusDec(plusDec(t.balanceNet, t.umUnrealizedPNL), t.cmUnrealizedPNL);
   const actualUSD = net.times(price);
   const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(findCollateralTiers(rules, t.asset), actualUSD) : actualUSD;
   let loanMaintMargin = ZERO;
@@ -132,7 +132,7 @@ function evaluateAsset(t: AssetTotals, warnings: string[], portfolio: Portfolio,
     }
     loanMaintMargin = t.borrowed.times(findLoanMaintMarginRatio(rules, leverage));
   }
-  const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
+  const maintMarginUSD = plusDec(t.futuresMaintMargin, loanMaintMargin).times(price);
   for (const [field, reported, computed] of [['umUnrealizedPNL', t.reportedUm, t.umUnrealizedPNL], ['cmUnrealizedPNL', t.reportedCm, t.cmUnrealizedPNL]] as const) {
     if (reported !== undefined && reported.minus(computed).abs().gt(PNL_CROSS_CHECK_TOLERANCE)) {
       warnings.push(`balances[${t.balanceIndex}] (${t.asset}): ${field} reported ${reported.toString()}, recomputed ${computed.toString()} from the positions and market; the recomputed value is used`);
@@ -159,7 +159,7 @@ function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdow
 }
 
 /**
- * The one snapshot function: uniMMR and everything behind it for one account at one instant
+ * The one snapshot function (its sums by plusDec and minusDec: Dec's, without adding zeros): uniMMR and everything behind it for one account at one instant
  * (docs/margin-rules.md §2–§4). Pure; a missing price is a MissingPriceError, a missing rule an InputError naming where it belongs.
  */
 export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
@@ -173,14 +173,14 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
 
   const positionAssets = new Set(positions.map((p) => p.marginAsset));
   const assets = [...totals.values()].filter((t) => !isEmptyAsset(t, positionAssets)).map((t) => evaluateAsset(t, warnings, portfolio, market, rules));
-  const accountEquity = assets.reduce((sum, a) => sum.plus(a.equityUSD), ZERO);
-  const actualEquity = assets.reduce((sum, a) => sum.plus(a.actualEquityUSD), ZERO);
-  const accountMaintMargin = assets.reduce((sum, a) => sum.plus(a.maintMarginUSD), ZERO);
+  const accountEquity = assets.reduce((sum, a) => plusDec(sum, a.equityUSD), ZERO);
+  const actualEquity = assets.reduce((sum, a) => plusDec(sum, a.actualEquityUSD), ZERO);
+  const accountMaintMargin = assets.reduce((sum, a) => plusDec(sum, a.maintMarginUSD), ZERO);
   for (const p of positions) p.maintMarginUSD = p.maintMargin.times(findIndexPrice(market, p.marginAsset));
 
   const orders = evaluateOpenOrders(portfolio, assets, market, rules);
-  const totalMarginOpenLoss = orders.reduce((sum, o) => sum.plus(o.openLossUSD), ZERO);
-  const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
+  const totalMarginOpenLoss = orders.reduce((sum, o) => plusDec(sum, o.openLossUSD), ZERO);
+  const adjustedEquity = minusDec(accountEquity, totalMarginOpenLoss);
   const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
   return {
     portfolioId: portfolio.id,

@@ -1,6 +1,6 @@
-import { Dec, floatOf, floatOfDecimal } from '../../domain/decimal.js';
+import { floatOf, floatOfDecimal, type Dec } from '../../domain/decimal.js';
 import type { Balance, Portfolio, Rules } from '../../domain/types.js';
-import { calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
+import { addFuturesWallets, calculateBalanceNet, calculateMarginNet } from '../exact/balance.js';
 import { findCmContract, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
 import type { FlatTables } from './tables.js';
 
@@ -170,21 +170,9 @@ function floatBalanceNet(bal: Balance): number {
   if (known.um !== bal.umWalletBalance || known.cm !== bal.cmWalletBalance) {
     known.um = bal.umWalletBalance;
     known.cm = bal.cmWalletBalance;
-    // addFuturesWallets's value without its additions of a zero: most balances move one wallet.
-    known.net = floatOfDecimal(plusUnlessZero(plusUnlessZero(known.marginNet, bal.umWalletBalance), bal.cmWalletBalance));
+    known.net = floatOfDecimal(addFuturesWallets(known.marginNet, bal));
   }
   return known.net;
-}
-
-/**
- * `x.plus(y)` by value: y when x is zero, x when y is, without the operation (a wallet's net after
- * each charge). Only where the result is that same value — the other operand nonzero (a sum of
- * zeros has its own sign) and within Dec's precision (Dec.plus rounds even a sum with zero).
- */
-function plusUnlessZero(x: Dec, y: Dec): Dec {
-  if (y.isZero() && !x.isZero() && x.sd() <= Dec.precision) return x;
-  if (x.isZero() && !y.isZero() && y.sd() <= Dec.precision) return y;
-  return x.plus(y);
 }
 
 /** As the exact engine's test for an asset it leaves out (isEmptyAsset), on the balance's decimals. */
