@@ -1,4 +1,4 @@
-import { Dec, minusDec, plusDec, ZERO } from '../../domain/decimal.js';
+import { Dec, minusDec, ONE, plusDec, ZERO } from '../../domain/decimal.js';
 import { MissingPriceError } from '../../domain/errors.js';
 import type {
   AccountSnapshot,
@@ -12,6 +12,7 @@ import type {
   Rules,
 } from '../../domain/types.js';
 import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
+import { divideDec } from '../../domain/scaled.js';
 import { calculateBalanceNet } from './balance.js';
 import { calculateOrderOpenLoss } from './open-loss.js';
 import { calculateCmNotionalCoin, calculateCmPnl, calculateUmPnl } from './pnl.js';
@@ -140,7 +141,7 @@ function evaluateAsset(t: AssetTotals, warnings: string[], portfolio: Portfolio,
   }
   return {
     asset: t.asset, indexPrice: price, net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
-    actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD.div(actualUSD),
+    actualEquityUSD: actualUSD, equityUSD, effectiveCollateralRate: actualUSD.isZero() ? ZERO : equityUSD === actualUSD ? ONE : equityUSD.div(actualUSD),
     loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD, marginLeverage: leverage,
   };
 }
@@ -159,7 +160,8 @@ function evaluateOpenOrders(portfolio: Portfolio, assets: readonly AssetBreakdow
 }
 
 /**
- * The one snapshot function (its sums by plusDec and minusDec: Dec's, without adding zeros): uniMMR and everything behind it for one account at one instant
+ * The one snapshot function (its sums by plusDec and minusDec, uniMMR by divideDec, a rate of an
+ * unhaircut value 1 without dividing it by itself: Dec's decimals, at less cost): uniMMR and everything behind it for one account at one instant
  * (docs/margin-rules.md §2–§4). Pure; a missing price is a MissingPriceError, a missing rule an InputError naming where it belongs.
  */
 export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSnapshot, rules: Rules): AccountSnapshot {
@@ -181,7 +183,7 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
   const orders = evaluateOpenOrders(portfolio, assets, market, rules);
   const totalMarginOpenLoss = orders.reduce((sum, o) => plusDec(sum, o.openLossUSD), ZERO);
   const adjustedEquity = minusDec(accountEquity, totalMarginOpenLoss);
-  const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
+  const uniMMR = accountMaintMargin.isZero() ? null : divideDec(adjustedEquity, accountMaintMargin);
   return {
     portfolioId: portfolio.id,
     mode: portfolio.mode,
