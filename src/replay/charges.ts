@@ -50,6 +50,8 @@ export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate
   const amount = calculateCmFunding(contracts, contractSize, mark, rate);
   if (known === undefined) {
     byContracts.set(key, { contracts, amount });
+    // Its float kept too: the cash flow converts each payment (floatOfOnce).
+    floatOf(amount);
     if (++cmPaymentsKept >= CM_PAYMENTS_KEPT) {
       cmPayments = new WeakMap();
       cmPaymentsKept = 0;
