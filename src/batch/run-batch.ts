@@ -22,7 +22,7 @@ import { calculateWorstStartRisk } from './worst-risk.js';
 import { buildReportGrid, buildReportPartial, REPORT_LIMITS } from '../report/html/partial.js';
 import { writeHashed, type FileDigest } from './hashed-write.js';
 import { renderBatchPartial, type BatchPartial } from '../report/html/batch-partial.js';
-import { buildTimelineBatch, STORED_TIMELINE_SCHEMA, type TimelineRow } from '../records/timeline.js';
+import { buildTimelineBatchOfBlocks, STORED_TIMELINE_SCHEMA, type TimelineBlock } from '../records/timeline.js';
 import type { BatchContext } from './context.js';
 import { calculateStartDistances } from '../risk/start-distance.js';
 
@@ -35,7 +35,8 @@ export interface BatchItem {
 
 export interface BatchResult {
   batch: number;
-  timeline: TimelineRow[];
+  /** Each portfolio's timeline rows, in the order replayed (buildTimelineBatchOfBlocks writes them). */
+  timeline: TimelineBlock[];
   events: EventRecord[];
   portfolios: PortfolioSummary[];
   /** Portfolio-steps evaluated. */
@@ -136,7 +137,7 @@ export function startBatchReplay(ctx: BatchContext, batch: number, items: readon
       const keep = ctx.spec.risk.topUp === undefined ? undefined : createTopUpKeeper(ctx.spec.risk.topUp);
       const r = replayPortfolio(x.portfolio, ctx.book, ctx.rules, ctx.options, fast, { keep });
       if (x.refusal !== undefined && ctx.spec.engine === 'auto') r.warnings.push(`replayed by the exact engine: the fast kernel cannot take it (${x.refusal})`);
-      result.timeline.push(...r.timeline);
+      result.timeline.push(r.timelineBlock);
       for (const e of r.events) if (ctx.spec.events.ledger || !isPayment(e)) result.events.push(renderEventRecord(r.portfolioId, e));
       const line = renderPortfolioSummary(r, x.item.index, fast === undefined ? 'exact' : 'fast');
       if (line.ok && start?.distances !== undefined) {
@@ -239,7 +240,7 @@ async function writeWorstDetail(store: ObjectStore, jobKey: string, ctx: BatchCo
   const key = (file: DatasetFile) => joinKey(jobKey, ...datasetFileName(file, result.batch).split('/'));
   await settleAll([
     store.write(key('worstPortfolios'), gzipText(renderPortfolioLines(addStartRisk(ctx, result, portfolios)))),
-    store.write(key('worstTimeline'), encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline.filter((r) => ids.has(r.portfolioId)), true)], COMPRESSED)),
+    store.write(key('worstTimeline'), encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatchOfBlocks(result.timeline.filter((b) => ids.has(b.portfolioId)), true)], COMPRESSED)),
     store.write(key('worstEvents'), encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events.filter((e) => ids.has(e.portfolioId)))], COMPRESSED)),
   ]);
 }
@@ -274,7 +275,7 @@ export async function writeBatchShare(store: ObjectStore, jobKey: string, ctx: B
     }));
   };
   put('portfolios', gzipText(renderPortfolioLines(result.portfolios)));
-  put('timeline', encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatch(result.timeline, true)], COMPRESSED));
+  put('timeline', encodeArrowFile(STORED_TIMELINE_SCHEMA, [buildTimelineBatchOfBlocks(result.timeline, true)], COMPRESSED));
   put('events', encodeArrowFile(EVENTS_SCHEMA, [buildEventsBatch(result.events)], COMPRESSED));
   // events.arrow is the record; its JSON lines only on request (`pmbt events` prints them from the Arrow).
   if (ctx.spec.events.lines) put('eventLines', result.events.map((r) => `${renderEventLine(r)}\n`).join(''));

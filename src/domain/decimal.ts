@@ -23,6 +23,15 @@ export function floatOf(d: Dec): number {
   return x;
 }
 
+/**
+ * `d.toNumber()`: the float floatOf kept for d if there is one, else converted (and not kept): for
+ * decimals of which some are read many times and most once (payments: a COIN-M payment is shared
+ * by the accounts holding as many contracts, a USDⓈ-M one is an account's own).
+ */
+export function floatOfOnce(d: Dec): number {
+  return floats.get(d) ?? floatOfDecimal(d);
+}
+
 // Powers of ten exact in float64 (10²² is the last).
 const EXACT_POW10 = Array.from({ length: 23 }, (_, n) => 10 ** n);
 const WORD_ZEROS = ['', '0', '00', '000', '0000', '00000', '000000'];
@@ -53,4 +62,35 @@ export function floatOfDecimal(d: Dec): number {
     text += WORD_ZEROS[7 - word.length]! + word;
   }
   return Number(`${text}e${exponent}`);
+}
+
+/**
+ * Whether Dec's operations keep `d` as it is: finite, with at most Dec's 40 significant digits (a
+ * decimal parsed from text may have more, and an operation rounds them). Five base-10⁷ words hold at
+ * most 35.
+ */
+function withinPrecision(d: Dec): boolean {
+  const words = d.d as number[] | null;
+  // Not finite (no words): left to Dec.
+  return words !== null && words !== undefined && (words.length <= 5 || d.sd() <= Dec.precision);
+}
+
+/**
+ * `x.plus(y)`: the same decimal (value and sign), without the operation when one side is a zero and
+ * the other a nonzero within Dec's precision — it is then that other side. Sums in the exact engine
+ * add many zeros (most balances fill one field of six; most assets have no PnL of one kind).
+ */
+export function plusDec(x: Dec, y: Dec): Dec {
+  if (y.isZero()) {
+    if (!x.isZero() && withinPrecision(x)) return x;
+  } else if (x.isZero() && withinPrecision(y)) return y;
+  return x.plus(y);
+}
+
+/** `x.minus(y)`, as plusDec: x when y is zero, −y when x is (the other side nonzero, within Dec's precision). */
+export function minusDec(x: Dec, y: Dec): Dec {
+  if (y.isZero()) {
+    if (!x.isZero() && withinPrecision(x)) return x;
+  } else if (x.isZero() && withinPrecision(y)) return y.neg();
+  return x.minus(y);
 }

@@ -105,18 +105,36 @@ export function divide(a: Scaled, b: Scaled): Scaled {
 // by decOf is read back without parsing its digits.
 const known = new WeakMap<Dec, Scaled>();
 
-/** The scaled form of a finite decimal, read from decimal.js's digit words (base 10⁷). */
+/** The scaled form of a finite decimal, read from decimal.js's digit words (base 10⁷), and kept. */
 export function scaledOf(d: Dec): Scaled {
   let x = known.get(d);
   if (x !== undefined) return x;
+  x = readScaled(d);
+  if (x.c !== 0n) known.set(d, x);
+  return x;
+}
+
+/** scaledOf without keeping it: for a decimal read once (a sum the snapshot divides). */
+function scaledOfOnce(d: Dec): Scaled {
+  return known.get(d) ?? readScaled(d);
+}
+
+function readScaled(d: Dec): Scaled {
   if (!d.isFinite()) throw new InvariantError(`scaled: ${d.toString()} is not a finite decimal`);
   const words = d.d;
   if (words[0] === 0) return { c: 0n, e: 0 };
   const c = coefficientOf(words);
   // The words are aligned on powers of 10⁷: the first one's unit is 10^(7·floor(e/7)).
-  x = { c: d.s < 0 ? -c : c, e: 7 * (Math.floor(d.e / 7) - (words.length - 1)) };
-  known.set(d, x);
-  return x;
+  return { c: d.s < 0 ? -c : c, e: 7 * (Math.floor(d.e / 7) - (words.length - 1)) };
+}
+
+/**
+ * `a.div(b)` with Dec's digits, computed in scaled integers (a third of Dec's cost). A zero or
+ * non-finite operand is left to Dec (a zero quotient's sign, a division by zero).
+ */
+export function divideDec(a: Dec, b: Dec): Dec {
+  if (!a.isFinite() || !b.isFinite() || a.isZero() || b.isZero()) return a.div(b);
+  return decOf(divide(scaledOfOnce(a), scaledOfOnce(b)));
 }
 
 const WORD = 1e7;

@@ -17,11 +17,11 @@ export function clonePortfolio(p: Portfolio): Portfolio {
 }
 
 export function findOrAddBalance(p: Portfolio, asset: string): Balance {
-  let b = p.balances.find((x) => x.asset === asset);
-  if (b === undefined) {
-    b = { asset, crossMarginFree: ZERO, crossMarginLocked: ZERO, crossMarginBorrowed: ZERO, crossMarginInterest: ZERO, umWalletBalance: ZERO, cmWalletBalance: ZERO };
-    p.balances.push(b);
-  }
+  // A plain loop, no closure: every payment of a charge comes here.
+  const balances = p.balances;
+  for (let i = 0; i < balances.length; i++) if (balances[i]!.asset === asset) return balances[i]!;
+  const b: Balance = { asset, crossMarginFree: ZERO, crossMarginLocked: ZERO, crossMarginBorrowed: ZERO, crossMarginInterest: ZERO, umWalletBalance: ZERO, cmWalletBalance: ZERO };
+  balances.push(b);
   return b;
 }
 

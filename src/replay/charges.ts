@@ -1,5 +1,5 @@
 import { Dec, floatOf, ZERO } from '../domain/decimal.js';
-import { decOf, divide, multiply, negate, scaledOf } from '../domain/scaled.js';
+import { decOf, divide, multiply, negate, PRECISION, scaledOf } from '../domain/scaled.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
 import { findOrAddBalance } from './account.js';
@@ -50,12 +50,46 @@ export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate
   const amount = calculateCmFunding(contracts, contractSize, mark, rate);
   if (known === undefined) {
     byContracts.set(key, { contracts, amount });
+    // Its float kept too: the cash flow converts each payment (floatOfOnce).
+    floatOf(amount);
     if (++cmPaymentsKept >= CM_PAYMENTS_KEPT) {
       cmPayments = new WeakMap();
       cmPaymentsKept = 0;
     }
   }
   return amount;
+}
+
+/**
+ * UM funding, −amt·mark·rate, with Dec's digits. When the three operands' significant digits add up
+ * to at most Dec's precision, both of Dec's products are exact, so the payment is the exact product
+ * whatever the order: amt × (−mark·rate), the latter made once per funding row (its mark and rate
+ * decimals, shared by a batch's accounts through the price book) — one multiplication a payment
+ * instead of two and a negation. Decimal.js keeps one form per value (no trailing zero word), so
+ * the digits are the same. A zero operand is left to Dec, which keeps the sign of a zero product.
+ */
+export function calculateUmFunding(amt: Dec, mark: Dec, rate: Dec): Dec {
+  if (amt.isZero() || mark.isZero() || rate.isZero() || amt.sd() + mark.sd() + rate.sd() > PRECISION) return amt.times(mark).times(rate).neg();
+  let byRate = negatedMarkRates.get(mark);
+  if (byRate === undefined) negatedMarkRates.set(mark, (byRate = new WeakMap()));
+  let markRate = byRate.get(rate);
+  if (markRate === undefined) byRate.set(rate, (markRate = mark.times(rate).neg()));
+  return amt.times(markRate);
+}
+
+// −mark·rate by the mark's and the rate's decimals (a funding row's, kept by the price book).
+const negatedMarkRates = new WeakMap<Dec, WeakMap<Dec, Dec>>();
+
+// A UM symbol's margin asset by the rules it was found in: every funding row of a step asks again
+// for every account holding the symbol (findUmContract splits the symbol each time).
+const umMarginAssets = new WeakMap<Rules, Map<string, string>>();
+
+function findUmMarginAsset(rules: Rules, symbol: string): string {
+  let bySymbol = umMarginAssets.get(rules);
+  if (bySymbol === undefined) umMarginAssets.set(rules, (bySymbol = new Map()));
+  let asset = bySymbol.get(symbol);
+  if (asset === undefined) bySymbol.set(symbol, (asset = findUmContract(rules, symbol).marginAsset));
+  return asset;
 }
 
 /**
@@ -79,8 +113,8 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   let umAsset: string | undefined;
   for (const p of um) {
     if (p.symbol !== symbol) continue;
-    umAsset ??= findUmContract(rules, symbol).marginAsset;
-    const amount = p.positionAmt.times(mark).times(rate).neg();
+    umAsset ??= findUmMarginAsset(rules, symbol);
+    const amount = calculateUmFunding(p.positionAmt, mark, rate);
     const b = findOrAddBalance(state, umAsset);
     b.umWalletBalance = b.umWalletBalance.plus(amount);
     events.push({ type: 'funding', time, symbol, asset: umAsset, rate, markPrice: mark, amount });

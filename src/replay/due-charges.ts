@@ -1,4 +1,4 @@
-import { floatOf, floatOfDecimal, type Dec } from '../domain/decimal.js';
+import { floatOf, floatOfOnce, type Dec } from '../domain/decimal.js';
 import type { Action, MarketSnapshot, Rules, RulesTimeline } from '../domain/types.js';
 import { findRulesAt } from '../rules/build.js';
 import { applyAction, describeAction } from './actions.js';
@@ -99,15 +99,20 @@ export function applyDueCharge(state: ReplayState, charge: DueCharge, market: Ma
  */
 function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): void {
   const events = state.result.events;
+  if (from === events.length) return;
+  // Added up in a local, in the same order, and stored once: the same float.
+  let cashFlow = state.timeline.cashFlowUSD;
   for (let i = from; i < events.length; i++) {
     const e = events[i]!;
     if (e.type !== 'funding' && e.type !== 'interest') continue;
     const price = market.indexPrices.get(e.asset);
     if (price === undefined) continue;
-    // A price is read for many payments: its float is kept (floatOf); each amount is new, converted once.
-    const usd = floatOfDecimal(e.amount) * floatOf(price);
-    state.timeline.cashFlowUSD += e.type === 'funding' ? usd : -usd;
+    // A price is read for many payments: its float is kept (floatOf); an amount's float is kept
+    // when it is shared (findCmFunding's), else converted once.
+    const usd = floatOfOnce(e.amount) * floatOf(price);
+    cashFlow += e.type === 'funding' ? usd : -usd;
   }
+  state.timeline.cashFlowUSD = cashFlow;
 }
 
 function applyCharge(state: ReplayState, charge: DueCharge, market: MarketSnapshot, rules: Rules): void {

@@ -7,6 +7,7 @@ import { describeExposure, describeExposureAfterCharges, findNextEventfulStep, f
 import type { ReplayEvent } from './events.js';
 import type { LiquidationOptions } from './liquidation.js';
 import type { MarketTimeline } from './market-timeline.js';
+import type { TimelineBlock } from '../records/timeline.js';
 import { TimelineAccumulator, type TimelineRow } from './timeline.js';
 
 export interface ReplayOptions {
@@ -23,7 +24,9 @@ export interface ReplayOptions {
 /** What one portfolio's replay yields, in exact numbers (the summary formats them). */
 export interface PortfolioReplay extends ReplayOutcome {
   events: ReplayEvent[];
-  timeline: TimelineRow[];
+  /** The timeline's rows as objects, made when read (tests, tools): a job writes timelineBlock. */
+  readonly timeline: TimelineRow[];
+  timelineBlock: TimelineBlock;
 }
 
 /** The fast kernel's slot for one portfolio of a batch (issue: fast replay kernel). */
@@ -91,7 +94,7 @@ export interface ReplayState {
 
 export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, options: ReplayOptions): ReplayState {
   const account = clonePortfolio(portfolio);
-  const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs);
+  const timeline = new TimelineAccumulator(portfolio.id, options.resolutionMs, countBuckets(tl, options.resolutionMs));
   const exposure = describeExposure(account);
   return {
     account,
@@ -106,11 +109,22 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
     result: {
       portfolioId: portfolio.id, steps: 0, kernelSteps: 0, gapSteps: 0, initial: undefined, final: undefined, finalTime: undefined, minUniMMR: null, minUniMMRTime: undefined,
       worstSnapshot: undefined, firstTimeIn: {}, liquidations: 0, liquidationFeesUSD: ZERO, bankruptcyLossUSD: ZERO, bankrupt: false,
-      warnings: findUnfundedPerpetuals(portfolio, tl).map((s) => `no funding series for ${s}: its funding is taken as 0`), events: [], timeline: timeline.rows,
+      warnings: findUnfundedPerpetuals(portfolio, tl).map((s) => `no funding series for ${s}: its funding is taken as 0`), events: [], timelineBlock: timeline.block,
+      get timeline() {
+        return timeline.rows;
+      },
     },
     hold: options.hold === true,
   };
 }
+
+/** The buckets the window's steps fall in (at most BLOCK_ROWS_FIRST: a block grows past them as needed). */
+function countBuckets(tl: MarketTimeline, resolutionMs: number): number {
+  const n = tl.stepTimes.length;
+  if (n === 0) return 1;
+  return Math.min(BLOCK_ROWS_FIRST, Math.floor(tl.stepTimes[n - 1]! / resolutionMs) - Math.floor(tl.stepTimes[0]! / resolutionMs) + 1);
+}
+const BLOCK_ROWS_FIRST = 1024;
 
 /**
  * Reports a status change (every change, both ways) and the first time in each status; `intrabar`:

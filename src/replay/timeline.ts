@@ -1,15 +1,20 @@
 import { floatOfDecimal } from '../domain/decimal.js';
 import type { AccountSnapshot, AccountStatus } from '../domain/types.js';
-import type { TimelineRow } from '../records/timeline.js';
+import { ROW_ACTUAL, ROW_CASH_FLOW, ROW_EQUITY, ROW_MARGIN, ROW_STATUS, ROW_STEPS, ROW_UNIMMR, ROW_WORST_TIME, statusCode, TimelineBlock, TIMELINE_STATUSES, type TimelineRow } from '../records/timeline.js';
 import { statusSeverity } from './actions.js';
 
 // The row (timeline.arrow's, docs/formats.md "Outputs") is owned by the records; the replay fills it.
 export type { TimelineRow } from '../records/timeline.js';
 
-/** Folds snapshots into buckets, keeping the minimum so a coarse resolution never hides the worst point. */
+/**
+ * Folds snapshots into buckets, keeping the minimum so a coarse resolution never hides the worst
+ * point. The rows go into a TimelineBlock (records/timeline.ts): numbers in one typed array, no
+ * object a row.
+ */
 export class TimelineAccumulator {
-  readonly rows: TimelineRow[] = [];
-  private current: TimelineRow | undefined;
+  readonly block: TimelineBlock;
+  /** The current row's offset in the block's values (−1: none yet). */
+  private current = -1;
   private bucketEnd = 0;
   /**
    * Funding received less interest charged so far, USD (the charges add to it as they are
@@ -17,7 +22,14 @@ export class TimelineAccumulator {
    */
   cashFlowUSD = 0;
 
-  constructor(private readonly portfolioId: string, private readonly resolutionMs: number) {}
+  constructor(portfolioId: string, private readonly resolutionMs: number, capacity?: number) {
+    this.block = new TimelineBlock(portfolioId, capacity);
+  }
+
+  /** The rows so far, as objects (made on each call). */
+  get rows(): TimelineRow[] {
+    return this.block.rows();
+  }
 
   add(time: number, s: AccountSnapshot, status: AccountStatus = s.accountStatus): void {
     this.addValues(time, s.uniMMR === null ? null : floatOfDecimal(s.uniMMR), floatOfDecimal(s.accountEquity), floatOfDecimal(s.actualEquity), floatOfDecimal(s.accountMaintMargin), status);
@@ -25,9 +37,11 @@ export class TimelineAccumulator {
 
   /** The same from plain numbers (the fast kernel's results). */
   addValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
-    const row = this.rowFor(time, status);
-    row.steps++;
-    if (isWorse(row.steps === 1, row.uniMMR ?? Number.NaN, u ?? Number.NaN)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
+    const o = this.rowFor(time, status);
+    const v = this.block.values;
+    const steps = v[o + ROW_STEPS]! + 1;
+    v[o + ROW_STEPS] = steps;
+    if (isWorse(steps === 1, v[o + ROW_UNIMMR]!, u ?? Number.NaN)) setWorst(v, o, time, u, accountEquity, actualEquity, maintMargin);
   }
 
   /**
@@ -41,8 +55,9 @@ export class TimelineAccumulator {
 
   /** addExtreme from plain numbers (the fast kernel's). */
   addExtremeValues(time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number, status: AccountStatus): void {
-    const row = this.rowFor(time, status);
-    if (isWorse(row.steps === 0, row.uniMMR ?? Number.NaN, u ?? Number.NaN)) setWorst(row, time, u, accountEquity, actualEquity, maintMargin);
+    const o = this.rowFor(time, status);
+    const v = this.block.values;
+    if (isWorse(v[o + ROW_STEPS] === 0, v[o + ROW_UNIMMR]!, u ?? Number.NaN)) setWorst(v, o, time, u, accountEquity, actualEquity, maintMargin);
   }
 
   /**
@@ -52,10 +67,11 @@ export class TimelineAccumulator {
    */
   addSpan(times: Float64Array, from: number, to: number, offset: number, uniMMR: Float64Array, accountEquity: Float64Array, actualEquity: Float64Array, maintMargin: Float64Array, status: AccountStatus): void {
     for (let j = from; j < to; ) {
-      const row = this.rowFor(times[j]!, status);
+      const o = this.rowFor(times[j]!, status);
+      const v = this.block.values;
       let worst = -1;
-      let min = row.uniMMR ?? Number.NaN;
-      const first = row.steps === 0;
+      let min = v[o + ROW_UNIMMR]!;
+      const first = v[o + ROW_STEPS] === 0;
       const start = j;
       for (; j < to && times[j]! < this.bucketEnd; j++) {
         const u = uniMMR[j - offset]!;
@@ -64,52 +80,28 @@ export class TimelineAccumulator {
           min = u;
         }
       }
-      row.steps += j - start;
+      v[o + ROW_STEPS] = v[o + ROW_STEPS]! + (j - start);
       if (worst >= 0) {
         const k = worst - offset;
-        setWorst(row, times[worst]!, min === min ? min : null, accountEquity[k]!, actualEquity[k]!, maintMargin[k]!);
+        setWorst(v, o, times[worst]!, min === min ? min : null, accountEquity[k]!, actualEquity[k]!, maintMargin[k]!);
       }
     }
   }
 
-  /** The row of time's bucket (opened if new), its status raised to `status` if worse. */
-  private rowFor(time: number, status: AccountStatus): TimelineRow {
-    let row = this.current;
-    if (row === undefined || time >= this.bucketEnd) {
+  /** The row of time's bucket (opened if new), its status raised to `status` if worse: its offset in the block's values. */
+  private rowFor(time: number, status: AccountStatus): number {
+    let o = this.current;
+    if (o < 0 || time >= this.bucketEnd) {
       const bucket = Math.floor(time / this.resolutionMs) * this.resolutionMs;
       this.bucketEnd = bucket + this.resolutionMs;
-      row = new BucketRow(this.portfolioId, bucket, status, time);
-      this.current = row;
-      this.rows.push(row);
+      o = this.block.addRow(bucket, status, time);
+      this.current = o;
     }
-    row.cashFlowUSD = this.cashFlowUSD;
-    if (status !== row.status && statusSeverity(status) > statusSeverity(row.status)) row.status = status;
-    return row;
-  }
-}
-
-/**
- * A new bucket's row, before any step is in it. A class, not an object literal: the rows live until
- * their batch is written, and so made from a literal they cost about ten times as much (the row's
- * allocation was 3–4 % of the bench's replay profile; docs/performance.md).
- */
-class BucketRow implements TimelineRow {
-  // The fields in TimelineRow's order, as the literal had them.
-  portfolioId: string;
-  time: number;
-  uniMMR: number | null = null;
-  accountEquity = 0;
-  actualEquity = 0;
-  maintMargin = 0;
-  status: AccountStatus;
-  worstTime: number;
-  steps = 0;
-  cashFlowUSD = 0;
-  constructor(portfolioId: string, time: number, status: AccountStatus, worstTime: number) {
-    this.portfolioId = portfolioId;
-    this.time = time;
-    this.status = status;
-    this.worstTime = worstTime;
+    const v = this.block.values;
+    v[o + ROW_CASH_FLOW] = this.cashFlowUSD;
+    const rowStatus = TIMELINE_STATUSES[v[o + ROW_STATUS]!]!;
+    if (status !== rowStatus && statusSeverity(status) > statusSeverity(rowStatus)) v[o + ROW_STATUS] = statusCode(status);
+    return o;
   }
 }
 
@@ -119,10 +111,11 @@ class BucketRow implements TimelineRow {
  */
 const isWorse = (first: boolean, min: number, u: number) => first || (u === u ? !(min <= u) : min !== min);
 
-function setWorst(row: TimelineRow, time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number): void {
-  row.uniMMR = u;
-  row.accountEquity = accountEquity;
-  row.actualEquity = actualEquity;
-  row.maintMargin = maintMargin;
-  row.worstTime = time;
+/** The row at offset o of a block's values takes these as its worst step's (a null uniMMR: NaN, none). */
+function setWorst(v: Float64Array, o: number, time: number, u: number | null, accountEquity: number, actualEquity: number, maintMargin: number): void {
+  v[o + ROW_UNIMMR] = u ?? Number.NaN;
+  v[o + ROW_EQUITY] = accountEquity;
+  v[o + ROW_ACTUAL] = actualEquity;
+  v[o + ROW_MARGIN] = maintMargin;
+  v[o + ROW_WORST_TIME] = time;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { add, countDigits, decOf, divide, multiply, negate, scaledOf } from '../../src/domain/scaled.js';
+import { add, countDigits, decOf, divide, divideDec, multiply, negate, scaledOf } from '../../src/domain/scaled.js';
 import { amount, propertyRuns, propertySeed, sameDec } from '../helpers/decimals.js';
 
 // src/domain/scaled.ts: every operation gives Dec's result digit for digit (the same value and the
@@ -15,6 +15,12 @@ describe('scaled integers (domain/scaled.ts) against Dec', () => {
       return sameDec(decOf(multiply(x, y)), a.times(b)) && sameDec(decOf(add(x, y)), a.plus(b)) && sameDec(decOf(add(x, negate(y))), a.minus(b))
         && sameDec(decOf(divide(x, y)), a.div(b)) && sameDec(decOf(negate(x)), a.neg()) && sameDec(decOf(x), a);
     }), { numRuns: 5 * runs, seed });
+  });
+
+  it('divideDec is Dec\'s div, zeros\' signs and non-finite operands included', () => {
+    const operand = fc.oneof(amount, fc.constantFrom(new Dec(0), new Dec(-0), new Dec(Number.POSITIVE_INFINITY), new Dec(Number.NaN)));
+    const same = (x: Dec, y: Dec) => (x.isNaN() ? y.isNaN() : x.isFinite() ? sameDec(x, y) : x.eq(y));
+    fc.assert(fc.property(operand, operand, (a, b) => same(divideDec(a, b), a.div(b))), { numRuns: 5 * runs, seed });
   });
 
   it('a sum that cancels is +0, as Dec gives it', () => {

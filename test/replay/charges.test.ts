@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, calculateCmFunding, findCmFunding } from '../../src/replay/charges.js';
+import { applyFunding, applyLoanInterest, applyNegativeBalanceInterest, calculateCmFunding, calculateUmFunding, findCmFunding } from '../../src/replay/charges.js';
 import { amount, contracts, contractSize, price, propertyRuns, propertySeed, sameDec } from '../helpers/decimals.js';
 import { marketOf, portfolioOf } from '../helpers/portfolio.js';
 import { rulesTimelineOf } from '../helpers/replay.js';
@@ -37,6 +37,21 @@ describe('applyNegativeBalanceInterest', () => {
     expect(events.map((e) => e.type === 'interest' && e.amount.toString())).toEqual(['1']);
     expect(unpriced).toEqual(['ETH']);
     expect(p.balances[0]!.umWalletBalance.toString()).toBe('-1101');
+  });
+});
+
+describe('calculateUmFunding: −amt·mark·rate with Dec\'s digits, one product a payment when it is exact', () => {
+  const dec = (a: Dec, mark: Dec, rate: Dec) => a.times(mark).times(rate).neg();
+  it('equals the Dec formula on random amounts (rounded products and zeros included)', () => {
+    fc.assert(fc.property(amount, price, amount, (a, mark, rate) => sameDec(calculateUmFunding(a, mark, rate), dec(a, mark, rate))), { numRuns: 5 * propertyRuns, seed: propertySeed });
+  });
+  it('the same digits on funding-like operands, and a zero\'s sign as Dec gives it', () => {
+    const [mark, rate] = [new Dec('60123.45678901234'), new Dec('0.0001')];
+    for (const a of ['0.153', '-2.5', '123456.789', '1e-8', '99999999999999999999.99999']) expect(sameDec(calculateUmFunding(new Dec(a), mark, rate), dec(new Dec(a), mark, rate))).toBe(true);
+    for (const [a, r] of [[new Dec(0), rate], [new Dec(-0), rate], [new Dec(2), new Dec(0)], [new Dec(-2), new Dec(-0)]] as const) {
+      const paid = calculateUmFunding(a, mark, r);
+      expect([paid.isZero(), paid.s]).toEqual([true, dec(a, mark, r).s]);
+    }
   });
 });
 

@@ -18,7 +18,8 @@ describe('createReplayState', () => {
     // no loans, no funding rows, no actions: nothing is ever eventful
     expect(state.nextEventful).toBe(3);
     expect(state.result.warnings).toEqual(['no funding series for BTCUSDT: its funding is taken as 0']);
-    expect(state.result.timeline).toBe(state.timeline.rows);
+    expect(state.result.timelineBlock).toBe(state.timeline.block);
+    expect(state.result.timeline).toEqual([]);
   });
 });
 

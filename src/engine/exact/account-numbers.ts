@@ -1,4 +1,5 @@
-import { Dec, ZERO } from '../../domain/decimal.js';
+import { Dec, minusDec, plusDec, ZERO } from '../../domain/decimal.js';
+import { divideDec } from '../../domain/scaled.js';
 import { MissingPriceError } from '../../domain/errors.js';
 import type { AccountStatus, CmPosition, MarketSnapshot, Portfolio, Rules, UmPosition } from '../../domain/types.js';
 import { findCmContract, findCollateralTiers, findLoanMaintMarginRatio, findUmContract } from '../../rules/resolve.js';
@@ -15,7 +16,8 @@ import { calculateAssetEquity, calculateCmMaintMargin, calculateUmMaintMargin, f
 // only the numbers (the distance search's crossings, src/risk/distances.ts; the report's start
 // risk) prepare the account once (prepareAccountNumbers: each balance's net, the contracts,
 // collateral tiers and loan margins, each looked up where the evaluation first needs it, so a
-// missing rule or price fails the same way) and skip the contributions.
+// missing rule or price fails the same way) and skip the contributions. Sums by plusDec and
+// minusDec, uniMMR by divideDec: Dec's decimals, without adding zeros or Dec's own division.
 
 export interface AccountNumbers {
   adjustedEquity: Dec;
@@ -144,8 +146,8 @@ function addPositions(totals: Totals, account: PreparedAccount, market: MarketSn
     const notional = p.positionAmt.times(mark).abs();
     const bracket = calculateUmMaintMargin(c.brackets, notional);
     const t = totalsOf(totals, c.marginAsset);
-    t.umUnrealizedPNL = t.umUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
+    t.umUnrealizedPNL = plusDec(t.umUnrealizedPNL, pnl);
+    t.futuresMaintMargin = plusDec(t.futuresMaintMargin, bracket.maintMargin);
     positionAssets.add(c.marginAsset);
     out?.positions.push({ kind: 'UM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
@@ -156,8 +158,8 @@ function addPositions(totals: Totals, account: PreparedAccount, market: MarketSn
     const notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
     const bracket = calculateCmMaintMargin(c.brackets, notional);
     const t = totalsOf(totals, c.marginAsset);
-    t.cmUnrealizedPNL = t.cmUnrealizedPNL.plus(pnl);
-    t.futuresMaintMargin = t.futuresMaintMargin.plus(bracket.maintMargin);
+    t.cmUnrealizedPNL = plusDec(t.cmUnrealizedPNL, pnl);
+    t.futuresMaintMargin = plusDec(t.futuresMaintMargin, bracket.maintMargin);
     positionAssets.add(c.marginAsset);
     out?.positions.push({ kind: 'CM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
@@ -189,18 +191,18 @@ export function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, 
   for (const t of totals.values()) {
     if (isEmptyAsset(t, positionAssets)) continue;
     const price = findIndexPrice(market, t.asset);
-    const net = t.balanceNet.plus(t.umUnrealizedPNL).plus(t.cmUnrealizedPNL);
+    const net = plusDec(plusDec(t.balanceNet, t.umUnrealizedPNL), t.cmUnrealizedPNL);
     const actualUSD = net.times(price);
     const equityUSD = net.isPositive() && !net.isZero() ? calculateAssetEquity(account.tiersOf(t.asset), actualUSD) : actualUSD;
-    accountEquity = accountEquity.plus(equityUSD);
+    accountEquity = plusDec(accountEquity, equityUSD);
     let loanMaintMargin = ZERO;
     let leverage: number | undefined;
     if (!t.borrowed.isZero()) {
       leverage = t.marginLeverage ?? portfolio.marginLeverage ?? rules.defaultMarginLeverage;
       loanMaintMargin = t.borrowed.times(account.loanRatioOf(leverage));
     }
-    const maintMarginUSD = t.futuresMaintMargin.plus(loanMaintMargin).times(price);
-    accountMaintMargin = accountMaintMargin.plus(maintMarginUSD);
+    const maintMarginUSD = plusDec(t.futuresMaintMargin, loanMaintMargin).times(price);
+    accountMaintMargin = plusDec(accountMaintMargin, maintMarginUSD);
     actual.set(t.asset, actualUSD);
     out?.assets.push({
       totals: t, indexPrice: price, net, actualUSD, equityUSD, loanMaintMargin, maintMarginUSD,
@@ -215,7 +217,7 @@ export function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, 
     };
     for (const o of portfolio.marginOpenOrders) {
       const loss = calculateOrderOpenLoss(o, legValue(o.baseAsset), legValue(o.quoteAsset));
-      totalMarginOpenLoss = totalMarginOpenLoss.plus(loss);
+      totalMarginOpenLoss = plusDec(totalMarginOpenLoss, loss);
       out?.orderLosses.push(loss);
     }
   }
@@ -223,8 +225,8 @@ export function evaluateAccount(portfolio: Portfolio, account: PreparedAccount, 
     out.accountEquity = accountEquity;
     out.totalMarginOpenLoss = totalMarginOpenLoss;
   }
-  const adjustedEquity = accountEquity.minus(totalMarginOpenLoss);
-  const uniMMR = accountMaintMargin.isZero() ? null : adjustedEquity.div(accountMaintMargin);
+  const adjustedEquity = minusDec(accountEquity, totalMarginOpenLoss);
+  const uniMMR = accountMaintMargin.isZero() ? null : divideDec(adjustedEquity, accountMaintMargin);
   return { adjustedEquity, accountMaintMargin, uniMMR, accountStatus: findAccountStatus(adjustedEquity, uniMMR, rules.thresholds) };
 }
 

@@ -1,4 +1,4 @@
-import { Dec, ZERO } from '../../domain/decimal.js';
+import { Dec, ONE, plusDec, ZERO } from '../../domain/decimal.js';
 import type { AccountSnapshot, AssetBreakdown, MarketSnapshot, OrderBreakdown, Portfolio, PositionBreakdown, Rules } from '../../domain/types.js';
 import { evaluateAccount, findIndexPrice, makeContributions, prepareAccount, type AssetContribution, type PositionContribution } from './account-numbers.js';
 
@@ -35,7 +35,7 @@ function describeAsset(a: AssetContribution, warnings: string[]): AssetBreakdown
   }
   return {
     asset: t.asset, indexPrice: a.indexPrice, net: a.net, umUnrealizedPNL: t.umUnrealizedPNL, cmUnrealizedPNL: t.cmUnrealizedPNL,
-    actualEquityUSD: a.actualUSD, equityUSD: a.equityUSD, effectiveCollateralRate: a.actualUSD.isZero() ? ZERO : a.equityUSD.div(a.actualUSD),
+    actualEquityUSD: a.actualUSD, equityUSD: a.equityUSD, effectiveCollateralRate: a.actualUSD.isZero() ? ZERO : a.equityUSD === a.actualUSD ? ONE : a.equityUSD.div(a.actualUSD),
     loanMaintMargin: a.loanMaintMargin, futuresMaintMargin: t.futuresMaintMargin, maintMarginUSD: a.maintMarginUSD, marginLeverage: a.leverage,
   };
 }
@@ -51,7 +51,7 @@ export function calculateAccountSnapshot(portfolio: Portfolio, market: MarketSna
   const umCount = portfolio.umPositions.length;
   const positions = out.positions.map((x, k) => describePosition(x, k < umCount ? k : k - umCount, warnings));
   const assets = out.assets.map((a) => describeAsset(a, warnings));
-  const actualEquity = assets.reduce((sum, a) => sum.plus(a.actualEquityUSD), ZERO);
+  const actualEquity = assets.reduce((sum, a) => plusDec(sum, a.actualEquityUSD), ZERO);
   for (const p of positions) p.maintMarginUSD = p.maintMargin.times(findIndexPrice(market, p.marginAsset));
   const orders: OrderBreakdown[] = out.orderLosses.map((openLossUSD, i) => {
     const o = portfolio.marginOpenOrders[i]!;

@@ -1,7 +1,8 @@
-import type { Dec } from '../../domain/decimal.js';
+import { minusDec, plusDec, type Dec } from '../../domain/decimal.js';
 import type { CmBracket, CollateralTier, UmBracket } from '../../domain/types.js';
 
-// Evaluation of the piecewise-linear tables of docs/margin-rules.md §2 ("tax brackets").
+// Evaluation of the piecewise-linear tables of docs/margin-rules.md §2 ("tax brackets"); a first
+// row's cum is 0, added by plusDec and minusDec (Dec's decimal, without the operation).
 
 /** Index of the row whose [floor, cap) holds `value`; past the last cap, the last row. */
 export function findRowIndex<T>(rows: readonly T[], value: Dec, floorOf: (row: T) => Dec): number {
@@ -14,20 +15,20 @@ export function findRowIndex<T>(rows: readonly T[], value: Dec, floorOf: (row: T
 export function calculateUmMaintMargin(brackets: readonly UmBracket[], notional: Dec): { index: number; maintMargin: Dec } {
   const index = findRowIndex(brackets, notional, (b) => b.notionalFloor);
   const b = brackets[index]!;
-  return { index, maintMargin: notional.times(b.maintMarginRatio).minus(b.cum) };
+  return { index, maintMargin: minusDec(notional.times(b.maintMarginRatio), b.cum) };
 }
 
 /** CM maintenance margin in the coin: notionalCoin·MMR_k − cum_k, bracket by coin quantity. */
 export function calculateCmMaintMargin(brackets: readonly CmBracket[], notionalCoin: Dec): { index: number; maintMargin: Dec } {
   const index = findRowIndex(brackets, notionalCoin, (b) => b.qtyFloor);
   const b = brackets[index]!;
-  return { index, maintMargin: notionalCoin.times(b.maintMarginRatio).minus(b.cum) };
+  return { index, maintMargin: minusDec(notionalCoin.times(b.maintMarginRatio), b.cum) };
 }
 
 /** Collateral value of a positive USD value, slice by slice: V·rate_k + cum_k. */
 export function calculateCollateralValue(tiers: readonly CollateralTier[], valueUSD: Dec): Dec {
   const t = tiers[findRowIndex(tiers, valueUSD, (r) => r.tierFloor)]!;
-  return valueUSD.times(t.collateralRate).plus(t.cum);
+  return plusDec(valueUSD.times(t.collateralRate), t.cum);
 }
 
 /** The rate the next dollar of this asset would be collateralised at. */

@@ -81,6 +81,8 @@ export interface FastBatch {
   /** The balances loaded per portfolio, and each one's asset slot: refreshBalances rewrites their nets in place. */
   balanceCount: Int32Array;
   balanceSlot: Int32Array;
+  /** Per loaded balance (as balanceSlot): its float net and the decimals it came from (floatBalanceNet). */
+  balanceNets: (BalanceNet | undefined)[];
   /**
    * Per step of the last kernel call (snapshot.ts calculateAccountSnapshots), SPAN_STEPS long,
    * shared by the batch's portfolios: results (uniMMR, equities, margin) and working sums.
@@ -145,7 +147,7 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
     assetSeries: i32(assets.total), assetBalanceNet: f(assets.total), assetBorrowed: f(assets.total), assetLoanMMR: f(assets.total),
     assetTierStart: i32(assets.total), assetTierEnd: i32(assets.total), assetFlatRate: f(assets.total), assetPosStart: i32(assets.total), assetPosEnd: i32(assets.total),
     orderBase: i32(orders.total), orderQuote: i32(orders.total), orderIsBuy: new Uint8Array(orders.total), orderPrice: f(orders.total), orderQty: f(orders.total),
-    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n), emptyAccount: new Uint8Array(n), balanceCount: i32(n), balanceSlot: i32(assets.total),
+    outEquity: f(n), outActual: f(n), outOpenLoss: f(n), outMaintMargin: f(n), outUniMMR: f(n), outGross: f(n), outMarginScale: f(n), outStatus: new Int8Array(n), emptyAccount: new Uint8Array(n), balanceCount: i32(n), balanceSlot: i32(assets.total), balanceNets: new Array<BalanceNet | undefined>(assets.total).fill(undefined),
     spanUniMMR: f(SPAN_STEPS), spanEquity: f(SPAN_STEPS), spanActual: f(SPAN_STEPS), spanMaintMargin: f(SPAN_STEPS), spanOpenLoss: f(SPAN_STEPS),
     spanPnl: f(SPAN_STEPS), spanFuturesMM: f(SPAN_STEPS), spanAssetActualUSD: f(orderAssets * SPAN_STEPS), spanAssetScaleUSD: f(orderAssets),
   };
@@ -154,18 +156,19 @@ export function createFastBatch(tables: FlatTables, capacities: readonly Portfol
 /**
  * A balance's float net and the decimals it came from. Funding moves a futures wallet; the margin
  * account's part of the net is kept with its sources. Compared field by field: this runs for every
- * balance at every reload, and arrays of the fields were most of its allocations.
+ * balance at every reload, and arrays of the fields were most of its allocations. Kept per loaded
+ * balance in the batch (b.balanceNets[i]), not by the balance in a WeakMap: the sources' identities
+ * say whether it still holds, and a WeakMap's insertion was most of a first load's cost.
  */
 interface BalanceNet {
   free: Dec; locked: Dec; borrowed: Dec; interest: Dec; marginNet: Dec;
   um: Dec | undefined; cm: Dec | undefined; net: number;
 }
-const balanceNets = new WeakMap<Balance, BalanceNet>();
-function floatBalanceNet(bal: Balance): number {
-  let known = balanceNets.get(bal);
+function floatBalanceNet(b: FastBatch, i: number, bal: Balance): number {
+  let known = b.balanceNets[i];
   if (known === undefined || known.free !== bal.crossMarginFree || known.locked !== bal.crossMarginLocked || known.borrowed !== bal.crossMarginBorrowed || known.interest !== bal.crossMarginInterest) {
     known = { free: bal.crossMarginFree, locked: bal.crossMarginLocked, borrowed: bal.crossMarginBorrowed, interest: bal.crossMarginInterest, marginNet: calculateMarginNet(bal), um: undefined, cm: undefined, net: 0 };
-    balanceNets.set(bal, known);
+    b.balanceNets[i] = known;
   }
   if (known.um !== bal.umWalletBalance || known.cm !== bal.cmWalletBalance) {
     known.um = bal.umWalletBalance;
@@ -209,7 +212,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
   for (const [k, bal] of state.balances.entries()) {
     const slot = slotOf(bal.asset);
     b.balanceSlot[a0 + k] = slot;
-    b.assetBalanceNet[slot] = floatBalanceNet(bal);
+    b.assetBalanceNet[slot] = floatBalanceNet(b, a0 + k, bal);
     b.assetBorrowed[slot] = floatOf(bal.crossMarginBorrowed);
     if (!bal.crossMarginBorrowed.isZero()) {
       b.assetLoanMMR[slot] = floatOf(findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage));
@@ -277,7 +280,7 @@ export function refreshBalances(b: FastBatch, p: number, state: Portfolio): bool
   if (state.balances.length !== b.balanceCount[p]) return false;
   const a0 = b.assetStart[p]!;
   const balances = state.balances;
-  for (let k = 0; k < balances.length; k++) b.assetBalanceNet[b.balanceSlot[a0 + k]!] = floatBalanceNet(balances[k]!);
+  for (let k = 0; k < balances.length; k++) b.assetBalanceNet[b.balanceSlot[a0 + k]!] = floatBalanceNet(b, a0 + k, balances[k]!);
   if (b.posCount[p] === 0 && b.orderCount[p] === 0) b.emptyAccount[p] = state.balances.every(holdsNothing) ? 1 : 0;
   return true;
 }

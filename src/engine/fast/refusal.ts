@@ -23,28 +23,32 @@ const isAtLeastLargest = (x: Dec): boolean => (x.isFinite() ? x.e >= LARGEST_EXP
  */
 export function findFastKernelRefusal(portfolio: Portfolio, rules: RulesTimeline): string | undefined {
   if (rules.changes.length > 0) return 'dated rule changes: the kernel flattens one version of the rule tables';
-  // Loops, not lists of every amount: this runs once per portfolio in a job and once per search.
-  let amount = false;
-  let price = false;
-  for (const b of portfolio.balances) {
-    amount ||= isAtLeastLargest(b.crossMarginFree) || isAtLeastLargest(b.crossMarginLocked) || isAtLeastLargest(b.crossMarginBorrowed)
-      || isAtLeastLargest(b.crossMarginInterest) || isAtLeastLargest(b.umWalletBalance) || isAtLeastLargest(b.cmWalletBalance);
-  }
-  for (const positions of [portfolio.umPositions, portfolio.cmPositions]) {
-    for (const p of positions) {
-      amount ||= isAtLeastLargest(p.positionAmt);
-      price ||= isAtLeastLargest(p.entryPrice);
-    }
-  }
-  for (const o of portfolio.marginOpenOrders) {
-    amount ||= isAtLeastLargest(o.openQty);
-    price ||= isAtLeastLargest(o.price);
-  }
-  for (const a of portfolio.actions) {
-    amount ||= isAtLeastLargest(a.type === 'trade' ? a.qty : a.amount);
-    price ||= a.type === 'trade' && a.price !== undefined && isAtLeastLargest(a.price);
-  }
-  if (amount) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
-  if (price) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
+  if (hasLargestAmount(portfolio)) return `an amount of ${LARGEST_AMOUNT} or more: float64 would not keep its cents`;
+  if (hasLargestPrice(portfolio)) return `a price of ${LARGEST_AMOUNT} or more (an entry, order or trade price): float64 would not keep its cents`;
   return undefined;
+}
+
+// Plain loops, no list of the amounts: this runs once per portfolio, mostly before the JIT has
+// compiled it, where each callback and spread list cost several microseconds.
+
+/** Balances' six amounts, positions' sizes, orders' quantities, actions' quantities and amounts. */
+function hasLargestAmount(p: Portfolio): boolean {
+  for (const b of p.balances) {
+    if (isAtLeastLargest(b.crossMarginFree) || isAtLeastLargest(b.crossMarginLocked) || isAtLeastLargest(b.crossMarginBorrowed) || isAtLeastLargest(b.crossMarginInterest)) return true;
+    if (isAtLeastLargest(b.umWalletBalance) || isAtLeastLargest(b.cmWalletBalance)) return true;
+  }
+  for (const x of p.umPositions) if (isAtLeastLargest(x.positionAmt)) return true;
+  for (const x of p.cmPositions) if (isAtLeastLargest(x.positionAmt)) return true;
+  for (const o of p.marginOpenOrders) if (isAtLeastLargest(o.openQty)) return true;
+  for (const a of p.actions) if (isAtLeastLargest(a.type === 'trade' ? a.qty : a.amount)) return true;
+  return false;
+}
+
+/** Positions' entry prices, orders' limit prices, trades' prices. */
+function hasLargestPrice(p: Portfolio): boolean {
+  for (const x of p.umPositions) if (isAtLeastLargest(x.entryPrice)) return true;
+  for (const x of p.cmPositions) if (isAtLeastLargest(x.entryPrice)) return true;
+  for (const o of p.marginOpenOrders) if (isAtLeastLargest(o.price)) return true;
+  for (const a of p.actions) if (a.type === 'trade' && a.price !== undefined && isAtLeastLargest(a.price)) return true;
+  return false;
 }

@@ -1,3 +1,4 @@
+import { floatOfDecimal, type Dec } from '../../domain/decimal.js';
 import type { Rules } from '../../domain/types.js';
 
 // Float64 mirrors of src/engine/exact/tables.ts: every bracket and tier table of the rules
@@ -23,16 +24,20 @@ export function flattenRuleTables(rules: Rules): FlatTables {
   const cums: number[] = [];
   const rowEnds: number[] = [];
   const lastCaps: number[] = [];
-  const add = <T>(rows: readonly T[], floor: (r: T) => { toNumber(): number }, cap: (r: T) => { toNumber(): number }, rate: (r: T) => { toNumber(): number }, cum: (r: T) => { toNumber(): number }): readonly [number, number] => {
+  // Each decimal converted once, by floatOfDecimal (toNumber's float, at half the cost: a job's
+  // rules hold thousands of rows).
+  const add = <T>(rows: readonly T[], floor: (r: T) => Dec, cap: (r: T) => Dec, rate: (r: T) => Dec, cum: (r: T) => Dec): readonly [number, number] => {
     const start = floors.length;
-    const last = cap(rows[rows.length - 1]!).toNumber();
-    rows.forEach((r, k) => {
-      floors.push(floor(r).toNumber());
-      rates.push(rate(r).toNumber());
-      cums.push(cum(r).toNumber());
-      rowEnds.push(k + 1 < rows.length ? floor(rows[k + 1]!).toNumber() : Number.POSITIVE_INFINITY);
+    const last = floatOfDecimal(cap(rows[rows.length - 1]!));
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
+      floors.push(floatOfDecimal(floor(r)));
+      rates.push(floatOfDecimal(rate(r)));
+      cums.push(floatOfDecimal(cum(r)));
       lastCaps.push(last);
-    });
+    }
+    // The next row's floor, already converted.
+    for (let k = start; k < floors.length; k++) rowEnds.push(k + 1 < floors.length ? floors[k + 1]! : Number.POSITIVE_INFINITY);
     return [start, floors.length];
   };
   const um = new Map<string, readonly [number, number]>();

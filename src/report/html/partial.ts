@@ -3,7 +3,7 @@ import { describeValue, readArray, readObject } from '../../domain/json-fields.j
 import type { EventRecord } from '../../records/events/index.js';
 import { findLiquidationDistance, type LiquidationDistance } from '../../records/moved.js';
 import type { PortfolioSummary } from '../../records/portfolio-summary.js';
-import type { TimelineRow } from '../../records/timeline.js';
+import { ROW_STATUS, ROW_STRIDE, ROW_TIME, TIMELINE_STATUSES, type TimelineBlock } from '../../records/timeline.js';
 import { addToDistribution, buildDistributionBins, SmallestKeeper } from './distribution.js';
 import { buildGrid, findInterval, type Grid } from './timeline-pass.js';
 import type { AtRiskRow, ReportData, ReportThresholds } from './types.js';
@@ -70,8 +70,8 @@ function keepSmallest<T>(entries: readonly Ranked<T>[], limit: number): Ranked<T
   return keeper.items.map((x) => x.item);
 }
 
-/** A batch's partial: its portfolios' summaries, timeline rows and event records. */
-export function buildReportPartial(batch: number, portfolios: readonly PortfolioSummary[], timeline: readonly TimelineRow[], events: readonly EventRecord[], grid: Grid, thresholds: ReportThresholds): ReportPartial {
+/** A batch's partial: its portfolios' summaries, timeline rows (each portfolio's block) and event records. */
+export function buildReportPartial(batch: number, portfolios: readonly PortfolioSummary[], timeline: readonly TimelineBlock[], events: readonly EventRecord[], grid: Grid, thresholds: ReportThresholds): ReportPartial {
   const partial = emptyReportPartial(grid, thresholds);
   const bins = buildDistributionBins(thresholds);
   const worst: Ranked<{ batch: number }>[] = [];
@@ -109,16 +109,19 @@ export function buildReportPartial(batch: number, portfolios: readonly Portfolio
 }
 
 /** Each portfolio counts once per interval and status. */
-function countStatuses(partial: ReportPartial, timeline: readonly TimelineRow[]): void {
+function countStatuses(partial: ReportPartial, timeline: readonly TimelineBlock[]): void {
   const counted = new Set<string>();
-  for (const r of timeline) {
-    const si = STATUS_INDEX[r.status];
-    const g = findInterval(partial.grid, r.time);
-    if (si === undefined || g < 0) continue;
-    const key = `${r.portfolioId}\u0000${si}\u0000${g}`;
-    if (counted.has(key)) continue;
-    counted.add(key);
-    partial.statusCounts[si]![g]!++;
+  for (const b of timeline) {
+    const v = b.values;
+    for (let o = 0, end = b.length * ROW_STRIDE; o < end; o += ROW_STRIDE) {
+      const si = STATUS_INDEX[TIMELINE_STATUSES[v[o + ROW_STATUS]!]!];
+      const g = findInterval(partial.grid, v[o + ROW_TIME]!);
+      if (si === undefined || g < 0) continue;
+      const key = `${b.portfolioId}\u0000${si}\u0000${g}`;
+      if (counted.has(key)) continue;
+      counted.add(key);
+      partial.statusCounts[si]![g]!++;
+    }
   }
 }
 
