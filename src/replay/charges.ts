@@ -34,6 +34,21 @@ let cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPaymen
 let cmPaymentsKept = 0;
 const CM_PAYMENTS_KEPT = 65_536;
 
+/**
+ * `a.eq(b)` for finite decimals, from their digit words: decimal.js keeps one form per value (its
+ * comparison reads the words the same way), and eq copies its operand first. The accounts holding
+ * the same number of contracts each have their own decimal of it.
+ */
+function isSameDecimal(a: Dec, b: Dec): boolean {
+  if (a === b) return true;
+  const x = a.d as number[] | null;
+  const y = b.d as number[] | null;
+  if (x === null || y === null) return a.eq(b);
+  if (a.s !== b.s || a.e !== b.e || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** calculateCmFunding, the same decimal (by value) as computing it, once per number of contracts at a funding row. */
 export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
   // A zero's sign follows the operands' (Dec's rule): left to calculateCmFunding.
@@ -46,7 +61,7 @@ export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate
   if (byContracts === undefined) bySize.set(contractSize, (byContracts = new Map()));
   const key = floatOf(contracts);
   const known = byContracts.get(key);
-  if (known !== undefined && (known.contracts === contracts || known.contracts.eq(contracts))) return known.amount;
+  if (known !== undefined && isSameDecimal(known.contracts, contracts)) return known.amount;
   const amount = calculateCmFunding(contracts, contractSize, mark, rate);
   if (known === undefined) {
     byContracts.set(key, { contracts, amount });

@@ -69,13 +69,19 @@ export class TimelineAccumulator {
     for (let j = from; j < to; ) {
       const o = this.rowFor(times[j]!, status);
       const v = this.block.values;
+      const end = this.bucketEnd;
       let worst = -1;
       let min = v[o + ROW_UNIMMR]!;
-      const first = v[o + ROW_STEPS] === 0;
       const start = j;
-      for (; j < to && times[j]! < this.bucketEnd; j++) {
+      // A new row's first step is its worst so far (isWorse's `first`); it is in the row's bucket.
+      if (v[o + ROW_STEPS] === 0) {
+        worst = j;
+        min = uniMMR[j - offset]!;
+        j++;
+      }
+      for (; j < to && times[j]! < end; j++) {
         const u = uniMMR[j - offset]!;
-        if (isWorse(first && j === start, min, u)) {
+        if (isWorse(false, min, u)) {
           worst = j;
           min = u;
         }
