@@ -247,18 +247,38 @@ function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
   return Object.assign(evaluate, { market, family });
 }
 
-/** The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel` undefined: exact only. */
+/** A point the kernel decided: its sides and floats, and whether the replay's band decided it (else the proven bound alone). */
+interface KernelPoint { sides: TargetSides; adjusted: number; margin: number; band: boolean }
+
+/** How many decided points a probe keeps: a narrowing starts from the two the scan just decided. */
+const KERNEL_POINTS_KEPT = 16;
+
+/**
+ * The sides at a shock from the kernel where it decides them, else from the exact engine; `kernel`
+ * undefined: exact only. The kernel's last decided points are kept: it gives the same sides and
+ * floats for the same shock of its family every time, and a point decided within the band is decided
+ * within the proven bound (the narrower) too, so a narrowing reads its ends without evaluating them again.
+ */
 function makeProbe(s: Search, evaluate: (u: number) => RiskEvaluation, kernel: RiskKernel | undefined): ShockProbe {
+  const decided = new Map<number, KernelPoint>();
   const probe: ShockProbe = {
     adjusted: Number.NaN,
     margin: Number.NaN,
     ...(kernel === undefined ? {} : { kernel }),
     sidesAt(units, proven) {
       if (kernel !== undefined) {
+        const known = decided.get(units);
+        if (known !== undefined && (proven || known.band)) {
+          probe.adjusted = known.adjusted;
+          probe.margin = known.margin;
+          return known.sides;
+        }
         const sides = kernel.sidesAt(units, proven);
         if (sides !== UNDECIDED) {
           probe.adjusted = kernel.last.adjusted;
           probe.margin = kernel.last.margin;
+          if (decided.size >= KERNEL_POINTS_KEPT) decided.clear();
+          decided.set(units, { sides, adjusted: probe.adjusted, margin: probe.margin, band: !proven });
           return sides;
         }
       }
