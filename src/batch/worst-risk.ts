@@ -5,10 +5,11 @@ import { prepareAccountNumbers } from '../engine/exact/account-numbers.js';
 import { calculateAccountSnapshot } from '../engine/exact/snapshot.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { roundForPlot, statusCode, type CompactRiskMatrix, type WorstStartRisk, type WorstStartRiskFigures } from '../records/dataset.js';
-import { createRiskKernel, findRiskKernelRefusal } from '../risk/kernel.js';
+import { findRiskKernelRefusal } from '../risk/kernel.js';
 import { axisShocks, calculateRiskMatrices, makeOthersFamily, type RiskMatrix, type RiskMatrixOptions } from '../risk/matrix.js';
-import { findKernelPlotPoint, plotExact } from '../risk/plotted.js';
-import { applyShock, findContractUnderlyings, makeAllFamily, makeDepegFamily, makeLeaderFamily, UNITS_PER_ONE, type ContractUnderlying, type ShockFamily } from '../risk/shock.js';
+import { findKernelPlotPoint, plotExact, type PlottedPoint } from '../risk/plotted.js';
+import { applyShock, findContractUnderlyings, makeAllFamily, makeDepegFamily, makeLeaderFamily, type ShockFamily } from '../risk/shock.js';
+import { evaluateShockGrid, evaluateShockPoints, type PointCounter, type ShockPointSource } from '../risk/shock-points.js';
 
 // A worst portfolio's risk at the job's start market, for the report (docs/risk.md "In the report
 // and the API"): uniMMR against the `all` family's shock on `pmbt risk`'s grid, and the two risk
@@ -27,65 +28,34 @@ const MATRIX_OPTIONS: RiskMatrixOptions = { ...START_MATRIX, betas: new Map() };
 interface Series { uniMMR: (number | null)[]; status: number[] }
 type StartFigures = Omit<WorstStartRiskFigures, 'time'>;
 
-/** How many plotted points came from the kernel and how many from the exact engine (tests and bench/worst-risk.mjs read it). */
-export interface StartRiskCounter { kernel: number; exact: number }
-
 /** The curve's shocks, −range … +range: exact fractions, 50 · i / 40 % = i · 1.25 %. */
 const curveShocks = (): Dec[] => axisShocks({ ...MATRIX_OPTIONS, ...START_CURVE });
 
-/** Plotted points of one portfolio at shocks of a family over a base market: the kernel's where it decides them, exact otherwise. */
-function createSeriesEvaluator(portfolio: Portfolio, rules: Rules, contracts: ReadonlyMap<string, ContractUnderlying>, counter: StartRiskCounter | undefined) {
+const seriesOf = (points: readonly PlottedPoint[]): Series => ({ uniMMR: points.map((p) => p.uniMMR), status: points.map((p) => p.status) });
+
+function calculateStartFigures(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, counter: PointCounter | undefined): StartFigures {
   const numbers = prepareAccountNumbers(portfolio, rules);
-  const kernelUsable = findRiskKernelRefusal(portfolio, rules) === undefined;
-  return {
-    exactAt: (market: MarketSnapshot) => plotExact(numbers(market)),
-    series(base: MarketSnapshot, family: ShockFamily, shocks: readonly Dec[]): Series {
-      // A kernel holds its base prices: one per base market (a matrix row), loaded into the shared batch.
-      const kernel = kernelUsable ? createRiskKernel(portfolio, base, rules, contracts) : undefined;
-      kernel?.selectFamily(family);
-      const out: Series = { uniMMR: [], status: [] };
-      for (const shock of shocks) {
-        // The kernel evaluates whole units of 1e-10; the grids' steps are whole units.
-        const units = shock.times(UNITS_PER_ONE).toNumber();
-        const fast = kernel !== undefined && Number.isInteger(units) ? findKernelPlotPoint(kernel, units) : undefined;
-        const p = fast ?? plotExact(numbers(applyShock(base, family, contracts, shock)));
-        if (counter !== undefined) counter[fast === undefined ? 'exact' : 'kernel']++;
-        out.uniMMR.push(p.uniMMR);
-        out.status.push(p.status);
-      }
-      return out;
-    },
+  const source: ShockPointSource<PlottedPoint> = {
+    portfolio, rules, contracts: findContractUnderlyings(portfolio, rules),
+    ...(findRiskKernelRefusal(portfolio, rules) === undefined ? { fromKernel: findKernelPlotPoint } : {}),
+    exact: (m) => plotExact(numbers(m)),
+    ...(counter === undefined ? {} : { counter }),
   };
-}
-
-type SeriesEvaluator = ReturnType<typeof createSeriesEvaluator>;
-
-/** A matrix's rows (the row family's shocks) × its columns (the column family's over the row's market). */
-function plotMatrix(e: SeriesEvaluator, market: MarketSnapshot, contracts: ReadonlyMap<string, ContractUnderlying>, rowFamily: ShockFamily, colFamily: ShockFamily, shocks: readonly Dec[]): CompactRiskMatrix {
-  const uniMMR: (number | null)[][] = [];
-  const status: number[][] = [];
-  for (const r of shocks) {
-    const row = e.series(applyShock(market, rowFamily, contracts, r), colFamily, shocks);
-    uniMMR.push(row.uniMMR);
-    status.push(row.status);
-  }
-  return { rows: rowFamily.name, cols: colFamily.name, uniMMR, status };
-}
-
-function calculateStartFigures(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, counter: StartRiskCounter | undefined): StartFigures {
-  const contracts = findContractUnderlyings(portfolio, rules);
-  const e = createSeriesEvaluator(portfolio, rules, contracts, counter);
   // The unshocked account on the exact engine first: a price or rule it lacks fails here, with the
   // error the all-exact evaluation gives (the kernel would not say which).
-  e.exactAt(market);
+  source.exact(market);
   const shocks = axisShocks(MATRIX_OPTIONS);
   const leader = makeLeaderFamily(START_MATRIX.leader, MATRIX_OPTIONS.betas);
+  const plotMatrix = (cols: ShockFamily): CompactRiskMatrix => {
+    const rows = evaluateShockGrid(source, market, leader, cols, shocks).map(seriesOf);
+    return { rows: leader.name, cols: cols.name, uniMMR: rows.map((r) => r.uniMMR), status: rows.map((r) => r.status) };
+  };
   return {
-    curve: { family: 'all', ...START_CURVE, ...e.series(market, makeAllFamily(), curveShocks()) },
+    curve: { family: 'all', ...START_CURVE, ...seriesOf(evaluateShockPoints(source, market, makeAllFamily(), curveShocks())) },
     matrices: {
       rangePct: START_MATRIX.rangePct, points: START_MATRIX.points,
-      leaderOthers: plotMatrix(e, market, contracts, leader, makeOthersFamily(START_MATRIX.leader), shocks),
-      leaderDepeg: plotMatrix(e, market, contracts, leader, makeDepegFamily(START_MATRIX.stablecoin), shocks),
+      leaderOthers: plotMatrix(makeOthersFamily(START_MATRIX.leader)),
+      leaderDepeg: plotMatrix(makeDepegFamily(START_MATRIX.stablecoin)),
     },
   };
 }
@@ -126,7 +96,7 @@ function recordStartRisk(market: MarketSnapshot, figures: () => StartFigures): W
 }
 
 /** The start risk of one portfolio: the kernel's points where its bound fixes the plotted figures, the exact engine's otherwise. */
-export function calculateWorstStartRisk(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, counter?: StartRiskCounter): WorstStartRisk {
+export function calculateWorstStartRisk(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, counter?: PointCounter): WorstStartRisk {
   return recordStartRisk(market, () => calculateStartFigures(portfolio, market, rules, counter));
 }
 

@@ -5,9 +5,10 @@ import { prepareAccountNumbers } from '../engine/exact/account-numbers.js';
 import { formatBinanceDecimal } from '../records/binance-format.js';
 import { DEPEG_EXPECTED, MATRIX_RANGE_PCT_BOUND, matrixPointsBound } from './option-bounds.js';
 import type { RiskEngine } from './distances.js';
-import { accountStatusOfSides, createRiskKernel, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
+import { accountStatusOfSides, findRiskKernelRefusal, UNDECIDED, type RiskKernel } from './kernel.js';
 import { formatKernelUniMMR } from './printed.js';
-import { applyShock, findContractUnderlyings, isStablecoin, makeDepegFamily, makeLeaderFamily, UNITS_PER_ONE, type ShockFamily } from './shock.js';
+import { findContractUnderlyings, isStablecoin, makeDepegFamily, makeLeaderFamily, type ShockFamily } from './shock.js';
+import { evaluateShockGrid, type PointCounter, type ShockPointSource } from './shock-points.js';
 
 // The risk matrix (issue 17 item 2): uniMMR and status over a grid of two moves, each cell the
 // exact engine's digits (from the fast kernel where its proven bound fixes them, as the distance
@@ -65,64 +66,41 @@ interface Cell { uniMMR: string | null; status: AccountStatus }
 
 /** The kernel's cell at `units` of its selected family where its proven bound fixes both, else undefined. */
 function findKernelCell(kernel: RiskKernel, units: number): Cell | undefined {
-  // The kernel evaluates whole units of 1e-10 (a grid's steps are, unless its range does not divide).
-  if (!Number.isInteger(units)) return undefined;
   const sides = kernel.sidesAt(units, true);
   if (sides === UNDECIDED) return undefined;
   const uniMMR = formatKernelUniMMR(kernel.last);
   return uniMMR === undefined ? undefined : { uniMMR, status: accountStatusOfSides(sides) };
 }
 
+const percentOf = (shocks: readonly Dec[]) => shocks.map((s) => s.times(100).toFixed(4));
+
 /**
- * The grid, row by row: each row's market shocked exactly, then each column's shock over it — from
- * the kernel loaded at the row's market where its proven bound fixes the printed uniMMR and the
- * status (engine 'fast'), else from the exact engine's numbers (calculateAccountNumbers: the
- * snapshot's digits).
+ * Both matrices of a portfolio at a market snapshot: each row's market shocked exactly, then each
+ * column's shock over it — from the kernel loaded at the row's market where its proven bound fixes
+ * the printed uniMMR and the status (engine 'fast'), else from the exact engine's numbers
+ * (calculateAccountNumbers: the snapshot's digits); `engine` 'exact': every cell on the exact engine.
  */
-function evaluateGrid(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, rowFamily: ShockFamily, colFamily: ShockFamily, shocks: readonly Dec[], engine: RiskEngine, counter?: CellCounter): Pick<RiskMatrix, 'uniMMR' | 'status'> {
-  const contracts = findContractUnderlyings(portfolio, rules);
+export function calculateRiskMatrices(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, o: RiskMatrixOptions, engine: RiskEngine = 'fast', counter?: PointCounter): { leaderOthers: RiskMatrix; leaderDepeg: RiskMatrix } {
+  validateMatrixOptions(o);
   const numbers = prepareAccountNumbers(portfolio, rules);
-  const kernelUsable = engine === 'fast' && findRiskKernelRefusal(portfolio, rules) === undefined;
-  const exactCell = (m: MarketSnapshot): Cell => {
-    const n = numbers(m);
-    return { uniMMR: n.uniMMR === null ? null : formatBinanceDecimal(n.uniMMR), status: n.accountStatus };
+  const source: ShockPointSource<Cell> = {
+    portfolio, rules, contracts: findContractUnderlyings(portfolio, rules),
+    ...(engine === 'fast' && findRiskKernelRefusal(portfolio, rules) === undefined ? { fromKernel: findKernelCell } : {}),
+    exact: (m) => {
+      const n = numbers(m);
+      return { uniMMR: n.uniMMR === null ? null : formatBinanceDecimal(n.uniMMR), status: n.accountStatus };
+    },
+    ...(counter === undefined ? {} : { counter }),
   };
   // The unshocked account on the exact engine first: a price or rule it lacks fails here, with the
   // exact engine's error (the kernel would only say it cannot decide).
-  exactCell(market);
-  const units = shocks.map((c) => c.times(UNITS_PER_ONE).toNumber());
-  const uniMMR: (string | null)[][] = [];
-  const status: AccountStatus[][] = [];
-  for (const r of shocks) {
-    const afterRow = applyShock(market, rowFamily, contracts, r);
-    const kernel = kernelUsable ? createRiskKernel(portfolio, afterRow, rules, contracts) : undefined;
-    kernel?.selectFamily(colFamily);
-    const cells = shocks.map((c, j) => {
-      const fast = kernel === undefined ? undefined : findKernelCell(kernel, units[j]!);
-      if (counter !== undefined) counter[fast === undefined ? 'exact' : 'kernel']++;
-      return fast ?? exactCell(applyShock(afterRow, colFamily, contracts, c));
-    });
-    uniMMR.push(cells.map((x) => x.uniMMR));
-    status.push(cells.map((x) => x.status));
-  }
-  return { uniMMR, status };
-}
-
-const percentOf = (shocks: readonly Dec[]) => shocks.map((s) => s.times(100).toFixed(4));
-
-/** How many cells came from the kernel and how many from the exact engine (the parity test reads it). */
-export interface CellCounter { kernel: number; exact: number }
-
-/** Both matrices of a portfolio at a market snapshot; `engine` 'exact': every cell on the exact engine. */
-export function calculateRiskMatrices(portfolio: Portfolio, market: MarketSnapshot, rules: Rules, o: RiskMatrixOptions, engine: RiskEngine = 'fast', counter?: CellCounter): { leaderOthers: RiskMatrix; leaderDepeg: RiskMatrix } {
-  validateMatrixOptions(o);
+  source.exact(market);
   const shocks = axisShocks(o);
   const leader = makeLeaderFamily(o.leader, o.betas);
-  const others = makeOthersFamily(o.leader);
-  const depeg = makeDepegFamily(o.stablecoin);
   const axis = (family: ShockFamily) => ({ name: family.name, shocksPct: percentOf(shocks) });
-  return {
-    leaderOthers: { rows: axis(leader), cols: axis(others), ...evaluateGrid(portfolio, market, rules, leader, others, shocks, engine, counter) },
-    leaderDepeg: { rows: axis(leader), cols: axis(depeg), ...evaluateGrid(portfolio, market, rules, leader, depeg, shocks, engine, counter) },
+  const matrix = (cols: ShockFamily): RiskMatrix => {
+    const cells = evaluateShockGrid(source, market, leader, cols, shocks);
+    return { rows: axis(leader), cols: axis(cols), uniMMR: cells.map((row) => row.map((x) => x.uniMMR)), status: cells.map((row) => row.map((x) => x.status)) };
   };
+  return { leaderOthers: matrix(makeOthersFamily(o.leader)), leaderDepeg: matrix(makeDepegFamily(o.stablecoin)) };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { calculateWorstStartRisk, calculateWorstStartRiskExact, type StartRiskCounter } from '../../src/batch/worst-risk.js';
-import { parsePortfolio } from '../../src/io/json/portfolio.js';
+import { calculateWorstStartRisk, calculateWorstStartRiskExact } from '../../src/batch/worst-risk.js';
+import type { PointCounter } from '../../src/risk/shock-points.js';
 import type { WorstStartRiskFigures } from '../../src/records/dataset.js';
 import { findRulesAt } from '../../src/rules/build.js';
-import { loadSampleBatch } from '../helpers/sample-batch.js';
+import { loadSampleBatch, pickSamplePortfolios } from '../helpers/sample-batch.js';
 
 // The start risk's side-file figures (src/batch/worst-risk.ts) take the fast kernel's numbers where
 // its proven bound fixes the plotted uniMMR and the status, the exact engine's elsewhere: they must
@@ -16,9 +16,9 @@ const PORTFOLIOS = 120;
 describe('calculateWorstStartRisk against the all-exact reference', async () => {
   const { ctx, docs } = await loadSampleBatch();
   const steps = ctx.timeline.stepTimes.length;
-  const portfolios = [...docs.values()].filter((_, i) => i % Math.floor(docs.size / PORTFOLIOS) === 0).map((d) => parsePortfolio(d, ctx.rules.base));
+  const portfolios = pickSamplePortfolios(ctx, docs, PORTFOLIOS);
 
-  const counter: StartRiskCounter = { kernel: 0, exact: 0 };
+  const counter: PointCounter = { kernel: 0, exact: 0 };
   const statuses = new Set<number>();
 
   it.each([0, Math.floor(steps / 2), steps - 1])('gives the reference\'s JSON for sample portfolios at step %i', (step) => {

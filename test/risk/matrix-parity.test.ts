@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/decimal.js';
-import { parsePortfolio } from '../../src/io/json/portfolio.js';
-import { calculateRiskMatrices, type CellCounter, type RiskMatrixOptions } from '../../src/risk/matrix.js';
+import { calculateRiskMatrices, type RiskMatrixOptions } from '../../src/risk/matrix.js';
+import type { PointCounter } from '../../src/risk/shock-points.js';
 import { findRulesAt } from '../../src/rules/build.js';
-import { loadSampleBatch } from '../helpers/sample-batch.js';
+import { loadSampleBatch, pickSamplePortfolios } from '../helpers/sample-batch.js';
 
 // `pmbt risk --matrix` (src/risk/matrix.ts) takes a cell from the fast kernel only where its proven
 // bound fixes the printed uniMMR (8 decimals, cut) and the status, from the exact engine elsewhere:
@@ -17,8 +17,8 @@ const PORTFOLIOS = 60;
 describe('calculateRiskMatrices against the all-exact matrices', async () => {
   const { ctx, docs } = await loadSampleBatch();
   const steps = ctx.timeline.stepTimes.length;
-  const portfolios = [...docs.values()].filter((_, i) => i % Math.floor(docs.size / PORTFOLIOS) === 0).map((d) => parsePortfolio(d, ctx.rules.base));
-  const counter: CellCounter = { kernel: 0, exact: 0 };
+  const portfolios = pickSamplePortfolios(ctx, docs, PORTFOLIOS);
+  const counter: PointCounter = { kernel: 0, exact: 0 };
   const statuses = new Set<string>();
   const options = (stablecoin: string): RiskMatrixOptions => ({ leader: 'BTC', betas: new Map([['ETH', new Dec('1.3')]]), points: 7, rangePct: 30, stablecoin });
 
@@ -44,7 +44,7 @@ describe('calculateRiskMatrices against the all-exact matrices', async () => {
     const market = ctx.book.marketAt(0);
     const rules = findRulesAt(ctx.rules, ctx.timeline.stepTimes[0]!);
     const o: RiskMatrixOptions = { leader: 'BTC', betas: new Map(), points: 7, rangePct: 10, stablecoin: 'USDT' };
-    const thirds: CellCounter = { kernel: 0, exact: 0 };
+    const thirds: PointCounter = { kernel: 0, exact: 0 };
     for (const p of portfolios.slice(0, 10)) expect(JSON.stringify(calculateRiskMatrices(p, market, rules, o, 'fast', thirds))).toBe(JSON.stringify(calculateRiskMatrices(p, market, rules, o, 'exact')));
     // The ±3.33… % and ±6.66… % columns are not whole units: at least 4 cells in 7 are the exact engine's.
     expect(thirds.kernel).toBeGreaterThan(0);
