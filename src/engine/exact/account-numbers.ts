@@ -136,20 +136,27 @@ function totalsOf(totals: Totals, asset: string): AssetTotals {
   return t;
 }
 
-/** Each position's PnL and maintenance margin folded into its margin asset's totals; the margin assets. */
+/**
+ * Each position's PnL and maintenance margin folded into its margin asset's totals; the margin
+ * assets. UM and COIN-M differ only in PnL, notional and the bracket table's bounds; the rest is one path.
+ */
 function addPositions(totals: Totals, account: PreparedAccount, market: MarketSnapshot, out: AccountContributions | undefined): Set<string> {
   const positionAssets = new Set<string>();
+  const fold = (x: PositionContribution): void => {
+    const t = totalsOf(totals, x.contract.marginAsset);
+    if (x.kind === 'UM') t.umUnrealizedPNL = plusDec(t.umUnrealizedPNL, x.pnl);
+    else t.cmUnrealizedPNL = plusDec(t.cmUnrealizedPNL, x.pnl);
+    t.futuresMaintMargin = plusDec(t.futuresMaintMargin, x.maintMargin);
+    positionAssets.add(x.contract.marginAsset);
+    out?.positions.push(x);
+  };
   for (const { p, contract } of account.um) {
     const mark = findMarkPrice(market, p.symbol);
     const c = contract();
     const pnl = calculateUmPnl(p.positionAmt, p.entryPrice, mark);
     const notional = p.positionAmt.times(mark).abs();
     const bracket = calculateUmMaintMargin(c.brackets, notional);
-    const t = totalsOf(totals, c.marginAsset);
-    t.umUnrealizedPNL = plusDec(t.umUnrealizedPNL, pnl);
-    t.futuresMaintMargin = plusDec(t.futuresMaintMargin, bracket.maintMargin);
-    positionAssets.add(c.marginAsset);
-    out?.positions.push({ kind: 'UM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
+    fold({ kind: 'UM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
   for (const { p, contract } of account.cm) {
     const mark = findMarkPrice(market, p.symbol);
@@ -157,11 +164,7 @@ function addPositions(totals: Totals, account: PreparedAccount, market: MarketSn
     const pnl = calculateCmPnl(p.positionAmt, c.contractSize, p.entryPrice, mark);
     const notional = calculateCmNotionalCoin(p.positionAmt, c.contractSize, mark);
     const bracket = calculateCmMaintMargin(c.brackets, notional);
-    const t = totalsOf(totals, c.marginAsset);
-    t.cmUnrealizedPNL = plusDec(t.cmUnrealizedPNL, pnl);
-    t.futuresMaintMargin = plusDec(t.futuresMaintMargin, bracket.maintMargin);
-    positionAssets.add(c.marginAsset);
-    out?.positions.push({ kind: 'CM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
+    fold({ kind: 'CM', p, contract: c, mark, pnl, notional, bracketIndex: bracket.index, maintMargin: bracket.maintMargin });
   }
   return positionAssets;
 }
