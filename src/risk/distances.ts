@@ -227,15 +227,18 @@ interface Evaluator {
 }
 
 function makeEvaluator(s: Search, family: ShockFamily): Evaluator {
-  const cache = new Map<number, RiskEvaluation>();
-  const markets = new Map<number, MarketSnapshot>();
+  // Made on the first exact evaluation: a search the kernel decides throughout needs neither.
+  let cache: Map<number, RiskEvaluation> | undefined;
+  let markets: Map<number, MarketSnapshot> | undefined;
   const market = (units: number): MarketSnapshot => {
+    markets ??= new Map();
     let m = markets.get(units);
     if (m === undefined) markets.set(units, (m = applyShock(s.market, family, s.contracts, shockOfUnits(units))));
     return m;
   };
   const evaluate = (units: number): RiskEvaluation => {
     if (units === 0) return s.base();
+    cache ??= new Map();
     let e = cache.get(units);
     if (e === undefined) {
       e = { units, ...s.numbers(market(units)) };
@@ -315,8 +318,8 @@ interface FamilyShocks {
   up: DirectionShocks;
 }
 
-/** The probes of one family: the search's (kernel first) and the exact engine's. */
-interface FamilyProbes { probe: ShockProbe; exact: ShockProbe }
+/** The probes of one family: the search's (kernel first) and the exact engine's (made when first asked: only `confirm` reads it). */
+interface FamilyProbes { probe: ShockProbe; exact: () => ShockProbe }
 
 // The grids in use (a handful: the options' range and size, a few limits), shared read-only by every
 // search: the same array also lets the kernel keep a span's prices from one stop to the next.
@@ -345,13 +348,13 @@ function searchDirection(s: Search, family: ShockFamily, probes: FamilyProbes, s
       // The kernel's bracket, confirmed: the exact engine must put its last unit on the starting
       // side and its first past it. Otherwise (a kernel bound that does not hold) search again exactly.
       const mask = 1 << bit;
-      const side = (u: number) => (probes.exact.sidesAt(u, true) & mask) !== 0;
+      const side = (u: number) => (probes.exact().sidesAt(u, true) & mask) !== 0;
       const startSide = (start & mask) !== 0;
       if (side(found.inside) !== startSide || side(found.crossing) === startSide) {
         s.counter.unconfirmed++;
-        exactIntervals ??= findGridIntervals(grid, probes.exact, start, RISK_TARGETS.length);
+        exactIntervals ??= findGridIntervals(grid, probes.exact(), start, RISK_TARGETS.length);
         const exactIv = exactIntervals[bit];
-        found = exactIv === undefined ? undefined : narrowCrossing(exactIv.inside, exactIv.crossing, bit, thresholds[bit]!, probes.exact);
+        found = exactIv === undefined ? undefined : narrowCrossing(exactIv.inside, exactIv.crossing, bit, thresholds[bit]!, probes.exact());
       }
     }
     return found?.crossing;
@@ -408,7 +411,8 @@ function searchFamilies(s: Search): { families: FamilyShocks[]; start: TargetSid
     if (same !== undefined) return { ...same, family };
     const evaluate = makeEvaluator(s, family);
     s.kernel?.selectFamily(family);
-    const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: makeProbe(s, evaluate, undefined) };
+    let exact: ShockProbe | undefined;
+    const probes: FamilyProbes = { probe: makeProbe(s, evaluate, s.kernel), exact: () => (exact ??= makeProbe(s, evaluate, undefined)) };
     const shocks = { family, evaluate, down: searchDirection(s, family, probes, start, -1), up: searchDirection(s, family, probes, start, 1) };
     searched.push({ coefficients, shocks });
     return shocks;

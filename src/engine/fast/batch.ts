@@ -213,7 +213,7 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     const slot = slotOf(bal.asset);
     b.balanceSlot[a0 + k] = slot;
     b.assetBalanceNet[slot] = floatBalanceNet(b, a0 + k, bal);
-    b.assetBorrowed[slot] = floatOf(bal.crossMarginBorrowed);
+    b.assetBorrowed[slot] = floatOfDecimal(bal.crossMarginBorrowed);
     if (!bal.crossMarginBorrowed.isZero()) {
       b.assetLoanMMR[slot] = floatOf(findLoanMaintMarginRatio(rules, bal.marginLeverage ?? state.marginLeverage ?? rules.defaultMarginLeverage));
     }
@@ -228,8 +228,10 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
     const size = isCM ? floatOf((contract as ReturnType<typeof findCmContract>).contractSize) : 1;
     legs.push({ isCM, symbol, qty: amt * size, entry, range: (isCM ? b.tables.cm : b.tables.um).get(contract.bracketTable)!, slot: slotOf(contract.marginAsset) });
   };
-  for (const x of state.umPositions) addPosition(false, x.symbol, floatOf(x.positionAmt), floatOf(x.entryPrice));
-  for (const x of state.cmPositions) addPosition(true, x.symbol, floatOf(x.positionAmt), floatOf(x.entryPrice));
+  // The account's own amounts by floatOfDecimal: most are converted once (keeping a float per decimal
+  // costs more than converting it again at a reload).
+  for (const x of state.umPositions) addPosition(false, x.symbol, floatOfDecimal(x.positionAmt), floatOfDecimal(x.entryPrice));
+  for (const x of state.cmPositions) addPosition(true, x.symbol, floatOfDecimal(x.positionAmt), floatOfDecimal(x.entryPrice));
 
   const o0 = b.orderStart[p]!;
   let orders = 0;
@@ -239,8 +241,8 @@ export function loadPortfolio(b: FastBatch, p: number, state: Portfolio, rules: 
       b.orderBase[i] = slotOf(o.baseAsset);
       b.orderQuote[i] = slotOf(o.quoteAsset);
       b.orderIsBuy[i] = o.side === 'BUY' ? 1 : 0;
-      b.orderPrice[i] = floatOf(o.price);
-      b.orderQty[i] = floatOf(o.openQty);
+      b.orderPrice[i] = floatOfDecimal(o.price);
+      b.orderQty[i] = floatOfDecimal(o.openQty);
     }
   }
   b.orderCount[p] = orders;
