@@ -86,15 +86,21 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
 
 // The grid scan's price matrix, one per process, grown as needed: calculateAccountSnapshots reads
 // only its values and its number of steps, so a matrix with more series or steps than a portfolio
-// needs serves it (series s at s·steps + step).
+// needs serves it (series s at s·steps + step). A column (grid index) is written when a span first
+// reaches it in a family's search, and kept while the scan asks again from where each span
+// stopped; the grids of both directions share columns, so each column records the search
+// (`epoch`) and the shock it holds.
 let spanMatrix: MarketTimeline | undefined;
-/** The kernel whose prices the span matrix holds (each kernel knows which of its points it wrote). */
-let spanOwner: RiskKernel | undefined;
+let spanColumns: { epoch: Float64Array; units: Float64Array; fits: Uint8Array } | undefined;
+/** Bumped for each kernel and family: a column written under another epoch is written again. */
+let spanEpoch = 0;
 
 function findSpanTimeline(ids: { size: number }, steps: number): MarketTimeline {
   if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
     const seriesCount = Math.max(ids.size, spanMatrix?.seriesCount ?? 16);
-    spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), Math.max(steps, spanMatrix?.stepTimes.length ?? 64));
+    const columns = Math.max(steps, spanMatrix?.stepTimes.length ?? 64);
+    spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), columns);
+    spanColumns = { epoch: new Float64Array(columns).fill(-1), units: new Float64Array(columns), fits: new Uint8Array(columns) };
   }
   return spanMatrix;
 }
@@ -183,14 +189,20 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
   const writePrices = (units: number, prices: Float64Array, stride: number, offset: number): number => {
     let priceError = 0;
     for (let k = 0; k < n; k++) {
-      const bu = baseC[k]! * units;
-      const qu = quoteC[k]! * units;
-      const bn = UNITS_PER_ONE + bu;
-      const qn = UNITS_PER_ONE + qu;
-      const price = (bases[k]! * (bn / UNITS_PER_ONE)) / (qn / UNITS_PER_ONE);
-      prices[k * stride + offset] = price;
       const c = baseC[k]!;
-      const e = (c === 0 || c === 1 ? 2 * Number.EPSILON : factorError(c, bu, bn)) + (quoteC[k] === 0 ? 0 : factorError(quoteC[k]!, qu, qn)) + 2 * Number.EPSILON;
+      const q = quoteC[k]!;
+      const bu = c * units;
+      const bn = UNITS_PER_ONE + bu;
+      let price = bases[k]! * (bn / UNITS_PER_ONE);
+      let e = (c === 0 || c === 1 ? 2 * Number.EPSILON : factorError(c, bu, bn)) + 2 * Number.EPSILON;
+      // No quote factor (USD, or a quote the family does not move): the division by exactly 1 is skipped.
+      if (q !== 0) {
+        const qu = q * units;
+        const qn = UNITS_PER_ONE + qu;
+        price /= qn / UNITS_PER_ONE;
+        e += factorError(q, qu, qn);
+      }
+      prices[k * stride + offset] = price;
       if (e > priceError) priceError = e;
       // The kernel's magnitude bounds take prices as positive: a price at or below zero (a base a
       // matrix row shocked past −100 % with a beta above 1) goes to the exact engine. NaN (no
@@ -199,18 +211,13 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     }
     return priceError;
   };
-  // The span matrix's points already written for this family: [spanFrom, spanEnd) of spanPoints,
-  // spanEnd being the first point whose rounding does not fit in the band (or the end). The scan
-  // asks again from where each span stopped, on the same grid: its prices are there already.
-  let spanPoints: readonly number[] | undefined;
-  let spanFrom = 0;
-  let spanEnd = 0;
+  let epoch = ++spanEpoch;
   const last: KernelNumbers = { adjusted: Number.NaN, margin: Number.NaN, uniMMR: Number.NaN, adjustedError: Number.NaN, marginError: Number.NaN, uniMMRError: Number.NaN };
   const kernel: RiskKernel = {
     evaluations: 0,
     last,
     selectFamily(family) {
-      spanPoints = undefined;
+      epoch = ++spanEpoch;
       for (let k = 0; k < n; k++) {
         baseC[k] = coefficientNumber(family.coefficient(baseAsset[k]!));
         const q = quoteAsset[k];
@@ -246,37 +253,37 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     },
     findFirstStop(points, from, status) {
       if (empty || from >= points.length) return from;
-      if (spanTl === undefined || spanTl.stepTimes.length < points.length) {
-        spanTl = findSpanTimeline(ids, points.length);
-        spanPoints = undefined;
-      }
+      if (spanTl === undefined || spanTl.stepTimes.length < points.length) spanTl = findSpanTimeline(ids, points.length);
+      const prices = spanTl.freshValues;
       const steps = spanTl.stepTimes.length;
-      let to: number;
-      if (spanOwner === kernel && points === spanPoints && from >= spanFrom && from < spanEnd) to = spanEnd;
-      else {
-        // A point whose prices' rounding does not fit in the band ends the span there (sidesAt then
-        // hands it to the exact engine).
-        to = from;
-        while (to < points.length && errorFactor + 2 * writePrices(points[to]!, spanTl.freshValues, steps, to) <= band) to++;
-        spanOwner = kernel;
-        spanPoints = points;
-        spanFrom = from;
-        spanEnd = to;
-      }
+      const columns = spanColumns!;
       // The kernel evaluates every point of the range it is given before it reads where the status
       // first changes: a first short range, doubled while quiet, spares the points past a stop
       // (most directions cross a threshold within a few grid points of where the scan resumes).
       let i = from;
       let chunk = FIRST_SPAN_POINTS;
-      while (i < to) {
-        const end = Math.min(to, i + chunk);
+      while (i < points.length) {
+        // Each column's prices, unless it holds them. A point whose prices' rounding does not fit
+        // in the band ends the range there (sidesAt then hands it to the exact engine).
+        const want = Math.min(points.length, i + chunk);
+        let end = i;
+        for (; end < want; end++) {
+          if (columns.epoch[end] !== epoch || columns.units[end] !== points[end]) {
+            columns.epoch[end] = epoch;
+            columns.units[end] = points[end]!;
+            columns.fits[end] = errorFactor + 2 * writePrices(points[end]!, prices, steps, end) <= band ? 1 : 0;
+          }
+          if (columns.fits[end] === 0) break;
+        }
+        if (end === i) return i;
         const stop = calculateAccountSnapshots(batch, 0, spanTl, i, end, status);
         kernel.evaluations += stop - i;
-        if (stop < end && (stop - i < SPAN_STEPS)) return stop;
+        if (stop < end && stop - i < SPAN_STEPS) return stop;
+        if (stop === end && end < want) return end;
         i = stop;
         chunk *= 2;
       }
-      return to;
+      return points.length;
     },
   };
   return kernel;
