@@ -322,7 +322,7 @@ interface FamilyShocks {
 interface FamilyProbes { probe: ShockProbe; exact: () => ShockProbe }
 
 // The grids in use (a handful: the options' range and size, a few limits), shared read-only by every
-// search: the same array also lets the kernel keep a span's prices from one stop to the next.
+// search.
 const grids: { sign: number; rangeUnits: number; steps: number; limitUnits: number; grid: readonly number[] }[] = [];
 
 function findGrid(sign: -1 | 1, rangeUnits: number, steps: number, limitUnits: number): readonly number[] {
