@@ -91,16 +91,23 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
 // stopped; the grids of both directions share columns, so each column records the search
 // (`epoch`) and the shock it holds.
 let spanMatrix: MarketTimeline | undefined;
-let spanColumns: { epoch: Float64Array; units: Float64Array; fits: Uint8Array } | undefined;
+let spanColumns: { epoch: Float64Array; units: Float64Array; fits: Uint8Array; baseRowOf: Float64Array } | undefined;
 /** Bumped for each kernel and family: a column written under another epoch is written again. */
 let spanEpoch = 0;
+/**
+ * The epoch that last wrote into the span matrix (or the point matrix): a kernel that finds another
+ * epoch there checks its unmoved rows again before it writes only the moved ones.
+ */
+let spanWriter = -1;
+let pointWriter = -1;
 
 function findSpanTimeline(ids: { size: number }, steps: number): MarketTimeline {
   if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
     const seriesCount = Math.max(ids.size, spanMatrix?.seriesCount ?? 16);
     const columns = Math.max(steps, spanMatrix?.stepTimes.length ?? 64);
     spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), columns);
-    spanColumns = { epoch: new Float64Array(columns).fill(-1), units: new Float64Array(columns), fits: new Uint8Array(columns) };
+    spanColumns = { epoch: new Float64Array(columns).fill(-1), units: new Float64Array(columns), fits: new Uint8Array(columns), baseRowOf: new Float64Array(seriesCount).fill(-1) };
+    spanWriter = -1;
   }
   return spanMatrix;
 }
@@ -171,7 +178,6 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
   };
   loadPortfolio(batch, 0, portfolio, rules, seriesId, capacity);
   const tl: MarketTimeline = findPointTimeline(ids);
-  let spanTl: MarketTimeline | undefined;
   const n = bases.length;
   const baseC = new Float64Array(n);
   const quoteC = new Float64Array(n);
@@ -181,14 +187,36 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
   // shocked prices' rounding must fit inside it, not widen it.
   const band = Math.max(DECISION_BAND, errorFactor);
   const empty = batch.emptyAccount[0] === 1;
+  // Per family, the series its shock moves (a coefficient on the base or the quote asset). The
+  // others keep their base price at every shock: written once into the matrices, not per point.
+  const isMoved = new Uint8Array(n);
+  const moved = new Int32Array(n);
+  let movedCount = 0;
   /**
-   * Writes the prices at `units` to `prices` (series s at s·stride + offset) and returns their
-   * largest relative rounding. Every term of the sums carries a price at most once (× price, or
-   * 1/mark): its relative error grows by at most that (twice, for its second-order part).
+   * The rounding bound the unmoved prices add: 4ε each, as for any price (the factor is exactly
+   * 1, the bound counts it as a factor's), or infinite for a base at or below zero (see below).
    */
-  const writePrices = (units: number, prices: Float64Array, stride: number, offset: number): number => {
-    let priceError = 0;
+  let unmovedError = 0;
+  const findMoved = () => {
+    movedCount = 0;
+    unmovedError = 0;
     for (let k = 0; k < n; k++) {
+      isMoved[k] = baseC[k] !== 0 || quoteC[k] !== 0 ? 1 : 0;
+      if (isMoved[k] === 1) moved[movedCount++] = k;
+      else unmovedError = Math.max(unmovedError, bases[k]! <= 0 ? Number.POSITIVE_INFINITY : 4 * Number.EPSILON);
+    }
+  };
+  findMoved();
+  /**
+   * Writes the moved series' prices at `units` to `prices` (series s at s·stride + offset) and
+   * returns the largest relative rounding of every series' price. Every term of the sums carries a
+   * price at most once (× price, or 1/mark): its relative error grows by at most that (twice, for
+   * its second-order part).
+   */
+  const writeMovedPrices = (units: number, prices: Float64Array, stride: number, offset: number): number => {
+    let priceError = unmovedError;
+    for (let m = 0; m < movedCount; m++) {
+      const k = moved[m]!;
       const c = baseC[k]!;
       const q = quoteC[k]!;
       const bu = c * units;
@@ -211,6 +239,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     }
     return priceError;
   };
+  const kernelId = ++spanEpoch;
   let epoch = ++spanEpoch;
   const last: KernelNumbers = { adjusted: Number.NaN, margin: Number.NaN, uniMMR: Number.NaN, adjustedError: Number.NaN, marginError: Number.NaN, uniMMRError: Number.NaN };
   const kernel: RiskKernel = {
@@ -223,10 +252,15 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
         const q = quoteAsset[k];
         quoteC[k] = q === undefined ? 0 : coefficientNumber(family.coefficient(q));
       }
+      findMoved();
     },
     sidesAt(units, proven) {
       kernel.evaluations++;
-      const priceError = writePrices(units, tl.freshValues, 1, 0);
+      if (pointWriter !== epoch) {
+        for (let k = 0; k < n; k++) if (isMoved[k] === 0) tl.freshValues[k] = bases[k]!;
+        pointWriter = epoch;
+      }
+      const priceError = writeMovedPrices(units, tl.freshValues, 1, 0);
       const bound = errorFactor + 2 * priceError;
       if (bound > band) return UNDECIDED;
       calculateAccountSnapshots(batch, 0, tl, 0, 1, NO_QUIET_STATUS);
@@ -253,10 +287,22 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     },
     findFirstStop(points, from, status) {
       if (empty || from >= points.length) return from;
-      if (spanTl === undefined || spanTl.stepTimes.length < points.length) spanTl = findSpanTimeline(ids, points.length);
+      const spanTl = findSpanTimeline(ids, points.length);
       const prices = spanTl.freshValues;
       const steps = spanTl.stepTimes.length;
       const columns = spanColumns!;
+      if (spanWriter !== epoch) {
+        // Another search wrote here since (or the matrix is new): none of the columns is ours.
+        if (columns.epoch.includes(epoch)) epoch = ++spanEpoch;
+        for (let k = 0; k < n; k++) {
+          if (isMoved[k] === 1) columns.baseRowOf[k] = -1;
+          else if (columns.baseRowOf[k] !== kernelId) {
+            prices.fill(bases[k]!, k * steps, (k + 1) * steps);
+            columns.baseRowOf[k] = kernelId;
+          }
+        }
+        spanWriter = epoch;
+      }
       // The kernel evaluates every point of the range it is given before it reads where the status
       // first changes: a first short range, doubled while quiet, spares the points past a stop
       // (most directions cross a threshold within a few grid points of where the scan resumes).
@@ -271,7 +317,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
           if (columns.epoch[end] !== epoch || columns.units[end] !== points[end]) {
             columns.epoch[end] = epoch;
             columns.units[end] = points[end]!;
-            columns.fits[end] = errorFactor + 2 * writePrices(points[end]!, prices, steps, end) <= band ? 1 : 0;
+            columns.fits[end] = errorFactor + 2 * writeMovedPrices(points[end]!, prices, steps, end) <= band ? 1 : 0;
           }
           if (columns.fits[end] === 0) break;
         }

@@ -165,6 +165,46 @@ describe('what the kernel leaves to the exact engine', async () => {
     expect(kernel.sidesAt(crossing + 10000, false)).toBe(0);
   });
 
+  it('kernels that take turns share the price matrices without reading each other\'s prices', () => {
+    // The kernel writes an unmoved series' row once per family, and a moved one column by column
+    // as its scan reaches them (src/risk/kernel.ts): another kernel writing between two of its scans
+    // must not leave it reading that kernel's prices. A: BTC alone moves; B: ETH alone, so B writes
+    // BTC's rows as unmoved, at the base price.
+    const bothRules = makeRules({ collateral: { USDT: '1', BTC: '0.95', ETH: '0.95' }, umBrackets: { BTCUSDT: flatUm('0.005') } });
+    const both = portfolioOf({ mode: 'PM_PRO', balances: [{ asset: 'USDT', umWalletBalance: '1000' }, { asset: 'ETH', crossMarginFree: '1' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '40000' }] }, bothRules);
+    const bothMarket = marketOf({ USDT: '1', BTC: '40000', ETH: '2000' }, { BTCUSDT: '40000' });
+    const contracts = findContractUnderlyings(both, bothRules);
+    // With ETH's 1,900 of collateral, uniMMR = (2,900 + 40,000s) / (200(1 + s)) reaches 1.5 at
+    // s = −2,600 / 39,700 = −6.55 %: on the grid 0, −0.25 %, …, −10 %, between points 26 and 27.
+    const points = Array.from({ length: 41 }, (_, i) => -i * 2.5e7);
+    const scans = (k: ReturnType<typeof createRiskKernel>, between: () => void) => [0, 3, 0, 20, 0].map((from) => {
+      between();
+      const stop = k.findFirstStop(points, from, 0);
+      between();
+      // The sides just before the stop and at it: at −6.5 %, uniMMR = 300 / 187 = 1.60, which ETH
+      // shocked by B (−30 %: 570 less collateral) would take past every line.
+      return [stop, k.sidesAt(points[stop - 1]!, true), k.sidesAt(points[stop]!, true)];
+    });
+    const alone = createRiskKernel(both, bothMarket, bothRules, contracts);
+    alone.selectFamily(makeSingleFamily('BTC'));
+    const expected = scans(alone, () => undefined);
+    // The first scan stops at the crossing's grid point (or the band's, just before it).
+    expect(expected[0]![0]).toBeGreaterThanOrEqual(25);
+    expect(expected[0]![0]).toBeLessThanOrEqual(27);
+    const a = createRiskKernel(both, bothMarket, bothRules, contracts);
+    a.selectFamily(makeSingleFamily('BTC'));
+    const b = createRiskKernel(both, bothMarket, bothRules, contracts);
+    b.selectFamily(makeSingleFamily('ETH'));
+    // B's scans reach fewer columns than A's: A's later columns keep A's stamp, not A's prices.
+    expect(scans(a, () => b.findFirstStop(points.slice(0, 5), 0, 0))).toEqual(expected);
+    // A family selected again after the other kernel's turn: the same answers.
+    b.selectFamily(makeAllFamily());
+    a.selectFamily(makeSingleFamily('ETH'));
+    b.findFirstStop(points, 0, 0);
+    a.selectFamily(makeSingleFamily('BTC'));
+    expect(scans(a, () => b.sidesAt(-3e9, true))).toEqual(expected);
+  });
+
   it('a portfolio the kernel refuses is scanned by the exact engine, and the document says why', () => {
     const huge = portfolioOf({ mode: 'PM_PRO', balances: [{ asset: 'USDT', umWalletBalance: '1000000000000' }], umPositions: [{ symbol: 'BTCUSDT', positionAmt: '1', entryPrice: '40000' }] }, rules);
     const r = calculateRiskDistances(huge, market, rules, { ...DEFAULT_RISK_OPTIONS, families: ['all'] });
