@@ -7,13 +7,32 @@ import type { CmContract, CollateralTier, Rules, UmContract } from '../domain/ty
 
 const DELIVERY_SUFFIX = /^(.+)_\d{6}$/;
 
+// Found once per rules object and symbol: a replay, a kernel load and a risk search ask for the same
+// few symbols again and again (a rules object is not changed once built). Failures are not kept:
+// they throw, and end the portfolio that asked.
+const splitSymbols = new WeakMap<Rules, Map<string, { base: string; quote: string } | undefined>>();
+const umContracts = new WeakMap<Rules, Map<string, UmContract>>();
+
+function memoOf<T>(memo: WeakMap<Rules, Map<string, T>>, rules: Rules): Map<string, T> {
+  let bySymbol = memo.get(rules);
+  if (bySymbol === undefined) memo.set(rules, (bySymbol = new Map()));
+  return bySymbol;
+}
+
 /** The quote asset at the end of a symbol ("BTCUSDT" → BTC/USDT), from the rules' quote list. */
-export function splitSymbol(rules: Rules, symbol: string): { base: string; quote: string } | undefined {
+export function splitSymbol(rules: Rules, symbol: string): { readonly base: string; readonly quote: string } | undefined {
+  const bySymbol = memoOf(splitSymbols, rules);
+  if (bySymbol.has(symbol)) return bySymbol.get(symbol);
   const pair = symbol.replace(DELIVERY_SUFFIX, '$1');
+  let split: { base: string; quote: string } | undefined;
   for (const quote of rules.quoteAssets) {
-    if (pair.length > quote.length && pair.endsWith(quote)) return { base: pair.slice(0, -quote.length), quote };
+    if (pair.length > quote.length && pair.endsWith(quote)) {
+      split = { base: pair.slice(0, -quote.length), quote };
+      break;
+    }
   }
-  return undefined;
+  bySymbol.set(symbol, split);
+  return split;
 }
 
 /**
@@ -22,6 +41,13 @@ export function splitSymbol(rules: Rules, symbol: string): { base: string; quote
  * tiers as the perpetual; the breakdown shows which table was used).
  */
 export function findUmContract(rules: Rules, symbol: string): UmContract {
+  const bySymbol = memoOf(umContracts, rules);
+  let contract = bySymbol.get(symbol);
+  if (contract === undefined) bySymbol.set(symbol, (contract = resolveUmContract(rules, symbol)));
+  return contract;
+}
+
+function resolveUmContract(rules: Rules, symbol: string): UmContract {
   const entry = rules.umContracts.get(symbol);
   let table = entry?.bracketsFrom ?? (rules.umBrackets.has(symbol) ? symbol : undefined);
   if (table === undefined) {
