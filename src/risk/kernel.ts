@@ -91,7 +91,7 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
 // stopped; the grids of both directions share columns, so each column records the search
 // (`epoch`) and the shock it holds.
 let spanMatrix: MarketTimeline | undefined;
-let spanColumns: { epoch: Float64Array; units: Float64Array; fits: Uint8Array; baseRowOf: Float64Array } | undefined;
+let spanColumns: { epoch: Float64Array; units: Float64Array; priceError: Float64Array; baseRowOf: Float64Array } | undefined;
 /** Bumped for each kernel and family: a column written under another epoch is written again. */
 let spanEpoch = 0;
 /**
@@ -100,13 +100,22 @@ let spanEpoch = 0;
  */
 let spanWriter = -1;
 let pointWriter = -1;
+/**
+ * Where the last span stopped, while the shared batch's out arrays still hold that point's numbers
+ * (the kernel's epoch, the point's units and its prices' rounding): the scan asks for the sides
+ * there next, and sidesAt reads them instead of evaluating the point again. The span's magnitude
+ * sums bound every point of the span, that one's too. Any other evaluation clears it (epoch −1).
+ */
+let stopEpoch = -1;
+let stopUnits = Number.NaN;
+let stopPriceError = 0;
 
 function findSpanTimeline(ids: { size: number }, steps: number): MarketTimeline {
   if (spanMatrix === undefined || spanMatrix.seriesCount < ids.size || spanMatrix.stepTimes.length < steps) {
     const seriesCount = Math.max(ids.size, spanMatrix?.seriesCount ?? 16);
     const columns = Math.max(steps, spanMatrix?.stepTimes.length ?? 64);
     spanMatrix = createPriceMatrixTimeline(new Map(Array.from({ length: seriesCount }, (_, i) => [`s${i}`, i])), columns);
-    spanColumns = { epoch: new Float64Array(columns).fill(-1), units: new Float64Array(columns), fits: new Uint8Array(columns), baseRowOf: new Float64Array(seriesCount).fill(-1) };
+    spanColumns = { epoch: new Float64Array(columns).fill(-1), units: new Float64Array(columns), priceError: new Float64Array(columns), baseRowOf: new Float64Array(seriesCount).fill(-1) };
     spanWriter = -1;
   }
   return spanMatrix;
@@ -256,14 +265,20 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
     },
     sidesAt(units, proven) {
       kernel.evaluations++;
-      if (pointWriter !== epoch) {
-        for (let k = 0; k < n; k++) if (isMoved[k] === 0) tl.freshValues[k] = bases[k]!;
-        pointWriter = epoch;
+      let bound: number;
+      if (stopEpoch === epoch && stopUnits === units) {
+        // The point where the last span stopped: its numbers are in the batch's out arrays.
+        bound = errorFactor + 2 * stopPriceError;
+      } else {
+        stopEpoch = -1;
+        if (pointWriter !== epoch) {
+          for (let k = 0; k < n; k++) if (isMoved[k] === 0) tl.freshValues[k] = bases[k]!;
+          pointWriter = epoch;
+        }
+        bound = errorFactor + 2 * writeMovedPrices(units, tl.freshValues, 1, 0);
+        if (bound > band) return UNDECIDED;
+        calculateAccountSnapshots(batch, 0, tl, 0, 1, NO_QUIET_STATUS);
       }
-      const priceError = writeMovedPrices(units, tl.freshValues, 1, 0);
-      const bound = errorFactor + 2 * priceError;
-      if (bound > band) return UNDECIDED;
-      calculateAccountSnapshots(batch, 0, tl, 0, 1, NO_QUIET_STATUS);
       if (batch.outStatus[0] === NEEDS_EXACT) return UNDECIDED;
       const adjusted = batch.outEquity[0]! - batch.outOpenLoss[0]!;
       const margin = batch.outMaintMargin[0]!;
@@ -286,6 +301,7 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
       return sides;
     },
     findFirstStop(points, from, status) {
+      stopEpoch = -1;
       if (empty || from >= points.length) return from;
       const spanTl = findSpanTimeline(ids, points.length);
       const prices = spanTl.freshValues;
@@ -317,13 +333,18 @@ export function createRiskKernel(portfolio: Portfolio, market: MarketSnapshot, r
           if (columns.epoch[end] !== epoch || columns.units[end] !== points[end]) {
             columns.epoch[end] = epoch;
             columns.units[end] = points[end]!;
-            columns.fits[end] = errorFactor + 2 * writeMovedPrices(points[end]!, prices, steps, end) <= band ? 1 : 0;
+            columns.priceError[end] = writeMovedPrices(points[end]!, prices, steps, end);
           }
-          if (columns.fits[end] === 0) break;
+          if (errorFactor + 2 * columns.priceError[end]! > band) break;
         }
         if (end === i) return i;
         const stop = calculateAccountSnapshots(batch, 0, spanTl, i, end, status);
         kernel.evaluations += stop - i;
+        if (stop < end) {
+          stopEpoch = epoch;
+          stopUnits = points[stop]!;
+          stopPriceError = columns.priceError[stop]!;
+        }
         if (stop < end && stop - i < SPAN_STEPS) return stop;
         if (stop === end && end < want) return end;
         i = stop;

@@ -177,20 +177,52 @@ describe('what the kernel leaves to the exact engine', async () => {
     // With ETH's 1,900 of collateral, uniMMR = (2,900 + 40,000s) / (200(1 + s)) reaches 1.5 at
     // s = −2,600 / 39,700 = −6.55 %: on the grid 0, −0.25 %, …, −10 %, between points 26 and 27.
     const points = Array.from({ length: 41 }, (_, i) => -i * 2.5e7);
-    const scans = (k: ReturnType<typeof createRiskKernel>, between: () => void) => [0, 3, 0, 20, 0].map((from) => {
+    const btcKernel = () => {
+      const k = createRiskKernel(both, bothMarket, bothRules, contracts);
+      k.selectFamily(makeSingleFamily('BTC'));
+      return k;
+    };
+    const froms = [0, 3, 0, 20, 0];
+    // Each answer from a kernel of its own, which has evaluated nothing else: the stop, the sides
+    // just before it and at it, and uniMMR there. At −6.5 %, uniMMR = 300 / 187 = 1.60, which ETH
+    // shocked by B (−30 %: 570 less collateral) would take past every line.
+    const sidesOf = (units: number) => {
+      const k = btcKernel();
+      return [k.sidesAt(units, true), k.last.uniMMR];
+    };
+    const expected = froms.map((from) => {
+      const stop = btcKernel().findFirstStop(points, from, 0);
+      return [stop, sidesOf(points[stop]!), sidesOf(points[stop - 1]!), sidesOf(points[stop]!)];
+    });
+    // The same questions in turn to one kernel: the sides at the stop right after the scan (which
+    // the kernel reads from the span's own evaluation, src/risk/kernel.ts); after a second scan,
+    // before the stop, then at it; `between` runs another kernel's evaluations after each step.
+    const scans = (k: ReturnType<typeof createRiskKernel>, between: () => void) => froms.map((from) => {
       between();
       const stop = k.findFirstStop(points, from, 0);
-      between();
-      // The sides just before the stop and at it: at −6.5 %, uniMMR = 300 / 187 = 1.60, which ETH
-      // shocked by B (−30 %: 570 less collateral) would take past every line.
-      return [stop, k.sidesAt(points[stop - 1]!, true), k.sidesAt(points[stop]!, true)];
+      const sides = (units: number) => {
+        const s = k.sidesAt(units, true);
+        between();
+        return [s, k.last.uniMMR];
+      };
+      const atStop = sides(points[stop]!);
+      // Scanned again, then asked before the stop first: the stop's numbers are gone by then.
+      k.findFirstStop(points, from, 0);
+      return [stop, atStop, sides(points[stop - 1]!), sides(points[stop]!)];
     });
-    const alone = createRiskKernel(both, bothMarket, bothRules, contracts);
-    alone.selectFamily(makeSingleFamily('BTC'));
-    const expected = scans(alone, () => undefined);
+    expect(scans(btcKernel(), () => undefined)).toEqual(expected);
     // The first scan stops at the crossing's grid point (or the band's, just before it).
     expect(expected[0]![0]).toBeGreaterThanOrEqual(25);
     expect(expected[0]![0]).toBeLessThanOrEqual(27);
+    // A scan that does not stop keeps the last stop's numbers but not its magnitude sums: the stop's
+    // point asked for after it is evaluated afresh, with its own error bound.
+    const k = btcKernel();
+    const stop = k.findFirstStop(points, 0, 0);
+    expect(k.findFirstStop(points.slice(0, 20), 0, 0)).toBe(20);
+    k.sidesAt(points[stop]!, true);
+    const fresh = btcKernel();
+    fresh.sidesAt(points[stop]!, true);
+    expect(k.last).toEqual(fresh.last);
     const a = createRiskKernel(both, bothMarket, bothRules, contracts);
     a.selectFamily(makeSingleFamily('BTC'));
     const b = createRiskKernel(both, bothMarket, bothRules, contracts);
