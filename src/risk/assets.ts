@@ -19,5 +19,7 @@ export function findSnapshotAssets(portfolio: Portfolio, rules: Rules): string[]
   for (const b of portfolio.balances) held.set(b.asset, !b.crossMarginBorrowed.isZero() || holdsNet(b));
   for (const p of portfolio.umPositions) held.set(findUmContract(rules, p.symbol).marginAsset, true);
   for (const p of portfolio.cmPositions) held.set(findCmContract(rules, p.symbol).marginAsset, true);
-  return [...held].filter(([, h]) => h).map(([a]) => a);
+  const assets: string[] = [];
+  for (const [asset, holds] of held) if (holds) assets.push(asset);
+  return assets;
 }

@@ -38,25 +38,42 @@ export interface ShockFamily {
 /** Whether an asset keeps its USD price when the market moves (only a depeg moves it). */
 export const isStablecoin = (asset: string): boolean => STABLECOINS.has(asset);
 
-export function makeAllFamily(): ShockFamily {
-  return { kind: 'all', name: 'all', coefficient: (a) => (isStablecoin(a) ? ZERO : ONE) };
+// Families are made once per asset (per leader and betas) and shared: a search makes one per
+// involved asset for every portfolio, and a family is never changed.
+const ALL_FAMILY: ShockFamily = Object.freeze({ kind: 'all', name: 'all', coefficient: (a: string) => (isStablecoin(a) ? ZERO : ONE) });
+const singleFamilies = new Map<string, ShockFamily>();
+const depegFamilies = new Map<string, ShockFamily>();
+const leaderFamilies = new WeakMap<ReadonlyMap<string, Dec>, Map<string, ShockFamily>>();
+
+/** Asset names come from the portfolios: the memo is dropped past this many. */
+const FAMILIES_KEPT = 4096;
+
+function memoFamily(memo: Map<string, ShockFamily>, asset: string, make: () => ShockFamily): ShockFamily {
+  let family = memo.get(asset);
+  if (family === undefined) {
+    if (memo.size >= FAMILIES_KEPT) memo.clear();
+    memo.set(asset, (family = Object.freeze(make())));
+  }
+  return family;
 }
+
+export const makeAllFamily = (): ShockFamily => ALL_FAMILY;
 
 /** The leader by 1, every other non-stablecoin by its β (default 1: no estimation from history). */
 export function makeLeaderFamily(leader: string, betas: ReadonlyMap<string, Dec>): ShockFamily {
-  return {
+  let byLeader = leaderFamilies.get(betas);
+  if (byLeader === undefined) leaderFamilies.set(betas, (byLeader = new Map()));
+  return memoFamily(byLeader, leader, () => ({
     kind: 'leader', name: `leader:${leader}`, asset: leader,
     coefficient: (a) => (a === leader ? ONE : isStablecoin(a) ? ZERO : (betas.get(a) ?? ONE)),
-  };
+  }));
 }
 
-export function makeSingleFamily(asset: string): ShockFamily {
-  return { kind: 'single', name: `single:${asset}`, asset, coefficient: (a) => (a === asset ? ONE : ZERO) };
-}
+export const makeSingleFamily = (asset: string): ShockFamily =>
+  memoFamily(singleFamilies, asset, () => ({ kind: 'single', name: `single:${asset}`, asset, coefficient: (a) => (a === asset ? ONE : ZERO) }));
 
-export function makeDepegFamily(stablecoin: string): ShockFamily {
-  return { kind: 'depeg', name: `depeg:${stablecoin}`, asset: stablecoin, coefficient: (a) => (a === stablecoin ? ONE : ZERO) };
-}
+export const makeDepegFamily = (stablecoin: string): ShockFamily =>
+  memoFamily(depegFamilies, stablecoin, () => ({ kind: 'depeg', name: `depeg:${stablecoin}`, asset: stablecoin, coefficient: (a) => (a === stablecoin ? ONE : ZERO) }));
 
 /** What a contract's mark moves with: its underlying (base) and the unit it is priced in (quote). */
 export interface ContractUnderlying {
