@@ -89,7 +89,9 @@ function findSharedBatch(rules: Rules, need: PortfolioCapacity): SharedBatch {
 // needs serves it (series s at s·steps + step). A column (grid index) is written when a span first
 // reaches it in a family's search, and kept while the scan asks again from where each span
 // stopped; the grids of both directions share columns, so each column records the search
-// (`epoch`) and the shock it holds.
+// (`epoch`), the shock it holds and its prices' rounding. Only the series the family moves are
+// written per column; a series it does not move holds its base price in every column, filled once
+// (`baseRowOf`: the kernel whose base prices the row holds).
 let spanMatrix: MarketTimeline | undefined;
 let spanColumns: { epoch: Float64Array; units: Float64Array; priceError: Float64Array; baseRowOf: Float64Array } | undefined;
 /** Bumped for each kernel and family: a column written under another epoch is written again. */
@@ -121,8 +123,9 @@ function findSpanTimeline(ids: { size: number }, steps: number): MarketTimeline 
   return spanMatrix;
 }
 
-// The one-shock price matrix, shared the same way: sidesAt writes every series the portfolio reads
-// before each evaluation, so what another portfolio left in it is never read.
+// The one-shock price matrix, shared the same way: sidesAt writes the moved series before each
+// evaluation, and every series the portfolio reads at its first evaluation of a family or when
+// another search wrote there since (pointWriter), so what another portfolio left is never read.
 let pointMatrix: MarketTimeline | undefined;
 
 function findPointTimeline(ids: { size: number }): MarketTimeline {
