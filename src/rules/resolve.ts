@@ -13,9 +13,13 @@ const DELIVERY_SUFFIX = /^(.+)_\d{6}$/;
 const splitSymbols = new WeakMap<Rules, Map<string, { base: string; quote: string } | undefined>>();
 const umContracts = new WeakMap<Rules, Map<string, UmContract>>();
 
+/** Symbols come from the portfolios: a memo is dropped past this many. */
+const SYMBOLS_KEPT = 4096;
+
 function memoOf<T>(memo: WeakMap<Rules, Map<string, T>>, rules: Rules): Map<string, T> {
   let bySymbol = memo.get(rules);
   if (bySymbol === undefined) memo.set(rules, (bySymbol = new Map()));
+  else if (bySymbol.size >= SYMBOLS_KEPT) bySymbol.clear();
   return bySymbol;
 }
 
