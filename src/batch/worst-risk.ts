@@ -28,8 +28,9 @@ const MATRIX_OPTIONS: RiskMatrixOptions = { ...START_MATRIX, betas: new Map() };
 interface Series { uniMMR: (number | null)[]; status: number[] }
 type StartFigures = Omit<WorstStartRiskFigures, 'time'>;
 
-/** The curve's shocks, −range … +range: exact fractions, 50 · i / 40 % = i · 1.25 %. */
-const curveShocks = (): Dec[] => axisShocks({ ...MATRIX_OPTIONS, ...START_CURVE });
+/** The curve's shocks, −range … +range: exact fractions, 50 · i / 40 % = i · 1.25 %. Made once: every worst portfolio of every batch reads them. */
+const CURVE_SHOCKS: readonly Dec[] = axisShocks({ ...MATRIX_OPTIONS, ...START_CURVE });
+const MATRIX_SHOCKS: readonly Dec[] = axisShocks(MATRIX_OPTIONS);
 
 const seriesOf = (points: readonly PlottedPoint[]): Series => ({ uniMMR: points.map((p) => p.uniMMR), status: points.map((p) => p.status) });
 
@@ -44,14 +45,13 @@ function calculateStartFigures(portfolio: Portfolio, market: MarketSnapshot, rul
   // The unshocked account on the exact engine first: a price or rule it lacks fails here, with the
   // error the all-exact evaluation gives (the kernel would not say which).
   source.exact(market);
-  const shocks = axisShocks(MATRIX_OPTIONS);
   const leader = makeLeaderFamily(START_MATRIX.leader, MATRIX_OPTIONS.betas);
   const plotMatrix = (cols: ShockFamily): CompactRiskMatrix => {
-    const rows = evaluateShockGrid(source, market, leader, cols, shocks).map(seriesOf);
+    const rows = evaluateShockGrid(source, market, leader, cols, MATRIX_SHOCKS).map(seriesOf);
     return { rows: leader.name, cols: cols.name, uniMMR: rows.map((r) => r.uniMMR), status: rows.map((r) => r.status) };
   };
   return {
-    curve: { family: 'all', ...START_CURVE, ...seriesOf(evaluateShockPoints(source, market, makeAllFamily(), curveShocks())) },
+    curve: { family: 'all', ...START_CURVE, ...seriesOf(evaluateShockPoints(source, market, makeAllFamily(), CURVE_SHOCKS)) },
     matrices: {
       rangePct: START_MATRIX.rangePct, points: START_MATRIX.points,
       leaderOthers: plotMatrix(makeOthersFamily(START_MATRIX.leader)),
@@ -70,7 +70,7 @@ function calculateExactStartFigures(portfolio: Portfolio, market: MarketSnapshot
   const family = makeAllFamily();
   const contracts = findContractUnderlyings(portfolio, rules);
   const curve: Series = { uniMMR: [], status: [] };
-  for (const shock of curveShocks()) {
+  for (const shock of CURVE_SHOCKS) {
     const s = calculateAccountSnapshot(portfolio, applyShock(market, family, contracts, shock), rules);
     curve.uniMMR.push(s.uniMMR === null ? null : roundForPlot(formatBinanceDecimal(s.uniMMR)));
     curve.status.push(statusCode(s.accountStatus));

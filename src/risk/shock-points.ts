@@ -22,6 +22,16 @@ export interface ShockPointSource<T> {
   counter?: PointCounter;
 }
 
+// A shock's units by its decimal: the same shocks (a curve's, a matrix axis') are evaluated for
+// portfolio after portfolio, and a decimal product costs more than the lookup.
+const shockUnits = new WeakMap<Dec, number>();
+
+function unitsOfShock(shock: Dec): number {
+  let units = shockUnits.get(shock);
+  if (units === undefined) shockUnits.set(shock, (units = shock.times(UNITS_PER_ONE).toNumber()));
+  return units;
+}
+
 /** The points at each shock of `family` over `base`, in order. */
 export function evaluateShockPoints<T>(source: ShockPointSource<T>, base: MarketSnapshot, family: ShockFamily, shocks: readonly Dec[]): T[] {
   const { fromKernel, counter } = source;
@@ -30,7 +40,7 @@ export function evaluateShockPoints<T>(source: ShockPointSource<T>, base: Market
   kernel?.selectFamily(family);
   return shocks.map((shock) => {
     // The kernel evaluates whole units of 1e-10 (a grid's steps are, unless its range does not divide).
-    const units = shock.times(UNITS_PER_ONE).toNumber();
+    const units = unitsOfShock(shock);
     const fast = kernel !== undefined && Number.isInteger(units) ? fromKernel!(kernel, units) : undefined;
     if (counter !== undefined) counter[fast === undefined ? 'exact' : 'kernel']++;
     return fast ?? source.exact(applyShock(base, family, source.contracts, shock));
