@@ -95,18 +95,6 @@ export function calculateUmFunding(amt: Dec, mark: Dec, rate: Dec): Dec {
 // −mark·rate by the mark's and the rate's decimals (a funding row's, kept by the price book).
 const negatedMarkRates = new WeakMap<Dec, WeakMap<Dec, Dec>>();
 
-// A UM symbol's margin asset by the rules it was found in: every funding row of a step asks again
-// for every account holding the symbol (findUmContract splits the symbol each time).
-const umMarginAssets = new WeakMap<Rules, Map<string, string>>();
-
-function findUmMarginAsset(rules: Rules, symbol: string): string {
-  let bySymbol = umMarginAssets.get(rules);
-  if (bySymbol === undefined) umMarginAssets.set(rules, (bySymbol = new Map()));
-  let asset = bySymbol.get(symbol);
-  if (asset === undefined) bySymbol.set(symbol, (asset = findUmContract(rules, symbol).marginAsset));
-  return asset;
-}
-
 /**
  * Funding at one funding time for every position in `symbol`: UM pays −amt·mark·rate in the margin
  * asset, CM −contracts·size/mark·rate in the coin, into the futures wallet. Returns undefined when
@@ -128,7 +116,8 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   let umAsset: string | undefined;
   for (const p of um) {
     if (p.symbol !== symbol) continue;
-    umAsset ??= findUmMarginAsset(rules, symbol);
+    // findUmContract keeps each symbol's contract per rules object: no split per funding row.
+    umAsset ??= findUmContract(rules, symbol).marginAsset;
     const amount = calculateUmFunding(p.positionAmt, mark, rate);
     const b = findOrAddBalance(state, umAsset);
     b.umWalletBalance = b.umWalletBalance.plus(amount);
