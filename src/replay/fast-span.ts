@@ -1,8 +1,9 @@
 import { InvariantError } from '../domain/errors.js';
 import type { Rules, RulesTimeline } from '../domain/types.js';
 import { loadPortfolio, refreshBalances, SPAN_STEPS, type FastBatch } from '../engine/fast/batch.js';
-import { calculateAccountSnapshots, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
+import { ANY_STATUS, calculateAccountSnapshots, NO_QUIET_STATUS } from '../engine/fast/snapshot.js';
 import { STATUS_CODES } from '../engine/fast/status.js';
+import { statusSeverity } from './actions.js';
 import { screenExtremeSpan, type ExtremeSpan } from './fast-extremes.js';
 import { findFirstAtOrAfter, type MarketTimeline } from './market-timeline.js';
 import { closePriceGap } from './price-gaps.js';
@@ -26,8 +27,11 @@ export function runFastSpan(state: ReplayState, slot: FastSlot, tl: MarketTimeli
   }
   // The kernel holds one version of the rules: with dated changes, one step a call. FORCE_LIQUIDATION
   // liquidates at the next exact step, unless the replay holds the account (then it is quiet too).
+  // Past the status a held replay is read until, every status is.
   const status = state.status;
-  const quiet = status === null || (status === 'FORCE_LIQUIDATION' && !state.hold) || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS : STATUS_CODES.indexOf(status);
+  const until = state.statusReadUntil;
+  const quiet = status === null || (status === 'FORCE_LIQUIDATION' && !state.hold) || rulesTimeline.changes.length > 0 ? NO_QUIET_STATUS
+    : until !== undefined && statusSeverity(status) >= statusSeverity(until) ? ANY_STATUS : STATUS_CODES.indexOf(status);
   const spanEnd = quiet === NO_QUIET_STATUS ? k + 1 : Math.max(k + 1, Math.min(tl.stepTimes.length, k + kernel.spanLimit, state.nextEventful));
   // Where the bars have extremes, the quiet steps must be quiet at their adverse extremes too.
   const { stop, extreme } = screenExtremeSpan(batch, index, tl, rules.quoteAssets, k, calculateAccountSnapshots(batch, index, tl, k, spanEnd, quiet), quiet);

@@ -19,6 +19,13 @@ export interface ReplayOptions {
    * the account kept). The top-up to survive replays the path this way (docs/risk.md).
    */
   hold?: boolean;
+  /**
+   * With `hold`: the replay is read only up to its first step in this status or worse, and for its
+   * lowest uniMMR (the top-up's search, whose actions read no status: risk/topup.ts). From that
+   * step on the kernel is quiet in every status: later status changes are neither confirmed by the
+   * exact engine nor reported, and the status the replay holds stays the one it reached.
+   */
+  statusReadUntil?: AccountStatus;
 }
 
 /** What one portfolio's replay yields, in exact numbers (the summary formats them). */
@@ -90,6 +97,8 @@ export interface ReplayState {
   result: PortfolioReplay;
   /** ReplayOptions.hold: FORCE_LIQUIDATION is a status like the others (the kernel may be quiet in it). */
   hold: boolean;
+  /** ReplayOptions.statusReadUntil (with hold; undefined: every status is read). */
+  statusReadUntil: AccountStatus | undefined;
 }
 
 export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, options: ReplayOptions): ReplayState {
@@ -115,6 +124,7 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
       },
     },
     hold: options.hold === true,
+    statusReadUntil: options.hold === true ? options.statusReadUntil : undefined,
   };
 }
 
