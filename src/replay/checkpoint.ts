@@ -28,16 +28,17 @@ export interface ReplayCheckpoint {
 }
 
 /**
- * Keeps, for each status asked for, the checkpoint of the exact step that first brought the replay
- * to that status or a worse one. A status is first reached at an exact step (the kernel stops at
- * every change), so copying the account before each exact step until all are reached is enough.
+ * Keeps, for each status asked for, the checkpoint of the step that first brought the replay to
+ * that status or a worse one. A status is first reached at an exact step or at a change the kernel
+ * decides (replay/fast-span.ts), and both call before() and after() around it: copying the account
+ * before each of them until all are reached is enough.
  */
 export class CheckpointKeeper {
   readonly kept = new Map<AccountStatus, ReplayCheckpoint>();
   private pending: ReplayCheckpoint | undefined;
   constructor(private readonly statuses: readonly AccountStatus[]) {}
 
-  /** Before the exact evaluation of step k. */
+  /** Before step k's status is decided (by the exact engine, or the kernel's change). */
   before(state: ReplayState, k: number): void {
     if (this.kept.size === this.statuses.length) return;
     this.pending = { k, account: clonePortfolio(state.account), status: state.status, inGap: state.inGap, nextAction: state.nextAction };

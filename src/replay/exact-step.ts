@@ -51,7 +51,7 @@ export function evaluateExactStep(state: ReplayState, step: ExactStep): void {
     if (after === undefined) return;
     snapshot = after;
   }
-  noteStatus(state, snapshot.accountStatus, snapshot, t);
+  noteStatus(state, snapshot.accountStatus, snapshot.uniMMR, t);
   state.timeline.add(t, snapshot);
   noteMinimum(result, snapshot, t);
   if (extreme !== undefined) {
@@ -78,7 +78,7 @@ function evaluateIntrabar(state: ReplayState, step: ExactStep, extreme: ExtremeE
   const { timeline: tl, k, rules } = step;
   const t = tl.stepTimes[k]!;
   const worst = extreme.snapshot;
-  noteStatus(state, worst.accountStatus, worst, t, true);
+  noteStatus(state, worst.accountStatus, worst.uniMMR, t, true);
   if (worst.accountStatus !== 'FORCE_LIQUIDATION' || state.hold) return close;
   keepFastMinimumAccount(state);
   const outcome = runLiquidation(state.account, worst, extreme.market, rules, step.options.liquidation, t, true);

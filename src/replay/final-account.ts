@@ -1,3 +1,4 @@
+import type { FastBatch } from '../engine/fast/batch.js';
 import { findErrorFactor } from '../engine/fast/snapshot.js';
 import { formatBinanceDecimalWithin } from '../records/binance-format.js';
 import type { FinalPrinted } from '../records/portfolio-summary.js';
@@ -27,20 +28,28 @@ export function printFinalFromKernel(state: ReplayState, slot: FastSlot): FinalP
   if (kernel.lastStep < 0 || kernel.lastSpanFrom < 0 || kernel.stale || state.status === null) return undefined;
   const { batch: b, index: p } = slot;
   const j = kernel.lastStep - kernel.lastSpanFrom;
-  const factor = findErrorFactor(b, p);
-  const error = factor * b.outGross[p]! * BOUND_WIDENING;
-  const marginError = factor * b.outMarginScale[p]!;
-  const margin = b.spanMaintMargin[j]!;
-  const u = b.spanUniMMR[j]!;
-  const room = margin - marginError;
-  // No margin, or one the bound cannot keep above 0: the exact engine says whether there is a uniMMR.
-  if (!(room > 0) || u !== u) return undefined;
-  const size = Math.abs(u);
-  const uniMMR = formatBinanceDecimalWithin(u, ((error + size * marginError) / room + factor * size) * BOUND_WIDENING);
+  const uniMMR = printUniMMRFromKernel(b, p, j);
   if (uniMMR === undefined) return undefined;
+  const error = findErrorFactor(b, p) * b.outGross[p]! * BOUND_WIDENING;
   const accountEquity = formatBinanceDecimalWithin(b.spanEquity[j]!, error);
   if (accountEquity === undefined) return undefined;
   const actualEquity = formatBinanceDecimalWithin(b.spanActual[j]!, error);
   if (actualEquity === undefined) return undefined;
   return { accountStatus: state.status, uniMMR, accountEquity, actualEquity };
+}
+
+/**
+ * The printed uniMMR (cut to 8 decimals) of step j of portfolio p's last kernel call, when the
+ * bound above keeps it within one 8-decimal cell; undefined when it does not, or there is no
+ * margin (or one the bound cannot keep above 0: the exact engine says whether there is a uniMMR).
+ */
+export function printUniMMRFromKernel(b: FastBatch, p: number, j: number): string | undefined {
+  const factor = findErrorFactor(b, p);
+  const error = factor * b.outGross[p]! * BOUND_WIDENING;
+  const marginError = factor * b.outMarginScale[p]!;
+  const room = b.spanMaintMargin[j]! - marginError;
+  const u = b.spanUniMMR[j]!;
+  if (!(room > 0) || u !== u) return undefined;
+  const size = Math.abs(u);
+  return formatBinanceDecimalWithin(u, ((error + size * marginError) / room + factor * size) * BOUND_WIDENING);
 }

@@ -23,10 +23,10 @@ export function applyLiquidationOutcome(state: ReplayState, outcome: Liquidation
   noteAccountChanged(state, tl, k + 1);
   if (outcome.bankrupt) {
     result.bankrupt = true;
-    noteStatus(state, 'BANKRUPTED', outcome.snapshot, t, intrabar);
+    noteStatus(state, 'BANKRUPTED', outcome.snapshot.uniMMR, t, intrabar);
     state.timeline.add(t, outcome.snapshot, 'BANKRUPTED');
   } else {
-    noteStatus(state, outcome.snapshot.accountStatus, outcome.snapshot, t, intrabar);
+    noteStatus(state, outcome.snapshot.accountStatus, outcome.snapshot.uniMMR, t, intrabar);
   }
   return outcome.snapshot;
 }

@@ -23,10 +23,11 @@ export interface ReplayStart {
  * account is evaluated at the step's prices, status changes are reported, and a liquidation runs
  * per policy. The replay goes on with what is left, until the end or a bankruptcy.
  *
- * With a fast slot, the float64 kernel evaluates the steps where nothing happens; any step whose
- * result is near a threshold, changes the status or liquidates is evaluated again by the exact
- * engine, whose result is the one used and reported. All state changes are exact, and the kernel's
- * copy of the account is reloaded after each.
+ * With a fast slot, the float64 kernel evaluates the steps where nothing happens, and the status
+ * changes it decides as the exact engine does (clear of every threshold's band, the printed uniMMR
+ * fixed by its error bound: fast-span.ts); any other step whose result is near a threshold, changes
+ * the status or liquidates is evaluated again by the exact engine, whose result is the one used and
+ * reported. All state changes are exact, and the kernel's copy of the account is reloaded after each.
  *
  * `at.from`: the replay starts at that checkpoint's step, from its account (checkpoint.ts);
  * `at.keep`: checkpoints this replay leaves for later ones.
@@ -37,7 +38,7 @@ export function replayPortfolio(portfolio: Portfolio, book: ExactPriceBook, rule
   for (let k = at.from?.k ?? 0; k < timeline.stepTimes.length && !state.result.bankrupt; ) {
     const market = k === state.nextEventful ? applyDueCharges(state, book, rulesTimeline, k) : undefined;
     const rules = findRulesAt(rulesTimeline, timeline.stepTimes[k]!);
-    const stop = fast === undefined ? k : runFastSpan(state, fast, timeline, rulesTimeline, rules, k);
+    const stop = fast === undefined ? k : runFastSpan(state, fast, timeline, rulesTimeline, rules, k, at.keep);
     if (stop > k) {
       k = stop;
       continue;

@@ -1,5 +1,5 @@
-import { ZERO } from '../domain/decimal.js';
-import type { AccountSnapshot, AccountStatus, Portfolio, Rules } from '../domain/types.js';
+import { ZERO, type Dec } from '../domain/decimal.js';
+import type { AccountStatus, Portfolio, Rules } from '../domain/types.js';
 import type { FastBatch, PortfolioCapacity } from '../engine/fast/batch.js';
 import type { ReplayOutcome } from '../records/portfolio-summary.js';
 import { clonePortfolio } from './account.js';
@@ -19,13 +19,6 @@ export interface ReplayOptions {
    * the account kept). The top-up to survive replays the path this way (docs/risk.md).
    */
   hold?: boolean;
-  /**
-   * With `hold`: the replay is read only up to its first step in this status or worse, and for its
-   * lowest uniMMR (the top-up's search, whose actions read no status: risk/topup.ts). From that
-   * step on the kernel is quiet in every status: later status changes are neither confirmed by the
-   * exact engine nor reported, and the status the replay holds stays the one it reached.
-   */
-  statusReadUntil?: AccountStatus;
 }
 
 /** What one portfolio's replay yields, in exact numbers (the summary formats them). */
@@ -97,8 +90,6 @@ export interface ReplayState {
   result: PortfolioReplay;
   /** ReplayOptions.hold: FORCE_LIQUIDATION is a status like the others (the kernel may be quiet in it). */
   hold: boolean;
-  /** ReplayOptions.statusReadUntil (with hold; undefined: every status is read). */
-  statusReadUntil: AccountStatus | undefined;
 }
 
 export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, options: ReplayOptions): ReplayState {
@@ -124,7 +115,6 @@ export function createReplayState(portfolio: Portfolio, tl: MarketTimeline, opti
       },
     },
     hold: options.hold === true,
-    statusReadUntil: options.hold === true ? options.statusReadUntil : undefined,
   };
 }
 
@@ -140,9 +130,9 @@ const BLOCK_ROWS_FIRST = 1024;
  * Reports a status change (every change, both ways) and the first time in each status; `intrabar`:
  * found at the bar's adverse extreme (docs/margin-rules.md §7).
  */
-export function noteStatus(state: ReplayState, to: AccountStatus, snapshot: AccountSnapshot, time: number, intrabar = false): void {
+export function noteStatus(state: ReplayState, to: AccountStatus, uniMMR: Dec | null, time: number, intrabar = false): void {
   if (to !== state.status) {
-    state.result.events.push({ type: 'riskLevelChange', time, from: state.status, to, uniMMR: snapshot.uniMMR, ...(intrabar ? { intrabar: true as const } : {}) });
+    state.result.events.push({ type: 'riskLevelChange', time, from: state.status, to, uniMMR, ...(intrabar ? { intrabar: true as const } : {}) });
     state.status = to;
   }
   state.result.firstTimeIn[to] ??= time;

@@ -212,19 +212,14 @@ class TopUpSearch {
     const p = topUp === undefined ? this.portfolio : addTopUp(this.portfolio, this.request.asset, topUp.amount, topUp.time, topUp.first);
     const keeper = topUp === undefined ? createTopUpKeeper(this.request) : undefined;
     const at: ReplayStart = keeper !== undefined ? { keep: keeper } : this.findStart(p, topUp!);
-    const rules = topUp === undefined ? this.path.rules : this.replayRules(p, at);
-    // A replay with the top-up is read for its first step below the threshold and its lowest uniMMR
-    // (findFailure, findNextAbove); on the one-threshold rules its actions read no status either, so
-    // the status changes after that first step need no exact step (most of such a replay's: a path
-    // near its least top-up crosses the threshold back and forth).
-    const statusReadUntil = rules === this.oneThreshold ? STATUS_OF[this.request.threshold as keyof typeof STATUS_OF] : undefined;
-    const options = { ...this.path.options, hold: true, statusReadUntil };
+    const options = { ...this.path.options, hold: true };
     // A number is compared with the replay's minimum uniMMR, which the kernel reports in float64: those replays are exact.
     const fast = this.path.fast;
     const capacity = findPortfolioCapacity(p);
     const slot = fast === undefined || typeof this.request.threshold !== 'string' || findFastKernelRefusal(p, this.path.rules) !== undefined
       ? undefined
       : { batch: createFastBatch(fast.tables, [capacity]), index: 0, capacity, seriesId: fast.seriesId };
+    const rules = topUp === undefined ? this.path.rules : this.replayRules(p, at);
     const r = replayPortfolio(p, this.path.book, rules, options, slot, at);
     this.held.add(r);
     if (keeper !== undefined) this.adoptCheckpoints(r, keeper.kept);

@@ -27,9 +27,9 @@ describe('noteStatus', () => {
   it('reports each change once, from the previous status, and keeps the first time in each', () => {
     const state = stateOf(long, book, rules);
     const snapshot = calculateAccountSnapshot(state.account, book.marketAt(0), rules.base);
-    noteStatus(state, 'NORMAL', snapshot, at(0));
-    noteStatus(state, 'NORMAL', snapshot, at(30));
-    noteStatus(state, 'MARGIN_CALL', snapshot, at(61));
+    noteStatus(state, 'NORMAL', snapshot.uniMMR, at(0));
+    noteStatus(state, 'NORMAL', snapshot.uniMMR, at(30));
+    noteStatus(state, 'MARGIN_CALL', snapshot.uniMMR, at(61));
     expect(state.result.events.map((e) => e.type === 'riskLevelChange' && [e.from, e.to, e.time])).toEqual([[null, 'NORMAL', at(0)], ['NORMAL', 'MARGIN_CALL', at(61)]]);
     expect(state.result.firstTimeIn).toEqual({ NORMAL: at(0), MARGIN_CALL: at(61) });
     expect(state.status).toBe('MARGIN_CALL');

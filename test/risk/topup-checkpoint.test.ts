@@ -68,3 +68,20 @@ it('a held replay started at the first margin call, the top-up applied there, is
   // It evaluated the steps from the margin call on, not before.
   expect(resumed.steps).toBe(ctx.timeline.stepTimes.length - cp.k);
 });
+
+it('keeps the checkpoints of status changes the kernel decides as those the exact engine decides', () => {
+  // sample-00003: first in margin call on 03-04 05:28, reduce-only 16:51, liquidated 03-05 03:04.
+  const p = portfolioOf('sample-00003');
+  const statuses = ['MARGIN_CALL', 'REDUCE_ONLY', 'FORCE_LIQUIDATION'] as const;
+  const keepFast = new CheckpointKeeper(statuses);
+  const keepExact = new CheckpointKeeper(statuses);
+  const fast = replay(p, false, { keep: keepFast });
+  replayPortfolio(p, ctx.book, ctx.rules, ctx.options, undefined, { keep: keepExact });
+  // Most of its status changes were the kernel's (fewer exact steps than changes).
+  const changes = fast.events.filter((e) => e.type === 'riskLevelChange').length;
+  expect(fast.steps - fast.kernelSteps).toBeLessThan(changes);
+  for (const s of statuses) {
+    expect(keepFast.kept.get(s)).toBeDefined();
+    expect(keepFast.kept.get(s)).toEqual(keepExact.kept.get(s));
+  }
+});

@@ -72,24 +72,3 @@ describe.each(['sample-00180', 'sample-00043'])('the top-up of %s', (id) => {
     expect(replayWith(id, ninetyNinePercent(m.amount!), m.time).firstTimeIn.FORCE_LIQUIDATION).toBeDefined();
   });
 });
-
-// replay-state.ts ReplayOptions.statusReadUntil, as the top-up's search replays use it (topup.ts).
-it('a held replay read until its first FORCE_LIQUIDATION: the same first time there and lowest uniMMR, fewer exact steps, nothing reported after it', () => {
-  const portfolio = parsePortfolio(docs.get('sample-00180')!, ctx.rules.base);
-  const capacity = findPortfolioCapacity(portfolio);
-  const held = (statusReadUntil?: 'FORCE_LIQUIDATION') => replayPortfolio(portfolio, ctx.book, ctx.rules, { ...ctx.options, hold: true, statusReadUntil }, { batch: createFastBatch(ctx.flatTables, [capacity]), index: 0, capacity, seriesId: ctx.seriesId });
-  const all = held();
-  const until = held('FORCE_LIQUIDATION');
-  const first = all.firstTimeIn.FORCE_LIQUIDATION!;
-  expect(first).toBeDefined();
-  expect(until.firstTimeIn.FORCE_LIQUIDATION).toBe(first);
-  expect(until.minUniMMRTime).toBe(all.minUniMMRTime);
-  expect(until.minUniMMR!.toNumber()).toBeCloseTo(all.minUniMMR!.toNumber(), 12);
-  expect(until.worstSnapshot!.accountMaintMargin.eq(all.worstSnapshot!.accountMaintMargin)).toBe(true);
-  // The held path goes back above the line after it: those changes were exact steps, and reported.
-  const changes = (r: typeof all) => r.events.filter((e) => e.type === 'riskLevelChange');
-  expect(changes(all).filter((e) => e.time > first).length).toBeGreaterThan(0);
-  expect(changes(until)).toEqual(changes(all).filter((e) => e.time <= first));
-  expect(until.steps).toBe(all.steps);
-  expect(until.steps - until.kernelSteps).toBeLessThan(all.steps - all.kernelSteps);
-});

@@ -16,13 +16,6 @@ export const SNAPSHOT_NEEDS_EXACT = 1;
 export const NO_QUIET_STATUS = -2;
 
 /**
- * calculateAccountSnapshots' `quietStatus` in which every status is quiet, near a threshold or not:
- * a step stops the span only where the exact engine must evaluate it (a price or rule missing, the
- * numbers not within tolerance). For replays that read no status (the top-up's, replay/fast-span.ts).
- */
-export const ANY_STATUS = -3;
-
-/**
  * Mirrors exact calculateAccountSnapshot for portfolio `p` at step `step`, on float64 and without
  * allocating; results go to the batch's out* arrays.
  */
@@ -33,8 +26,7 @@ export function calculateAccountSnapshot(b: FastBatch, p: number, tl: MarketTime
 
 /**
  * The kernel: calculateAccountSnapshot for portfolio `p` at steps `from`, `from`+1, … while each
- * step is quiet — every price there, status `quietStatus` (any with ANY_STATUS), and not near a
- * threshold (unless ANY_STATUS) — writing each
+ * step is quiet — every price there, status `quietStatus`, and not near a threshold — writing each
  * quiet step's uniMMR, equities and margin to the span arrays (index step − from). Returns the first
  * step that is not quiet, whose results are in the out* arrays (outStatus NEEDS_EXACT when a price
  * or rule is missing), or the span's end when all were: `to`, or `from` + SPAN_STEPS if sooner.
@@ -315,10 +307,7 @@ export function calculateAccountSnapshots(b: FastBatch, p: number, tl: MarketTim
     }
     const status = adjusted !== adjusted || mm !== mm ? NEEDS_EXACT : findAccountStatus(adjusted, uniMMR, marginCall, reduceOnly, liquidation);
     // An empty account's step is exact (FastBatch.emptyAccount): no band to keep clear of.
-    const quiet = quietStatus === ANY_STATUS
-      ? status !== NEEDS_EXACT
-      : status === quietStatus && (empty || !isNearThreshold(adjusted, uniMMR, scale, mm, marginCall, reduceOnly, liquidation, marginScale, band));
-    if (!quiet || !isWithinTolerance(equity[j]!, actual[j]!, mm, uniMMR, scale, marginScale, errorFactor)) {
+    if (status !== quietStatus || (!empty && isNearThreshold(adjusted, uniMMR, scale, mm, marginCall, reduceOnly, liquidation, marginScale, band)) || !isWithinTolerance(equity[j]!, actual[j]!, mm, uniMMR, scale, marginScale, errorFactor)) {
       b.outEquity[p] = equity[j]!;
       b.outActual[p] = actual[j]!;
       b.outOpenLoss[p] = loss;
