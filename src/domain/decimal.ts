@@ -23,15 +23,6 @@ export function floatOf(d: Dec): number {
   return x;
 }
 
-/**
- * `d.toNumber()`: the float floatOf kept for d if there is one, else converted (and not kept): for
- * decimals of which some are read many times and most once (payments: a COIN-M payment is shared
- * by the accounts holding as many contracts, a USDⓈ-M one is an account's own).
- */
-export function floatOfOnce(d: Dec): number {
-  return floats.get(d) ?? floatOfDecimal(d);
-}
-
 // Powers of ten exact in float64 (10²² is the last).
 const EXACT_POW10 = Array.from({ length: 23 }, (_, n) => 10 ** n);
 const WORD_ZEROS = ['', '0', '00', '000', '0000', '00000', '000000'];

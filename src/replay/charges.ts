@@ -1,4 +1,4 @@
-import { Dec, floatOf, ZERO } from '../domain/decimal.js';
+import { Dec, ZERO } from '../domain/decimal.js';
 import { decOf, divide, multiply, negate, PRECISION, scaledOf } from '../domain/scaled.js';
 import type { MarketSnapshot, Portfolio, Rules } from '../domain/types.js';
 import { findCmContract, findUmContract } from '../rules/resolve.js';
@@ -18,61 +18,6 @@ export const DAY_MS = 86_400_000;
 export function calculateCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
   if (contracts.isZero() || contractSize.isZero() || mark.isZero() || rate.isZero()) return contracts.times(contractSize).div(mark).times(rate).neg();
   return decOf(negate(multiply(divide(multiply(scaledOf(contracts), scaledOf(contractSize)), scaledOf(mark)), scaledOf(rate))));
-}
-
-// CM funding paid at one funding row (its mark and rate decimals, shared by a batch's accounts
-// through the price book) for one contract size, by the number of contracts: accounts holding the
-// same number of contracts pay the same amount, computed once. Keyed by the contracts' float, the
-// decimal kept beside it to tell apart two counts with the same float. At most CM_PAYMENTS_KEPT
-// are kept, then all are dropped: a long history's funding rows times many accounts' counts would
-// otherwise grow without bound while the price book lives.
-interface CmPayment {
-  contracts: Dec;
-  amount: Dec;
-}
-let cmPayments = new WeakMap<Dec, WeakMap<Dec, WeakMap<Dec, Map<number, CmPayment>>>>();
-let cmPaymentsKept = 0;
-const CM_PAYMENTS_KEPT = 65_536;
-
-/**
- * `a.eq(b)` for finite decimals, from their digit words: decimal.js keeps one form per value (its
- * comparison reads the words the same way), and eq copies its operand first. The accounts holding
- * the same number of contracts each have their own decimal of it.
- */
-function isSameDecimal(a: Dec, b: Dec): boolean {
-  if (a === b) return true;
-  const x = a.d as number[] | null;
-  const y = b.d as number[] | null;
-  if (x === null || y === null) return a.eq(b);
-  if (a.s !== b.s || a.e !== b.e || x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-/** calculateCmFunding, the same decimal (by value) as computing it, once per number of contracts at a funding row. */
-export function findCmFunding(contracts: Dec, contractSize: Dec, mark: Dec, rate: Dec): Dec {
-  // A zero's sign follows the operands' (Dec's rule): left to calculateCmFunding.
-  if (contracts.isZero()) return calculateCmFunding(contracts, contractSize, mark, rate);
-  let byRate = cmPayments.get(mark);
-  if (byRate === undefined) cmPayments.set(mark, (byRate = new WeakMap()));
-  let bySize = byRate.get(rate);
-  if (bySize === undefined) byRate.set(rate, (bySize = new WeakMap()));
-  let byContracts = bySize.get(contractSize);
-  if (byContracts === undefined) bySize.set(contractSize, (byContracts = new Map()));
-  const key = floatOf(contracts);
-  const known = byContracts.get(key);
-  if (known !== undefined && isSameDecimal(known.contracts, contracts)) return known.amount;
-  const amount = calculateCmFunding(contracts, contractSize, mark, rate);
-  if (known === undefined) {
-    byContracts.set(key, { contracts, amount });
-    // Its float kept too: the cash flow converts each payment (floatOfOnce).
-    floatOf(amount);
-    if (++cmPaymentsKept >= CM_PAYMENTS_KEPT) {
-      cmPayments = new WeakMap();
-      cmPaymentsKept = 0;
-    }
-  }
-  return amount;
 }
 
 /**
@@ -126,7 +71,7 @@ export function applyFunding(state: Portfolio, symbol: string, rate: Dec, market
   for (const p of cm) {
     if (p.symbol !== symbol) continue;
     const c = findCmContract(rules, symbol);
-    const amount = findCmFunding(p.positionAmt, c.contractSize, mark, rate);
+    const amount = calculateCmFunding(p.positionAmt, c.contractSize, mark, rate);
     const b = findOrAddBalance(state, c.marginAsset);
     b.cmWalletBalance = b.cmWalletBalance.plus(amount);
     events.push({ type: 'funding', time, symbol, asset: c.marginAsset, rate, markPrice: mark, amount });

@@ -1,4 +1,4 @@
-import { floatOf, floatOfOnce, type Dec } from '../domain/decimal.js';
+import { floatOf, floatOfDecimal, type Dec } from '../domain/decimal.js';
 import type { Action, MarketSnapshot, Rules, RulesTimeline } from '../domain/types.js';
 import { findRulesAt } from '../rules/build.js';
 import { applyAction, describeAction } from './actions.js';
@@ -107,9 +107,8 @@ function addCashFlow(state: ReplayState, from: number, market: MarketSnapshot): 
     if (e.type !== 'funding' && e.type !== 'interest') continue;
     const price = market.indexPrices.get(e.asset);
     if (price === undefined) continue;
-    // A price is read for many payments: its float is kept (floatOf); an amount's float is kept
-    // when it is shared (findCmFunding's), else converted once.
-    const usd = floatOfOnce(e.amount) * floatOf(price);
+    // A price is read for many payments: its float is kept (floatOf); a payment's is converted once.
+    const usd = floatOfDecimal(e.amount) * floatOf(price);
     cashFlow += e.type === 'funding' ? usd : -usd;
   }
   state.timeline.cashFlowUSD = cashFlow;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Dec, floatOf, floatOfOnce, minusDec, plusDec } from '../../src/domain/decimal.js';
+import { Dec, minusDec, plusDec } from '../../src/domain/decimal.js';
 import { amount, propertyRuns, propertySeed, sameDec } from '../helpers/decimals.js';
 
 // plusDec and minusDec skip the additions of a zero: the same decimals as Dec's plus and minus,
@@ -25,16 +25,5 @@ describe('plusDec and minusDec', () => {
     const long = new Dec('1.23456789012345678901234567890123456789012345');
     expect(plusDec(long, new Dec(0)).toString()).toBe(long.plus(0).toString());
     expect(plusDec(long, new Dec(0))).not.toBe(long);
-  });
-});
-
-describe('floatOfOnce', () => {
-  it('is toNumber, from floatOf\'s kept float when there is one', () => {
-    const fresh = new Dec('0.96761440266395051');
-    expect(Object.is(floatOfOnce(fresh), fresh.toNumber())).toBe(true);
-    const kept = new Dec('-123.000000000000000000001');
-    floatOf(kept);
-    expect(Object.is(floatOfOnce(kept), kept.toNumber())).toBe(true);
-    expect(Object.is(floatOfOnce(new Dec(-0)), -0)).toBe(true);
   });
 });
